@@ -1,0 +1,920 @@
+// The C shim over libxapian: the only place that includes <xapian.h>.
+//
+// Every extern "C" function catches every exception; status_from_exception()
+// is the single place that decides which qy_status_t an exception becomes.
+
+#include "quarry/xdb.h"
+
+#include <xapian.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+struct qy_db {
+    // For a writer, db shares wdb's backend, so every read goes through db
+    // whichever way the index was opened.
+    Xapian::Database db;
+    Xapian::WritableDatabase wdb;
+    bool writable = false;
+    std::string error;
+};
+
+struct qy_doc {
+    Xapian::Document doc;
+};
+
+struct qy_query {
+    Xapian::Query query;
+};
+
+struct qy_mset {
+    struct hit {
+        Xapian::docid docid;
+        double weight;
+        std::string data;
+    };
+    std::vector<hit> hits;
+    Xapian::doccount matches_estimated = 0;
+};
+
+namespace
+{
+
+// Reopening is cheap, but a writer committing in a tight loop could starve
+// a reader forever; after this many retries the caller hears QY_MODIFIED.
+const int MAX_MODIFIED_RETRIES = 5;
+
+// Glass marks its directories with this file; its presence is how an
+// existing index is told apart from an unrelated directory.
+const char GLASS_MARKER[] = "iamglass";
+
+// Assigning a message may itself run out of memory; the status matters more
+// than the text, so a failed assignment leaves the message empty.
+void set_message(std::string *dst, const char *msg) noexcept
+{
+    if (dst == nullptr)
+        return;
+    try {
+        dst->assign(msg);
+    } catch (...) {
+        dst->clear();
+    }
+}
+
+void set_message(std::string *dst, const Xapian::Error &e) noexcept
+{
+    if (dst == nullptr)
+        return;
+    try {
+        dst->assign(e.get_description());
+    } catch (...) {
+        dst->clear();
+    }
+}
+
+// Must be called from inside a catch block. The most derived classes come
+// first: DatabaseNotFoundError and DatabaseVersionError are
+// DatabaseOpeningErrors, NetworkTimeoutError is a NetworkError.
+qy_status_t status_from_exception(std::string *msg) noexcept
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        set_message(msg, e);
+        return QY_LOCKED;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        set_message(msg, e);
+        return QY_NOT_FOUND;
+    } catch (const Xapian::DatabaseVersionError &e) {
+        set_message(msg, e);
+        return QY_VERSION;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        set_message(msg, e);
+        return QY_CORRUPT;
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        set_message(msg, e);
+        return QY_OPENING;
+    } catch (const Xapian::DatabaseCreateError &e) {
+        set_message(msg, e);
+        return QY_OPENING;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        set_message(msg, e);
+        return QY_MODIFIED;
+    } catch (const Xapian::NetworkError &e) {
+        set_message(msg, e);
+        return QY_NETWORK;
+    } catch (const Xapian::InvalidArgumentError &e) {
+        set_message(msg, e);
+        return QY_INVALID;
+    } catch (const Xapian::Error &e) {
+        set_message(msg, e);
+        return QY_XAPIAN;
+    } catch (const std::bad_alloc &) {
+        set_message(msg, "out of memory");
+        return QY_NOMEM;
+    } catch (const std::exception &e) {
+        set_message(msg, e.what());
+        return QY_INTERNAL;
+    } catch (...) {
+        set_message(msg, "unknown exception");
+        return QY_INTERNAL;
+    }
+}
+
+qy_status_t fail(qy_db_t *db, qy_status_t status, const char *msg) noexcept
+{
+    set_message(&db->error, msg);
+    return status;
+}
+
+bool term_ok(const char *term, size_t len) noexcept
+{
+    return term != nullptr && len > 0 && len <= QY_MAX_TERM_BYTES;
+}
+
+const char BAD_TERM[] = "term is empty or longer than 245 bytes";
+
+// Callers print open errors on one line; Xapian descriptions usually are,
+// but an errno string or a path could still carry a line break.
+void one_line(std::string &s) noexcept
+{
+    for (char &c : s)
+        if (c == '\n' || c == '\r')
+            c = ' ';
+}
+
+// Hands a message to the C caller of an open function. A failed strdup
+// leaves *error NULL, which the contract allows for out-of-memory.
+void report_open_error(char **error, std::string msg) noexcept
+{
+    if (error == nullptr)
+        return;
+    one_line(msg);
+    *error = strdup(msg.c_str());
+}
+
+struct open_failure {
+    qy_status_t status;
+    std::string message;
+};
+
+// Parses tcp://HOST:PORT (HOST may be a bracketed IPv6 address). Returns
+// false for anything else that starts with tcp://, so a typo in the port is
+// QY_INVALID rather than a confusing connection error.
+bool parse_tcp(const std::string &spec, std::string &host, unsigned &port)
+{
+    const std::string rest = spec.substr(6);
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return false;
+    host = rest.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty())
+        return false;
+    const std::string digits = rest.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5)
+        return false;
+    unsigned long value = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9')
+            return false;
+        value = value * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (value == 0 || value > 65535)
+        return false;
+    port = static_cast<unsigned>(value);
+    return true;
+}
+
+bool is_tcp(const char *path)
+{
+    return std::strncmp(path, "tcp://", 6) == 0;
+}
+
+// Opens one shard for reading. Open failures are reported as values so the
+// caller can name the offending path.
+bool open_one_for_reading(const char *path, Xapian::Database &out,
+                          open_failure &why)
+{
+    const std::string p(path);
+    if (is_tcp(path)) {
+        std::string host;
+        unsigned port = 0;
+        if (!parse_tcp(p, host, port)) {
+            why.status = QY_INVALID;
+            why.message = "bad remote index '" + p +
+                          "': expected tcp://HOST:PORT with PORT 1-65535";
+            return false;
+        }
+        try {
+            out = Xapian::Remote::open(host, port);
+        } catch (...) {
+            std::string desc;
+            why.status = status_from_exception(&desc);
+            why.message = "cannot open index '" + p + "': " + desc;
+            return false;
+        }
+        return true;
+    }
+
+    // Xapian's own message for a missing path ("Couldn't detect type of
+    // database") does not say which path; checking first lets us.
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        const int err = errno;
+        if (err == ENOENT || err == ENOTDIR) {
+            why.status = QY_NOT_FOUND;
+            why.message = "no index at '" + p + "'";
+        } else {
+            why.status = QY_OPENING;
+            why.message =
+                "cannot open index '" + p + "': " + std::strerror(err);
+        }
+        return false;
+    }
+    try {
+        out = Xapian::Database(p);
+    } catch (...) {
+        std::string desc;
+        why.status = status_from_exception(&desc);
+        why.message = "cannot open index '" + p + "': " + desc;
+        return false;
+    }
+    return true;
+}
+
+// An existing directory is only written to when it is empty or already a
+// glass index: otherwise Xapian would scatter its tables among whatever
+// files the user keeps there.
+bool writable_target(const char *path, open_failure &why)
+{
+    const std::string p(path);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        const int err = errno;
+        if (err == ENOENT)
+            return true; // Xapian creates it (but not its parents)
+        why.status = QY_OPENING;
+        why.message = "cannot open index '" + p + "': " + std::strerror(err);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        why.status = QY_OPENING;
+        why.message = "cannot open index '" + p + "': not a directory";
+        return false;
+    }
+    const std::string marker = p + "/" + GLASS_MARKER;
+    if (stat(marker.c_str(), &st) == 0)
+        return true;
+    DIR *dir = opendir(path);
+    if (dir == nullptr) {
+        const int err = errno;
+        why.status = QY_OPENING;
+        why.message = "cannot open index '" + p + "': " + std::strerror(err);
+        return false;
+    }
+    bool empty = true;
+    while (const struct dirent *ent = readdir(dir)) {
+        if (std::strcmp(ent->d_name, ".") != 0 &&
+            std::strcmp(ent->d_name, "..") != 0) {
+            empty = false;
+            break;
+        }
+    }
+    closedir(dir);
+    if (!empty) {
+        why.status = QY_OPENING;
+        why.message = "cannot open index '" + p +
+                      "': directory is not empty and holds no index";
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+extern "C" {
+
+/* ---- Opening and closing ---------------------------------------------- */
+
+qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
+                            char **error)
+{
+    if (error != nullptr)
+        *error = nullptr;
+    if (out == nullptr)
+        return QY_INVALID;
+    *out = nullptr;
+    try {
+        if (paths == nullptr || n == 0) {
+            report_open_error(error, "no index given");
+            return QY_INVALID;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (paths[i] == nullptr) {
+                report_open_error(error, "no index given");
+                return QY_INVALID;
+            }
+        }
+        Xapian::Database combined;
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Database shard;
+            open_failure why{QY_OK, std::string()};
+            if (!open_one_for_reading(paths[i], shard, why)) {
+                report_open_error(error, std::move(why.message));
+                return why.status;
+            }
+            combined.add_database(shard);
+        }
+        qy_db_t *db = new qy_db_t;
+        db->db = combined;
+        *out = db;
+        return QY_OK;
+    } catch (...) {
+        std::string desc;
+        qy_status_t status = status_from_exception(&desc);
+        report_open_error(error, std::move(desc));
+        return status;
+    }
+}
+
+qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
+                             char **error)
+{
+    if (error != nullptr)
+        *error = nullptr;
+    if (out == nullptr)
+        return QY_INVALID;
+    *out = nullptr;
+    try {
+        if (path == nullptr || *path == '\0') {
+            report_open_error(error, "no index given");
+            return QY_INVALID;
+        }
+        const std::string p(path);
+        if (is_tcp(path)) {
+            report_open_error(error, "cannot write to remote index '" + p +
+                                         "': only local indexes are writable");
+            return QY_INVALID;
+        }
+        open_failure why{QY_OK, std::string()};
+        if (!writable_target(path, why)) {
+            report_open_error(error, std::move(why.message));
+            return why.status;
+        }
+        int action = Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS;
+        if (flags & QY_DB_NO_SYNC)
+            action |= Xapian::DB_NO_SYNC;
+        if (flags & QY_DB_WAIT_LOCK)
+            action |= Xapian::DB_RETRY_LOCK;
+        Xapian::WritableDatabase wdb;
+        try {
+            wdb = Xapian::WritableDatabase(p, action);
+        } catch (...) {
+            std::string desc;
+            qy_status_t status = status_from_exception(&desc);
+            if (status == QY_LOCKED)
+                report_open_error(error, "index '" + p +
+                                             "' is locked by another indexer");
+            else
+                report_open_error(error,
+                                  "cannot open index '" + p + "': " + desc);
+            return status;
+        }
+        qy_db_t *db = new qy_db_t;
+        db->wdb = wdb;
+        db->db = wdb;
+        db->writable = true;
+        *out = db;
+        return QY_OK;
+    } catch (...) {
+        std::string desc;
+        qy_status_t status = status_from_exception(&desc);
+        report_open_error(error, std::move(desc));
+        return status;
+    }
+}
+
+void qy_db_close(qy_db_t *db)
+{
+    if (db == nullptr)
+        return;
+    // Errors cannot be reported from here; the header tells callers to
+    // commit first when they need to know.
+    if (db->writable) {
+        try {
+            db->wdb.commit();
+        } catch (...) {
+        }
+    }
+    try {
+        db->db.close();
+    } catch (...) {
+    }
+    try {
+        delete db;
+    } catch (...) {
+    }
+}
+
+const char *qy_db_error(const qy_db_t *db)
+{
+    return db == nullptr ? "" : db->error.c_str();
+}
+
+/* ---- Reading ---------------------------------------------------------- */
+
+qy_status_t qy_db_doc_count(qy_db_t *db, unsigned *count)
+{
+    if (db == nullptr || count == nullptr)
+        return QY_INVALID;
+    try {
+        *count = db->db.get_doccount();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_term_freq(qy_db_t *db, const char *term, size_t len,
+                            unsigned *freq)
+{
+    if (db == nullptr || freq == nullptr)
+        return QY_INVALID;
+    if (!term_ok(term, len))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        *freq = db->db.get_termfreq(std::string(term, len));
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_each_term(qy_db_t *db, const char *prefix,
+                            int (*fn)(void *ctx, const char *term, size_t len),
+                            void *ctx)
+{
+    if (db == nullptr || fn == nullptr)
+        return QY_INVALID;
+    try {
+        const std::string p(prefix == nullptr ? "" : prefix);
+        const Xapian::TermIterator end = db->db.allterms_end(p);
+        for (Xapian::TermIterator it = db->db.allterms_begin(p); it != end;
+             ++it) {
+            const std::string term = *it;
+            if (fn(ctx, term.data(), term.size()) != 0)
+                break;
+        }
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
+                               size_t *len)
+{
+    if (value != nullptr)
+        *value = nullptr;
+    if (db == nullptr || key == nullptr || value == nullptr)
+        return QY_INVALID;
+    try {
+        const std::string v = db->db.get_metadata(key);
+        char *copy = static_cast<char *>(std::malloc(v.size() + 1));
+        if (copy == nullptr)
+            return fail(db, QY_NOMEM, "out of memory");
+        std::memcpy(copy, v.data(), v.size());
+        copy[v.size()] = '\0';
+        *value = copy;
+        if (len != nullptr)
+            *len = v.size();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_reopen(qy_db_t *db)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    // A writer always sees its own latest state; there is nothing to re-read.
+    if (db->writable)
+        return QY_OK;
+    try {
+        db->db.reopen();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+/* ---- Writing ---------------------------------------------------------- */
+
+namespace
+{
+
+const char READ_ONLY[] = "index is open for reading only";
+
+} // namespace
+
+qy_status_t qy_db_set_metadata(qy_db_t *db, const char *key, const char *value,
+                               size_t len)
+{
+    if (db == nullptr || key == nullptr || (value == nullptr && len > 0))
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.set_metadata(key, value == nullptr ? std::string()
+                                                   : std::string(value, len));
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_add_doc(qy_db_t *db, const qy_doc_t *doc)
+{
+    if (db == nullptr || doc == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.add_document(doc->doc);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    if (!term_ok(term, len))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        db->wdb.delete_document(std::string(term, len));
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_commit(qy_db_t *db)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.commit();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+/* ---- Documents -------------------------------------------------------- */
+
+qy_doc_t *qy_doc_new(void)
+{
+    try {
+        return new qy_doc_t;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void qy_doc_free(qy_doc_t *doc)
+{
+    try {
+        delete doc;
+    } catch (...) {
+    }
+}
+
+void qy_doc_clear(qy_doc_t *doc)
+{
+    if (doc == nullptr)
+        return;
+    try {
+        doc->doc = Xapian::Document();
+    } catch (...) {
+    }
+}
+
+qy_status_t qy_doc_add_posting(qy_doc_t *doc, const char *term, size_t len,
+                               unsigned pos, unsigned wdf_inc)
+{
+    if (doc == nullptr || !term_ok(term, len))
+        return QY_INVALID;
+    try {
+        doc->doc.add_posting(std::string(term, len), pos, wdf_inc);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(nullptr);
+    }
+}
+
+qy_status_t qy_doc_add_term(qy_doc_t *doc, const char *term, size_t len,
+                            unsigned wdf_inc)
+{
+    if (doc == nullptr || !term_ok(term, len))
+        return QY_INVALID;
+    try {
+        doc->doc.add_term(std::string(term, len), wdf_inc);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(nullptr);
+    }
+}
+
+qy_status_t qy_doc_set_data(qy_doc_t *doc, const void *data, size_t len)
+{
+    if (doc == nullptr || (data == nullptr && len > 0))
+        return QY_INVALID;
+    try {
+        doc->doc.set_data(
+            data == nullptr
+                ? std::string()
+                : std::string(static_cast<const char *>(data), len));
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(nullptr);
+    }
+}
+
+qy_status_t qy_doc_set_value(qy_doc_t *doc, unsigned slot, const void *data,
+                             size_t len)
+{
+    if (doc == nullptr || (data == nullptr && len > 0))
+        return QY_INVALID;
+    try {
+        doc->doc.add_value(
+            slot, data == nullptr
+                      ? std::string()
+                      : std::string(static_cast<const char *>(data), len));
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(nullptr);
+    }
+}
+
+/* ---- Queries ---------------------------------------------------------- */
+
+namespace
+{
+
+qy_query_t *wrap(const Xapian::Query &q)
+{
+    return new qy_query_t{q};
+}
+
+bool xapian_op(qy_query_op_t op, Xapian::Query::op &out)
+{
+    switch (op) {
+    case QY_Q_OR:
+        out = Xapian::Query::OP_OR;
+        return true;
+    case QY_Q_AND:
+        out = Xapian::Query::OP_AND;
+        return true;
+    case QY_Q_AND_NOT:
+        out = Xapian::Query::OP_AND_NOT;
+        return true;
+    case QY_Q_AND_MAYBE:
+        out = Xapian::Query::OP_AND_MAYBE;
+        return true;
+    case QY_Q_FILTER:
+        out = Xapian::Query::OP_FILTER;
+        return true;
+    case QY_Q_PHRASE:
+        out = Xapian::Query::OP_PHRASE;
+        return true;
+    case QY_Q_NEAR:
+        out = Xapian::Query::OP_NEAR;
+        return true;
+    case QY_Q_SYNONYM:
+        out = Xapian::Query::OP_SYNONYM;
+        return true;
+    case QY_Q_MAX:
+        out = Xapian::Query::OP_MAX;
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+qy_query_t *qy_query_term(const char *term, size_t len, unsigned wqf,
+                          unsigned pos)
+{
+    if (!term_ok(term, len))
+        return nullptr;
+    try {
+        return wrap(Xapian::Query(std::string(term, len), wqf, pos));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
+                             size_t n, unsigned window)
+{
+    Xapian::Query::op xop;
+    if (subs == nullptr || n == 0 || !xapian_op(op, xop))
+        return nullptr;
+    try {
+        std::vector<Xapian::Query> parts;
+        parts.reserve(n);
+        for (size_t i = 0; i < n; i++) {
+            if (subs[i] == nullptr)
+                return nullptr;
+            parts.push_back(subs[i]->query);
+        }
+        // Xapian reads a window of 0 as "the number of sub-queries", which
+        // is exactly the adjacent-words phrase; other operators ignore it.
+        return wrap(Xapian::Query(xop, parts.begin(), parts.end(), window));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
+                              unsigned max_terms)
+{
+    if (!term_ok(prefix, len))
+        return nullptr;
+    try {
+        // Keeping the most frequent expansions degrades gracefully where
+        // WILDCARD_LIMIT_ERROR would fail a whole search on a short prefix.
+        // But Xapian 1.4 reads a limit of 0 under MOST_FREQUENT as "keep
+        // none", not "no limit", so the unlimited case must not use it.
+        const int limit_type =
+            max_terms == 0 ? Xapian::Query::WILDCARD_LIMIT_ERROR
+                           : Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT;
+        return wrap(Xapian::Query(Xapian::Query::OP_WILDCARD,
+                                  std::string(prefix, len), max_terms,
+                                  limit_type, Xapian::Query::OP_SYNONYM));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_value_range(unsigned slot, const char *lo, const char *hi)
+{
+    try {
+        if (lo != nullptr && hi != nullptr)
+            return wrap(
+                Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, lo, hi));
+        if (hi != nullptr)
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, hi));
+        // Every stored value is >= "", so with both ends open this matches
+        // the documents that have a value in SLOT at all.
+        return wrap(Xapian::Query(Xapian::Query::OP_VALUE_GE, slot,
+                                  lo == nullptr ? "" : lo));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_scale(const qy_query_t *q, double factor)
+{
+    if (q == nullptr)
+        return nullptr;
+    try {
+        return wrap(Xapian::Query(factor, q->query));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_match_all(void)
+{
+    try {
+        return wrap(Xapian::Query::MatchAll);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_match_nothing(void)
+{
+    try {
+        return wrap(Xapian::Query::MatchNothing);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+char *qy_query_describe(const qy_query_t *q)
+{
+    if (q == nullptr)
+        return nullptr;
+    try {
+        return strdup(q->query.get_description().c_str());
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void qy_query_free(qy_query_t *q)
+{
+    try {
+        delete q;
+    } catch (...) {
+    }
+}
+
+/* ---- Searching -------------------------------------------------------- */
+
+qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
+                         const qy_search_params_t *params, qy_mset_t **out)
+{
+    if (out != nullptr)
+        *out = nullptr;
+    if (db == nullptr || q == nullptr || params == nullptr || out == nullptr)
+        return QY_INVALID;
+    // Xapian silently clamps out-of-range BM25 parameters; a caller who
+    // asked for b = 2 has a bug worth hearing about.
+    if (!(params->k1 >= 0) || !(params->b >= 0 && params->b <= 1))
+        return fail(db, QY_INVALID,
+                    "BM25 parameters out of range (need k1 >= 0, 0 <= b <= 1)");
+    try {
+        // k2 = 0 and k3 = 1 are the textbook BM25; min_normlen 0.5 keeps
+        // very short passages from being over-rewarded.
+        const Xapian::BM25Weight weight(params->k1, 0, 1, params->b, 0.5);
+        for (int attempt = 0;; attempt++) {
+            try {
+                Xapian::Enquire enquire(db->db);
+                enquire.set_query(q->query);
+                enquire.set_weighting_scheme(weight);
+                const Xapian::MSet mset = enquire.get_mset(
+                    params->offset, params->limit, params->check_at_least);
+                std::unique_ptr<qy_mset_t> result(new qy_mset_t);
+                result->matches_estimated = mset.get_matches_estimated();
+                result->hits.reserve(mset.size());
+                // The document data is read now, while the revision that
+                // produced these docids is still the one open.
+                for (Xapian::MSetIterator it = mset.begin(); it != mset.end();
+                     ++it)
+                    result->hits.push_back(qy_mset_t::hit{
+                        *it, it.get_weight(), it.get_document().get_data()});
+                *out = result.release();
+                return QY_OK;
+            } catch (const Xapian::DatabaseModifiedError &) {
+                if (attempt >= MAX_MODIFIED_RETRIES)
+                    throw;
+                db->db.reopen();
+            }
+        }
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+size_t qy_mset_size(const qy_mset_t *mset)
+{
+    return mset == nullptr ? 0 : mset->hits.size();
+}
+
+unsigned qy_mset_matches_estimated(const qy_mset_t *mset)
+{
+    return mset == nullptr ? 0 : mset->matches_estimated;
+}
+
+void qy_mset_hit(const qy_mset_t *mset, size_t i, qy_hit_t *out)
+{
+    if (out == nullptr)
+        return;
+    if (mset == nullptr || i >= mset->hits.size()) {
+        *out = qy_hit_t{0, 0.0, "", 0};
+        return;
+    }
+    const qy_mset_t::hit &h = mset->hits[i];
+    *out = qy_hit_t{h.docid, h.weight, h.data.c_str(), h.data.size()};
+}
+
+void qy_mset_free(qy_mset_t *mset)
+{
+    try {
+        delete mset;
+    } catch (...) {
+    }
+}
+
+} // extern "C"

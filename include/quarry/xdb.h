@@ -1,0 +1,190 @@
+/* The C interface to Xapian used by every part of quarry.
+ *
+ * core/xapian.cc is the only file that includes <xapian.h>. Every function
+ * here catches every C++ exception and reports it as a qy_status_t; the
+ * handle-level functions also keep Xapian's own description of the last
+ * failure, readable with qy_db_error().
+ *
+ * Ownership: a handle returned through an out-parameter or as a pointer
+ * belongs to the caller and is released with its _free/_close function.
+ * A `const char *` result is borrowed from its handle and stays valid until
+ * the next call on that handle; a `char *` result is the caller's to free().
+ */
+#ifndef QUARRY_XDB_H
+#define QUARRY_XDB_H
+
+#include <stddef.h>
+
+#include "quarry/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Xapian's hard limit on the length of a term, in bytes. The functions below
+ * refuse longer terms with QY_INVALID instead of passing them on. */
+#define QY_MAX_TERM_BYTES 245
+
+typedef struct qy_db qy_db_t;       /* an open index (one or more shards) */
+typedef struct qy_doc qy_doc_t;     /* a document being built for the index */
+typedef struct qy_query qy_query_t; /* an immutable query tree */
+typedef struct qy_mset qy_mset_t;   /* the hits of one search */
+
+/* ---- Opening and closing ---------------------------------------------- */
+
+enum {
+    QY_DB_NO_SYNC = 1 << 0, /* writer: skip fsync on commit (bulk loads) */
+    QY_DB_WAIT_LOCK = 1 << 1 /* writer: wait for another writer's lock */
+};
+
+/* Opens PATHS[0..N-1] for reading as one logical index. A path of the form
+ * tcp://HOST:PORT names a remote index served by xapian-tcpsrv.
+ * On failure *OUT is NULL and, when ERROR is not NULL, *ERROR receives a
+ * malloc'd one-line message naming the path (the caller frees it).
+ * Returns QY_OK, QY_NOT_FOUND (no index there), QY_OPENING, QY_CORRUPT,
+ * QY_VERSION, QY_NETWORK, QY_INVALID (N == 0) or QY_NOMEM. */
+qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
+                            char **error);
+
+/* Opens PATH for writing, creating it (and not its parents) when missing.
+ * FLAGS is a combination of QY_DB_* values. Errors as qy_db_open_read, plus
+ * QY_LOCKED when another writer holds the index. */
+qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
+                             char **error);
+
+/* Closes DB. For a writer, pending changes are committed first; use
+ * qy_db_commit() beforehand to learn whether that succeeds. NULL is a no-op. */
+void qy_db_close(qy_db_t *db);
+
+/* Xapian's description of the last failure on DB, or "" when there was none.
+ * Borrowed until the next call on DB. */
+const char *qy_db_error(const qy_db_t *db);
+
+/* ---- Reading ---------------------------------------------------------- */
+
+/* Number of documents. */
+qy_status_t qy_db_doc_count(qy_db_t *db, unsigned *count);
+
+/* Number of documents indexed by TERM (0 when absent). */
+qy_status_t qy_db_term_freq(qy_db_t *db, const char *term, size_t len,
+                            unsigned *freq);
+
+/* Calls FN(CTX, term, len) for every term that starts with PREFIX, in
+ * byte order; FN returns non-zero to stop early. */
+qy_status_t qy_db_each_term(qy_db_t *db, const char *prefix,
+                            int (*fn)(void *ctx, const char *term, size_t len),
+                            void *ctx);
+
+/* User metadata. *VALUE is malloc'd and NUL-terminated (also when empty:
+ * a missing key reads as ""); the caller frees it. */
+qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
+                               size_t *len);
+
+/* Re-reads the latest committed state (readers only). */
+qy_status_t qy_db_reopen(qy_db_t *db);
+
+/* ---- Writing ---------------------------------------------------------- */
+
+qy_status_t qy_db_set_metadata(qy_db_t *db, const char *key, const char *value,
+                               size_t len);
+
+/* Adds DOC (the document is copied; DOC stays the caller's). */
+qy_status_t qy_db_add_doc(qy_db_t *db, const qy_doc_t *doc);
+
+/* Deletes every document indexed by TERM. */
+qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len);
+
+/* Makes all changes so far durable and visible to new readers. */
+qy_status_t qy_db_commit(qy_db_t *db);
+
+/* ---- Documents -------------------------------------------------------- */
+
+/* A new empty document, or NULL when out of memory. */
+qy_doc_t *qy_doc_new(void);
+void qy_doc_free(qy_doc_t *doc);
+/* Empties DOC so it can be filled again without reallocating the handle. */
+void qy_doc_clear(qy_doc_t *doc);
+
+/* Adds TERM at word position POS (positions start at 1), raising its
+ * within-document frequency by WDF_INC. QY_INVALID for empty or too long
+ * terms. */
+qy_status_t qy_doc_add_posting(qy_doc_t *doc, const char *term, size_t len,
+                               unsigned pos, unsigned wdf_inc);
+/* Adds TERM without a position; WDF_INC 0 makes it a boolean filter term. */
+qy_status_t qy_doc_add_term(qy_doc_t *doc, const char *term, size_t len,
+                            unsigned wdf_inc);
+qy_status_t qy_doc_set_data(qy_doc_t *doc, const void *data, size_t len);
+qy_status_t qy_doc_set_value(qy_doc_t *doc, unsigned slot, const void *data,
+                             size_t len);
+
+/* ---- Queries ---------------------------------------------------------- */
+
+typedef enum qy_query_op {
+    QY_Q_OR,
+    QY_Q_AND,
+    QY_Q_AND_NOT,   /* first sub-query without any of the others */
+    QY_Q_AND_MAYBE, /* first sub-query, others only add weight */
+    QY_Q_FILTER,    /* first sub-query, others restrict without weight */
+    QY_Q_PHRASE,    /* terms in order within WINDOW positions (0: exact) */
+    QY_Q_NEAR,      /* terms in any order within WINDOW positions */
+    QY_Q_SYNONYM,   /* sub-queries weighted as one term */
+    QY_Q_MAX        /* the highest-weighted sub-query scores */
+} qy_query_op_t;
+
+/* Every constructor returns NULL when out of memory or when an argument is
+ * invalid (an empty or too long term, a NULL sub-query, N == 0). Queries are
+ * immutable; combining copies references, so each result is freed on its own. */
+qy_query_t *qy_query_term(const char *term, size_t len, unsigned wqf,
+                          unsigned pos);
+qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
+                             size_t n, unsigned window);
+/* Every term starting with PREFIX, OR-ed as a synonym, at most MAX_TERMS of
+ * them (0: no limit). */
+qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
+                              unsigned max_terms);
+/* Documents whose value in SLOT lies in [LO, HI] (byte order; NULL: open). */
+qy_query_t *qy_query_value_range(unsigned slot, const char *lo,
+                                 const char *hi);
+qy_query_t *qy_query_scale(const qy_query_t *q, double factor);
+qy_query_t *qy_query_match_all(void);
+qy_query_t *qy_query_match_nothing(void);
+/* Xapian's description of Q, malloc'd (caller frees); NULL on failure. */
+char *qy_query_describe(const qy_query_t *q);
+void qy_query_free(qy_query_t *q);
+
+/* ---- Searching -------------------------------------------------------- */
+
+typedef struct qy_search_params {
+    double k1;      /* BM25 term-frequency saturation */
+    double b;       /* BM25 length normalisation, 0..1 */
+    unsigned offset; /* hits to skip */
+    unsigned limit;  /* hits to return */
+    unsigned check_at_least; /* candidates to examine for exact totals */
+} qy_search_params_t;
+
+/* Runs Q on DB, ranking with BM25(k1, b) (k2 = 0, k3 = 1, min_normlen =
+ * 0.5). A reader whose index changes underneath is reopened and the search
+ * retried, so a concurrent writer never makes this fail. The hits' data is
+ * read before returning. *OUT is the caller's to free with qy_mset_free. */
+qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
+                         const qy_search_params_t *params, qy_mset_t **out);
+
+typedef struct qy_hit {
+    unsigned docid;
+    double weight;
+    const char *data; /* the document data, borrowed from the mset */
+    size_t data_len;
+} qy_hit_t;
+
+size_t qy_mset_size(const qy_mset_t *mset);
+/* Xapian's estimate of all matching documents (exact when few). */
+unsigned qy_mset_matches_estimated(const qy_mset_t *mset);
+/* Fills *HIT with the I-th hit (0-based, below qy_mset_size). */
+void qy_mset_hit(const qy_mset_t *mset, size_t i, qy_hit_t *hit);
+void qy_mset_free(qy_mset_t *mset);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
