@@ -1,0 +1,494 @@
+/* Passages: splitting a plain-text article into the paragraphs that are
+ * indexed and returned as hits.
+ *
+ * Everything runs in time linear in the input: each line is scanned a fixed
+ * number of times and no per-line table is kept, so a 50 MB single line or
+ * a file of millions of short lines costs no more than reading it. */
+#include "quarry/passage.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+/* Lines of a block are joined as one wrapped paragraph when none is longer
+ * than WRAP_MAX_LINE and every line but the last fills at least
+ * WRAP_MIN_LINE: text hard-wrapped to a width. A block of short lines of
+ * uneven length (a byline over a dateline over a caption) is a list, one
+ * paragraph per line. */
+#define WRAP_MAX_LINE 100
+#define WRAP_MIN_LINE 40
+
+#define HEADLINE_MAX_BYTES 200
+#define HEADLINE_MIN_WORDS 3
+#define PROSE_MIN_WORDS 5
+#define COPYRIGHT_MAX_BYTES 300
+#define TITLE_MAX_BYTES 120
+
+static const char ellipsis[] = "\xE2\x80\xA6"; /* U+2026 */
+
+/* ---- Code points --------------------------------------------------------- */
+
+/* The length of the invalid sequence at S[0]: its maximal subpart, a lead
+ * byte with the continuation bytes that could still have completed it, so
+ * that a truncated character becomes one U+FFFD, not one per byte. */
+static size_t invalid_length(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* valid range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else
+        return 1;
+    size_t n = 1;
+    if (n < len && s[n] >= lo && s[n] <= hi) {
+        n++;
+        while (n < need && n < len && (s[n] & 0xC0) == 0x80)
+            n++;
+    }
+    return n < need ? n : 1;
+}
+
+/* Decodes the code point at BUF[I] into *CP and returns its byte length.
+ * Invalid UTF-8 and NUL give *CP = -1: both become U+FFFD, so that a NUL
+ * never ends the cleaned C string early. */
+static size_t next_cp(const char *buf, size_t len, size_t i, int32_t *cp)
+{
+    unsigned char c = (unsigned char)buf[i];
+    if (c < 0x80) {
+        *cp = c ? c : -1;
+        return 1;
+    }
+    size_t avail = len - i < 4 ? len - i : 4;
+    utf8proc_int32_t u;
+    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)buf + i,
+                                          (utf8proc_ssize_t)avail, &u);
+    if (n <= 0) {
+        *cp = -1;
+        return invalid_length((const unsigned char *)buf + i, len - i);
+    }
+    *cp = u;
+    return (size_t)n;
+}
+
+static int is_space(int32_t cp)
+{
+    if (cp < 0x80)
+        return cp == ' ' || (cp >= '\t' && cp <= '\r');
+    if (cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+        return 1;
+    return utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
+}
+
+static int is_letter(int32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+/* ---- Lines --------------------------------------------------------------- */
+
+typedef struct line {
+    size_t start, end; /* the line's text without surrounding whitespace;
+                          start == end for a blank line */
+    size_t next;       /* where the next line begins */
+} line_t;
+
+/* Scans the line at POS. Lines end at LF, CRLF or a lone CR. */
+static void scan_line(const char *buf, size_t len, size_t pos, line_t *line)
+{
+    size_t i = pos;
+    int blank = 1;
+    line->start = line->end = pos;
+    while (i < len) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '\n' || c == '\r') {
+            line->next = i + 1 + (c == '\r' && i + 1 < len &&
+                                  buf[i + 1] == '\n');
+            if (blank)
+                line->start = line->end = i;
+            return;
+        }
+        int32_t cp;
+        size_t n = next_cp(buf, len, i, &cp);
+        if (!is_space(cp)) {
+            if (blank)
+                line->start = i;
+            blank = 0;
+            line->end = i + n;
+        }
+        i += n;
+    }
+    line->next = len;
+    if (blank)
+        line->start = line->end = len;
+}
+
+/* ---- Cleaning ------------------------------------------------------------ */
+
+/* Writes the cleaned form of BUF[start, end), which starts and ends with
+ * non-whitespace, to OUT (when not NULL); returns its length. */
+static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
+{
+    size_t o = 0;
+    int space = 0;
+    for (size_t i = start; i < end;) {
+        int32_t cp;
+        size_t n = next_cp(buf, end, i, &cp);
+        if (cp >= 0 && is_space(cp)) {
+            space = 1;
+        } else {
+            if (space) {
+                if (out)
+                    out[o] = ' ';
+                o++;
+                space = 0;
+            }
+            if (cp < 0) {
+                if (out)
+                    memcpy(out + o, "\xEF\xBF\xBD", 3);
+                o += 3;
+            } else {
+                if (out)
+                    memcpy(out + o, buf + i, n);
+                o += n;
+            }
+        }
+        i += n;
+    }
+    return o;
+}
+
+static char *copy_text(const char *text, size_t n)
+{
+    char *t = malloc(n + 1);
+    if (t) {
+        memcpy(t, text, n);
+        t[n] = '\0';
+    }
+    return t;
+}
+
+/* ---- Judging paragraphs -------------------------------------------------- */
+
+/* Space-separated words of the cleaned TEXT holding at least one letter,
+ * counted up to LIMIT. */
+static size_t letter_words(const char *text, size_t len, size_t limit)
+{
+    size_t count = 0;
+    int in_word = 0, has_letter = 0;
+    for (size_t i = 0; i < len && count < limit;) {
+        if (text[i] == ' ') {
+            count += in_word && has_letter;
+            in_word = has_letter = 0;
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t n = next_cp(text, len, i, &cp);
+        in_word = 1;
+        if (!has_letter && is_letter(cp))
+            has_letter = 1;
+        i += n;
+    }
+    count += in_word && has_letter;
+    return count;
+}
+
+/* Closing quotes and brackets that may follow a sentence's last mark. */
+static const char *const closers[] = {
+    "\"", "'", ")", "]", "\xE2\x80\x9D" /* ” */, "\xE2\x80\x99" /* ’ */,
+    "\xC2\xBB" /* » */,
+};
+
+/* The length of the closer ending at TEXT[END - 1], or 0. */
+static size_t closer_before(const char *text, size_t end)
+{
+    for (size_t k = 0; k < sizeof closers / sizeof *closers; k++) {
+        size_t n = strlen(closers[k]);
+        if (end >= n && memcmp(text + end - n, closers[k], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* The length of the closer starting at TEXT[I], or 0. */
+static size_t closer_at(const char *text, size_t len, size_t i)
+{
+    for (size_t k = 0; k < sizeof closers / sizeof *closers; k++) {
+        size_t n = strlen(closers[k]);
+        if (len - i >= n && memcmp(text + i, closers[k], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* Non-zero when TEXT ends with . ! ? : ; or … (possibly followed by
+ * closing quotes or brackets). */
+static int ends_like_sentence(const char *text, size_t len)
+{
+    size_t n;
+    while ((n = closer_before(text, len)) != 0)
+        len -= n;
+    if (len == 0)
+        return 0;
+    char c = text[len - 1];
+    if (c == '.' || c == '!' || c == '?' || c == ':' || c == ';')
+        return 1;
+    return len >= 3 && memcmp(text + len - 3, ellipsis, 3) == 0;
+}
+
+static int starts_with_nocase(const char *text, size_t len, const char *p)
+{
+    size_t n = strlen(p);
+    if (len < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + ('a' - 'A'));
+        if (c != (unsigned char)p[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int is_copyright(const char *text, size_t len)
+{
+    if (len >= COPYRIGHT_MAX_BYTES)
+        return 0;
+    if (starts_with_nocase(text, len, "\xC2\xA9") ||
+        starts_with_nocase(text, len, "(c)") ||
+        starts_with_nocase(text, len, "copyright"))
+        return 1;
+    for (size_t i = 0; i < len; i++)
+        if (starts_with_nocase(text + i, len - i, "all rights reserved"))
+            return 1;
+    return 0;
+}
+
+/* ---- Titles -------------------------------------------------------------- */
+
+/* The first sentence of the cleaned TEXT, at most TITLE_MAX_BYTES: a
+ * sentence ends at . ! or ? (after which closing quotes may follow) before a
+ * space and a character that is not a lower-case letter, or at the end.
+ * A longer sentence is cut after its last whole word that fits and "…" is
+ * appended (the ellipsis counts towards the limit). */
+static char *first_sentence(const char *text, size_t len)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < len && i < TITLE_MAX_BYTES && !end; i++) {
+        char c = text[i];
+        if (c != '.' && c != '!' && c != '?')
+            continue;
+        size_t j = i + 1, n;
+        while ((n = closer_at(text, len, j)) != 0)
+            j += n;
+        if (j == len ||
+            (text[j] == ' ' && !(j + 1 < len && text[j + 1] >= 'a' &&
+                                 text[j + 1] <= 'z')))
+            end = j;
+    }
+    if (!end && len <= TITLE_MAX_BYTES)
+        end = len;
+    if (end && end <= TITLE_MAX_BYTES) {
+        char *t = malloc(end + 1);
+        if (t) {
+            memcpy(t, text, end);
+            t[end] = '\0';
+        }
+        return t;
+    }
+
+    /* Cut at the last space that leaves room for the ellipsis. */
+    size_t room = TITLE_MAX_BYTES - (sizeof ellipsis - 1);
+    size_t cut = 0;
+    for (size_t i = 1; i <= room && i < len; i++)
+        if (text[i] == ' ')
+            cut = i;
+    if (cut == 0) {
+        /* One very long word: cut at a character boundary. */
+        cut = room;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+            cut--;
+    }
+    while (cut > 0 && (text[cut - 1] == ' ' || text[cut - 1] == ',' ||
+                       text[cut - 1] == ';' || text[cut - 1] == ':' ||
+                       text[cut - 1] == '-'))
+        cut--;
+    char *t = malloc(cut + sizeof ellipsis);
+    if (t) {
+        memcpy(t, text, cut);
+        memcpy(t + cut, ellipsis, sizeof ellipsis); /* with its NUL */
+    }
+    return t;
+}
+
+/* ---- Splitting ----------------------------------------------------------- */
+
+typedef struct splitter {
+    const char *buf;
+    size_t len;
+    qy_article_t *out;
+    size_t cap;
+    int seeking_headline; /* no paragraph of HEADLINE_MIN_WORDS seen yet */
+    char *scratch;        /* the paragraph being judged, cleaned */
+    size_t scratch_cap;
+} splitter_t;
+
+/* Judges the paragraph BUF[start, end), keeping it as the title, as a
+ * passage, or dropping it. Returns QY_OK or QY_NOMEM. */
+static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
+                             int single_line)
+{
+    /* Most dropped paragraphs are short: clean them into a reused buffer
+     * and allocate only what is kept. */
+    size_t n = clean_span(s->buf, start, end, NULL);
+    if (n + 1 > s->scratch_cap) {
+        size_t cap = s->scratch_cap ? s->scratch_cap : 256;
+        while (cap < n + 1)
+            cap *= 2;
+        char *scratch = realloc(s->scratch, cap);
+        if (!scratch)
+            return QY_NOMEM;
+        s->scratch = scratch;
+        s->scratch_cap = cap;
+    }
+    char *text = s->scratch;
+    clean_span(s->buf, start, end, text);
+    size_t words = letter_words(text, n, PROSE_MIN_WORDS);
+
+    if (s->seeking_headline) {
+        if (words < HEADLINE_MIN_WORDS)
+            return QY_OK; /* a leading banner: not prose either */
+        s->seeking_headline = 0;
+        if (single_line && n <= HEADLINE_MAX_BYTES &&
+            !ends_like_sentence(text, n)) {
+            s->out->title = copy_text(text, n);
+            return s->out->title ? QY_OK : QY_NOMEM;
+        }
+    }
+    if (words < PROSE_MIN_WORDS || is_copyright(text, n))
+        return QY_OK;
+    if (s->out->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        qy_passage_t *p = realloc(s->out->passages, cap * sizeof *p);
+        if (!p)
+            return QY_NOMEM;
+        s->out->passages = p;
+        s->cap = cap;
+    }
+    if (!(text = copy_text(text, n)))
+        return QY_NOMEM;
+    qy_passage_t *p = &s->out->passages[s->out->count++];
+    p->text = text;
+    p->text_len = n;
+    p->offset = start;
+    p->length = end - start;
+    p->ordinal = (unsigned)s->out->count;
+    return QY_OK;
+}
+
+/* Splits the block of non-blank lines starting at POS; returns where the
+ * block ends through *NEXT. */
+static qy_status_t block(splitter_t *s, size_t pos, size_t *next)
+{
+    const char *buf = s->buf;
+    size_t len = s->len;
+    line_t line, first = {0, 0, 0}, last = {0, 0, 0};
+    size_t lines = 0, longest = 0;
+    int filled = 1; /* every line but the last is at least WRAP_MIN_LINE */
+
+    /* First pass: measure the lines. */
+    size_t p = pos;
+    while (p < len) {
+        scan_line(buf, len, p, &line);
+        if (line.start == line.end)
+            break;
+        if (lines == 0)
+            first = line;
+        else if (last.end - last.start < WRAP_MIN_LINE)
+            filled = 0;
+        size_t n = line.end - line.start;
+        if (n > longest)
+            longest = n;
+        last = line;
+        lines++;
+        p = line.next;
+    }
+    *next = p;
+    if (lines == 0)
+        return QY_OK;
+
+    if (longest <= WRAP_MAX_LINE && filled)
+        return paragraph(s, first.start, last.end, lines == 1);
+
+    /* Second pass: one paragraph per line. */
+    p = pos;
+    for (size_t k = 0; k < lines; k++) {
+        scan_line(buf, len, p, &line);
+        qy_status_t st = paragraph(s, line.start, line.end, 1);
+        if (st != QY_OK)
+            return st;
+        p = line.next;
+    }
+    return QY_OK;
+}
+
+qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+{
+    memset(out, 0, sizeof *out);
+    splitter_t s = {buf, len, out, 0, 1, NULL, 0};
+    size_t pos = 0;
+    qy_status_t st = QY_OK;
+
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* byte order mark */
+
+    while (pos < len && st == QY_OK) {
+        line_t line;
+        scan_line(buf, len, pos, &line);
+        if (line.start == line.end) {
+            pos = line.next;
+            continue;
+        }
+        st = block(&s, pos, &pos);
+    }
+
+    free(s.scratch);
+    if (st == QY_OK && !out->title) {
+        if (out->count > 0)
+            out->title = first_sentence(out->passages[0].text,
+                                        out->passages[0].text_len);
+        else
+            out->title = calloc(1, 1);
+        if (!out->title)
+            st = QY_NOMEM;
+    }
+    if (st != QY_OK)
+        qy_article_free(out);
+    return st;
+}
+
+void qy_article_free(qy_article_t *article)
+{
+    if (!article)
+        return;
+    for (size_t i = 0; i < article->count; i++)
+        free(article->passages[i].text);
+    free(article->passages);
+    free(article->title);
+    memset(article, 0, sizeof *article);
+}

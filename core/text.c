@@ -1,0 +1,542 @@
+/* Words: tokenizing with utf8proc, stemming with Snowball's libstemmer, and
+ * the English stop word list. The indexer, the query parser and the
+ * highlighter all call these functions, so a word typed in a query becomes
+ * exactly the term the indexer stored. */
+#include "quarry/text.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+/* libstemmer.h has no include guard: this is the only file including it. */
+#include <libstemmer.h>
+
+/* A word whose raw bytes exceed this is skipped without normalising it.
+ * Normalisation can shrink a word (decomposed accents recomposed, marks
+ * stripped, ignorable characters dropped), but not by this factor in any
+ * real text; the cap keeps a 50 MB run of letters from being copied into a
+ * 200 MB code point buffer only to be thrown away. */
+#define RAW_WORD_CAP (16 * QY_MAX_WORD_BYTES)
+
+struct qy_analyzer {
+    const char *lang;           /* canonical name; static storage */
+    struct sb_stemmer *stemmer; /* NULL for "none" */
+    int english;                /* English stop words, diacritics removed */
+    utf8proc_option_t options;  /* normalisation of non-ASCII words */
+    utf8proc_int32_t *cps;      /* code point buffer, cps_cap + 1 entries */
+    size_t cps_cap;
+    char ascii[QY_MAX_WORD_BYTES]; /* lower-cased ASCII words */
+};
+
+/* ---- Languages ---------------------------------------------------------- */
+
+/* The ISO 639 codes libstemmer 2.2 accepts (its modules table), each with
+ * the canonical name sb_stemmer_list() reports for the same algorithm.
+ * libstemmer itself has no call mapping an alias to its name. Sorted. */
+static const struct {
+    const char *code;
+    const char *name;
+} language_aliases[] = {
+    {"ar", "arabic"},      {"ara", "arabic"},     {"arm", "armenian"},
+    {"baq", "basque"},     {"ca", "catalan"},     {"cat", "catalan"},
+    {"da", "danish"},      {"dan", "danish"},     {"de", "german"},
+    {"deu", "german"},     {"dut", "dutch"},      {"el", "greek"},
+    {"ell", "greek"},      {"en", "english"},     {"eng", "english"},
+    {"es", "spanish"},     {"esl", "spanish"},    {"eu", "basque"},
+    {"eus", "basque"},     {"fi", "finnish"},     {"fin", "finnish"},
+    {"fr", "french"},      {"fra", "french"},     {"fre", "french"},
+    {"ga", "irish"},       {"ger", "german"},     {"gle", "irish"},
+    {"gre", "greek"},      {"hi", "hindi"},       {"hin", "hindi"},
+    {"hu", "hungarian"},   {"hun", "hungarian"},  {"hy", "armenian"},
+    {"hye", "armenian"},   {"id", "indonesian"},  {"ind", "indonesian"},
+    {"it", "italian"},     {"ita", "italian"},    {"lit", "lithuanian"},
+    {"lt", "lithuanian"},  {"ne", "nepali"},      {"nep", "nepali"},
+    {"nl", "dutch"},       {"nld", "dutch"},      {"no", "norwegian"},
+    {"nor", "norwegian"},  {"por", "portuguese"}, {"pt", "portuguese"},
+    {"ro", "romanian"},    {"ron", "romanian"},   {"ru", "russian"},
+    {"rum", "romanian"},   {"rus", "russian"},    {"spa", "spanish"},
+    {"sr", "serbian"},     {"srp", "serbian"},    {"sv", "swedish"},
+    {"swe", "swedish"},    {"ta", "tamil"},       {"tam", "tamil"},
+    {"tr", "turkish"},     {"tur", "turkish"},    {"yi", "yiddish"},
+    {"yid", "yiddish"},
+};
+
+#define MAX_LANGUAGES 128
+static const char *languages[MAX_LANGUAGES + 2];
+static pthread_once_t languages_once = PTHREAD_ONCE_INIT;
+
+static void languages_init(void)
+{
+    const char **list = sb_stemmer_list();
+    size_t n = 0;
+    for (; list && list[n] && n < MAX_LANGUAGES; n++)
+        languages[n] = list[n];
+    languages[n++] = "none";
+    languages[n] = NULL;
+}
+
+const char *const *qy_languages(void)
+{
+    pthread_once(&languages_once, languages_init);
+    return languages;
+}
+
+/* The canonical name for the lower-cased NAME, or NULL when unknown. */
+static const char *canonical_language(const char *name)
+{
+    const char *const *list = qy_languages();
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], name) == 0)
+            return list[i];
+
+    size_t lo = 0, hi = sizeof language_aliases / sizeof *language_aliases;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, language_aliases[mid].code);
+        if (c == 0) {
+            /* Return the list's own pointer, and only for algorithms this
+             * libstemmer build really has. */
+            for (size_t i = 0; list[i]; i++)
+                if (strcmp(list[i], language_aliases[mid].name) == 0)
+                    return list[i];
+            return NULL;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
+{
+    char name[32];
+    size_t len;
+
+    *out = NULL;
+    if (!lang)
+        return QY_INVALID;
+    len = strlen(lang);
+    if (len == 0 || len >= sizeof name)
+        return QY_INVALID;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = (unsigned char)lang[i];
+        name[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+
+    const char *canonical = canonical_language(name);
+    if (!canonical)
+        return QY_INVALID;
+
+    qy_analyzer_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return QY_NOMEM;
+    a->lang = canonical;
+    if (strcmp(canonical, "none") != 0) {
+        a->stemmer = sb_stemmer_new(canonical, "UTF_8");
+        if (!a->stemmer) {
+            /* The name came from sb_stemmer_list(): only memory fails. */
+            free(a);
+            return QY_NOMEM;
+        }
+    }
+    a->english =
+        strcmp(canonical, "english") == 0 || strcmp(canonical, "porter") == 0;
+    a->options = UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                 UTF8PROC_IGNORE;
+    *out = a;
+    return QY_OK;
+}
+
+void qy_analyzer_free(qy_analyzer_t *a)
+{
+    if (!a)
+        return;
+    sb_stemmer_delete(a->stemmer);
+    free(a->cps);
+    free(a);
+}
+
+const char *qy_analyzer_language(const qy_analyzer_t *a)
+{
+    return a->lang;
+}
+
+/* ---- Tokenizing ---------------------------------------------------------- */
+
+enum cp_class {
+    CP_OTHER,     /* separates words */
+    CP_WORD,      /* letter, mark or number */
+    CP_CJK,       /* Han, Hiragana or Katakana letter: a word of its own */
+    CP_APOS,      /* ' or U+2019: joins two letters */
+    CP_IGNORABLE, /* default-ignorable format character (soft hyphen, ZWJ) */
+};
+
+static int is_cjk(utf8proc_int32_t cp)
+{
+    return (cp >= 0x3040 && cp <= 0x30FF) ||   /* Hiragana, Katakana */
+           (cp >= 0x31F0 && cp <= 0x31FF) ||   /* Katakana extensions */
+           (cp >= 0x3400 && cp <= 0x4DBF) ||   /* Han extension A */
+           (cp >= 0x4E00 && cp <= 0x9FFF) ||   /* Han */
+           (cp >= 0xF900 && cp <= 0xFAFF) ||   /* Han compatibility */
+           (cp >= 0xFF66 && cp <= 0xFF9D) ||   /* halfwidth Katakana */
+           (cp >= 0x1AFF0 && cp <= 0x1B16F) || /* Kana supplements */
+           (cp >= 0x20000 && cp <= 0x323AF);   /* Han extensions B to H */
+}
+
+static int category_is_letter(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static int category_is_word(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
+}
+
+/* Decodes the code point at TEXT[I]; returns its byte length, or -1 for an
+ * invalid sequence (the caller then skips one byte). */
+static ptrdiff_t decode(const char *text, size_t len, size_t i,
+                        utf8proc_int32_t *cp)
+{
+    unsigned char c = (unsigned char)text[i];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t avail = len - i < 4 ? len - i : 4;
+    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
+                                          (utf8proc_ssize_t)avail, cp);
+    return n > 0 ? (ptrdiff_t)n : -1;
+}
+
+static enum cp_class classify(utf8proc_int32_t cp, utf8proc_category_t *cat)
+{
+    if (cp < 0x80) {
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) {
+            *cat = UTF8PROC_CATEGORY_LL;
+            return CP_WORD;
+        }
+        if (cp >= '0' && cp <= '9') {
+            *cat = UTF8PROC_CATEGORY_ND;
+            return CP_WORD;
+        }
+        *cat = UTF8PROC_CATEGORY_PO;
+        return cp == '\'' ? CP_APOS : CP_OTHER;
+    }
+    const utf8proc_property_t *p = utf8proc_get_property(cp);
+    *cat = (utf8proc_category_t)p->category;
+    if (cp == 0x2019)
+        return CP_APOS;
+    if (category_is_word(*cat)) {
+        if (category_is_letter(*cat) || (*cat >= UTF8PROC_CATEGORY_ND &&
+                                         *cat <= UTF8PROC_CATEGORY_NO))
+            if (is_cjk(cp))
+                return CP_CJK;
+        return CP_WORD;
+    }
+    if (*cat == UTF8PROC_CATEGORY_CF && p->ignorable)
+        return CP_IGNORABLE;
+    return CP_OTHER;
+}
+
+/* The combining diacritics of Latin, Greek and Cyrillic letters. Not
+ * UTF8PROC_STRIPMARK: that strips every mark, including the vowel signs of
+ * Indic scripts and the voicing marks of kana ("で" would become "て"). */
+static int is_diacritic(utf8proc_int32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+           (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+           (cp >= 0xFE20 && cp <= 0xFE2F);
+}
+
+static int grow_cps(qy_analyzer_t *a, size_t need)
+{
+    size_t cap = a->cps_cap ? a->cps_cap : 64;
+    while (cap < need)
+        cap *= 2;
+    utf8proc_int32_t *p = realloc(a->cps, (cap + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    a->cps = p;
+    a->cps_cap = cap;
+    return 0;
+}
+
+/* Normalises TEXT[start, end) into A's buffers. Returns the length (0 when
+ * the word is to be skipped), or -1 when out of memory. */
+static ptrdiff_t normalise(qy_analyzer_t *a, const char *text, size_t start,
+                          size_t end, int ascii, const char **out)
+{
+    size_t n = end - start;
+
+    if (ascii) {
+        /* NFKC and case folding of ASCII is lower-casing. */
+        if (n > QY_MAX_WORD_BYTES)
+            return 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)text[start + i];
+            a->ascii[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        }
+        *out = a->ascii;
+        return (ptrdiff_t)n;
+    }
+    if (n > RAW_WORD_CAP)
+        return 0;
+
+    utf8proc_ssize_t count;
+    for (;;) {
+        count = utf8proc_decompose_custom(
+            (const utf8proc_uint8_t *)text + start, (utf8proc_ssize_t)n,
+            a->cps, (utf8proc_ssize_t)a->cps_cap, a->options, NULL, NULL);
+        if (count < 0)
+            return 0; /* cannot happen: the word is valid UTF-8 */
+        if ((size_t)count <= a->cps_cap && a->cps)
+            break;
+        if (grow_cps(a, (size_t)count) != 0)
+            return -1;
+    }
+    utf8proc_ssize_t kept = 0;
+    for (utf8proc_ssize_t i = 0; i < count; i++) {
+        utf8proc_int32_t cp = a->cps[i];
+        if (cp == 0x2019)
+            cp = '\'';
+        else if (a->english && is_diacritic(cp))
+            continue;
+        a->cps[kept++] = cp;
+    }
+    count = kept;
+    utf8proc_ssize_t bytes = utf8proc_reencode(a->cps, count, a->options);
+    if (bytes <= 0 || bytes > QY_MAX_WORD_BYTES)
+        return 0;
+    *out = (const char *)a->cps;
+    return (ptrdiff_t)bytes;
+}
+
+qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
+                        qy_token_fn fn, void *ctx)
+{
+    unsigned pos = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_category_t cat;
+        ptrdiff_t n = decode(text, len, i, &cp);
+        if (n < 0) {
+            i++;
+            continue;
+        }
+        enum cp_class cls = classify(cp, &cat);
+        if (cls != CP_WORD && cls != CP_CJK) {
+            i += (size_t)n;
+            continue;
+        }
+
+        size_t start = i, end = i + (size_t)n;
+        int ascii = cp < 0x80;
+        utf8proc_category_t last = cat;
+        i = end;
+
+        while (i < len) {
+            utf8proc_int32_t next;
+            utf8proc_category_t ncat;
+            ptrdiff_t m = decode(text, len, i, &next);
+            if (m < 0)
+                break;
+            enum cp_class ncls = classify(next, &ncat);
+
+            if (cls == CP_CJK) {
+                /* Only combining marks (a decomposed voicing mark) attach
+                 * to a Han or kana character. */
+                if (ncls != CP_WORD || ncat < UTF8PROC_CATEGORY_MN ||
+                    ncat > UTF8PROC_CATEGORY_ME)
+                    break;
+            } else if (ncls == CP_APOS || ncls == CP_IGNORABLE) {
+                /* An apostrophe joins two letters; ignorable characters
+                 * (soft hyphens, joiners) join any two word characters. */
+                if (ncls == CP_APOS && !category_is_letter(last) &&
+                    !(last >= UTF8PROC_CATEGORY_MN &&
+                      last <= UTF8PROC_CATEGORY_ME))
+                    break;
+                size_t j = i + (size_t)m;
+                utf8proc_int32_t after;
+                utf8proc_category_t acat;
+                enum cp_class acls = CP_OTHER;
+                ptrdiff_t k = -1;
+                while (j < len) {
+                    k = decode(text, len, j, &after);
+                    if (k < 0)
+                        break;
+                    acls = classify(after, &acat);
+                    if (ncls != CP_IGNORABLE || acls != CP_IGNORABLE)
+                        break;
+                    j += (size_t)k;
+                }
+                if (j >= len || k < 0 || acls != CP_WORD)
+                    break;
+                if (ncls == CP_APOS && !category_is_letter(acat))
+                    break;
+                if (next >= 0x80 || after >= 0x80)
+                    ascii = 0;
+                last = acat;
+                i = j + (size_t)k;
+                end = i;
+                continue;
+            } else if (ncls != CP_WORD) {
+                break;
+            }
+            if (next >= 0x80)
+                ascii = 0;
+            last = ncat;
+            i += (size_t)m;
+            end = i;
+        }
+
+        const char *word = NULL;
+        ptrdiff_t wlen = normalise(a, text, start, end, ascii, &word);
+        if (wlen < 0)
+            return QY_NOMEM;
+        if (wlen == 0)
+            continue;
+        qy_token_t tok = {word, (size_t)wlen, start, end, ++pos};
+        if (fn(ctx, &tok) != 0)
+            break;
+    }
+    return QY_OK;
+}
+
+/* ---- Stemming ------------------------------------------------------------ */
+
+/* Numbers and codes ("2021", "mp3", "g7") are kept whole: stemmers treat
+ * their letters as suffixes. */
+static int has_digit(const char *word, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)word[i];
+        if (c < 0x80) {
+            if (c >= '0' && c <= '9')
+                return 1;
+            i++;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        ptrdiff_t n = decode(word, len, i, &cp);
+        if (n < 0) {
+            i++;
+            continue;
+        }
+        utf8proc_category_t cat = utf8proc_category(cp);
+        if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)
+            return 1;
+        i += (size_t)n;
+    }
+    return 0;
+}
+
+const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
+                    size_t *out_len)
+{
+    if (!a->stemmer || len > INT_MAX || has_digit(word, len)) {
+        *out_len = len;
+        return word;
+    }
+    const sb_symbol *s = sb_stemmer_stem(
+        a->stemmer, (const sb_symbol *)word, (int)len);
+    if (!s)
+        return NULL;
+    *out_len = (size_t)sb_stemmer_length(a->stemmer);
+    return (const char *)s;
+}
+
+/* ---- Stop words ---------------------------------------------------------- */
+
+/* Snowball's English stop word list, sorted (strcmp order). */
+static const char *const english_stopwords[] = {
+    "a",          "about",    "above",     "after",    "again",
+    "against",    "all",      "am",        "an",       "and",
+    "any",        "are",      "aren't",    "as",       "at",
+    "be",         "because",  "been",      "before",   "being",
+    "below",      "between",  "both",      "but",      "by",
+    "can't",      "cannot",   "could",     "couldn't", "did",
+    "didn't",     "do",       "does",      "doesn't",  "doing",
+    "don't",      "down",     "during",    "each",     "few",
+    "for",        "from",     "further",   "had",      "hadn't",
+    "has",        "hasn't",   "have",      "haven't",  "having",
+    "he",         "he'd",     "he'll",     "he's",     "her",
+    "here",       "here's",   "hers",      "herself",  "him",
+    "himself",    "his",      "how",       "how's",    "i",
+    "i'd",        "i'll",     "i'm",       "i've",     "if",
+    "in",         "into",     "is",        "isn't",    "it",
+    "it's",       "its",      "itself",    "let's",    "me",
+    "more",       "most",     "mustn't",   "my",       "myself",
+    "no",         "nor",      "not",       "of",       "off",
+    "on",         "once",     "only",      "or",       "other",
+    "ought",      "our",      "ours",      "ourselves", "out",
+    "over",       "own",      "same",      "shan't",   "she",
+    "she'd",      "she'll",   "she's",     "should",   "shouldn't",
+    "so",         "some",     "such",      "than",     "that",
+    "that's",     "the",      "their",     "theirs",   "them",
+    "themselves", "then",     "there",     "there's",  "these",
+    "they",       "they'd",   "they'll",   "they're",  "they've",
+    "this",       "those",    "through",   "to",       "too",
+    "under",      "until",    "up",        "very",     "was",
+    "wasn't",     "we",       "we'd",      "we'll",    "we're",
+    "we've",      "were",     "weren't",   "what",     "what's",
+    "when",       "when's",   "where",     "where's",  "which",
+    "while",      "who",      "who's",     "whom",     "why",
+    "why's",      "with",     "won't",     "would",    "wouldn't",
+    "you",        "you'd",    "you'll",    "you're",   "you've",
+    "your",       "yours",    "yourself",  "yourselves",
+};
+
+/* Question words carry no meaning to match in any language's index: a
+ * question typed in English is common whatever the articles' language. */
+static const char *const question_words[] = {
+    "how", "what", "when", "where", "which", "who", "why",
+};
+
+static int word_cmp(const char *word, size_t len, const char *entry)
+{
+    size_t elen = strlen(entry);
+    int c = memcmp(word, entry, len < elen ? len : elen);
+    if (c != 0)
+        return c;
+    return len < elen ? -1 : len > elen;
+}
+
+static int in_sorted(const char *const *list, size_t n, const char *word,
+                     size_t len)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = word_cmp(word, len, list[mid]);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+/* Only English has a stop word list: other languages' function words stay
+ * searchable, and only the question words are ignored for them. */
+int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
+{
+    if (a->english)
+        return in_sorted(english_stopwords,
+                         sizeof english_stopwords / sizeof *english_stopwords,
+                         word, len);
+    return in_sorted(question_words,
+                     sizeof question_words / sizeof *question_words, word,
+                     len);
+}

@@ -1,0 +1,54 @@
+/* Passages: an article split into the paragraphs that are indexed and
+ * returned as hits. */
+#ifndef QUARRY_PASSAGE_H
+#define QUARRY_PASSAGE_H
+
+#include <stddef.h>
+
+#include "quarry/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct qy_passage {
+    char *text;      /* cleaned UTF-8: whitespace runs (Unicode too) become
+                        one space, no leading/trailing space, invalid UTF-8
+                        replaced by U+FFFD, NUL-terminated */
+    size_t text_len;
+    size_t offset;   /* byte span of the paragraph in the source */
+    size_t length;
+    unsigned ordinal; /* 1-based, counting only kept passages */
+} qy_passage_t;
+
+typedef struct qy_article {
+    char *title;          /* cleaned like passage text; "" when none */
+    qy_passage_t *passages;
+    size_t count;
+} qy_article_t;
+
+/* Splits plain text into passages.
+ *
+ * Paragraphs are separated by blank lines (lines holding only whitespace,
+ * Unicode whitespace included). Inside a block, lines are joined as one
+ * wrapped paragraph when every line is short (at most 100 bytes); a block
+ * with a longer line holds one paragraph per line.
+ *
+ * A headline is the first paragraph, when it is a single line of at most
+ * 200 bytes and 3 or more words that does not end like a sentence; it becomes
+ * the title and is not a passage. Without one, the title is the first
+ * sentence of the first passage (at most 120 bytes, cut at a word).
+ *
+ * Paragraphs that are not prose are dropped: fewer than 5 words of letters
+ * (banners, bylines, datelines, image captions, credits) or a copyright
+ * notice. Returns QY_OK (OUT filled, possibly with no passages) or QY_NOMEM. */
+qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out);
+
+/* Frees everything OUT holds and zeroes it. */
+void qy_article_free(qy_article_t *article);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,67 @@
+/* Words: the one tokenizer and stemmer used to index, to query and to
+ * highlight, so that the three always agree on what a word is. */
+#ifndef QUARRY_TEXT_H
+#define QUARRY_TEXT_H
+
+#include <stddef.h>
+
+#include "quarry/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Words whose normalised form is longer than this are skipped: they are not
+ * words a person searches for, and they keep terms far below Xapian's limit
+ * even with a field prefix. */
+#define QY_MAX_WORD_BYTES 64
+
+/* A language's rules: its Snowball stemmer, its stop words, and how words
+ * are normalised. Not thread-safe: use one analyzer per thread. */
+typedef struct qy_analyzer qy_analyzer_t;
+
+/* Creates the analyzer for LANG: any name or ISO 639 code libstemmer knows
+ * ("english", "en", "fr", ...), or "none" for no stemming. Returns QY_OK,
+ * QY_INVALID for an unknown language, or QY_NOMEM. */
+qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out);
+void qy_analyzer_free(qy_analyzer_t *a);
+
+/* The canonical name of A's language ("english", ..., "none"). Static. */
+const char *qy_analyzer_language(const qy_analyzer_t *a);
+
+/* NULL-terminated list of canonical language names, "none" last. Static. */
+const char *const *qy_languages(void);
+
+typedef struct qy_token {
+    const char *word; /* normalised word; borrowed for the callback only */
+    size_t word_len;
+    size_t start;     /* byte offsets of the word in the input: [start, end) */
+    size_t end;
+    unsigned pos;     /* 1-based word position */
+} qy_token_t;
+
+/* Called once per word, in order; a non-zero return stops tokenizing. */
+typedef int (*qy_token_fn)(void *ctx, const qy_token_t *tok);
+
+/* Splits TEXT (UTF-8; invalid sequences separate words) into words.
+ * Words are runs of letters, marks and digits, joined across an apostrophe
+ * between letters (' or U+2019, stored as '); Han, Hiragana and Katakana
+ * characters are one word each. Normalisation: NFKC and case folding, and for
+ * English also diacritics removed. Returns QY_OK or QY_NOMEM. */
+qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
+                        qy_token_fn fn, void *ctx);
+
+/* The stem of the normalised WORD. Borrowed until the next call on A;
+ * NULL when out of memory. With language "none" the word itself. */
+const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
+                    size_t *out_len);
+
+/* Non-zero when the normalised WORD is a stop word of A's language, or a
+ * question word (who, what, when, where, which, why, how). */
+int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

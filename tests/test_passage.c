@@ -1,0 +1,476 @@
+/* Tests of splitting plain-text articles into passages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "quarry/passage.h"
+
+static char *read_corpus(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/corpus/%s", QUARRY_SOURCE_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int is_ascii_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Every passage's span starts and ends inside its text, and the article is
+ * well formed. */
+static void check_article(const char *buf, size_t len, const qy_article_t *a)
+{
+    assert_non_null(a->title);
+    for (size_t i = 0; i < a->count; i++) {
+        const qy_passage_t *p = &a->passages[i];
+        assert_int_equal(p->ordinal, i + 1);
+        assert_non_null(p->text);
+        assert_int_equal(strlen(p->text), p->text_len);
+        assert_true(p->text_len > 0);
+        assert_true(p->text[0] != ' ');
+        assert_true(p->text[p->text_len - 1] != ' ');
+        assert_null(strstr(p->text, "  "));
+        assert_true(p->length > 0);
+        assert_true(p->offset + p->length <= len);
+        assert_false(is_ascii_space(buf[p->offset]));
+        assert_false(is_ascii_space(buf[p->offset + p->length - 1]));
+        if (i > 0)
+            assert_true(p->offset >= a->passages[i - 1].offset +
+                                          a->passages[i - 1].length);
+    }
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- The seed articles --------------------------------------------------- */
+
+static void test_wion(void **state)
+{
+    (void)state;
+    size_t len;
+    char *buf = read_corpus("north-korea-cyberattacks-fund-missiles-wion.txt",
+                            &len);
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(buf, len, &a), QY_OK);
+    check_article(buf, len, &a);
+
+    assert_string_equal(a.title,
+                        "North Korea funding nuke, missile programmes through "
+                        "cyberattacks\xE2\x80\x99 proceeds, say UN experts");
+    assert_int_equal(a.count, 9);
+
+    static const char *const first_words[] = {
+        "At least seven attacks were carried out",
+        "If you are wondering how North Korea",
+        "The country was able to continue",
+        "\"According to a member state",
+        "DPRK is the acronym",
+        "At least seven attacks were carried out",
+        "The North also kept developing",
+        "\"Although no nuclear tests",
+        "North Korea also demonstrated",
+    };
+    for (size_t i = 0; i < 9; i++) {
+        const qy_passage_t *p = &a.passages[i];
+        if (!starts_with(p->text, first_words[i]))
+            fail_msg("passage %zu: %.60s", i + 1, p->text);
+        /* The span points at the same words in the file. */
+        assert_memory_equal(buf + p->offset, first_words[i],
+                            strlen(first_words[i]));
+    }
+    /* The sixth passage repeats the first one's opening sentences. */
+    assert_true(starts_with(a.passages[0].text, a.passages[5].text));
+    assert_true(a.passages[5].text_len < a.passages[0].text_len);
+
+    /* A trailing no-break space is whitespace: not in text nor span. */
+    const qy_passage_t *p5 = &a.passages[4];
+    assert_string_equal(p5->text + p5->text_len - 6, "Korea.");
+    assert_memory_equal(buf + p5->offset + p5->length, " \xC2\xA0\n", 4);
+    assert_memory_equal(buf + p5->offset + p5->length - 6, "Korea.", 6);
+
+    /* The boilerplate is gone. */
+    for (size_t i = 0; i < a.count; i++) {
+        assert_null(strstr(a.passages[i].text, "ugc_banner"));
+        assert_null(strstr(a.passages[i].text, "WION Web Team"));
+        assert_null(strstr(a.passages[i].text, "Story highlights"));
+        assert_null(strstr(a.passages[i].text, "inputs from agencies"));
+        assert_null(strstr(a.passages[i].text, "Photograph"));
+    }
+    qy_article_free(&a);
+    assert_null(a.title);
+    assert_null(a.passages);
+    assert_int_equal(a.count, 0);
+    free(buf);
+}
+
+static void test_latin_times(void **state)
+{
+    (void)state;
+    size_t len;
+    char *buf = read_corpus(
+        "un-report-north-korea-crypto-theft-latin-times.txt", &len);
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(buf, len, &a), QY_OK);
+    check_article(buf, len, &a);
+
+    /* No headline: the first sentence, cut to 120 bytes with "…". */
+    assert_string_equal(a.title,
+                        "United Nations (UN) alleged in a report that North "
+                        "Korea's missile program is funded via stealing "
+                        "millions of dollars\xE2\x80\xA6");
+    assert_true(strlen(a.title) <= 120);
+    assert_int_equal(a.count, 9);
+
+    /* One paragraph a line: the first is the whole first line. */
+    assert_int_equal(a.passages[0].offset, 0);
+    assert_int_equal(a.passages[0].length, 142);
+    assert_int_equal(buf[142], '\n');
+    assert_true(starts_with(a.passages[0].text, "United Nations (UN) alleged"));
+    assert_true(starts_with(a.passages[1].text, "Reuters reported that"));
+    assert_int_equal(a.passages[1].offset, 143);
+    assert_true(starts_with(a.passages[8].text,
+                            "On Friday, Russia and China didn\xE2\x80\x99t"));
+    assert_memory_equal(buf + a.passages[8].offset, "On Friday, Russia", 17);
+
+    /* The copyright line is dropped. */
+    for (size_t i = 0; i < a.count; i++)
+        assert_null(strstr(a.passages[i].text, "All rights reserved"));
+    const qy_passage_t *last = &a.passages[8];
+    assert_memory_equal(buf + last->offset + last->length, "\n\xC2\xA9", 3);
+    qy_article_free(&a);
+    free(buf);
+}
+
+/* ---- Small cases --------------------------------------------------------- */
+
+#define MAX_PASSAGES 4
+
+typedef struct split_case {
+    const char *name;
+    const char *input;
+    size_t len; /* 0: strlen(input) */
+    const char *title;
+    const char *texts[MAX_PASSAGES + 1]; /* NULL-terminated */
+    size_t offsets[MAX_PASSAGES];
+} split_case_t;
+
+#define WRAPPED                                                               \
+    "This paragraph was wrapped by an editor at a narrow"                    \
+    NL "width of about fifty bytes, so its sentence spans"                   \
+    NL "three lines."
+
+static const split_case_t split_cases[] = {
+    {"wrapped paragraphs and a headline",
+#define NL "\n"
+     "A Headline About Something\n\n" WRAPPED "\n\nA second paragraph that "
+     "has enough words.\n",
+#undef NL
+     0,
+     "A Headline About Something",
+     {"This paragraph was wrapped by an editor at a narrow width of about "
+      "fifty bytes, so its sentence spans three lines.",
+      "A second paragraph that has enough words."},
+     {28, 144}},
+    {"CRLF line endings",
+#define NL "\r\n"
+     "A Headline About Something\r\n\r\n" WRAPPED "\r\n\r\nA second "
+     "paragraph that has enough words.\r\n",
+#undef NL
+     0,
+     "A Headline About Something",
+     {"This paragraph was wrapped by an editor at a narrow width of about "
+      "fifty bytes, so its sentence spans three lines.",
+      "A second paragraph that has enough words."},
+     {30, 150}},
+    {"lone CR line endings",
+     "A Headline About Something\r\rA first paragraph with enough words.\r"
+     "\rA second paragraph that has enough words.",
+     0,
+     "A Headline About Something",
+     {"A first paragraph with enough words.",
+      "A second paragraph that has enough words."},
+     {28, 66}},
+    {"one paragraph a line when a line is long",
+     "This first line is a rather long line of prose that goes on well past "
+     "one hundred bytes in its total length.\nA second line holding its own short "
+     "paragraph.\nA third, also on its own line.\n",
+     0,
+     "This first line is a rather long line of prose that goes on well past "
+     "one hundred bytes in its total length.",
+     {"This first line is a rather long line of prose that goes on well past "
+      "one hundred bytes in its total length.",
+      "A second line holding its own short paragraph.",
+      "A third, also on its own line."},
+     {0, 109, 156}},
+    {"short uneven lines are a list, not a wrapped paragraph",
+     "A Headline Above a Byline\n\nWeb Team\nSeoulUpdated: Feb 06, 2022, 03:39 PM IST\nmain img\n"
+     "Representative image. Photograph:(Reuters)\n\n"
+     "The only paragraph here with five words or more.",
+     0,
+     "A Headline Above a Byline",
+     {"The only paragraph here with five words or more."},
+     {130}},
+    {"no-break spaces make a blank line",
+     "The first paragraph has enough words.\n\xC2\xA0 \xC2\xA0\n"
+     "The second paragraph has enough words too.",
+     0,
+     "The first paragraph has enough words.",
+     {"The first paragraph has enough words.",
+      "The second paragraph has enough words too."},
+     {0, 44}},
+    {"Unicode whitespace inside a paragraph",
+     "\tTabs\tand   spaces\xE2\x80\x83" "and\xC2\xA0no-break\xE3\x80\x80"
+     "spaces in it.\xC2\xA0\n",
+     0,
+     "Tabs and spaces and no-break spaces in it.",
+     {"Tabs and spaces and no-break spaces in it."},
+     {1}},
+    {"no trailing newline", "First line.\nLast line without a newline, at "
+     "the end.", 0, NULL, {"Last line without a newline, at the end."},
+     {12}},
+    {"empty input", "", 0, "", {NULL}, {0}},
+    {"only whitespace", " \n\t\r\n\xC2\xA0\xE3\x80\x80\n\n  ", 0, "", {NULL},
+     {0}},
+    {"byte order mark", "\xEF\xBB\xBFSome words after a byte order mark.", 0,
+     "Some words after a byte order mark.",
+     {"Some words after a byte order mark."},
+     {3}},
+    {"copyright notices are dropped",
+     "A paragraph of prose that is kept here.\n\n"
+     "\xC2\xA9 2024 Latin Times. All rights reserved. Do not reproduce.\n\n"
+     "Copyright 2022 The Daily Example Newspaper Company Ltd\n\n"
+     "(C) 2022 The Daily Example Newspaper Company Ltd\n\n"
+     "Some Outlet Media Group, all rights reserved, 2022\n",
+     0,
+     "A paragraph of prose that is kept here.",
+     {"A paragraph of prose that is kept here."},
+     {0}},
+    {"a long paragraph that mentions rights is prose",
+     "All rights reserved is how this paragraph starts, but it goes on and "
+     "on about other things, such as the weather, the sea, the hills and the "
+     "long roads between them, and the people who walk those roads in the "
+     "evening, and the dogs that follow them, until it is far longer than "
+     "any copyright notice is.",
+     0,
+     "All rights reserved is how this paragraph starts, but it goes on and on "
+     "about other things, such as the weather, the\xE2\x80\xA6",
+     {"All rights reserved is how this paragraph starts, but it goes "
+               "on and on about other things, such as the weather, the sea, "
+               "the hills and the long roads between them, and the people "
+               "who walk those roads in the evening, and the dogs that follow "
+               "them, until it is far longer than any copyright notice is."},
+     {0}},
+    {"invalid UTF-8 is replaced",
+     "Bad \xFF byte, a cut \xE2\x80 sequence, \xED\xA0\x80 a surrogate, "
+     "\xC3 and more.\n\nA paragraph cut short at the end \xF0\x9F\x98",
+     0, NULL,
+     {"Bad \xEF\xBF\xBD byte, a cut \xEF\xBF\xBD sequence, \xEF\xBF\xBD"
+      "\xEF\xBF\xBD\xEF\xBF\xBD a surrogate, \xEF\xBF\xBD and more.",
+      "A paragraph cut short at the end \xEF\xBF\xBD"},
+     {0, 61}},
+    {"embedded NUL", "Text with a\0NUL byte inside of it.", 34, NULL,
+     {"Text with a\xEF\xBF\xBDNUL byte inside of it."}, {0}},
+    {"headline after a short banner",
+     "ugc_banner\n\nA Headline Without a Period\n\nBody text of the article "
+     "comes here.",
+     0,
+     "A Headline Without a Period",
+     {"Body text of the article comes here."},
+     {41}},
+    {"a question is not a headline",
+     "Is this a headline or a question?\n\nBody text of the article here.", 0,
+     "Is this a headline or a question?",
+     {"Is this a headline or a question?", "Body text of the article here."},
+     {0, 35}},
+    {"a quoted sentence is not a headline",
+     "\"We will not stop,\" he said.\n\nBody text of the article here.", 0,
+     "\"We will not stop,\" he said.",
+     {"\"We will not stop,\" he said.", "Body text of the article here."},
+     {0, 30}},
+    {"a two-line paragraph is not a headline",
+     "A Headline Split Over Two Lines That Are\nBoth Long Enough To Be Filled\n"
+     "\nBody text of the article here.",
+     0,
+     "A Headline Split Over Two Lines That Are Both Long Enough To Be "
+     "Filled",
+     {"A Headline Split Over Two Lines That Are Both Long Enough To Be "
+      "Filled",
+      "Body text of the article here."},
+     {0, 72}},
+    {"title is the first sentence",
+     "U.S. officials said the attacks grew. Then more words came after it.",
+     0, "U.S. officials said the attacks grew.",
+     {"U.S. officials said the attacks grew. Then more words came after it."},
+     {0}},
+    {"title after a closing quote",
+     "He said \"the attacks grew.\" Then more words came after it.", 0,
+     "He said \"the attacks grew.\"",
+     {"He said \"the attacks grew.\" Then more words came after it."},
+     {0}},
+};
+
+static void test_split_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof split_cases / sizeof *split_cases; i++) {
+        const split_case_t *sc = &split_cases[i];
+        size_t len = sc->len ? sc->len : strlen(sc->input);
+        qy_article_t a;
+        assert_int_equal(qy_split_plain(sc->input, len, &a), QY_OK);
+        check_article(sc->input, len, &a);
+
+        size_t want = 0;
+        while (want < MAX_PASSAGES && sc->texts[want])
+            want++;
+        if (a.count != want)
+            fail_msg("%s: %zu passages, expected %zu", sc->name, a.count,
+                     want);
+        for (size_t k = 0; k < want; k++) {
+            if (strcmp(a.passages[k].text, sc->texts[k]) != 0)
+                fail_msg("%s: passage %zu is \"%s\"", sc->name, k + 1,
+                         a.passages[k].text);
+            if (a.passages[k].offset != sc->offsets[k])
+                fail_msg("%s: passage %zu at %zu, expected %zu", sc->name,
+                         k + 1, a.passages[k].offset, sc->offsets[k]);
+        }
+        const char *title = sc->title ? sc->title : sc->texts[0];
+        if (strcmp(a.title, title) != 0)
+            fail_msg("%s: title \"%s\"", sc->name, a.title);
+        qy_article_free(&a);
+    }
+}
+
+static void test_span_covers_paragraph(void **state)
+{
+    (void)state;
+    /* A wrapped paragraph's span runs from its first word to its last,
+     * across the line breaks, without the whitespace around it. */
+    const char *in = "  \n \t This wrapped paragraph has lines filled to a "
+                     "width,\r\n  and then a last line.\xC2\xA0\t\r\n\n";
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(in, strlen(in), &a), QY_OK);
+    assert_int_equal(a.count, 1);
+    size_t start = (size_t)(strstr(in, "This") - in);
+    size_t end = (size_t)(strstr(in, "line.") - in) + 5;
+    assert_int_equal(a.passages[0].offset, start);
+    assert_int_equal(a.passages[0].length, end - start);
+    assert_string_equal(a.passages[0].text,
+                        "This wrapped paragraph has lines filled to a width, "
+                        "and then a last line.");
+    qy_article_free(&a);
+}
+
+static void test_long_title_without_spaces(void **state)
+{
+    (void)state;
+    /* A 200-byte first "sentence" of one word (of two-byte letters) is cut
+     * at a character boundary. */
+    char in[512];
+    size_t n = 0;
+    for (int k = 0; k < 100; k++, n += 2)
+        memcpy(in + n, "\xC3\xA9", 2);
+    memcpy(in + n, " and more words after it", 24);
+    n += 24;
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(in, n, &a), QY_OK);
+    assert_int_equal(a.count, 1);
+    size_t t = strlen(a.title);
+    assert_true(t <= 120);
+    assert_int_equal(t, 116 + 3);
+    assert_memory_equal(a.title + t - 3, "\xE2\x80\xA6", 3);
+    qy_article_free(&a);
+}
+
+static void test_huge_inputs(void **state)
+{
+    (void)state;
+    /* A 50 MB single line is one passage, split in linear time. */
+    size_t n = 50u << 20;
+    char *buf = malloc(n);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i += 5)
+        memcpy(buf + i, "word ", 5);
+    buf[n - 1] = 'x';
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(buf, n, &a), QY_OK);
+    assert_int_equal(a.count, 1);
+    assert_int_equal(a.passages[0].offset, 0);
+    assert_int_equal(a.passages[0].length, n);
+    assert_int_equal(a.passages[0].text_len, n);
+    assert_true(strlen(a.title) <= 120);
+    qy_article_free(&a);
+
+    /* Millions of short lines of too few words: nothing kept. */
+    for (size_t i = 0; i + 1 < n; i += 2)
+        memcpy(buf + i, "a\n", 2);
+    assert_int_equal(qy_split_plain(buf, n, &a), QY_OK);
+    assert_int_equal(a.count, 0);
+    assert_string_equal(a.title, "");
+    qy_article_free(&a);
+
+    /* Millions of short prose paragraphs. */
+    size_t per = 32, count = (8u << 20) / per;
+    for (size_t i = 0; i < count; i++)
+        memcpy(buf + i * per, "One two three four five sixes.\n\n", per);
+    assert_int_equal(qy_split_plain(buf, count * per, &a), QY_OK);
+    assert_int_equal(a.count, count);
+    assert_int_equal(a.passages[count - 1].offset, (count - 1) * per);
+    assert_int_equal(a.passages[count - 1].ordinal, count);
+    qy_article_free(&a);
+    free(buf);
+}
+
+static void test_free_is_safe(void **state)
+{
+    (void)state;
+    qy_article_t a;
+    memset(&a, 0, sizeof a);
+    qy_article_free(&a);
+    qy_article_free(NULL);
+    assert_int_equal(qy_split_plain(NULL, 0, &a), QY_OK);
+    assert_int_equal(a.count, 0);
+    assert_string_equal(a.title, "");
+    qy_article_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wion),
+        cmocka_unit_test(test_latin_times),
+        cmocka_unit_test(test_split_table),
+        cmocka_unit_test(test_span_covers_paragraph),
+        cmocka_unit_test(test_long_title_without_spaces),
+        cmocka_unit_test(test_huge_inputs),
+        cmocka_unit_test(test_free_is_safe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
