@@ -51,12 +51,15 @@ typedef struct qy_parsed {
  * (upper case), `a NEAR b` / `a NEAR/5 b` (default window 10), `+must`,
  * `-mustnot`, `"a phrase"`, `prefix*`, `( ... )`, `title:word`,
  * `title:"a phrase"`, `title:(...)`, `source:PATH-OR-GLOB`, `id:ID`,
- * `date:FROM..TO` (either end may be empty). Adjacent terms are OR-ed.
+ * `date:FROM..TO` (either end may be empty). Adjacent terms are OR-ed;
+ * `source:`, `id:` and `date:` filters restrict the terms beside them (AND),
+ * several values of one such field are OR-ed.
  * Precedence, loosest first: OR, AND, NOT, NEAR. Stop words are dropped
  * outside phrases. Invalid syntax (an unbalanced quote or parenthesis, an
  * operator with a missing operand) parses as plain words, fallback = 1.
  *
- * Returns QY_OK or QY_NOMEM. Free with qy_parsed_free. */
+ * Returns QY_OK, QY_NOMEM, or QY_INVALID for a NULL analyzer or output.
+ * Free with qy_parsed_free. */
 qy_status_t qy_parse(qy_analyzer_t *a, const char *query, size_t len,
                      qy_parsed_t *out);
 void qy_parsed_free(qy_parsed_t *parsed);

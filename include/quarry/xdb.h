@@ -42,13 +42,15 @@ enum {
  * On failure *OUT is NULL and, when ERROR is not NULL, *ERROR receives a
  * malloc'd one-line message naming the path (the caller frees it).
  * Returns QY_OK, QY_NOT_FOUND (no index there), QY_OPENING, QY_CORRUPT,
- * QY_VERSION, QY_NETWORK, QY_INVALID (N == 0) or QY_NOMEM. */
+ * QY_VERSION, QY_NETWORK, QY_INVALID (N == 0, a malformed tcp:// address)
+ * or QY_NOMEM. */
 qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
                             char **error);
 
 /* Opens PATH for writing, creating it (and not its parents) when missing.
  * FLAGS is a combination of QY_DB_* values. Errors as qy_db_open_read, plus
- * QY_LOCKED when another writer holds the index. */
+ * QY_LOCKED when another writer holds the index, and QY_OPENING for a
+ * directory that holds other files but no index (never written into). */
 qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
                              char **error);
 
@@ -164,8 +166,9 @@ typedef struct qy_search_params {
 
 /* Runs Q on DB, ranking with BM25(k1, b) (k2 = 0, k3 = 1, min_normlen =
  * 0.5). A reader whose index changes underneath is reopened and the search
- * retried, so a concurrent writer never makes this fail. The hits' data is
- * read before returning. *OUT is the caller's to free with qy_mset_free. */
+ * retried (QY_MODIFIED only after five changes in a row). QY_INVALID for a
+ * NULL query or k1 < 0 or b outside 0..1. The hits' data is read before
+ * returning. *OUT is the caller's to free with qy_mset_free. */
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out);
 

@@ -1,0 +1,263 @@
+/* Highlights and snippets, computed with the same tokenizer and stemmer as
+ * the index so that every highlighted word is one the index matched. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "quarry/search.h"
+
+typedef struct ts_entry {
+    char *text;
+    size_t len;
+    int prefix; /* matches words that start with text */
+} ts_entry_t;
+
+struct qy_termset {
+    ts_entry_t *items;
+    size_t count, cap;
+};
+
+qy_termset_t *qy_termset_new(void)
+{
+    return calloc(1, sizeof(qy_termset_t));
+}
+
+void qy_termset_free(qy_termset_t *ts)
+{
+    if (!ts)
+        return;
+    for (size_t i = 0; i < ts->count; i++)
+        free(ts->items[i].text);
+    free(ts->items);
+    free(ts);
+}
+
+size_t qy_termset_size(const qy_termset_t *ts)
+{
+    return ts->count;
+}
+
+static qy_status_t termset_add(qy_termset_t *ts, const char *s, size_t len,
+                               int prefix)
+{
+    for (size_t i = 0; i < ts->count; i++)
+        if (ts->items[i].prefix == prefix && ts->items[i].len == len &&
+            memcmp(ts->items[i].text, s, len) == 0)
+            return QY_OK;
+    if (ts->count == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 8;
+        ts_entry_t *items = realloc(ts->items, cap * sizeof *items);
+        if (!items)
+            return QY_NOMEM;
+        ts->items = items;
+        ts->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return QY_NOMEM;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    ts->items[ts->count++] = (ts_entry_t){copy, len, prefix};
+    return QY_OK;
+}
+
+qy_status_t qy_termset_add_stem(qy_termset_t *ts, const char *stem,
+                                size_t len)
+{
+    return termset_add(ts, stem, len, 0);
+}
+
+qy_status_t qy_termset_add_prefix(qy_termset_t *ts, const char *prefix,
+                                  size_t len)
+{
+    return termset_add(ts, prefix, len, 1);
+}
+
+qy_status_t qy_termset_add_query(qy_termset_t *ts, qy_analyzer_t *a,
+                                 const qy_node_t *node)
+{
+    if (!node)
+        return QY_OK;
+    switch (node->kind) {
+    case QY_N_WORD: {
+        size_t n;
+        const char *stem = qy_stem(a, node->text, node->text_len, &n);
+        return stem ? qy_termset_add_stem(ts, stem, n) : QY_NOMEM;
+    }
+    case QY_N_PREFIX:
+        return qy_termset_add_prefix(ts, node->text, node->text_len);
+    case QY_N_FIELD:
+        return QY_OK; /* matches the title or metadata, not the text */
+    case QY_N_AND_NOT:
+        return node->nkids ? qy_termset_add_query(ts, a, node->kids[0])
+                           : QY_OK;
+    default:
+        for (size_t i = 0; i < node->nkids; i++) {
+            qy_status_t st = qy_termset_add_query(ts, a, node->kids[i]);
+            if (st != QY_OK)
+                return st;
+        }
+        return QY_OK;
+    }
+}
+
+typedef struct hl_word {
+    size_t start, end;
+    int term; /* index in the termset, or -1 */
+} hl_word_t;
+
+typedef struct hl_state {
+    qy_analyzer_t *a;
+    const qy_termset_t *ts;
+    hl_word_t *words;
+    size_t count, cap;
+    qy_status_t failed;
+} hl_state_t;
+
+static int match_term(const qy_termset_t *ts, const char *word, size_t wlen,
+                      const char *stem, size_t slen)
+{
+    for (size_t i = 0; i < ts->count; i++) {
+        const ts_entry_t *e = &ts->items[i];
+        if (e->prefix) {
+            if (wlen >= e->len && memcmp(word, e->text, e->len) == 0)
+                return (int)i;
+        } else if (e->len == slen && memcmp(stem, e->text, slen) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int collect_word(void *ctx, const qy_token_t *tok)
+{
+    hl_state_t *s = ctx;
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        hl_word_t *w = realloc(s->words, cap * sizeof *w);
+        if (!w) {
+            s->failed = QY_NOMEM;
+            return 1;
+        }
+        s->words = w;
+        s->cap = cap;
+    }
+    size_t n;
+    const char *stem = qy_stem(s->a, tok->word, tok->word_len, &n);
+    if (!stem) {
+        s->failed = QY_NOMEM;
+        return 1;
+    }
+    s->words[s->count++] = (hl_word_t){
+        tok->start, tok->end, match_term(s->ts, tok->word, tok->word_len,
+                                         stem, n)};
+    return 0;
+}
+
+/* A word starts a sentence when only spaces, quotes or brackets stand
+ * between it and the text's start or a sentence-ending mark. */
+static int starts_sentence(const char *text, size_t start)
+{
+    size_t i = start;
+    while (i > 0) {
+        unsigned char c = (unsigned char)text[i - 1];
+        if (c == ' ' || c == '"' || c == '(' || c == '\'' || c == '[')
+            i--;
+        else if (c >= 0x80 && i >= 3 && (unsigned char)text[i - 3] == 0xe2 &&
+                 (unsigned char)text[i - 2] == 0x80 &&
+                 (c == 0x9c || c == 0x98)) /* opening curly quotes */
+            i -= 3;
+        else
+            return c == '.' || c == '!' || c == '?' || c == ':' || c == ';';
+    }
+    return 1;
+}
+
+/* The window start whose WORDS words hold the most distinct terms, then the
+ * most matches, then starts a sentence, then comes first. One pass: the
+ * window slides and keeps a count per term. */
+static size_t best_window(const char *text, const hl_word_t *w, size_t n,
+                          size_t words, size_t nterms)
+{
+    size_t *count = calloc(nterms ? nterms : 1, sizeof *count);
+    if (!count)
+        return 0;
+    long distinct = 0, matches = 0, best_score = -1;
+    size_t best = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].term >= 0) {
+            matches++;
+            distinct += count[w[i].term]++ == 0;
+        }
+        if (i >= words && w[i - words].term >= 0) {
+            matches--;
+            distinct -= --count[w[i - words].term] == 0;
+        }
+        if (i + 1 < words)
+            continue;
+        size_t s = i + 1 - words;
+        long score = distinct * 100000 + matches * 10 +
+                     (starts_sentence(text, w[s].start) ? 5 : 0);
+        if (score > best_score) {
+            best_score = score;
+            best = s;
+        }
+    }
+    free(count);
+    return best;
+}
+
+qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
+                         const char *text, size_t len, unsigned words,
+                         qy_span_t **spans, size_t *nspans,
+                         qy_span_t *snippet, int *cut_before, int *cut_after)
+{
+    hl_state_t s = {.a = a, .ts = ts};
+    *spans = NULL;
+    *nspans = 0;
+    *snippet = (qy_span_t){0, len};
+    *cut_before = *cut_after = 0;
+    if (words == 0)
+        words = QY_DEFAULT_SNIPPET_WORDS;
+    qy_status_t st = qy_tokenize(a, text, len, collect_word, &s);
+    if (st == QY_OK)
+        st = s.failed;
+    if (st != QY_OK) {
+        free(s.words);
+        return st;
+    }
+    size_t nmatch = 0;
+    for (size_t i = 0; i < s.count; i++)
+        nmatch += s.words[i].term >= 0;
+    if (nmatch) {
+        *spans = malloc(nmatch * sizeof **spans);
+        if (!*spans) {
+            free(s.words);
+            return QY_NOMEM;
+        }
+        for (size_t i = 0; i < s.count; i++)
+            if (s.words[i].term >= 0)
+                (*spans)[(*nspans)++] =
+                    (qy_span_t){s.words[i].start, s.words[i].end};
+    }
+    if (s.count > words) {
+        size_t first = best_window(text, s.words, s.count, words, ts->count);
+        size_t last = first + words - 1;
+        if (last >= s.count)
+            last = s.count - 1;
+        /* Widen to the spaces around the window, keeping the quotes and
+         * punctuation that belong to its first and last words. */
+        size_t floor = first ? s.words[first - 1].end : 0;
+        size_t ceiling = last + 1 < s.count ? s.words[last + 1].start : len;
+        size_t start = s.words[first].start;
+        while (start > floor && text[start - 1] != ' ')
+            start--;
+        size_t end = s.words[last].end;
+        while (end < ceiling && text[end] != ' ')
+            end++;
+        *snippet = (qy_span_t){start, end};
+        *cut_before = first > 0;
+        *cut_after = last + 1 < s.count;
+    }
+    free(s.words);
+    return QY_OK;
+}

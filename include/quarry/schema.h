@@ -1,0 +1,49 @@
+/* How passages are laid out in the index: term prefixes and metadata keys,
+ * shared by the writer and the readers so that the two cannot drift. */
+#ifndef QUARRY_SCHEMA_H
+#define QUARRY_SCHEMA_H
+
+#include <stddef.h>
+
+#include "quarry/status.h"
+#include "quarry/xdb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Unprefixed terms are the stems of the passage text, with positions.
+ * Prefixed terms (Xapian's conventions where there is one): */
+#define QY_PREFIX_TITLE "S"  /* stems of the article title, with positions */
+#define QY_PREFIX_SOURCE "P" /* boolean: the source path */
+#define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
+
+/* The index format this build writes and the newest it reads. */
+#define QY_INDEX_FORMAT 1
+
+#define QY_META_FORMAT "quarry.format"
+#define QY_META_LANG "quarry.lang"
+
+/* The boolean term for PREFIX + VALUE, written to BUF (at least
+ * QY_MAX_TERM_BYTES + 1 bytes), NUL-terminated; returns its length. Values
+ * too long for a term keep their first bytes and end in a hash of the whole,
+ * so distinct values keep distinct terms. */
+size_t qy_boolean_term(const char *prefix, const char *value, char *buf);
+
+/* For a writer: records LANG and the format in a new index, or checks that an
+ * existing index was built with LANG (NULL: whatever it was built with; the
+ * language in force is returned in *LANG_OUT, malloc'd, when not NULL).
+ * QY_INVALID with *ERROR set when the languages differ, QY_VERSION when the
+ * index is newer than this build. *ERROR is malloc'd; the caller frees it. */
+qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
+                              char **error);
+
+/* For a reader: the language the index was built with (malloc'd, "english"
+ * for an empty index) after checking the format. */
+qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
