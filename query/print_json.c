@@ -1,0 +1,115 @@
+/* Output for programs: one JSON object, the schema documented in
+ * README.md. Every string is valid UTF-8 (invalid bytes in file names
+ * become U+FFFD). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "printer.h"
+#include "quarry/utf8.h"
+
+/* Version of the JSON schema; raised when a field changes meaning or goes
+ * away, not when one is added. */
+#define JSON_SCHEMA_VERSION 1
+
+static cJSON *add_string(cJSON *obj, const char *name, const char *s,
+                         size_t len)
+{
+    char *clean = qy_utf8_repair(s, len, NULL);
+    if (!clean)
+        return NULL;
+    cJSON *item = cJSON_AddStringToObject(obj, name, clean);
+    free(clean);
+    return item;
+}
+
+static cJSON *add_cstring(cJSON *obj, const char *name, const char *s)
+{
+    return add_string(obj, name, s ? s : "", s ? strlen(s) : 0);
+}
+
+static cJSON *snippet_string(cJSON *obj, const qy_result_t *h)
+{
+    size_t n = h->snippet.end - h->snippet.start;
+    char *s = malloc(n + 7);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    if (h->cut_before) {
+        memcpy(s, "\xe2\x80\xa6", 3);
+        o = 3;
+    }
+    memcpy(s + o, h->rec.text + h->snippet.start, n);
+    o += n;
+    if (h->cut_after) {
+        memcpy(s + o, "\xe2\x80\xa6", 3);
+        o += 3;
+    }
+    cJSON *item = add_string(obj, "snippet", s, o);
+    free(s);
+    return item;
+}
+
+static cJSON *hit_object(const qy_result_t *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    int ok = cJSON_AddNumberToObject(o, "rank", h->rank) &&
+             cJSON_AddNumberToObject(o, "score", h->score) &&
+             add_cstring(o, "source", h->rec.source) &&
+             cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
+             add_cstring(o, "title", h->rec.title) &&
+             add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
+    if (ok && h->rec.id && *h->rec.id)
+        ok = add_cstring(o, "id", h->rec.id) != NULL;
+    cJSON *spans = ok ? cJSON_AddArrayToObject(o, "highlights") : NULL;
+    for (size_t i = 0; spans && i < h->nhighlights; i++) {
+        cJSON *pair = cJSON_CreateArray();
+        if (!pair || !cJSON_AddItemToArray(spans, pair)) {
+            cJSON_Delete(pair);
+            spans = NULL;
+            break;
+        }
+        cJSON *a = cJSON_CreateNumber((double)h->highlights[i].start);
+        cJSON *b = cJSON_CreateNumber((double)h->highlights[i].end);
+        if (!cJSON_AddItemToArray(pair, a) || !cJSON_AddItemToArray(pair, b)) {
+            cJSON_Delete(b);
+            spans = NULL;
+        }
+    }
+    if (!spans) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int print_json(const printer_opts_t *opts, const qy_results_t *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    int ok = root && cJSON_AddNumberToObject(root, "schema",
+                                             JSON_SCHEMA_VERSION) &&
+             add_cstring(root, "query", opts->query) &&
+             add_cstring(root, "parsed", r->parsed) &&
+             cJSON_AddNumberToObject(root, "total", r->total);
+    cJSON *hits = ok ? cJSON_AddArrayToObject(root, "hits") : NULL;
+    for (size_t i = 0; hits && i < r->count; i++) {
+        cJSON *h = hit_object(&r->hits[i]);
+        if (!h || !cJSON_AddItemToArray(hits, h)) {
+            cJSON_Delete(h);
+            hits = NULL;
+        }
+    }
+    char *text = hits ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    fputs(text, opts->out);
+    fputc('\n', opts->out);
+    free(text);
+    return 0;
+}
+
+const printer_t json_printer = {print_json};
