@@ -1,6 +1,24 @@
 /* Passages: splitting a plain-text article into the paragraphs that are
  * indexed and returned as hits.
  *
+ * The rules, in the order they apply:
+ * - Lines end at LF, CRLF or a lone CR; a line holding only whitespace
+ *   (Unicode whitespace included) is blank; blank lines separate blocks.
+ * - A block whose lines are all at most 100 bytes and whose lines but the
+ *   last are all at least 40 bytes is one wrapped paragraph; any other block
+ *   holds one paragraph per line. Lengths exclude surrounding whitespace.
+ * - Leading paragraphs with fewer than 3 words of letters, or that are
+ *   copyright notices, are skipped. If the next paragraph is a single line
+ *   of at most 200 bytes (cleaned) that does not end with . ! ? : ; or …
+ *   (closing quotes and brackets aside), it is the headline: the title, and
+ *   not a passage.
+ * - Other paragraphs are passages unless they have fewer than 5 words of
+ *   letters or are copyright notices: under 300 bytes, and starting with
+ *   "©", "(c)" or "copyright", or containing "all rights reserved" (ASCII
+ *   case ignored).
+ * - Without a headline, the title is the first sentence of the first
+ *   passage (see first_sentence()).
+ *
  * Everything runs in time linear in the input: each line is scanned a fixed
  * number of times and no per-line table is kept, so a 50 MB single line or
  * a file of millions of short lines costs no more than reading it. */
@@ -115,11 +133,21 @@ static void scan_line(const char *buf, size_t len, size_t pos, line_t *line)
     while (i < len) {
         unsigned char c = (unsigned char)buf[i];
         if (c == '\n' || c == '\r') {
-            line->next = i + 1 + (c == '\r' && i + 1 < len &&
-                                  buf[i + 1] == '\n');
+            line->next =
+                i + 1 + (c == '\r' && i + 1 < len && buf[i + 1] == '\n');
             if (blank)
                 line->start = line->end = i;
             return;
+        }
+        if (c < 0x80) { /* the common case, without decoding */
+            if (c != ' ' && (c < '\t' || c > '\r')) {
+                if (blank)
+                    line->start = i;
+                blank = 0;
+                line->end = i + 1;
+            }
+            i++;
+            continue;
         }
         int32_t cp;
         size_t n = next_cp(buf, len, i, &cp);
@@ -145,6 +173,24 @@ static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
     size_t o = 0;
     int space = 0;
     for (size_t i = start; i < end;) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c > 0 && c < 0x80) { /* the common case, without decoding */
+            if (c == ' ' || (c >= '\t' && c <= '\r')) {
+                space = 1;
+            } else {
+                if (space) {
+                    if (out)
+                        out[o] = ' ';
+                    o++;
+                    space = 0;
+                }
+                if (out)
+                    out[o] = (char)c;
+                o++;
+            }
+            i++;
+            continue;
+        }
         int32_t cp;
         size_t n = next_cp(buf, end, i, &cp);
         if (cp >= 0 && is_space(cp)) {
@@ -209,7 +255,12 @@ static size_t letter_words(const char *text, size_t len, size_t limit)
 
 /* Closing quotes and brackets that may follow a sentence's last mark. */
 static const char *const closers[] = {
-    "\"", "'", ")", "]", "\xE2\x80\x9D" /* ” */, "\xE2\x80\x99" /* ’ */,
+    "\"",
+    "'",
+    ")",
+    "]",
+    "\xE2\x80\x9D" /* ” */,
+    "\xE2\x80\x99" /* ’ */,
     "\xC2\xBB" /* » */,
 };
 
@@ -297,8 +348,8 @@ static char *first_sentence(const char *text, size_t len)
         while ((n = closer_at(text, len, j)) != 0)
             j += n;
         if (j == len ||
-            (text[j] == ' ' && !(j + 1 < len && text[j + 1] >= 'a' &&
-                                 text[j + 1] <= 'z')))
+            (text[j] == ' ' &&
+             !(j + 1 < len && text[j + 1] >= 'a' && text[j + 1] <= 'z')))
             end = j;
     }
     if (!end && len <= TITLE_MAX_BYTES)
@@ -343,7 +394,7 @@ typedef struct splitter {
     size_t len;
     qy_article_t *out;
     size_t cap;
-    int seeking_headline; /* no paragraph of HEADLINE_MIN_WORDS seen yet */
+    int seeking_headline; /* still among the leading boilerplate */
     char *scratch;        /* the paragraph being judged, cleaned */
     size_t scratch_cap;
 } splitter_t;
@@ -369,10 +420,11 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     char *text = s->scratch;
     clean_span(s->buf, start, end, text);
     size_t words = letter_words(text, n, PROSE_MIN_WORDS);
+    int copyright = is_copyright(text, n);
 
     if (s->seeking_headline) {
-        if (words < HEADLINE_MIN_WORDS)
-            return QY_OK; /* a leading banner: not prose either */
+        if (words < HEADLINE_MIN_WORDS || copyright)
+            return QY_OK; /* leading boilerplate: not prose either */
         s->seeking_headline = 0;
         if (single_line && n <= HEADLINE_MAX_BYTES &&
             !ends_like_sentence(text, n)) {
@@ -380,7 +432,7 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
             return s->out->title ? QY_OK : QY_NOMEM;
         }
     }
-    if (words < PROSE_MIN_WORDS || is_copyright(text, n))
+    if (words < PROSE_MIN_WORDS || copyright)
         return QY_OK;
     if (s->out->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -401,9 +453,10 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     return QY_OK;
 }
 
-/* Splits the block of non-blank lines starting at POS; returns where the
- * block ends through *NEXT. */
-static qy_status_t block(splitter_t *s, size_t pos, size_t *next)
+/* Splits the block of non-blank lines starting at POS, whose first line
+ * HEAD the caller has scanned; returns where the block ends through *NEXT. */
+static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
+                         size_t *next)
 {
     const char *buf = s->buf;
     size_t len = s->len;
@@ -414,7 +467,10 @@ static qy_status_t block(splitter_t *s, size_t pos, size_t *next)
     /* First pass: measure the lines. */
     size_t p = pos;
     while (p < len) {
-        scan_line(buf, len, p, &line);
+        if (lines == 0)
+            line = *head;
+        else
+            scan_line(buf, len, p, &line);
         if (line.start == line.end)
             break;
         if (lines == 0)
@@ -438,7 +494,10 @@ static qy_status_t block(splitter_t *s, size_t pos, size_t *next)
     /* Second pass: one paragraph per line. */
     p = pos;
     for (size_t k = 0; k < lines; k++) {
-        scan_line(buf, len, p, &line);
+        if (k == 0)
+            line = *head;
+        else
+            scan_line(buf, len, p, &line);
         qy_status_t st = paragraph(s, line.start, line.end, 1);
         if (st != QY_OK)
             return st;
@@ -464,7 +523,7 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
             pos = line.next;
             continue;
         }
-        st = block(&s, pos, &pos);
+        st = block(&s, pos, &line, &pos);
     }
 
     free(s.scratch);

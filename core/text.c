@@ -41,27 +41,27 @@ static const struct {
     const char *code;
     const char *name;
 } language_aliases[] = {
-    {"ar", "arabic"},      {"ara", "arabic"},     {"arm", "armenian"},
-    {"baq", "basque"},     {"ca", "catalan"},     {"cat", "catalan"},
-    {"da", "danish"},      {"dan", "danish"},     {"de", "german"},
-    {"deu", "german"},     {"dut", "dutch"},      {"el", "greek"},
-    {"ell", "greek"},      {"en", "english"},     {"eng", "english"},
-    {"es", "spanish"},     {"esl", "spanish"},    {"eu", "basque"},
-    {"eus", "basque"},     {"fi", "finnish"},     {"fin", "finnish"},
-    {"fr", "french"},      {"fra", "french"},     {"fre", "french"},
-    {"ga", "irish"},       {"ger", "german"},     {"gle", "irish"},
-    {"gre", "greek"},      {"hi", "hindi"},       {"hin", "hindi"},
-    {"hu", "hungarian"},   {"hun", "hungarian"},  {"hy", "armenian"},
-    {"hye", "armenian"},   {"id", "indonesian"},  {"ind", "indonesian"},
-    {"it", "italian"},     {"ita", "italian"},    {"lit", "lithuanian"},
-    {"lt", "lithuanian"},  {"ne", "nepali"},      {"nep", "nepali"},
-    {"nl", "dutch"},       {"nld", "dutch"},      {"no", "norwegian"},
-    {"nor", "norwegian"},  {"por", "portuguese"}, {"pt", "portuguese"},
-    {"ro", "romanian"},    {"ron", "romanian"},   {"ru", "russian"},
-    {"rum", "romanian"},   {"rus", "russian"},    {"spa", "spanish"},
-    {"sr", "serbian"},     {"srp", "serbian"},    {"sv", "swedish"},
-    {"swe", "swedish"},    {"ta", "tamil"},       {"tam", "tamil"},
-    {"tr", "turkish"},     {"tur", "turkish"},    {"yi", "yiddish"},
+    {"ar", "arabic"},     {"ara", "arabic"},     {"arm", "armenian"},
+    {"baq", "basque"},    {"ca", "catalan"},     {"cat", "catalan"},
+    {"da", "danish"},     {"dan", "danish"},     {"de", "german"},
+    {"deu", "german"},    {"dut", "dutch"},      {"el", "greek"},
+    {"ell", "greek"},     {"en", "english"},     {"eng", "english"},
+    {"es", "spanish"},    {"esl", "spanish"},    {"eu", "basque"},
+    {"eus", "basque"},    {"fi", "finnish"},     {"fin", "finnish"},
+    {"fr", "french"},     {"fra", "french"},     {"fre", "french"},
+    {"ga", "irish"},      {"ger", "german"},     {"gle", "irish"},
+    {"gre", "greek"},     {"hi", "hindi"},       {"hin", "hindi"},
+    {"hu", "hungarian"},  {"hun", "hungarian"},  {"hy", "armenian"},
+    {"hye", "armenian"},  {"id", "indonesian"},  {"ind", "indonesian"},
+    {"it", "italian"},    {"ita", "italian"},    {"lit", "lithuanian"},
+    {"lt", "lithuanian"}, {"ne", "nepali"},      {"nep", "nepali"},
+    {"nl", "dutch"},      {"nld", "dutch"},      {"no", "norwegian"},
+    {"nor", "norwegian"}, {"por", "portuguese"}, {"pt", "portuguese"},
+    {"ro", "romanian"},   {"ron", "romanian"},   {"ru", "russian"},
+    {"rum", "romanian"},  {"rus", "russian"},    {"spa", "spanish"},
+    {"sr", "serbian"},    {"srp", "serbian"},    {"sv", "swedish"},
+    {"swe", "swedish"},   {"ta", "tamil"},       {"tam", "tamil"},
+    {"tr", "turkish"},    {"tur", "turkish"},    {"yi", "yiddish"},
     {"yid", "yiddish"},
 };
 
@@ -234,8 +234,8 @@ static enum cp_class classify(utf8proc_int32_t cp, utf8proc_category_t *cat)
     if (cp == 0x2019)
         return CP_APOS;
     if (category_is_word(*cat)) {
-        if (category_is_letter(*cat) || (*cat >= UTF8PROC_CATEGORY_ND &&
-                                         *cat <= UTF8PROC_CATEGORY_NO))
+        if (category_is_letter(*cat) ||
+            (*cat >= UTF8PROC_CATEGORY_ND && *cat <= UTF8PROC_CATEGORY_NO))
             if (is_cjk(cp))
                 return CP_CJK;
         return CP_WORD;
@@ -271,7 +271,7 @@ static int grow_cps(qy_analyzer_t *a, size_t need)
 /* Normalises TEXT[start, end) into A's buffers. Returns the length (0 when
  * the word is to be skipped), or -1 when out of memory. */
 static ptrdiff_t normalise(qy_analyzer_t *a, const char *text, size_t start,
-                          size_t end, int ascii, const char **out)
+                           size_t end, int ascii, const char **out)
 {
     size_t n = end - start;
 
@@ -292,8 +292,8 @@ static ptrdiff_t normalise(qy_analyzer_t *a, const char *text, size_t start,
     utf8proc_ssize_t count;
     for (;;) {
         count = utf8proc_decompose_custom(
-            (const utf8proc_uint8_t *)text + start, (utf8proc_ssize_t)n,
-            a->cps, (utf8proc_ssize_t)a->cps_cap, a->options, NULL, NULL);
+            (const utf8proc_uint8_t *)text + start, (utf8proc_ssize_t)n, a->cps,
+            (utf8proc_ssize_t)a->cps_cap, a->options, NULL, NULL);
         if (count < 0)
             return 0; /* cannot happen: the word is valid UTF-8 */
         if ((size_t)count <= a->cps_cap && a->cps)
@@ -447,8 +447,8 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
         *out_len = len;
         return word;
     }
-    const sb_symbol *s = sb_stemmer_stem(
-        a->stemmer, (const sb_symbol *)word, (int)len);
+    const sb_symbol *s =
+        sb_stemmer_stem(a->stemmer, (const sb_symbol *)word, (int)len);
     if (!s)
         return NULL;
     *out_len = (size_t)sb_stemmer_length(a->stemmer);
@@ -459,41 +459,35 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
 
 /* Snowball's English stop word list, sorted (strcmp order). */
 static const char *const english_stopwords[] = {
-    "a",          "about",    "above",     "after",    "again",
-    "against",    "all",      "am",        "an",       "and",
-    "any",        "are",      "aren't",    "as",       "at",
-    "be",         "because",  "been",      "before",   "being",
-    "below",      "between",  "both",      "but",      "by",
-    "can't",      "cannot",   "could",     "couldn't", "did",
-    "didn't",     "do",       "does",      "doesn't",  "doing",
-    "don't",      "down",     "during",    "each",     "few",
-    "for",        "from",     "further",   "had",      "hadn't",
-    "has",        "hasn't",   "have",      "haven't",  "having",
-    "he",         "he'd",     "he'll",     "he's",     "her",
-    "here",       "here's",   "hers",      "herself",  "him",
-    "himself",    "his",      "how",       "how's",    "i",
-    "i'd",        "i'll",     "i'm",       "i've",     "if",
-    "in",         "into",     "is",        "isn't",    "it",
-    "it's",       "its",      "itself",    "let's",    "me",
-    "more",       "most",     "mustn't",   "my",       "myself",
-    "no",         "nor",      "not",       "of",       "off",
-    "on",         "once",     "only",      "or",       "other",
-    "ought",      "our",      "ours",      "ourselves", "out",
-    "over",       "own",      "same",      "shan't",   "she",
-    "she'd",      "she'll",   "she's",     "should",   "shouldn't",
-    "so",         "some",     "such",      "than",     "that",
-    "that's",     "the",      "their",     "theirs",   "them",
-    "themselves", "then",     "there",     "there's",  "these",
-    "they",       "they'd",   "they'll",   "they're",  "they've",
-    "this",       "those",    "through",   "to",       "too",
-    "under",      "until",    "up",        "very",     "was",
-    "wasn't",     "we",       "we'd",      "we'll",    "we're",
-    "we've",      "were",     "weren't",   "what",     "what's",
-    "when",       "when's",   "where",     "where's",  "which",
-    "while",      "who",      "who's",     "whom",     "why",
-    "why's",      "with",     "won't",     "would",    "wouldn't",
-    "you",        "you'd",    "you'll",    "you're",   "you've",
-    "your",       "yours",    "yourself",  "yourselves",
+    "a",          "about",     "above",     "after",   "again",    "against",
+    "all",        "am",        "an",        "and",     "any",      "are",
+    "aren't",     "as",        "at",        "be",      "because",  "been",
+    "before",     "being",     "below",     "between", "both",     "but",
+    "by",         "can't",     "cannot",    "could",   "couldn't", "did",
+    "didn't",     "do",        "does",      "doesn't", "doing",    "don't",
+    "down",       "during",    "each",      "few",     "for",      "from",
+    "further",    "had",       "hadn't",    "has",     "hasn't",   "have",
+    "haven't",    "having",    "he",        "he'd",    "he'll",    "he's",
+    "her",        "here",      "here's",    "hers",    "herself",  "him",
+    "himself",    "his",       "how",       "how's",   "i",        "i'd",
+    "i'll",       "i'm",       "i've",      "if",      "in",       "into",
+    "is",         "isn't",     "it",        "it's",    "its",      "itself",
+    "let's",      "me",        "more",      "most",    "mustn't",  "my",
+    "myself",     "no",        "nor",       "not",     "of",       "off",
+    "on",         "once",      "only",      "or",      "other",    "ought",
+    "our",        "ours",      "ourselves", "out",     "over",     "own",
+    "same",       "shan't",    "she",       "she'd",   "she'll",   "she's",
+    "should",     "shouldn't", "so",        "some",    "such",     "than",
+    "that",       "that's",    "the",       "their",   "theirs",   "them",
+    "themselves", "then",      "there",     "there's", "these",    "they",
+    "they'd",     "they'll",   "they're",   "they've", "this",     "those",
+    "through",    "to",        "too",       "under",   "until",    "up",
+    "very",       "was",       "wasn't",    "we",      "we'd",     "we'll",
+    "we're",      "we've",     "were",      "weren't", "what",     "what's",
+    "when",       "when's",    "where",     "where's", "which",    "while",
+    "who",        "who's",     "whom",      "why",     "why's",    "with",
+    "won't",      "would",     "wouldn't",  "you",     "you'd",    "you'll",
+    "you're",     "you've",    "your",      "yours",   "yourself", "yourselves",
 };
 
 /* Question words carry no meaning to match in any language's index: a
@@ -537,6 +531,5 @@ int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
                          sizeof english_stopwords / sizeof *english_stopwords,
                          word, len);
     return in_sorted(question_words,
-                     sizeof question_words / sizeof *question_words, word,
-                     len);
+                     sizeof question_words / sizeof *question_words, word, len);
 }

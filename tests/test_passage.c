@@ -60,8 +60,8 @@ static void check_article(const char *buf, size_t len, const qy_article_t *a)
         assert_false(is_ascii_space(buf[p->offset]));
         assert_false(is_ascii_space(buf[p->offset + p->length - 1]));
         if (i > 0)
-            assert_true(p->offset >= a->passages[i - 1].offset +
-                                          a->passages[i - 1].length);
+            assert_true(p->offset >=
+                        a->passages[i - 1].offset + a->passages[i - 1].length);
     }
 }
 
@@ -76,8 +76,8 @@ static void test_wion(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_corpus("north-korea-cyberattacks-fund-missiles-wion.txt",
-                            &len);
+    char *buf =
+        read_corpus("north-korea-cyberattacks-fund-missiles-wion.txt", &len);
     qy_article_t a;
     assert_int_equal(qy_split_plain(buf, len, &a), QY_OK);
     check_article(buf, len, &a);
@@ -135,8 +135,8 @@ static void test_latin_times(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = read_corpus(
-        "un-report-north-korea-crypto-theft-latin-times.txt", &len);
+    char *buf =
+        read_corpus("un-report-north-korea-crypto-theft-latin-times.txt", &len);
     qy_article_t a;
     assert_int_equal(qy_split_plain(buf, len, &a), QY_OK);
     check_article(buf, len, &a);
@@ -182,10 +182,9 @@ typedef struct split_case {
     size_t offsets[MAX_PASSAGES];
 } split_case_t;
 
-#define WRAPPED                                                               \
-    "This paragraph was wrapped by an editor at a narrow"                    \
-    NL "width of about fifty bytes, so its sentence spans"                   \
-    NL "three lines."
+#define WRAPPED                                                                \
+    "This paragraph was wrapped by an editor at a narrow" NL                   \
+    "width of about fifty bytes, so its sentence spans" NL "three lines."
 
 static const split_case_t split_cases[] = {
     {"wrapped paragraphs and a headline",
@@ -220,7 +219,8 @@ static const split_case_t split_cases[] = {
      {28, 66}},
     {"one paragraph a line when a line is long",
      "This first line is a rather long line of prose that goes on well past "
-     "one hundred bytes in its total length.\nA second line holding its own short "
+     "one hundred bytes in its total length.\nA second line holding its own "
+     "short "
      "paragraph.\nA third, also on its own line.\n",
      0,
      "This first line is a rather long line of prose that goes on well past "
@@ -231,7 +231,8 @@ static const split_case_t split_cases[] = {
       "A third, also on its own line."},
      {0, 109, 156}},
     {"short uneven lines are a list, not a wrapped paragraph",
-     "A Headline Above a Byline\n\nWeb Team\nSeoulUpdated: Feb 06, 2022, 03:39 PM IST\nmain img\n"
+     "A Headline Above a Byline\n\nWeb Team\nSeoulUpdated: Feb 06, 2022, 03:39 "
+     "PM IST\nmain img\n"
      "Representative image. Photograph:(Reuters)\n\n"
      "The only paragraph here with five words or more.",
      0,
@@ -247,22 +248,40 @@ static const split_case_t split_cases[] = {
       "The second paragraph has enough words too."},
      {0, 44}},
     {"Unicode whitespace inside a paragraph",
-     "\tTabs\tand   spaces\xE2\x80\x83" "and\xC2\xA0no-break\xE3\x80\x80"
+     "\tTabs\tand   spaces\xE2\x80\x83"
+     "and\xC2\xA0no-break\xE3\x80\x80"
      "spaces in it.\xC2\xA0\n",
      0,
      "Tabs and spaces and no-break spaces in it.",
      {"Tabs and spaces and no-break spaces in it."},
      {1}},
-    {"no trailing newline", "First line.\nLast line without a newline, at "
-     "the end.", 0, NULL, {"Last line without a newline, at the end."},
+    {"no trailing newline",
+     "First line.\nLast line without a newline, at "
+     "the end.",
+     0,
+     NULL,
+     {"Last line without a newline, at the end."},
      {12}},
     {"empty input", "", 0, "", {NULL}, {0}},
-    {"only whitespace", " \n\t\r\n\xC2\xA0\xE3\x80\x80\n\n  ", 0, "", {NULL},
+    {"only whitespace",
+     " \n\t\r\n\xC2\xA0\xE3\x80\x80\n\n  ",
+     0,
+     "",
+     {NULL},
      {0}},
-    {"byte order mark", "\xEF\xBB\xBFSome words after a byte order mark.", 0,
+    {"byte order mark",
+     "\xEF\xBB\xBFSome words after a byte order mark.",
+     0,
      "Some words after a byte order mark.",
      {"Some words after a byte order mark."},
      {3}},
+    {"a leading copyright line is not a headline",
+     "\xC2\xA9 2022 Some Media Group\n\nA Real Headline Comes Here\n\n"
+     "Body text of the article comes here.",
+     0,
+     "A Real Headline Comes Here",
+     {"Body text of the article comes here."},
+     {54}},
     {"copyright notices are dropped",
      "A paragraph of prose that is kept here.\n\n"
      "\xC2\xA9 2024 Latin Times. All rights reserved. Do not reproduce.\n\n"
@@ -283,21 +302,26 @@ static const split_case_t split_cases[] = {
      "All rights reserved is how this paragraph starts, but it goes on and on "
      "about other things, such as the weather, the\xE2\x80\xA6",
      {"All rights reserved is how this paragraph starts, but it goes "
-               "on and on about other things, such as the weather, the sea, "
-               "the hills and the long roads between them, and the people "
-               "who walk those roads in the evening, and the dogs that follow "
-               "them, until it is far longer than any copyright notice is."},
+      "on and on about other things, such as the weather, the sea, "
+      "the hills and the long roads between them, and the people "
+      "who walk those roads in the evening, and the dogs that follow "
+      "them, until it is far longer than any copyright notice is."},
      {0}},
     {"invalid UTF-8 is replaced",
      "Bad \xFF byte, a cut \xE2\x80 sequence, \xED\xA0\x80 a surrogate, "
      "\xC3 and more.\n\nA paragraph cut short at the end \xF0\x9F\x98",
-     0, NULL,
+     0,
+     NULL,
      {"Bad \xEF\xBF\xBD byte, a cut \xEF\xBF\xBD sequence, \xEF\xBF\xBD"
       "\xEF\xBF\xBD\xEF\xBF\xBD a surrogate, \xEF\xBF\xBD and more.",
       "A paragraph cut short at the end \xEF\xBF\xBD"},
      {0, 61}},
-    {"embedded NUL", "Text with a\0NUL byte inside of it.", 34, NULL,
-     {"Text with a\xEF\xBF\xBDNUL byte inside of it."}, {0}},
+    {"embedded NUL",
+     "Text with a\0NUL byte inside of it.",
+     34,
+     NULL,
+     {"Text with a\xEF\xBF\xBDNUL byte inside of it."},
+     {0}},
     {"headline after a short banner",
      "ugc_banner\n\nA Headline Without a Period\n\nBody text of the article "
      "comes here.",
@@ -306,12 +330,14 @@ static const split_case_t split_cases[] = {
      {"Body text of the article comes here."},
      {41}},
     {"a question is not a headline",
-     "Is this a headline or a question?\n\nBody text of the article here.", 0,
+     "Is this a headline or a question?\n\nBody text of the article here.",
+     0,
      "Is this a headline or a question?",
      {"Is this a headline or a question?", "Body text of the article here."},
      {0, 35}},
     {"a quoted sentence is not a headline",
-     "\"We will not stop,\" he said.\n\nBody text of the article here.", 0,
+     "\"We will not stop,\" he said.\n\nBody text of the article here.",
+     0,
      "\"We will not stop,\" he said.",
      {"\"We will not stop,\" he said.", "Body text of the article here."},
      {0, 30}},
@@ -327,11 +353,13 @@ static const split_case_t split_cases[] = {
      {0, 72}},
     {"title is the first sentence",
      "U.S. officials said the attacks grew. Then more words came after it.",
-     0, "U.S. officials said the attacks grew.",
+     0,
+     "U.S. officials said the attacks grew.",
      {"U.S. officials said the attacks grew. Then more words came after it."},
      {0}},
     {"title after a closing quote",
-     "He said \"the attacks grew.\" Then more words came after it.", 0,
+     "He said \"the attacks grew.\" Then more words came after it.",
+     0,
      "He said \"the attacks grew.\"",
      {"He said \"the attacks grew.\" Then more words came after it."},
      {0}},
@@ -351,8 +379,7 @@ static void test_split_table(void **state)
         while (want < MAX_PASSAGES && sc->texts[want])
             want++;
         if (a.count != want)
-            fail_msg("%s: %zu passages, expected %zu", sc->name, a.count,
-                     want);
+            fail_msg("%s: %zu passages, expected %zu", sc->name, a.count, want);
         for (size_t k = 0; k < want; k++) {
             if (strcmp(a.passages[k].text, sc->texts[k]) != 0)
                 fail_msg("%s: passage %zu is \"%s\"", sc->name, k + 1,

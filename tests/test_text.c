@@ -22,7 +22,7 @@ typedef struct collected {
     char words[MAX_TOKENS][QY_MAX_WORD_BYTES + 1];
     size_t start[MAX_TOKENS], end[MAX_TOKENS];
     unsigned pos[MAX_TOKENS];
-    size_t count; /* tokens seen, even beyond MAX_TOKENS */
+    size_t count;      /* tokens seen, even beyond MAX_TOKENS */
     size_t stop_after; /* stop once this many were seen; 0: never */
 } collected_t;
 
@@ -63,46 +63,80 @@ typedef struct token_case {
 static const token_case_t token_cases[] = {
     {"english", "Korea's missile", 0, {{"korea's", 0, 7}, {"missile", 8, 15}}},
     /* U+2019 is stored as ' and its three bytes stay inside the span. */
-    {"english", "didn\xE2\x80\x99t agree", 0,
+    {"english",
+     "didn\xE2\x80\x99t agree",
+     0,
      {{"didn't", 0, 8}, {"agree", 9, 14}}},
     {"english", "O\xE2\x80\x99Neill's", 0, {{"o'neill's", 0, 11}}},
     /* Quotes around a word and a trailing apostrophe do not join. */
-    {"english", "'quoted' dogs' toys", 0,
+    {"english",
+     "'quoted' dogs' toys",
+     0,
      {{"quoted", 1, 7}, {"dogs", 9, 13}, {"toys", 15, 19}}},
     {"english", "1990's", 0, {{"1990", 0, 4}, {"s", 5, 6}}},
     {"english", "state-sponsored", 0, {{"state", 0, 5}, {"sponsored", 6, 15}}},
     {"english", "ugc_banner", 0, {{"ugc", 0, 3}, {"banner", 4, 10}}},
-    {"english", "a\xC2\xA0" "b", 0, {{"a", 0, 1}, {"b", 3, 4}}},
+    {"english",
+     "a\xC2\xA0"
+     "b",
+     0,
+     {{"a", 0, 1}, {"b", 3, 4}}},
     /* Han and kana: a word per character. */
-    {"english", "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x82\xBF\xE3\x83\xAF", 0,
+    {"english",
+     "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x82\xBF\xE3\x83\xAF",
+     0,
      {{"\xE6\x9D\xB1", 0, 3},
       {"\xE4\xBA\xAC", 3, 6},
       {"\xE3\x82\xBF", 6, 9},
       {"\xE3\x83\xAF", 9, 12}}},
     /* Kana keep their voicing mark even where English strips accents. */
-    {"english", "\xE3\x81\xA7\xE3\x81\x99", 0,
+    {"english",
+     "\xE3\x81\xA7\xE3\x81\x99",
+     0,
      {{"\xE3\x81\xA7", 0, 3}, {"\xE3\x81\x99", 3, 6}}},
-    {"english", "abc\xE6\x9D\xB1" "def", 0,
+    {"english",
+     "abc\xE6\x9D\xB1"
+     "def",
+     0,
      {{"abc", 0, 3}, {"\xE6\x9D\xB1", 3, 6}, {"def", 6, 9}}},
     {"english", "hi\xF0\x9F\x98\x80there", 0, {{"hi", 0, 2}, {"there", 6, 11}}},
     /* Invalid UTF-8 separates words, even a truncated sequence at the end. */
-    {"english", "ab\xFF" "cd\xC3", 0, {{"ab", 0, 2}, {"cd", 3, 5}}},
+    {"english",
+     "ab\xFF"
+     "cd\xC3",
+     0,
+     {{"ab", 0, 2}, {"cd", 3, 5}}},
     {"english", "x\xED\xA0\x80y", 0, {{"x", 0, 1}, {"y", 4, 5}}},
     {"english", "one\0two", 7, {{"one", 0, 3}, {"two", 4, 7}}},
-    {"english", "$400 mp3 3.5", 0,
+    {"english",
+     "$400 mp3 3.5",
+     0,
      {{"400", 1, 4}, {"mp3", 5, 8}, {"3", 9, 10}, {"5", 11, 12}}},
-    {"english", "Caf\xC3\xA9 NA\xC3\x8FVE", 0, {{"cafe", 0, 5}, {"naive", 6, 12}}},
+    {"english",
+     "Caf\xC3\xA9 NA\xC3\x8FVE",
+     0,
+     {{"cafe", 0, 5}, {"naive", 6, 12}}},
     {"english", "cafe\xCC\x81!", 0, {{"cafe", 0, 6}}},
-    {"english", "\xEF\xBC\xA6\xEF\xBC\xB5\xEF\xBC\xAC\xEF\xBC\xAC", 0,
+    {"english",
+     "\xEF\xBC\xA6\xEF\xBC\xB5\xEF\xBC\xAC\xEF\xBC\xAC",
+     0,
      {{"full", 0, 12}}},
-    {"english", "Stra\xC3\x9F" "e", 0, {{"strasse", 0, 7}}},
+    {"english",
+     "Stra\xC3\x9F"
+     "e",
+     0,
+     {{"strasse", 0, 7}}},
     {"english", "\xEF\xAC\x81ne", 0, {{"fine", 0, 5}}},
     /* A soft hyphen inside a word is ignored. */
     {"english", "co\xC2\xADoperate", 0, {{"cooperate", 0, 11}}},
     /* Other languages keep their accents. */
-    {"french", "\xC3\xA9t\xC3\xA9 L'\xC3\xA9t\xC3\xA9", 0,
+    {"french",
+     "\xC3\xA9t\xC3\xA9 L'\xC3\xA9t\xC3\xA9",
+     0,
      {{"\xC3\xA9t\xC3\xA9", 0, 5}, {"l'\xC3\xA9t\xC3\xA9", 6, 13}}},
-    {"greek", "\xCE\x86\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1", 0,
+    {"greek",
+     "\xCE\x86\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1",
+     0,
      {{"\xCE\xAC\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1", 0, 10}}},
     {"english", "", 0, {{NULL, 0, 0}}},
     {"english", " \t\n\xC2\xA0 -- ... ", 0, {{NULL, 0, 0}}},
@@ -156,8 +190,8 @@ static void test_long_word_skipped(void **state)
                      QY_OK);
     assert_int_equal(c.count, 1);
     c = (collected_t){0};
-    assert_int_equal(
-        qy_tokenize(a, text, QY_MAX_WORD_BYTES + 1, collect, &c), QY_OK);
+    assert_int_equal(qy_tokenize(a, text, QY_MAX_WORD_BYTES + 1, collect, &c),
+                     QY_OK);
     assert_int_equal(c.count, 0);
 
     /* ... and measured after normalisation: 32 "é" are 64 bytes. */
@@ -266,18 +300,18 @@ static void test_stopwords(void **state)
         const char *lang, *word;
         int stop;
     } cases[] = {
-        {"english", "the", 1},     {"english", "a", 1},
-        {"english", "didn't", 1},  {"english", "yourselves", 1},
-        {"english", "who", 1},     {"english", "what", 1},
-        {"english", "when", 1},    {"english", "where", 1},
-        {"english", "which", 1},   {"english", "why", 1},
-        {"english", "how", 1},     {"english", "missile", 0},
-        {"english", "korea", 0},   {"english", "us", 0},
-        {"english", "thee", 0},    {"english", "", 0},
-        {"english", "zzz", 0},     {"porter", "the", 1},
-        {"french", "le", 0},       {"french", "the", 0},
-        {"french", "who", 1},      {"french", "how", 1},
-        {"none", "what", 1},       {"none", "and", 0},
+        {"english", "the", 1},    {"english", "a", 1},
+        {"english", "didn't", 1}, {"english", "yourselves", 1},
+        {"english", "who", 1},    {"english", "what", 1},
+        {"english", "when", 1},   {"english", "where", 1},
+        {"english", "which", 1},  {"english", "why", 1},
+        {"english", "how", 1},    {"english", "missile", 0},
+        {"english", "korea", 0},  {"english", "us", 0},
+        {"english", "thee", 0},   {"english", "", 0},
+        {"english", "zzz", 0},    {"porter", "the", 1},
+        {"french", "le", 0},      {"french", "the", 0},
+        {"french", "who", 1},     {"french", "how", 1},
+        {"none", "what", 1},      {"none", "and", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         qy_analyzer_t *a = analyzer(cases[i].lang);
@@ -317,13 +351,13 @@ static void test_languages(void **state)
     static const struct {
         const char *name, *canonical;
     } aliases[] = {
-        {"en", "english"},  {"EN", "english"},   {"eng", "english"},
-        {"English", "english"}, {"fr", "french"}, {"fra", "french"},
-        {"fre", "french"},  {"de", "german"},    {"ger", "german"},
-        {"deu", "german"},  {"es", "spanish"},   {"nl", "dutch"},
-        {"ru", "russian"},  {"el", "greek"},     {"hy", "armenian"},
-        {"eu", "basque"},   {"ga", "irish"},     {"id", "indonesian"},
-        {"PORTER", "porter"}, {"None", "none"},  {"yid", "yiddish"},
+        {"en", "english"},      {"EN", "english"}, {"eng", "english"},
+        {"English", "english"}, {"fr", "french"},  {"fra", "french"},
+        {"fre", "french"},      {"de", "german"},  {"ger", "german"},
+        {"deu", "german"},      {"es", "spanish"}, {"nl", "dutch"},
+        {"ru", "russian"},      {"el", "greek"},   {"hy", "armenian"},
+        {"eu", "basque"},       {"ga", "irish"},   {"id", "indonesian"},
+        {"PORTER", "porter"},   {"None", "none"},  {"yid", "yiddish"},
     };
     for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++) {
         qy_analyzer_t *a = analyzer(aliases[i].name);
@@ -332,8 +366,10 @@ static void test_languages(void **state)
     }
 
     static const char *const unknown[] = {
-        "", "klingon", "xx", "e", "englishh", " english", "en-US",
-        "a very long name that is certainly not a language at all",
+        "",         "klingon",
+        "xx",       "e",
+        "englishh", " english",
+        "en-US",    "a very long name that is certainly not a language at all",
     };
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         static int dummy;
@@ -377,10 +413,14 @@ static void test_index_query_agree(void **state)
         {"english", "stealing.", "Stealing", "steal"},
         {"english", "CAF\xC3\x89", "cafe", "cafe"},
         {"english", "cafe\xCC\x81", "caf\xC3\xA9", "cafe"},
-        {"english", "\xEF\xBC\xB3\xEF\xBC\xB4\xEF\xBC\xA5\xEF\xBC\xA1\xEF\xBC"
-                    "\xAC",
+        {"english",
+         "\xEF\xBC\xB3\xEF\xBC\xB4\xEF\xBC\xA5\xEF\xBC\xA1\xEF\xBC"
+         "\xAC",
          "steal", "steal"},
-        {"english", "Stra\xC3\x9F" "e", "STRASSE", "strass"},
+        {"english",
+         "Stra\xC3\x9F"
+         "e",
+         "STRASSE", "strass"},
         {"english", "didn\xE2\x80\x99t", "didn't", "didn't"},
         {"english", "\xEF\xAC\x81nancial", "financial", "financi"},
         {"english", "co\xC2\xADoperation", "cooperation", "cooper"},

@@ -30,14 +30,16 @@ typedef struct qy_article {
 /* Splits plain text into passages.
  *
  * Paragraphs are separated by blank lines (lines holding only whitespace,
- * Unicode whitespace included). Inside a block, lines are joined as one
- * wrapped paragraph when every line is short (at most 100 bytes); a block
- * with a longer line holds one paragraph per line.
+ * Unicode whitespace included; lines end at LF, CRLF or CR). Inside a block,
+ * lines are joined as one wrapped paragraph when every line is at most 100
+ * bytes and every line but the last at least 40 bytes; otherwise the block
+ * holds one paragraph per line.
  *
- * A headline is the first paragraph, when it is a single line of at most
- * 200 bytes and 3 or more words that does not end like a sentence; it becomes
- * the title and is not a passage. Without one, the title is the first
- * sentence of the first passage (at most 120 bytes, cut at a word).
+ * The headline is the first paragraph of 3 or more words that is not a
+ * copyright notice, when it is a single line of at most 200 bytes that does
+ * not end like a sentence; it becomes the title and is not a passage.
+ * Without one, the title is the first sentence of the first passage, cut at
+ * a word and ended with "…" when longer than 120 bytes (the "…" included).
  *
  * Paragraphs that are not prose are dropped: fewer than 5 words of letters
  * (banners, bylines, datelines, image captions, credits) or a copyright

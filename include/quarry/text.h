@@ -47,7 +47,8 @@ typedef int (*qy_token_fn)(void *ctx, const qy_token_t *tok);
  * Words are runs of letters, marks and digits, joined across an apostrophe
  * between letters (' or U+2019, stored as '); Han, Hiragana and Katakana
  * characters are one word each. Normalisation: NFKC and case folding, and for
- * English also diacritics removed. Returns QY_OK or QY_NOMEM. */
+ * english and porter also the Latin, Greek and Cyrillic combining diacritics
+ * removed (other scripts keep their marks). Returns QY_OK or QY_NOMEM. */
 qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
                         qy_token_fn fn, void *ctx);
 
