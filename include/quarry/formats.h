@@ -1,0 +1,78 @@
+/* Input formats: turning a file of some format into passages. */
+#ifndef QUARRY_FORMATS_H
+#define QUARRY_FORMATS_H
+
+#include <stddef.h>
+
+#include "quarry/passage.h"
+#include "quarry/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum qy_format {
+    QY_FORMAT_AUTO = 0, /* decide by the file name */
+    QY_FORMAT_TEXT,
+    QY_FORMAT_MARKDOWN,
+    QY_FORMAT_HTML,
+    QY_FORMAT_JSONL
+} qy_format_t;
+
+/* Reads a --format value: "auto", "text" (or "txt"), "markdown" ("md"),
+ * "html" ("htm"), "jsonl" ("ndjson"). Returns 0, or -1 for an unknown
+ * name. */
+int qy_format_from_name(const char *name, qy_format_t *out);
+
+/* The canonical name of FORMAT ("text", "markdown", ...). Static. */
+const char *qy_format_name(qy_format_t format);
+
+/* The format of PATH by its extension, case-insensitive: .md .markdown ->
+ * markdown, .html .htm .xhtml -> html, .jsonl .ndjson -> jsonl, anything
+ * else -> text. */
+qy_format_t qy_format_for_path(const char *path);
+
+/* Splits a whole document of FORMAT (text, markdown or html; not jsonl)
+ * into passages, like qy_split_plain does for text:
+ * - markdown: markup removed with a real Markdown parser; each heading
+ *   becomes the title of the passages below it (qy_passage_t.title), the
+ *   first top-level heading also the article title;
+ * - html: a real HTML5 parser; <title> (else the first <h1>) is the article
+ *   title, headings title the passages below them; paragraphs, list items,
+ *   table cells, blockquotes and similar blocks are passages; script, style,
+ *   nav, footer, header, aside, form, noscript and template content dropped.
+ * Offsets of markdown and html passages point at the source bytes of their
+ * block. Returns QY_OK, QY_INVALID (jsonl, or a format that is not known)
+ * or QY_NOMEM. */
+qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
+                              qy_article_t *out);
+
+/* One JSON Lines document. Strings are malloc'd, valid UTF-8 (invalid
+ * input is repaired to U+FFFD) and never NULL ("" when absent). */
+typedef struct qy_jsonl_doc {
+    char *id;    /* "id", else "_id"; numbers are written in decimal */
+    char *title;
+    char *text;
+    char *url;
+    char *date;  /* as given, e.g. "2022-02-06" */
+    char *meta;  /* every other field, and url and date, as one JSON object
+                    text; "" when there are none */
+} qy_jsonl_doc_t;
+
+/* Parses LINE (one line of a .jsonl file, without its newline). Returns
+ * QY_OK; QY_INVALID with *WHY set to a static reason ("not a JSON object",
+ * "no id", "no text", ...) for a line that cannot be indexed; QY_NOMEM. */
+qy_status_t qy_jsonl_parse(const char *line, size_t len, qy_jsonl_doc_t *out,
+                           const char **why);
+void qy_jsonl_doc_free(qy_jsonl_doc_t *doc);
+
+/* Splits DOC's text into passages: each line is a paragraph (blank lines
+ * ignored), non-prose lines dropped as in qy_split_plain; the article title
+ * is DOC's title (no headline detection). */
+qy_status_t qy_split_jsonl(const qy_jsonl_doc_t *doc, qy_article_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
