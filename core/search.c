@@ -22,6 +22,13 @@ void qy_search_opts_init(qy_search_opts_t *opts)
     opts->k1 = QY_DEFAULT_K1;
     opts->b = QY_DEFAULT_B;
     opts->snippet_words = QY_DEFAULT_SNIPPET_WORDS;
+    opts->title_weight = QY_DEFAULT_TITLE_WEIGHT;
+    opts->proximity = QY_DEFAULT_PROXIMITY;
+    opts->proximity_window = QY_DEFAULT_PROXIMITY_WINDOW;
+    opts->feedback_docs = QY_DEFAULT_FEEDBACK_DOCS;
+    opts->feedback_terms = QY_DEFAULT_FEEDBACK_TERMS;
+    opts->feedback_weight = QY_DEFAULT_FEEDBACK_WEIGHT;
+    opts->count_repeats = QY_DEFAULT_COUNT_REPEATS;
 }
 
 typedef struct build {
@@ -29,6 +36,7 @@ typedef struct build {
     qy_analyzer_t *a;
     const char *prefix; /* term prefix while inside title:(...) */
     unsigned pos;       /* query position, for Xapian's wqf/phrases */
+    unsigned wqf;       /* within-query frequency of the next word; 0: 1 */
     qy_status_t failed;
 } build_t;
 
@@ -46,7 +54,7 @@ static qy_query_t *stem_term(build_t *b, const char *word, size_t len)
         return qy_query_match_nothing();
     memcpy(term, b->prefix, plen);
     memcpy(term + plen, stem, n);
-    return qy_query_term(term, plen + n, 1, ++b->pos);
+    return qy_query_term(term, plen + n, b->wqf ? b->wqf : 1, ++b->pos);
 }
 
 /* Boolean filters carry no weight: they select, the words rank. */
@@ -233,11 +241,7 @@ static qy_query_t *build_node(build_t *b, const qy_node_t *n)
     return NULL;
 }
 
-/* Everything one search allocates besides the hits array. */
-typedef struct owner {
-    qy_mset_t *mset;
-    qy_termset_t *terms;
-} owner_t;
+/* ---- Ranking plain questions ------------------------------------------ */
 
 static char *dup_error(const char *fmt, const char *arg)
 {
@@ -247,6 +251,260 @@ static char *dup_error(const char *fmt, const char *arg)
         snprintf(s, n, fmt, arg);
     return s;
 }
+
+/* The words of a plain question, in order: the parser gives a WORD or an
+ * OR of WORDs. *ONE holds a single word for *WORDS to point at. Returns 0
+ * for any other shape. */
+static int question_words(const qy_node_t *root, const qy_node_t **one,
+                          const qy_node_t *const **words, size_t *n)
+{
+    if (root->kind == QY_N_WORD) {
+        *one = root;
+        *words = one;
+        *n = 1;
+        return 1;
+    }
+    if (root->kind != QY_N_OR || root->nkids == 0)
+        return 0;
+    for (size_t i = 0; i < root->nkids; i++)
+        if (root->kids[i]->kind != QY_N_WORD)
+            return 0;
+    *words = (const qy_node_t *const *)root->kids;
+    *n = root->nkids;
+    return 1;
+}
+
+/* Combines the N queries of SUBS with OP, then frees them; a single one is
+ * returned as it is. NULL when out of memory (SUBS are freed anyway). */
+static qy_query_t *combine_owned(qy_query_op_t op, qy_query_t **subs,
+                                 size_t n, unsigned window)
+{
+    qy_query_t *q = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= subs[i] != NULL;
+    if (ok && n == 1) {
+        q = subs[0];
+        subs[0] = NULL;
+    } else if (ok && n > 0) {
+        q = qy_query_combine(op, subs, n, window);
+    }
+    for (size_t i = 0; i < n; i++)
+        qy_query_free(subs[i]);
+    return q;
+}
+
+static qy_query_t *scaled(qy_query_t *q, double factor)
+{
+    if (!q)
+        return NULL;
+    qy_query_t *s = qy_query_scale(q, factor);
+    qy_query_free(q);
+    return s;
+}
+
+typedef struct qtf_count {
+    qy_analyzer_t *a;
+    char **stems;
+    size_t *lens;
+    unsigned *counts;
+    size_t n;
+} qtf_count_t;
+
+static int count_token(void *ctx, const qy_token_t *tok)
+{
+    qtf_count_t *c = ctx;
+    size_t n;
+    const char *stem = qy_stem(c->a, tok->word, tok->word_len, &n);
+    if (!stem)
+        return 1;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->lens[i] == n && memcmp(c->stems[i], stem, n) == 0)
+            c->counts[i]++;
+    return 0;
+}
+
+/* How often each of the N question words occurs in QUERY (by stem), into
+ * COUNTS (at least 1 each). */
+static qy_status_t count_words(qy_analyzer_t *a, const char *query,
+                               const qy_node_t *const *words, size_t n,
+                               unsigned *counts)
+{
+    qtf_count_t c = {a, calloc(n, sizeof(char *)), calloc(n, sizeof(size_t)),
+                     counts, n};
+    qy_status_t st = c.stems && c.lens ? QY_OK : QY_NOMEM;
+    for (size_t i = 0; st == QY_OK && i < n; i++) {
+        size_t len;
+        const char *stem = qy_stem(a, words[i]->text, words[i]->text_len,
+                                   &len);
+        c.stems[i] = stem ? malloc(len + 1) : NULL;
+        if (!c.stems[i]) {
+            st = QY_NOMEM;
+            break;
+        }
+        memcpy(c.stems[i], stem, len);
+        c.lens[i] = len;
+        counts[i] = 0;
+    }
+    if (st == QY_OK)
+        st = qy_tokenize(a, query, strlen(query), count_token, &c);
+    for (size_t i = 0; i < n; i++) {
+        if (counts[i] == 0)
+            counts[i] = 1;
+        if (c.stems)
+            free(c.stems[i]);
+    }
+    free(c.stems);
+    free(c.lens);
+    return st;
+}
+
+/* The question's words, each also looked for in the title (weighted), and
+ * pairs of neighbouring words rewarded when close together in the text. */
+static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
+                                  size_t n, const unsigned *qtf,
+                                  const qy_search_opts_t *opts)
+{
+    int title = opts->title_weight > 0;
+    qy_query_t **subs = calloc(2 * n, sizeof *subs);
+    if (!subs)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        b->wqf = qtf ? qtf[i] : 1;
+        subs[k++] = build_node(b, words[i]);
+        if (title) {
+            b->prefix = QY_PREFIX_TITLE;
+            subs[k++] = scaled(build_node(b, words[i]), opts->title_weight);
+            b->prefix = "";
+        }
+        b->wqf = 1;
+    }
+    qy_query_t *q = combine_owned(QY_Q_OR, subs, k, 0);
+    if (!q || opts->proximity <= 0 || n < 2) {
+        free(subs);
+        return q;
+    }
+    unsigned window = opts->proximity_window ? opts->proximity_window
+                                             : QY_DEFAULT_PROXIMITY_WINDOW;
+    k = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        qy_query_t *pair[2] = {build_node(b, words[i]),
+                               build_node(b, words[i + 1])};
+        subs[k++] = combine_owned(QY_Q_NEAR, pair, 2, window);
+    }
+    qy_query_t *near = scaled(combine_owned(QY_Q_OR, subs, k, 0),
+                              opts->proximity);
+    free(subs);
+    if (!near) {
+        qy_query_free(q);
+        return NULL;
+    }
+    qy_query_t *both[2] = {q, near};
+    return combine_owned(QY_Q_AND_MAYBE, both, 2, 0);
+}
+
+typedef struct feedback_filter {
+    qy_analyzer_t *a;
+} feedback_filter_t;
+
+/* Expansion terms are words of two letters or more that are not stop
+ * words (the index keeps stop words; the ESet ranks them low, but not out). */
+static int feedback_term_ok(void *ctx, const char *term, size_t len)
+{
+    feedback_filter_t *f = ctx;
+    return len >= 2 && !qy_is_stopword(f->a, term, len);
+}
+
+/* RM3-style pseudo-relevance feedback: *Q becomes
+ * OR(scale(1 - lambda, Q), scale(lambda * N, OR(scale(p(t), t)...))) where
+ * the terms t come from Xapian's ESet over the best passages of Q, p(t) is
+ * their relevance-model weight normalised to sum to 1, and N is the number
+ * of question words (BM25 weights add up over the question's words, so the
+ * expansion gets a comparable share). */
+static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
+                                   qy_query_t **q, size_t nwords,
+                                   const qy_search_opts_t *opts,
+                                   char **error)
+{
+    double lambda = opts->feedback_weight;
+    if (opts->feedback_docs == 0 || opts->feedback_terms == 0 ||
+        !(lambda > 0))
+        return QY_OK;
+    if (lambda > 1)
+        lambda = 1;
+    /* The best passages stand for the relevant ones only when they are a
+     * small part of the index; on a small index they are most of what
+     * matches, and expanding from them drifts off the question. */
+    unsigned passages = 0;
+    qy_status_t st = qy_db_doc_count(db, &passages);
+    if (st != QY_OK) {
+        *error = dup_error("search failed: %s", qy_db_error(db));
+        return st;
+    }
+    if ((double)passages < (double)opts->feedback_docs * QY_FEEDBACK_MIN_RATIO)
+        return QY_OK;
+    qy_search_params_t params = {
+        .k1 = opts->k1,
+        .b = opts->b,
+        .offset = 0,
+        .limit = opts->feedback_docs,
+        .check_at_least = 0,
+    };
+    qy_mset_t *first = NULL;
+    st = qy_db_search(db, *q, &params, &first);
+    qy_expand_term_t *terms = NULL;
+    size_t nterms = 0;
+    feedback_filter_t filter = {a};
+    if (st == QY_OK)
+        st = qy_db_expand(db, first, opts->feedback_docs, opts->feedback_terms,
+                          feedback_term_ok, &filter, &terms, &nterms);
+    qy_mset_free(first);
+    if (st != QY_OK) {
+        *error = dup_error("search failed: %s", qy_db_error(db));
+        return st;
+    }
+    double total = 0;
+    for (size_t i = 0; i < nterms; i++)
+        total += terms[i].relevance;
+    if (nterms == 0 || !(total > 0)) {
+        qy_expand_terms_free(terms, nterms);
+        return QY_OK;
+    }
+    qy_query_t **subs = calloc(nterms, sizeof *subs);
+    if (!subs) {
+        qy_expand_terms_free(terms, nterms);
+        return QY_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nterms; i++) {
+        if (!(terms[i].relevance > 0))
+            continue;
+        subs[k++] = scaled(qy_query_term(terms[i].term, strlen(terms[i].term),
+                                         1, 0),
+                           terms[i].relevance / total);
+    }
+    qy_expand_terms_free(terms, nterms);
+    qy_query_t *expansion =
+        scaled(combine_owned(QY_Q_OR, subs, k, 0), lambda * (double)nwords);
+    free(subs);
+    if (!expansion)
+        return QY_NOMEM;
+    if (lambda >= 1) {
+        qy_query_free(*q);
+        *q = expansion;
+        return QY_OK;
+    }
+    qy_query_t *both[2] = {scaled(*q, 1 - lambda), expansion};
+    *q = combine_owned(QY_Q_OR, both, 2, 0);
+    return *q ? QY_OK : QY_NOMEM;
+}
+
+/* Everything one search allocates besides the hits array. */
+typedef struct owner {
+    qy_mset_t *mset;
+    qy_termset_t *terms;
+} owner_t;
 
 void qy_results_free(qy_results_t *r)
 {
@@ -311,6 +569,8 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
         r->rank = opts->offset + (unsigned)i + 1;
         r->score = hit.weight;
         out->count++;
+        if (opts->no_highlights)
+            continue;
         qy_status_t st = qy_highlight(
             a, o->terms, r->rec.text, strlen(r->rec.text),
             opts->snippet_words, &r->highlights, &r->nhighlights, &r->snippet,
@@ -319,6 +579,24 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
             return st;
     }
     return QY_OK;
+}
+
+/* Makes *ERROR (or, when there is none, Xapian's description or the
+ * status) a message that names the index, as every error about an index
+ * does; left as it was when out of memory. */
+static void name_index(const qy_db_t *db, qy_status_t st, char **error)
+{
+    const char *what = *error ? *error
+                       : *qy_db_error(db) ? qy_db_error(db)
+                                          : qy_status_to_string(st);
+    const char *name = qy_db_name(db);
+    size_t n = strlen(name) + strlen(what) + 12;
+    char *s = malloc(n);
+    if (!s)
+        return;
+    snprintf(s, n, "index '%s': %s", name, what);
+    free(*error);
+    *error = s;
 }
 
 qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
@@ -349,15 +627,28 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     if (st == QY_OK)
         st = qy_termset_add_query(o->terms, a, parsed.root);
     qy_query_t *q = NULL;
+    const qy_node_t *one = NULL, *const *words = NULL;
+    size_t nwords = 0;
+    int question = st == QY_OK && (!parsed.syntax || parsed.fallback) &&
+                   question_words(parsed.root, &one, &words, &nwords);
+    unsigned *qtf = NULL;
+    if (question && opts->count_repeats) {
+        qtf = calloc(nwords, sizeof *qtf);
+        st = qtf ? count_words(a, query, words, nwords, qtf) : QY_NOMEM;
+    }
     if (st == QY_OK) {
         build_t b = {.db = db, .a = a, .prefix = ""};
-        q = build_node(&b, parsed.root);
+        q = question ? question_query(&b, words, nwords, qtf, opts)
+                     : build_node(&b, parsed.root);
         if (b.failed != QY_OK)
             st = b.failed;
         else if (!q)
             st = QY_NOMEM;
     }
+    free(qtf);
     qy_parsed_free(&parsed);
+    if (st == QY_OK && question)
+        st = expand_question(db, a, &q, nwords, opts, error);
     if (st == QY_OK) {
         qy_search_params_t params = {
             .k1 = opts->k1,
@@ -373,5 +664,7 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     qy_query_free(q);
     if (st == QY_OK)
         st = collect_hits(a, o, opts, out, error);
+    if (st != QY_OK && st != QY_NOMEM)
+        name_index(db, st, error);
     return st;
 }

@@ -7,16 +7,20 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <new>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct qy_db {
     // For a writer, db shares wdb's backend, so every read goes through db
@@ -25,6 +29,7 @@ struct qy_db {
     Xapian::WritableDatabase wdb;
     bool writable = false;
     std::string error;
+    std::string name; // the path(s) it was opened with, for messages
 };
 
 struct qy_doc {
@@ -337,6 +342,8 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
         }
         qy_db_t *db = new qy_db_t;
         db->db = combined;
+        for (size_t i = 0; i < n; i++)
+            db->name += (i ? ", " : "") + std::string(paths[i]);
         *out = db;
         return QY_OK;
     } catch (...) {
@@ -382,7 +389,14 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
         } catch (...) {
             std::string desc;
             qy_status_t status = status_from_exception(&desc);
-            if (status == QY_LOCKED)
+            // Xapian reports a lock file it cannot create as a lock
+            // error; a read-only directory is not another indexer.
+            if (status == QY_LOCKED && access(path, W_OK) != 0 &&
+                (errno == EROFS || errno == EACCES || errno == EPERM)) {
+                status = QY_READ_ONLY;
+                report_open_error(error, "index '" + p + "' is not writable: " +
+                                             std::strerror(errno));
+            } else if (status == QY_LOCKED)
                 report_open_error(error, "index '" + p +
                                              "' is locked by another indexer");
             else
@@ -394,6 +408,7 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
         db->wdb = wdb;
         db->db = wdb;
         db->writable = true;
+        db->name = p;
         *out = db;
         return QY_OK;
     } catch (...) {
@@ -424,6 +439,11 @@ void qy_db_close(qy_db_t *db)
         delete db;
     } catch (...) {
     }
+}
+
+const char *qy_db_name(const qy_db_t *db)
+{
+    return db == nullptr ? "" : db->name.c_str();
 }
 
 const char *qy_db_error(const qy_db_t *db)
@@ -582,6 +602,169 @@ qy_status_t qy_db_commit(qy_db_t *db)
         return fail(db, QY_READ_ONLY, READ_ONLY);
     try {
         db->wdb.commit();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+/* ---- Synonyms and spelling ------------------------------------------ */
+
+qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
+                              const char *synonym)
+{
+    if (db == nullptr || key == nullptr || synonym == nullptr || !*key ||
+        !*synonym)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    if (!term_ok(key, std::strlen(key)) ||
+        !term_ok(synonym, std::strlen(synonym)))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        db->wdb.add_synonym(key, synonym);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
+                               int (*fn)(void *ctx, const char *synonym,
+                                         size_t len),
+                               void *ctx)
+{
+    if (db == nullptr || key == nullptr || fn == nullptr)
+        return QY_INVALID;
+    try {
+        const Xapian::TermIterator end = db->db.synonyms_end(key);
+        for (Xapian::TermIterator it = db->db.synonyms_begin(key); it != end;
+             ++it) {
+            const std::string syn = *it;
+            if (fn(ctx, syn.data(), syn.size()) != 0)
+                break;
+        }
+        return QY_OK;
+    } catch (const Xapian::UnimplementedError &) {
+        return QY_OK; // remote shards keep no synonyms: nothing to add
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
+                               unsigned freq)
+{
+    if (db == nullptr || freq == 0)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    if (!term_ok(word, len))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        db->wdb.add_spelling(std::string(word, len), freq);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word,
+                                      size_t len, unsigned max_edits,
+                                      char **out)
+{
+    if (out != nullptr)
+        *out = nullptr;
+    if (db == nullptr || out == nullptr)
+        return QY_INVALID;
+    if (!term_ok(word, len))
+        return QY_OK; // no word that long was ever recorded
+    try {
+        const std::string s =
+            db->db.get_spelling_suggestion(std::string(word, len), max_edits);
+        if (s.empty())
+            return QY_OK;
+        *out = strdup(s.c_str());
+        return *out == nullptr ? fail(db, QY_NOMEM, "out of memory") : QY_OK;
+    } catch (const Xapian::UnimplementedError &) {
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+/* ---- Transactions and bookkeeping ------------------------------------- */
+
+qy_status_t qy_db_begin_transaction(qy_db_t *db)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.begin_transaction(true);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_commit_transaction(qy_db_t *db)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.commit_transaction();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_cancel_transaction(qy_db_t *db)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.cancel_transaction();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_revision(qy_db_t *db, unsigned long long *rev)
+{
+    if (db == nullptr || rev == nullptr)
+        return QY_INVALID;
+    try {
+        *rev = db->db.get_revision();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_each_metadata_key(qy_db_t *db, const char *prefix,
+                                    int (*fn)(void *ctx, const char *key,
+                                              size_t len),
+                                    void *ctx)
+{
+    if (db == nullptr || fn == nullptr)
+        return QY_INVALID;
+    try {
+        const std::string p(prefix == nullptr ? "" : prefix);
+        const Xapian::TermIterator end = db->db.metadata_keys_end(p);
+        for (Xapian::TermIterator it = db->db.metadata_keys_begin(p);
+             it != end; ++it) {
+            const std::string key = *it;
+            if (fn(ctx, key.data(), key.size()) != 0)
+                break;
+        }
         return QY_OK;
     } catch (...) {
         return status_from_exception(&db->error);
@@ -887,6 +1070,62 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
     }
 }
 
+namespace
+{
+
+// Accepts only the documents being explained.
+class DocidSet : public Xapian::MatchDecider
+{
+  public:
+    explicit DocidSet(const unsigned *docids, size_t n)
+        : ids(docids, docids + n)
+    {
+    }
+    bool operator()(const Xapian::Document &doc) const override
+    {
+        return ids.count(doc.get_docid()) != 0;
+    }
+
+  private:
+    std::set<Xapian::docid> ids;
+};
+
+} // namespace
+
+qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
+                          size_t nq, const unsigned *docids, size_t nd,
+                          const qy_search_params_t *params, double *weights)
+{
+    if (db == nullptr || params == nullptr || weights == nullptr ||
+        (nq > 0 && queries == nullptr) || (nd > 0 && docids == nullptr))
+        return QY_INVALID;
+    for (size_t i = 0; i < nq * nd; i++)
+        weights[i] = 0;
+    if (nq == 0 || nd == 0)
+        return QY_OK;
+    try {
+        const Xapian::BM25Weight weight(params->k1, 0, 1, params->b, 0.5);
+        const DocidSet only(docids, nd);
+        Xapian::Enquire enquire(db->db);
+        enquire.set_weighting_scheme(weight);
+        for (size_t q = 0; q < nq; q++) {
+            if (queries[q] == nullptr)
+                return fail(db, QY_INVALID, "no query to explain");
+            enquire.set_query(queries[q]->query);
+            const Xapian::MSet mset = enquire.get_mset(
+                0, static_cast<Xapian::doccount>(nd), nullptr, &only);
+            for (Xapian::MSetIterator it = mset.begin(); it != mset.end();
+                 ++it)
+                for (size_t d = 0; d < nd; d++)
+                    if (docids[d] == *it)
+                        weights[d * nq + q] = it.get_weight();
+        }
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
 size_t qy_mset_size(const qy_mset_t *mset)
 {
     return mset == nullptr ? 0 : mset->hits.size();
@@ -915,6 +1154,135 @@ void qy_mset_free(qy_mset_t *mset)
         delete mset;
     } catch (...) {
     }
+}
+
+/* ---- Relevance feedback ----------------------------------------------- */
+
+namespace
+{
+
+// Xapian's convention: prefixed terms start with an upper-case letter;
+// the words of passage text never do (they are case-folded).
+bool unprefixed(const std::string &term)
+{
+    return !term.empty() && !(term[0] >= 'A' && term[0] <= 'Z');
+}
+
+class text_terms : public Xapian::ExpandDecider
+{
+  public:
+    text_terms(int (*accept)(void *, const char *, size_t), void *ctx)
+        : accept_(accept), ctx_(ctx)
+    {
+    }
+    bool operator()(const std::string &term) const override
+    {
+        return unprefixed(term) &&
+               (accept_ == nullptr ||
+                accept_(ctx_, term.data(), term.size()) != 0);
+    }
+
+  private:
+    int (*accept_)(void *, const char *, size_t);
+    void *ctx_;
+};
+
+} // namespace
+
+qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
+                         size_t max_terms,
+                         int (*accept)(void *ctx, const char *term,
+                                       size_t len),
+                         void *ctx, qy_expand_term_t **out, size_t *n)
+{
+    if (out != nullptr)
+        *out = nullptr;
+    if (n != nullptr)
+        *n = 0;
+    if (db == nullptr || mset == nullptr || out == nullptr || n == nullptr)
+        return QY_INVALID;
+    const size_t docs = std::min(fb_docs, mset->hits.size());
+    if (docs == 0 || max_terms == 0)
+        return QY_OK;
+    qy_expand_term_t *terms = nullptr;
+    size_t count = 0;
+    try {
+        Xapian::RSet rset;
+        double total_weight = 0;
+        for (size_t i = 0; i < docs; i++) {
+            rset.add_document(mset->hits[i].docid);
+            total_weight += std::max(mset->hits[i].weight, 0.0);
+        }
+        const text_terms decider(accept, ctx);
+        Xapian::Enquire enquire(db->db);
+        const Xapian::ESet eset =
+            enquire.get_eset(static_cast<Xapian::termcount>(max_terms), rset,
+                             Xapian::Enquire::INCLUDE_QUERY_TERMS, &decider);
+        if (eset.empty())
+            return QY_OK;
+        std::vector<std::string> chosen;
+        std::vector<double> weights;
+        for (Xapian::ESetIterator it = eset.begin(); it != eset.end(); ++it) {
+            chosen.push_back(*it);
+            weights.push_back(it.get_weight());
+        }
+        // The relevance-model share of each chosen term: its frequency in
+        // each feedback passage's text, the passages weighted by score.
+        std::vector<double> relevance(chosen.size(), 0.0);
+        std::map<std::string, size_t> index;
+        for (size_t k = 0; k < chosen.size(); k++)
+            index.emplace(chosen[k], k);
+        for (size_t i = 0; i < docs; i++) {
+            const Xapian::docid did = mset->hits[i].docid;
+            const double w = total_weight > 0
+                                 ? std::max(mset->hits[i].weight, 0.0) /
+                                       total_weight
+                                 : 1.0 / static_cast<double>(docs);
+            double len = 0;
+            std::vector<double> wdf(chosen.size(), 0.0);
+            const Xapian::TermIterator end = db->db.termlist_end(did);
+            for (Xapian::TermIterator t = db->db.termlist_begin(did); t != end;
+                 ++t) {
+                const std::string term = *t;
+                if (!unprefixed(term))
+                    continue;
+                len += t.get_wdf();
+                const auto at = index.find(term);
+                if (at != index.end())
+                    wdf[at->second] = t.get_wdf();
+            }
+            for (size_t k = 0; len > 0 && k < chosen.size(); k++)
+                relevance[k] += wdf[k] / len * w;
+        }
+        terms = static_cast<qy_expand_term_t *>(
+            std::calloc(chosen.size(), sizeof *terms));
+        if (terms == nullptr)
+            return fail(db, QY_NOMEM, "out of memory");
+        for (; count < chosen.size(); count++) {
+            terms[count].term = strdup(chosen[count].c_str());
+            if (terms[count].term == nullptr) {
+                qy_expand_terms_free(terms, count);
+                return fail(db, QY_NOMEM, "out of memory");
+            }
+            terms[count].weight = weights[count];
+            terms[count].relevance = relevance[count];
+        }
+        *out = terms;
+        *n = count;
+        return QY_OK;
+    } catch (...) {
+        qy_expand_terms_free(terms, count);
+        return status_from_exception(&db->error);
+    }
+}
+
+void qy_expand_terms_free(qy_expand_term_t *terms, size_t n)
+{
+    if (terms == nullptr)
+        return;
+    for (size_t i = 0; i < n; i++)
+        std::free(terms[i].term);
+    std::free(terms);
 }
 
 } // extern "C"

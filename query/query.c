@@ -57,6 +57,20 @@ static void print_help(void)
         "      --k1 X        BM25 term-frequency saturation (default %.2f)\n"
         "      --b X         BM25 length normalisation, 0 to 1 (default "
         "%.2f)\n"
+        "Ranking of plain questions (0 turns each off):\n"
+        "      --title-weight X  weight of question words in the title "
+        "(default %g)\n"
+        "      --proximity X     weight of neighbouring question words found "
+        "close\n"
+        "                        together (default %g)\n"
+        "      --feedback N      expand the question with words of the best "
+        "N passages\n"
+        "                        (default %d)\n"
+        "      --feedback-terms N   ... at most N words (default %d)\n"
+        "      --feedback-weight X  ... their share of the score, 0 to 1 "
+        "(default %g)\n"
+        "      --repeats on|off  a word the question repeats weighs more "
+        "(default %s)\n"
         "      --color WHEN  highlight: auto (a terminal, no NO_COLOR), "
         "always, never\n"
         "  -h, --help        show this help and exit\n"
@@ -64,7 +78,10 @@ static void print_help(void)
         "\n"
         "Exit status: 0 when a passage matched, 1 when none did, 2 on "
         "error.\n",
-        progname, QY_DEFAULT_K1, QY_DEFAULT_B);
+        progname, QY_DEFAULT_K1, QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT,
+        QY_DEFAULT_PROXIMITY, QY_DEFAULT_FEEDBACK_DOCS,
+        QY_DEFAULT_FEEDBACK_TERMS, QY_DEFAULT_FEEDBACK_WEIGHT,
+        QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
 }
 
 static int parse_unsigned(const char *opt, const char *s, unsigned max,
@@ -149,6 +166,12 @@ int main(int argc, char **argv)
         {"lang", required_argument, NULL, 'L'},
         {"k1", required_argument, NULL, 'k'},
         {"b", required_argument, NULL, 'b'},
+        {"title-weight", required_argument, NULL, 'T'},
+        {"proximity", required_argument, NULL, 'P'},
+        {"feedback", required_argument, NULL, 'F'},
+        {"feedback-terms", required_argument, NULL, 'E'},
+        {"feedback-weight", required_argument, NULL, 'W'},
+        {"repeats", required_argument, NULL, 'R'},
         {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
@@ -194,6 +217,38 @@ int main(int argc, char **argv)
         case 'b':
             if (parse_double("--b", optarg, 0, 1, &opts.b))
                 return EXIT_ERROR;
+            break;
+        case 'T':
+            if (parse_double("--title-weight", optarg, 0, 100,
+                             &opts.title_weight))
+                return EXIT_ERROR;
+            break;
+        case 'P':
+            if (parse_double("--proximity", optarg, 0, 100, &opts.proximity))
+                return EXIT_ERROR;
+            break;
+        case 'F':
+            if (parse_unsigned("--feedback", optarg, 1000,
+                               &opts.feedback_docs))
+                return EXIT_ERROR;
+            break;
+        case 'E':
+            if (parse_unsigned("--feedback-terms", optarg, 1000,
+                               &opts.feedback_terms))
+                return EXIT_ERROR;
+            break;
+        case 'W':
+            if (parse_double("--feedback-weight", optarg, 0, 1,
+                             &opts.feedback_weight))
+                return EXIT_ERROR;
+            break;
+        case 'R':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+                fprintf(stderr, "%s: --repeats expects on or off, not "
+                                "'%s'\n", progname, optarg);
+                return EXIT_ERROR;
+            }
+            opts.count_repeats = strcmp(optarg, "on") == 0;
             break;
         case 'c':
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&

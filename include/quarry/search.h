@@ -18,16 +18,55 @@ extern "C" {
 
 /* BM25 parameters used unless the caller sets others: the textbook
  * values (Xapian's own defaults are k1 = 1, b = 0.5). */
-#define QY_DEFAULT_K1 1.2
+#define QY_DEFAULT_K1 2.0
 #define QY_DEFAULT_B 0.75
 /* Words in a snippet window. */
 #define QY_DEFAULT_SNIPPET_WORDS 40
+
+/* How plain questions (queries without syntax) are ranked by default; see
+ * docs/quality.md for the measurements behind each value. A weight of 0
+ * turns its feature off. */
+#define QY_DEFAULT_TITLE_WEIGHT 0.0
+#define QY_DEFAULT_PROXIMITY 0.0
+#define QY_DEFAULT_PROXIMITY_WINDOW 8
+#define QY_DEFAULT_FEEDBACK_DOCS 10
+#define QY_DEFAULT_FEEDBACK_TERMS 10
+#define QY_DEFAULT_FEEDBACK_WEIGHT 0.5
+#define QY_DEFAULT_COUNT_REPEATS 0
+/* Feedback is used only when the index holds at least this many passages
+ * per feedback passage (1000 for 10): the best few must be a small part of
+ * the index to stand for the relevant ones. */
+#define QY_FEEDBACK_MIN_RATIO 100
 
 typedef struct qy_search_opts {
     unsigned offset;        /* hits to skip */
     unsigned limit;         /* hits to return */
     double k1, b;           /* BM25 */
     unsigned snippet_words; /* words in a snippet window; 0: default */
+
+    /* Ranking of plain questions only (a query using the syntax is searched
+     * as written). Zero turns each off, so a zeroed struct ranks by BM25
+     * alone. */
+    double title_weight;       /* a question word in the article's title
+                                  adds this times its BM25 weight there */
+    double proximity;          /* two question words next to each other in
+                                  the question that occur within
+                                  proximity_window words of each other add
+                                  this times their weights */
+    unsigned proximity_window; /* 0: QY_DEFAULT_PROXIMITY_WINDOW */
+    unsigned feedback_docs;    /* pseudo-relevance feedback: expand the
+                                  question with terms of its best N
+                                  passages, then search again (only on an
+                                  index of QY_FEEDBACK_MIN_RATIO * N
+                                  passages or more) */
+    unsigned feedback_terms;   /* ... at most this many terms */
+    double feedback_weight;    /* ... sharing this part of the score with
+                                  the question (0 to 1, RM3's lambda) */
+    int count_repeats;         /* a word the question repeats weighs more
+                                  (BM25's query-term factor, k3 = 1);
+                                  otherwise each word counts once */
+    int no_highlights;         /* leave highlights and snippets empty
+                                  (evaluation, which reads scores only) */
 } qy_search_opts_t;
 
 /* Fills OPTS with the defaults above, offset 0 and limit 10. */
@@ -61,7 +100,15 @@ typedef struct qy_results {
 /* Parses QUERY with A, runs it on DB and fills *OUT (free it with
  * qy_results_free, also after a failure). On failure *ERROR receives a
  * malloc'd one-line message. A query with no searchable word finds nothing
- * (QY_OK, count 0). */
+ * (QY_OK, count 0).
+ *
+ * A plain question is ranked by BM25 over passage text, plus what OPTS
+ * turns on: title words, question words close together, and pseudo-
+ * relevance feedback (the best passages of a first search are taken as
+ * relevant; Xapian's ESet picks their most telling words, each weighted by
+ * its share of those passages' text, RM3-style, and the question is searched
+ * again with them). Highlights are always those of the question's own
+ * words. */
 qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
                       const qy_search_opts_t *opts, qy_results_t *out,
                       char **error);

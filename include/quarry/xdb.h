@@ -49,8 +49,10 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
 
 /* Opens PATH for writing, creating it (and not its parents) when missing.
  * FLAGS is a combination of QY_DB_* values. Errors as qy_db_open_read, plus
- * QY_LOCKED when another writer holds the index, and QY_OPENING for a
- * directory that holds other files but no index (never written into). */
+ * QY_LOCKED when another writer holds the index, QY_READ_ONLY when the
+ * index's directory cannot be written (read-only file system, permissions),
+ * and QY_OPENING for a directory that holds other files but no index (never
+ * written into). */
 qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
                              char **error);
 
@@ -61,6 +63,10 @@ void qy_db_close(qy_db_t *db);
 /* Xapian's description of the last failure on DB, or "" when there was none.
  * Borrowed until the next call on DB. */
 const char *qy_db_error(const qy_db_t *db);
+
+/* The path DB was opened with (the paths, joined by ", ", for several
+ * shards), for messages; "" for NULL. Borrowed for the life of DB. */
+const char *qy_db_name(const qy_db_t *db);
 
 /* ---- Reading ---------------------------------------------------------- */
 
@@ -98,6 +104,56 @@ qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len);
 
 /* Makes all changes so far durable and visible to new readers. */
 qy_status_t qy_db_commit(qy_db_t *db);
+
+/* ---- Synonyms and spelling ------------------------------------------ */
+
+/* Records SYNONYM (a term, or terms joined by single spaces) for KEY (the
+ * same). Both at most QY_MAX_TERM_BYTES. */
+qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
+                              const char *synonym);
+/* Calls FN for each synonym of KEY; none for remote indexes. */
+qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
+                               int (*fn)(void *ctx, const char *synonym,
+                                         size_t len),
+                               void *ctx);
+/* Raises the spelling frequency of WORD (an unstemmed, normalised word). */
+qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
+                               unsigned freq);
+/* The recorded word closest to WORD within MAX_EDITS edits, or *OUT NULL
+ * when there is none (or WORD itself is recorded and best). *OUT is
+ * malloc'd; the caller frees it. */
+qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word,
+                                      size_t len, unsigned max_edits,
+                                      char **out);
+
+/* ---- Transactions and bookkeeping ------------------------------------- */
+
+/* Writers: groups the changes that follow so that they become durable
+ * together at qy_db_commit_transaction(). Xapian's automatic flush never
+ * commits part of a transaction, so a crash leaves the index as the last
+ * committed transaction left it; qy_db_close() discards an open one.
+ * Changes pending before the call are committed first. Inside a
+ * transaction use qy_db_commit_transaction(), not qy_db_commit().
+ * QY_READ_ONLY for a reader; QY_XAPIAN when a transaction is already open
+ * (or none is, for the other two). */
+qy_status_t qy_db_begin_transaction(qy_db_t *db);
+/* Makes every change of the open transaction durable and visible to new
+ * readers, and ends it. */
+qy_status_t qy_db_commit_transaction(qy_db_t *db);
+/* Discards every change of the open transaction, and ends it. */
+qy_status_t qy_db_cancel_transaction(qy_db_t *db);
+
+/* The revision of a single local index: raised by every commit that
+ * changed something (a commit with nothing to write leaves it alone). */
+qy_status_t qy_db_revision(qy_db_t *db, unsigned long long *rev);
+
+/* Calls FN(CTX, key, len) for every user metadata key that starts with
+ * PREFIX, in byte order; FN returns non-zero to stop early. FN must not
+ * change the index. */
+qy_status_t qy_db_each_metadata_key(qy_db_t *db, const char *prefix,
+                                    int (*fn)(void *ctx, const char *key,
+                                              size_t len),
+                                    void *ctx);
 
 /* ---- Documents -------------------------------------------------------- */
 
@@ -172,6 +228,14 @@ typedef struct qy_search_params {
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out);
 
+/* Explains scores: for each of the ND documents DOCIDS, the weight that each
+ * of the NQ QUERIES alone gives it under the BM25 of PARAMS (0 when it does
+ * not match), in WEIGHTS[d * NQ + q]. For the terms of an OR query these add
+ * up to the document's score. */
+qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
+                          size_t nq, const unsigned *docids, size_t nd,
+                          const qy_search_params_t *params, double *weights);
+
 typedef struct qy_hit {
     unsigned docid;
     double weight;
@@ -185,6 +249,32 @@ unsigned qy_mset_matches_estimated(const qy_mset_t *mset);
 /* Fills *HIT with the I-th hit (0-based, below qy_mset_size). */
 void qy_mset_hit(const qy_mset_t *mset, size_t i, qy_hit_t *hit);
 void qy_mset_free(qy_mset_t *mset);
+
+/* ---- Relevance feedback ----------------------------------------------- */
+
+typedef struct qy_expand_term {
+    char *term;       /* malloc'd, NUL-terminated */
+    double weight;    /* Xapian's expand weight (ESet) for the term */
+    double relevance; /* the term's share of the feedback passages' words,
+                         each passage weighted by its share of their scores:
+                         sum over d of wdf(t, d) / len(d) * w(d) / sum(w) */
+} qy_expand_term_t;
+
+/* Terms that would expand a query whose best hits are the first FB_DOCS of
+ * MSET (which must come from DB): those hits are taken as relevant, and
+ * Xapian's ESet ranks the terms that tell them apart from the rest of the
+ * index. Only unprefixed terms (the words of passage text) are considered,
+ * and of those only the ones ACCEPT (when not NULL) returns non-zero for.
+ * *OUT gets up to MAX_TERMS of them, best first, as a malloc'd array of *N
+ * (free it with qy_expand_terms_free; NULL when *N is 0). Returns QY_OK,
+ * QY_INVALID for NULL arguments, QY_NOMEM, or a Xapian failure (message in
+ * qy_db_error). */
+qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
+                         size_t max_terms,
+                         int (*accept)(void *ctx, const char *term,
+                                       size_t len),
+                         void *ctx, qy_expand_term_t **out, size_t *n);
+void qy_expand_terms_free(qy_expand_term_t *terms, size_t n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1547 @@
+/* eval: measures quarry's ranking on test collections with relevance
+ * judgments (Cranfield, CISI, any collection in the BEIR layout), the way
+ * trec_eval would, through the same library calls the indexer and `query`
+ * make: documents are split into passages and written with the shared write
+ * path, every question is answered by qy_search, and the passages found are
+ * turned into a ranking of documents. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "metrics.h"
+#include "quarry/ingest.h"
+#include "quarry/passage.h"
+#include "quarry/schema.h"
+#include "quarry/search.h"
+#include "quarry/text.h"
+#include "quarry/xdb.h"
+
+#ifndef QUARRY_VERSION
+#define QUARRY_VERSION "0.1.0"
+#endif
+
+enum { EXIT_OK = 0, EXIT_BELOW = 1, EXIT_ERROR = 2 };
+
+/* Passages retrieved per question before they are grouped into documents:
+ * enough for 1000 documents when documents have several passages. */
+#define DEFAULT_DEPTH 5000
+/* The alternative aggregation sums the best this many passages. */
+#define DEFAULT_SUM_TOP 3
+
+static const char *progname = "eval";
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+static void die_nomem(void)
+{
+    fprintf(stderr, "%s: out of memory\n", progname);
+    exit(EXIT_ERROR);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die_nomem();
+    return p;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d)
+        die_nomem();
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+/* Grows the array *ARR of *CAP elements of SIZE bytes to hold N + 1. */
+static void grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return;
+    *cap = *cap ? *cap * 2 : 64;
+    *arr = xrealloc(*arr, *cap * size);
+}
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+} strbuf_t;
+
+static void sb_add(strbuf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_adds(strbuf_t *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static const char *sb_str(const strbuf_t *b)
+{
+    return b->s ? b->s : "";
+}
+
+static void sb_clear(strbuf_t *b)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reads PATH whole (NUL-terminated); NULL with a message naming it. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot read '%s': %s\n", progname, path,
+                strerror(errno));
+        return NULL;
+    }
+    strbuf_t b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sb_add(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "%s: cannot read '%s'\n", progname, path);
+        free(b.s);
+        return NULL;
+    }
+    if (!b.s)
+        sb_add(&b, "", 0);
+    *len = b.len;
+    return b.s;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p)
+        die_nomem();
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* The next line of BUF from *POS, without its line end (LF, CRLF); NULL at
+ * the end. */
+static const char *next_line(const char *buf, size_t len, size_t *pos,
+                             size_t *n)
+{
+    if (*pos >= len)
+        return NULL;
+    const char *s = buf + *pos;
+    const char *nl = memchr(s, '\n', len - *pos);
+    size_t l = nl ? (size_t)(nl - s) : len - *pos;
+    *pos += l + (nl != NULL);
+    if (l && s[l - 1] == '\r')
+        l--;
+    *n = l;
+    return s;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+           c == '\v';
+}
+
+/* ---- Collections -------------------------------------------------------- */
+
+typedef struct doc {
+    char *id, *title, *text;
+    int wrapped; /* SMART text: hard-wrapped lines, see reflow() */
+} doc_t;
+
+typedef struct question {
+    char *id;   /* the id the judgments use */
+    char *text; /* the question as a person would type it */
+} question_t;
+
+typedef struct qrel {
+    size_t query; /* index into the collection's questions */
+    char *doc;
+    int grade;
+} qrel_t;
+
+typedef enum gain_kind {
+    GAIN_GRADE,     /* gain = grade, relevant when grade > 0 */
+    GAIN_BINARY,    /* gain 1 when grade > 0 */
+    GAIN_CLEVERDON  /* Cranfield: 1 (complete answer) .. 4 (minimum
+                       interest) gain 4 .. 1; relevant when grade > 0 */
+} gain_kind_t;
+
+typedef struct collection {
+    char *name;
+    char *source; /* the documents file, recorded as the passages' source */
+    gain_kind_t gains;
+    doc_t *docs;
+    size_t ndocs, capdocs;
+    question_t *questions;
+    size_t nquestions, capquestions;
+    qrel_t *qrels;
+    size_t nqrels, capqrels;
+} collection_t;
+
+static void collection_free(collection_t *c)
+{
+    for (size_t i = 0; i < c->ndocs; i++) {
+        free(c->docs[i].id);
+        free(c->docs[i].title);
+        free(c->docs[i].text);
+    }
+    for (size_t i = 0; i < c->nquestions; i++) {
+        free(c->questions[i].id);
+        free(c->questions[i].text);
+    }
+    for (size_t i = 0; i < c->nqrels; i++)
+        free(c->qrels[i].doc);
+    free(c->docs);
+    free(c->questions);
+    free(c->qrels);
+    free(c->name);
+    free(c->source);
+    memset(c, 0, sizeof *c);
+}
+
+static void add_doc(collection_t *c, char *id, char *title, char *text,
+                    int wrapped)
+{
+    grow((void **)&c->docs, &c->capdocs, c->ndocs, sizeof *c->docs);
+    c->docs[c->ndocs++] = (doc_t){id, title, text, wrapped};
+}
+
+static void add_question(collection_t *c, char *id, char *text)
+{
+    grow((void **)&c->questions, &c->capquestions, c->nquestions,
+         sizeof *c->questions);
+    c->questions[c->nquestions++] = (question_t){id, text};
+}
+
+static void add_qrel(collection_t *c, size_t query, const char *doc,
+                     size_t len, int grade)
+{
+    grow((void **)&c->qrels, &c->capqrels, c->nqrels, sizeof *c->qrels);
+    c->qrels[c->nqrels++] = (qrel_t){query, xstrndup(doc, len), grade};
+}
+
+/* The index of the question whose id is ID, or -1. Linear: collections
+ * have hundreds of questions, looked up once per judgment line. */
+static long find_question(const collection_t *c, const char *id, size_t len)
+{
+    for (size_t i = 0; i < c->nquestions; i++)
+        if (strlen(c->questions[i].id) == len &&
+            memcmp(c->questions[i].id, id, len) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* How passages are made of a SMART document's text. */
+typedef enum split_mode {
+    SPLIT_PARAGRAPHS, /* indented lines start paragraphs, one passage each */
+    SPLIT_WHOLE       /* the whole text as one paragraph */
+} split_mode_t;
+
+/* SMART texts are hard-wrapped, with no blank line inside an abstract: the
+ * indexer reads such a block of wrapped lines as one paragraph, and
+ * SPLIT_WHOLE does the same here. SPLIT_PARAGRAPHS also starts a paragraph
+ * at each line indented by two spaces or more (a single leading space is a
+ * wrapped line in Cranfield). Either way the result has one paragraph per
+ * line and blank lines between them, which qy_split_plain reads the same
+ * whatever the line lengths (its wrapped-block heuristics need lines of 40
+ * bytes or more, which SMART files do not keep to). */
+static char *reflow(const char *text, split_mode_t mode)
+{
+    strbuf_t out = {0};
+    size_t pos = 0, len = strlen(text), n;
+    const char *line;
+    int in_para = 0;
+    while ((line = next_line(text, len, &pos, &n)) != NULL) {
+        size_t lead = 0;
+        while (lead < n && is_blank(line[lead]))
+            lead++;
+        if (lead == n) {
+            if (mode == SPLIT_PARAGRAPHS)
+                in_para = 0;
+            continue;
+        }
+        if (in_para && (mode == SPLIT_WHOLE || lead < 2))
+            sb_adds(&out, " ");
+        else if (out.len)
+            sb_adds(&out, "\n\n");
+        sb_add(&out, line + lead, n - lead);
+        in_para = 1;
+    }
+    if (!out.s)
+        sb_add(&out, "", 0);
+    return out.s;
+}
+
+/* Joins lines with single spaces. */
+static char *one_line(const char *text)
+{
+    char *s = reflow(text, SPLIT_WHOLE);
+    return s;
+}
+
+/* A SMART field marker: `.X` alone on its line (trailing blanks allowed, as
+ * in CISI), or `.I ID`. Returns the letter, and for .I the id. */
+static char smart_marker(const char *line, size_t n, const char **arg,
+                         size_t *arglen)
+{
+    if (n < 2 || line[0] != '.' || line[1] < 'A' || line[1] > 'Z')
+        return 0;
+    if (n > 2 && !is_blank(line[2]))
+        return 0;
+    size_t i = 2;
+    while (i < n && is_blank(line[i]))
+        i++;
+    size_t end = n;
+    while (end > i && is_blank(line[end - 1]))
+        end--;
+    if (line[1] == 'I') {
+        if (end == i)
+            return 0;
+        *arg = line + i;
+        *arglen = end - i;
+        return 'I';
+    }
+    return end == i ? line[1] : 0;
+}
+
+typedef struct smart_record {
+    char id[64];
+    strbuf_t title, text;
+    char field;   /* the field being read, 0 before the first */
+    int started;
+} smart_record_t;
+
+typedef enum smart_kind { SMART_DOCS, SMART_QUERIES } smart_kind_t;
+
+/* Reads a SMART file of documents or queries.
+ *
+ * TEXT_LAST: the text (.W) is the last field of a record, so any other
+ * marker after it is a stray line of the text (Cranfield documents 240, 576
+ * and 578) and is skipped rather than obeyed. Otherwise fields after .W are
+ * real (CISI's .X citations), and only .T and .W are kept: authors, sources
+ * and citation numbers are not prose to search. Queries keep .T (CISI's
+ * later queries have one) ahead of .W. */
+static int read_smart(collection_t *c, const char *path, smart_kind_t kind,
+                      int text_last)
+{
+    size_t len;
+    char *buf = read_file(path, &len);
+    if (!buf)
+        return -1;
+    smart_record_t r = {0};
+    size_t pos = 0, n, lineno = 0;
+    const char *line;
+    int ok = 1;
+    for (;;) {
+        line = next_line(buf, len, &pos, &n);
+        lineno++;
+        const char *arg = NULL;
+        size_t arglen = 0;
+        char m = line ? smart_marker(line, n, &arg, &arglen) : 'I';
+        if (m == 'I') {
+            if (r.started) {
+                char *title = one_line(sb_str(&r.title));
+                if (kind == SMART_DOCS) {
+                    add_doc(c, xstrdup(r.id), title,
+                            xstrdup(sb_str(&r.text)), 1);
+                } else {
+                    strbuf_t q = {0};
+                    sb_adds(&q, title);
+                    sb_adds(&q, "\n");
+                    sb_adds(&q, sb_str(&r.text));
+                    char *text = one_line(q.s);
+                    free(q.s);
+                    free(title);
+                    add_question(c, xstrdup(r.id), text);
+                }
+            }
+            if (!line)
+                break;
+            if (arglen >= sizeof r.id) {
+                fprintf(stderr, "%s: %s:%zu: record id too long\n", progname,
+                        path, lineno);
+                ok = 0;
+                break;
+            }
+            memcpy(r.id, arg, arglen);
+            r.id[arglen] = '\0';
+            sb_clear(&r.title);
+            sb_clear(&r.text);
+            r.field = 0;
+            r.started = 1;
+            continue;
+        }
+        if (m && !(text_last && r.field == 'W')) {
+            r.field = m;
+            continue;
+        }
+        if (m) /* a stray marker inside the text */
+            continue;
+        if (!r.started) {
+            if (n == 0)
+                continue;
+            fprintf(stderr, "%s: %s:%zu: not a SMART file (no .I record)\n",
+                    progname, path, lineno);
+            ok = 0;
+            break;
+        }
+        strbuf_t *into = r.field == 'T'   ? &r.title
+                         : r.field == 'W' ? &r.text
+                                          : NULL;
+        if (into) {
+            sb_add(into, line, n);
+            sb_adds(into, "\n");
+        }
+    }
+    free(r.title.s);
+    free(r.text.s);
+    free(buf);
+    return ok ? 0 : -1;
+}
+
+/* Judgment lines of whitespace-separated columns: QUERY DOC GRADE
+ * (Cranfield: the query is the position of the question in cran.qry) or
+ * QUERY ITER DOC GRADE (TREC qrels, CISI.REL). */
+typedef enum qrel_format {
+    QRELS_CRANFIELD, /* query position, doc, grade */
+    QRELS_TREC,      /* query id, iteration, doc, grade */
+    QRELS_CISI,      /* query id, doc, 0, 0.0: every line relevant */
+    QRELS_BEIR       /* tab-separated query-id, corpus-id, score; header */
+} qrel_format_t;
+
+static int read_qrels(collection_t *c, const char *path, qrel_format_t fmt)
+{
+    size_t len;
+    char *buf = read_file(path, &len);
+    if (!buf)
+        return -1;
+    size_t pos = 0, n, lineno = 0;
+    const char *line;
+    int ok = 1;
+    while (ok && (line = next_line(buf, len, &pos, &n)) != NULL) {
+        lineno++;
+        const char *col[4];
+        size_t cl[4], ncol = 0;
+        for (size_t i = 0; i < n && ncol < 4;) {
+            while (i < n && is_blank(line[i]))
+                i++;
+            if (i == n)
+                break;
+            col[ncol] = line + i;
+            while (i < n && !is_blank(line[i]))
+                i++;
+            cl[ncol] = (size_t)(line + i - col[ncol]);
+            ncol++;
+        }
+        if (ncol == 0)
+            continue;
+        if (fmt == QRELS_BEIR && lineno == 1 &&
+            strncmp(line, "query-id", 8) == 0)
+            continue;
+        size_t need = fmt == QRELS_TREC || fmt == QRELS_CISI ? 4 : 3;
+        if (ncol < need) {
+            fprintf(stderr, "%s: %s:%zu: expected %zu columns\n", progname,
+                    path, lineno, need);
+            ok = 0;
+            break;
+        }
+        size_t qi = 0, di = fmt == QRELS_TREC ? 2 : 1;
+        size_t gi = fmt == QRELS_TREC ? 3 : 2;
+        long query;
+        if (fmt == QRELS_CRANFIELD) {
+            char *end;
+            long v = strtol(col[0], &end, 10);
+            query = end == col[0] + cl[0] && v >= 1 &&
+                            (size_t)v <= c->nquestions
+                        ? v - 1
+                        : -1;
+        } else {
+            query = find_question(c, col[qi], cl[qi]);
+        }
+        if (query < 0) {
+            fprintf(stderr, "%s: %s:%zu: unknown query '%.*s'\n", progname,
+                    path, lineno, (int)cl[qi], col[qi]);
+            ok = 0;
+            break;
+        }
+        int grade = 1;
+        if (fmt != QRELS_CISI) {
+            char *end;
+            double g = strtod(col[gi], &end);
+            if (end != col[gi] + cl[gi]) {
+                fprintf(stderr, "%s: %s:%zu: bad relevance '%.*s'\n",
+                        progname, path, lineno, (int)cl[gi], col[gi]);
+                ok = 0;
+                break;
+            }
+            grade = (int)g;
+        }
+        add_qrel(c, (size_t)query, col[di], cl[di], grade);
+    }
+    free(buf);
+    return ok ? 0 : -1;
+}
+
+static int load_cranfield(collection_t *c, const char *dir)
+{
+    char *docs = path_join(dir, "cran.all.1400");
+    char *qry = path_join(dir, "cran.qry");
+    char *rel = path_join(dir, "cranqrel");
+    c->name = xstrdup("cranfield");
+    c->source = xstrdup(docs);
+    c->gains = GAIN_CLEVERDON;
+    int st = read_smart(c, docs, SMART_DOCS, 1);
+    if (st == 0)
+        st = read_smart(c, qry, SMART_QUERIES, 1);
+    if (st == 0) /* judgments number the questions by position */
+        st = read_qrels(c, rel, QRELS_CRANFIELD);
+    if (st == 0)
+        for (size_t i = 0; i < c->nquestions; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "%zu", i + 1);
+            free(c->questions[i].id);
+            c->questions[i].id = xstrdup(id);
+        }
+    free(docs);
+    free(qry);
+    free(rel);
+    return st;
+}
+
+static int load_cisi(collection_t *c, const char *dir)
+{
+    char *docs = path_join(dir, "CISI.ALL");
+    char *qry = path_join(dir, "CISI.QRY");
+    char *rel = path_join(dir, "CISI.REL");
+    c->name = xstrdup("cisi");
+    c->source = xstrdup(docs);
+    c->gains = GAIN_GRADE;
+    int st = read_smart(c, docs, SMART_DOCS, 0);
+    if (st == 0)
+        st = read_smart(c, qry, SMART_QUERIES, 0);
+    if (st == 0)
+        st = read_qrels(c, rel, QRELS_CISI);
+    free(docs);
+    free(qry);
+    free(rel);
+    return st;
+}
+
+/* A JSON string or number field as a malloc'd string; NULL when absent. */
+static char *json_text(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (cJSON_IsString(v) && v->valuestring)
+        return xstrdup(v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        char num[64];
+        snprintf(num, sizeof num, "%.17g", v->valuedouble);
+        return xstrdup(num);
+    }
+    return NULL;
+}
+
+typedef enum jsonl_kind { JSONL_CORPUS, JSONL_QUERIES } jsonl_kind_t;
+
+static int read_jsonl(collection_t *c, const char *path, jsonl_kind_t kind)
+{
+    size_t len;
+    char *buf = read_file(path, &len);
+    if (!buf)
+        return -1;
+    size_t pos = 0, n, lineno = 0;
+    const char *line;
+    int ok = 1;
+    while (ok && (line = next_line(buf, len, &pos, &n)) != NULL) {
+        lineno++;
+        size_t i = 0;
+        while (i < n && is_blank(line[i]))
+            i++;
+        if (i == n)
+            continue;
+        cJSON *obj = cJSON_ParseWithLength(line, n);
+        char *id = obj ? json_text(obj, "_id") : NULL;
+        char *text = obj ? json_text(obj, "text") : NULL;
+        if (!cJSON_IsObject(obj) || !id || !text) {
+            fprintf(stderr, "%s: %s:%zu: expected a JSON object with "
+                            "\"_id\" and \"text\"\n", progname, path, lineno);
+            ok = 0;
+            free(id);
+            free(text);
+        } else if (kind == JSONL_CORPUS) {
+            char *title = json_text(obj, "title");
+            add_doc(c, id, title ? title : xstrdup(""), text, 0);
+        } else {
+            add_question(c, id, text);
+        }
+        cJSON_Delete(obj);
+    }
+    free(buf);
+    return ok ? 0 : -1;
+}
+
+static int load_beir(collection_t *c, const char *dir)
+{
+    char *docs = path_join(dir, "corpus.jsonl");
+    char *qry = path_join(dir, "queries.jsonl");
+    char *rel = path_join(dir, "qrels/test.tsv");
+    char resolved[PATH_MAX];
+    const char *base = realpath(dir, resolved) ? resolved : dir;
+    const char *slash = strrchr(base, '/');
+    c->name = xstrdup(slash && slash[1] ? slash + 1 : base);
+    c->source = xstrdup(docs);
+    c->gains = GAIN_GRADE;
+    int st = read_jsonl(c, docs, JSONL_CORPUS);
+    if (st == 0)
+        st = read_jsonl(c, qry, JSONL_QUERIES);
+    if (st == 0)
+        st = read_qrels(c, rel, QRELS_BEIR);
+    free(docs);
+    free(qry);
+    free(rel);
+    return st;
+}
+
+/* Loads the collection in DIR, recognised by its files. */
+static int load_collection(collection_t *c, const char *dir)
+{
+    char *probe[3] = {path_join(dir, "cran.all.1400"),
+                      path_join(dir, "CISI.ALL"),
+                      path_join(dir, "corpus.jsonl")};
+    int kind = -1;
+    for (int i = 0; i < 3 && kind < 0; i++)
+        if (file_exists(probe[i]))
+            kind = i;
+    for (int i = 0; i < 3; i++)
+        free(probe[i]);
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        fprintf(stderr, "%s: cannot read '%s': %s\n", progname, dir,
+                strerror(errno));
+        return -1;
+    }
+    switch (kind) {
+    case 0:
+        return load_cranfield(c, dir);
+    case 1:
+        return load_cisi(c, dir);
+    case 2:
+        return load_beir(c, dir);
+    }
+    fprintf(stderr, "%s: '%s' holds no known collection (cran.all.1400, "
+                    "CISI.ALL, or corpus.jsonl with queries.jsonl and "
+                    "qrels/test.tsv)\n", progname, dir);
+    return -1;
+}
+
+/* ---- Judgments ---------------------------------------------------------- */
+
+static int qrel_order(const void *pa, const void *pb)
+{
+    const qrel_t *a = pa, *b = pb;
+    if (a->query != b->query)
+        return a->query < b->query ? -1 : 1;
+    int d = strcmp(a->doc, b->doc);
+    if (d)
+        return d;
+    return (a->grade < b->grade) - (a->grade > b->grade);
+}
+
+/* Sorts the judgments by question and document; of a pair judged twice the
+ * highest grade stays. */
+static void tidy_qrels(collection_t *c)
+{
+    qsort(c->qrels, c->nqrels, sizeof *c->qrels, qrel_order);
+    size_t k = 0;
+    for (size_t i = 0; i < c->nqrels; i++) {
+        if (k && c->qrels[k - 1].query == c->qrels[i].query &&
+            strcmp(c->qrels[k - 1].doc, c->qrels[i].doc) == 0) {
+            free(c->qrels[i].doc);
+            continue;
+        }
+        c->qrels[k++] = c->qrels[i];
+    }
+    c->nqrels = k;
+}
+
+static qy_judgment_t judgment(const collection_t *c, const qrel_t *q)
+{
+    qy_judgment_t j = {q->doc, 0, q->grade > 0};
+    if (q->grade > 0)
+        j.gain = c->gains == GAIN_CLEVERDON ? (q->grade <= 4 ? 5 - q->grade : 1)
+                 : c->gains == GAIN_BINARY  ? 1
+                                            : q->grade;
+    return j;
+}
+
+/* ---- Questions ---------------------------------------------------------- */
+
+/* The question as plain words: the collections' questions are prose, and
+ * their brackets, quotes, `+`, `-`, `*` and `:` are punctuation, not query
+ * syntax (nor are upper-case AND, OR, NOT and NEAR). The tokenizer drops
+ * these characters anyway, so the words searched are the same. */
+static char *plain_question(const char *text)
+{
+    char *q = xstrdup(text);
+    for (char *p = q; *p; p++)
+        if (strchr("\"()+-*:/", *p))
+            *p = ' ';
+    for (char *p = q; *p;) {
+        while (*p && is_blank(*p))
+            p++;
+        char *w = p;
+        while (*p && !is_blank(*p))
+            p++;
+        size_t n = (size_t)(p - w);
+        if ((n == 3 && (!strncmp(w, "AND", 3) || !strncmp(w, "NOT", 3))) ||
+            (n == 2 && !strncmp(w, "OR", 2)) ||
+            (n == 4 && !strncmp(w, "NEAR", 4)))
+            for (size_t i = 0; i < n; i++)
+                w[i] = (char)(w[i] - 'A' + 'a');
+    }
+    return q;
+}
+
+/* ---- Index -------------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+typedef struct index_stats {
+    size_t passages;
+    size_t empty_docs; /* documents that gave no passage */
+} index_stats_t;
+
+/* Writes every document of C into a new index at DIR: the text split with
+ * qy_split_plain, each passage added with qy_ingest_record under the
+ * document's id and title. */
+static int build_index(const collection_t *c, const char *dir,
+                       split_mode_t mode, index_stats_t *stats)
+{
+    qy_db_t *db = NULL;
+    qy_analyzer_t *a = NULL;
+    qy_ingest_t *ing = NULL;
+    char *error = NULL, *lang = NULL;
+    qy_status_t st = qy_db_open_write(dir, QY_DB_NO_SYNC, &db, &error);
+    if (st == QY_OK)
+        st = qy_schema_prepare(db, "english", &lang, &error);
+    if (st == QY_OK)
+        st = qy_analyzer_new(lang, &a);
+    if (st == QY_OK)
+        st = qy_ingest_new(db, a, &ing);
+    memset(stats, 0, sizeof *stats);
+    for (size_t i = 0; st == QY_OK && i < c->ndocs; i++) {
+        const doc_t *d = &c->docs[i];
+        char *text = d->wrapped ? reflow(d->text, mode) : xstrdup(d->text);
+        qy_article_t art;
+        st = qy_split_plain(text, strlen(text), &art);
+        free(text);
+        if (st != QY_OK)
+            break;
+        stats->empty_docs += art.count == 0;
+        for (size_t k = 0; st == QY_OK && k < art.count; k++) {
+            qy_record_t rec = {
+                .source = c->source,
+                .title = d->title,
+                .text = art.passages[k].text,
+                .id = d->id,
+                .ordinal = art.passages[k].ordinal,
+                .offset = art.passages[k].offset,
+                .length = art.passages[k].length,
+            };
+            st = qy_ingest_record(ing, &rec);
+            stats->passages++;
+        }
+        qy_article_free(&art);
+    }
+    if (st == QY_OK)
+        st = qy_db_commit(db);
+    if (st != QY_OK)
+        fprintf(stderr, "%s: cannot index %s into '%s': %s\n", progname,
+                c->name, dir,
+                error ? error
+                      : (db && *qy_db_error(db) ? qy_db_error(db)
+                                                : qy_status_to_string(st)));
+    qy_ingest_free(ing);
+    qy_analyzer_free(a);
+    qy_db_close(db);
+    free(error);
+    free(lang);
+    return st == QY_OK ? 0 : -1;
+}
+
+/* ---- Settings ----------------------------------------------------------- */
+
+typedef enum aggregate {
+    AGG_MAX, /* a document scores its best passage */
+    AGG_SUM  /* ... the sum of its best sum_top passages */
+} aggregate_t;
+
+/* The values the experiments try, each alone on top of BM25 with the
+ * project's k1 and b; the `defaults` row is qy_search_opts_init's. */
+#define TRY_TITLE_WEIGHT 0.5
+#define TRY_PROXIMITY 0.3
+#define TRY_FEEDBACK_DOCS 10
+#define TRY_FEEDBACK_TERMS 10
+#define TRY_FEEDBACK_WEIGHT 0.5
+
+typedef struct setting {
+    const char *name;
+    const char *about;
+} setting_t;
+
+static const setting_t settings[] = {
+    {"xapian", "BM25 with Xapian's own defaults (k1 = 1, b = 0.5)"},
+    {"bm25", "BM25 with the project's k1 and b, nothing else"},
+    {"title", "bm25 + question words in the title"},
+    {"proximity", "bm25 + neighbouring question words close together"},
+    {"feedback", "bm25 + pseudo-relevance feedback (ESet, RM3 weights)"},
+    {"repeats", "bm25 + repeated question words weigh more"},
+    {"sum", "bm25, documents scored by their best passages summed"},
+    {"all", "bm25 + title + proximity + feedback + repeats"},
+    {"defaults", "what `query` does by default"},
+};
+#define NSETTINGS (sizeof settings / sizeof *settings)
+
+/* Options given on the command line on top of every setting. */
+typedef struct overrides {
+    int k1_set, b_set, title_set, prox_set, window_set, fb_set, fbt_set,
+        fbw_set, agg_set, repeats_set, repeats;
+    double k1, b, title_weight, proximity, feedback_weight;
+    unsigned window, feedback_docs, feedback_terms;
+    aggregate_t agg;
+} overrides_t;
+
+static void setting_opts(const char *name, const overrides_t *ov,
+                         qy_search_opts_t *o, aggregate_t *agg)
+{
+    qy_search_opts_init(o);
+    *agg = AGG_MAX;
+    if (strcmp(name, "defaults") != 0) {
+        o->title_weight = 0;
+        o->proximity = 0;
+        o->feedback_docs = 0;
+        o->count_repeats = 0;
+    }
+    if (strcmp(name, "xapian") == 0) {
+        o->k1 = 1.0;
+        o->b = 0.5;
+    } else if (strcmp(name, "title") == 0 || strcmp(name, "all") == 0) {
+        o->title_weight = TRY_TITLE_WEIGHT;
+    }
+    if (strcmp(name, "proximity") == 0 || strcmp(name, "all") == 0)
+        o->proximity = TRY_PROXIMITY;
+    if (strcmp(name, "feedback") == 0 || strcmp(name, "all") == 0) {
+        o->feedback_docs = TRY_FEEDBACK_DOCS;
+        o->feedback_terms = TRY_FEEDBACK_TERMS;
+        o->feedback_weight = TRY_FEEDBACK_WEIGHT;
+    }
+    if (strcmp(name, "repeats") == 0 || strcmp(name, "all") == 0)
+        o->count_repeats = 1;
+    if (strcmp(name, "sum") == 0)
+        *agg = AGG_SUM;
+    if (ov->k1_set)
+        o->k1 = ov->k1;
+    if (ov->b_set)
+        o->b = ov->b;
+    if (ov->title_set)
+        o->title_weight = ov->title_weight;
+    if (ov->prox_set)
+        o->proximity = ov->proximity;
+    if (ov->window_set)
+        o->proximity_window = ov->window;
+    if (ov->fb_set)
+        o->feedback_docs = ov->feedback_docs;
+    if (ov->fbt_set)
+        o->feedback_terms = ov->feedback_terms;
+    if (ov->fbw_set)
+        o->feedback_weight = ov->feedback_weight;
+    if (ov->agg_set)
+        *agg = ov->agg;
+    if (ov->repeats_set)
+        o->count_repeats = ov->repeats;
+}
+
+/* ---- Evaluation --------------------------------------------------------- */
+
+typedef struct run_config {
+    unsigned depth;
+    unsigned sum_top;
+    size_t max_queries; /* 0: all judged questions */
+    FILE *run_out;      /* TREC run file, or NULL */
+    const char *run_tag;
+} run_config_t;
+
+typedef struct row {
+    char *collection, *setting;
+    size_t queries;
+    qy_metrics_t mean;    /* binary relevance throughout */
+    double graded_ndcg10; /* nDCG@10 with the collection's graded gains */
+    double seconds;
+} row_t;
+
+typedef struct passage_score {
+    const char *doc;
+    double score;
+} passage_score_t;
+
+static int by_doc_then_score(const void *pa, const void *pb)
+{
+    const passage_score_t *a = pa, *b = pb;
+    int d = strcmp(a->doc, b->doc);
+    if (d)
+        return d;
+    return (a->score < b->score) - (a->score > b->score);
+}
+
+/* Groups the passage hits of one question by document. */
+static size_t aggregate_docs(const qy_results_t *res, aggregate_t agg,
+                             unsigned sum_top, passage_score_t *scratch,
+                             qy_scored_doc_t *run)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < res->count; i++) {
+        const char *id = res->hits[i].rec.id;
+        if (!id || !*id)
+            continue;
+        scratch[n++] = (passage_score_t){id, res->hits[i].score};
+    }
+    qsort(scratch, n, sizeof *scratch, by_doc_then_score);
+    size_t ndocs = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        double score = 0;
+        unsigned taken = 0;
+        while (j < n && strcmp(scratch[j].doc, scratch[i].doc) == 0) {
+            if (agg == AGG_MAX ? taken == 0 : taken < sum_top) {
+                score += scratch[j].score;
+                taken++;
+            }
+            j++;
+        }
+        run[ndocs++] = (qy_scored_doc_t){scratch[i].doc, score};
+        i = j;
+    }
+    qy_run_sort(run, ndocs);
+    return ndocs;
+}
+
+static int evaluate(const collection_t *c, qy_db_t *db, qy_analyzer_t *a,
+                    const char *setting, const overrides_t *ov,
+                    const run_config_t *cfg, row_t *row)
+{
+    qy_search_opts_t opts;
+    aggregate_t agg;
+    setting_opts(setting, ov, &opts, &agg);
+    opts.limit = cfg->depth;
+    opts.no_highlights = 1;
+    passage_score_t *scratch = xrealloc(NULL, cfg->depth * sizeof *scratch);
+    qy_scored_doc_t *run = xrealloc(NULL, cfg->depth * sizeof *run);
+    qy_judgment_t *judged = NULL, *graded = NULL;
+    size_t capjudged = 0;
+    qy_metrics_t sum = {0};
+    double graded_sum = 0;
+    size_t evaluated = 0;
+    double t0 = now();
+    int ok = 1;
+    for (size_t qi = 0, r = 0; ok && r < c->nqrels; qi++) {
+        /* the judgments of question qi are c->qrels[r .. e) */
+        if (c->qrels[r].query != qi)
+            continue;
+        size_t e = r;
+        while (e < c->nqrels && c->qrels[e].query == qi)
+            e++;
+        if (cfg->max_queries && evaluated == cfg->max_queries)
+            break;
+        size_t m = e - r;
+        if (m > capjudged) {
+            capjudged = m;
+            judged = xrealloc(judged, m * sizeof *judged);
+            graded = xrealloc(graded, m * sizeof *graded);
+        }
+        for (size_t k = 0; k < m; k++) {
+            graded[k] = judgment(c, &c->qrels[r + k]);
+            judged[k] = graded[k];
+            judged[k].gain = judged[k].relevant;
+        }
+        r = e;
+
+        char *q = plain_question(c->questions[qi].text);
+        qy_results_t res;
+        char *error = NULL;
+        qy_status_t st = qy_search(db, a, q, &opts, &res, &error);
+        free(q);
+        if (st != QY_OK) {
+            fprintf(stderr, "%s: %s question %s: %s\n", progname, c->name,
+                    c->questions[qi].id,
+                    error ? error : qy_status_to_string(st));
+            free(error);
+            qy_results_free(&res);
+            ok = 0;
+            break;
+        }
+        size_t ndocs = aggregate_docs(&res, agg, cfg->sum_top, scratch, run);
+        if (ndocs > QY_METRICS_DEPTH)
+            ndocs = QY_METRICS_DEPTH;
+        qy_metrics_t qm, qg;
+        if (qy_metrics_query(run, ndocs, judged, m, &qm) != 0 ||
+            qy_metrics_query(run, ndocs, graded, m, &qg) != 0)
+            die_nomem();
+        graded_sum += qg.ndcg10;
+        if (cfg->run_out)
+            for (size_t k = 0; k < ndocs; k++)
+                fprintf(cfg->run_out, "%s Q0 %s %zu %.6f %s\n",
+                        c->questions[qi].id, run[k].doc, k + 1, run[k].score,
+                        cfg->run_tag);
+        sum.ndcg10 += qm.ndcg10;
+        sum.map += qm.map;
+        sum.p10 += qm.p10;
+        sum.recall100 += qm.recall100;
+        evaluated++;
+        qy_results_free(&res);
+    }
+    free(scratch);
+    free(run);
+    free(judged);
+    free(graded);
+    if (!ok)
+        return -1;
+    row->collection = xstrdup(c->name);
+    row->setting = xstrdup(setting);
+    row->queries = evaluated;
+    row->seconds = now() - t0;
+    if (evaluated) {
+        row->mean.ndcg10 = sum.ndcg10 / (double)evaluated;
+        row->mean.map = sum.map / (double)evaluated;
+        row->mean.p10 = sum.p10 / (double)evaluated;
+        row->mean.recall100 = sum.recall100 / (double)evaluated;
+        row->graded_ndcg10 = graded_sum / (double)evaluated;
+    }
+    return 0;
+}
+
+/* ---- Command line ------------------------------------------------------- */
+
+static void print_help(void)
+{
+    printf(
+        "Usage: %s [OPTION]... COLLECTION-DIR...\n"
+        "Index each test collection with quarry, answer its questions, and "
+        "print\n"
+        "nDCG@10, MAP (at 1000), P@10 and Recall@100 as trec_eval computes "
+        "them\n"
+        "(relevant: grade above 0; nDCG gain 1 per relevant document), and "
+        "nDCG@10\n"
+        "with graded gains, averaged over every judged question.\n"
+        "\n"
+        "A COLLECTION-DIR holds Cranfield (cran.all.1400, cran.qry, "
+        "cranqrel), CISI\n"
+        "(CISI.ALL, CISI.QRY, CISI.REL) or the BEIR layout (corpus.jsonl, "
+        "queries.jsonl,\n"
+        "qrels/test.tsv).\n"
+        "\n"
+        "  -s, --setting NAME   rank with a named setting (repeat for "
+        "several rows;\n"
+        "                       default: defaults); --all for every one:\n",
+        progname);
+    for (size_t i = 0; i < NSETTINGS; i++)
+        printf("                         %-10s %s\n", settings[i].name,
+               settings[i].about);
+    printf(
+        "      --all            every setting above\n"
+        "      --k1 X, --b X    BM25 parameters, on top of each setting\n"
+        "      --title-weight X, --proximity X, --proximity-window N,\n"
+        "      --feedback N, --feedback-terms N, --feedback-weight X,\n"
+        "      --repeats on|off\n"
+        "                       ranking options of query, on top of each "
+        "setting\n"
+        "      --aggregate HOW  a document's score from its passages: max "
+        "(the best\n"
+        "                       one; default) or sum (its best "
+        "--sum-top passages)\n"
+        "      --sum-top K      passages summed by --aggregate sum "
+        "(default %d)\n"
+        "      --split HOW      passages of a SMART document: whole (its "
+        "hard-wrapped\n"
+        "                       text is one paragraph, as the indexer "
+        "reads it; default)\n"
+        "                       or paragraphs (indented lines start "
+        "paragraphs)\n"
+        "      --depth N        passages retrieved per question (default "
+        "%d)\n"
+        "      --queries N      only the first N judged questions\n"
+        "      --qrels FILE     judgments from a TREC qrels file (query iter "
+        "doc grade)\n"
+        "                       instead of the collection's\n"
+        "      --cranfield-gain G  nDCG gains of Cranfield's grades: "
+        "cleverdon (grade 1,\n"
+        "                       a complete answer, gains 4 ... grade 4 gains "
+        "1; default)\n"
+        "                       grade (the grade itself) or binary (1 when "
+        "relevant)\n"
+        "      --run FILE       also write the ranking as a TREC run file "
+        "(one setting)\n"
+        "      --format F       markdown (default) or tsv\n"
+        "      --min-map X      exit 1 when a row's MAP is below X\n"
+        "  -h, --help           show this help and exit\n"
+        "  -V, --version        show the version and exit\n"
+        "\n"
+        "Exit status: 0 done, 1 a MAP below --min-map, 2 error.\n",
+        DEFAULT_SUM_TOP, DEFAULT_DEPTH);
+}
+
+static int parse_double(const char *opt, const char *s, double lo, double hi,
+                        double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "%s: %s expects a number from %g to %g, not '%s'\n",
+                progname, opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_unsigned(const char *opt, const char *s, unsigned lo,
+                          unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi) {
+        fprintf(stderr, "%s: %s expects a whole number from %u to %u, not "
+                        "'%s'\n", progname, opt, lo, hi, s);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int known_setting(const char *name)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The row's label: the setting and the options given on top of it. */
+static char *row_label(const char *setting, const overrides_t *ov)
+{
+    strbuf_t b = {0};
+    char part[64];
+    sb_adds(&b, setting);
+#define LABEL(cond, ...)                                                     \
+    do {                                                                     \
+        if (cond) {                                                          \
+            snprintf(part, sizeof part, __VA_ARGS__);                        \
+            sb_adds(&b, part);                                               \
+        }                                                                    \
+    } while (0)
+    LABEL(ov->k1_set, " k1=%g", ov->k1);
+    LABEL(ov->b_set, " b=%g", ov->b);
+    LABEL(ov->title_set, " title=%g", ov->title_weight);
+    LABEL(ov->prox_set, " prox=%g", ov->proximity);
+    LABEL(ov->window_set, " window=%u", ov->window);
+    LABEL(ov->fb_set, " fb=%u", ov->feedback_docs);
+    LABEL(ov->fbt_set, " fbterms=%u", ov->feedback_terms);
+    LABEL(ov->fbw_set, " fbweight=%g", ov->feedback_weight);
+    LABEL(ov->repeats_set, " repeats=%s", ov->repeats ? "on" : "off");
+    LABEL(ov->agg_set, " agg=%s", ov->agg == AGG_MAX ? "max" : "sum");
+#undef LABEL
+    return b.s;
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        OPT_ALL = 256, OPT_K1, OPT_B, OPT_TITLE, OPT_PROX, OPT_WINDOW,
+        OPT_FB, OPT_FBT, OPT_FBW, OPT_AGG, OPT_SUMTOP, OPT_SPLIT, OPT_DEPTH,
+        OPT_QUERIES, OPT_QRELS, OPT_GAIN, OPT_RUN, OPT_FORMAT, OPT_MINMAP,
+        OPT_REPEATS
+    };
+    static const struct option longopts[] = {
+        {"setting", required_argument, NULL, 's'},
+        {"all", no_argument, NULL, OPT_ALL},
+        {"k1", required_argument, NULL, OPT_K1},
+        {"b", required_argument, NULL, OPT_B},
+        {"title-weight", required_argument, NULL, OPT_TITLE},
+        {"proximity", required_argument, NULL, OPT_PROX},
+        {"proximity-window", required_argument, NULL, OPT_WINDOW},
+        {"feedback", required_argument, NULL, OPT_FB},
+        {"feedback-terms", required_argument, NULL, OPT_FBT},
+        {"feedback-weight", required_argument, NULL, OPT_FBW},
+        {"repeats", required_argument, NULL, OPT_REPEATS},
+        {"aggregate", required_argument, NULL, OPT_AGG},
+        {"sum-top", required_argument, NULL, OPT_SUMTOP},
+        {"split", required_argument, NULL, OPT_SPLIT},
+        {"depth", required_argument, NULL, OPT_DEPTH},
+        {"queries", required_argument, NULL, OPT_QUERIES},
+        {"qrels", required_argument, NULL, OPT_QRELS},
+        {"cranfield-gain", required_argument, NULL, OPT_GAIN},
+        {"run", required_argument, NULL, OPT_RUN},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"min-map", required_argument, NULL, OPT_MINMAP},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *chosen[NSETTINGS * 4];
+    size_t nchosen = 0;
+    overrides_t ov = {0};
+    run_config_t cfg = {DEFAULT_DEPTH, DEFAULT_SUM_TOP, 0, NULL, "quarry"};
+    split_mode_t split = SPLIT_WHOLE;
+    const char *qrels_path = NULL, *run_path = NULL;
+    int tsv = 0;
+    gain_kind_t gain = GAIN_CLEVERDON;
+    double min_map = -1;
+    unsigned u;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (!known_setting(optarg)) {
+                fprintf(stderr, "%s: unknown setting '%s' (see --help)\n",
+                        progname, optarg);
+                return EXIT_ERROR;
+            }
+            if (nchosen < sizeof chosen / sizeof *chosen)
+                chosen[nchosen++] = optarg;
+            break;
+        case OPT_ALL:
+            for (size_t i = 0; i < NSETTINGS; i++)
+                if (nchosen < sizeof chosen / sizeof *chosen)
+                    chosen[nchosen++] = settings[i].name;
+            break;
+        case OPT_K1:
+            if (parse_double("--k1", optarg, 0, 1000, &ov.k1))
+                return EXIT_ERROR;
+            ov.k1_set = 1;
+            break;
+        case OPT_B:
+            if (parse_double("--b", optarg, 0, 1, &ov.b))
+                return EXIT_ERROR;
+            ov.b_set = 1;
+            break;
+        case OPT_TITLE:
+            if (parse_double("--title-weight", optarg, 0, 100,
+                             &ov.title_weight))
+                return EXIT_ERROR;
+            ov.title_set = 1;
+            break;
+        case OPT_PROX:
+            if (parse_double("--proximity", optarg, 0, 100, &ov.proximity))
+                return EXIT_ERROR;
+            ov.prox_set = 1;
+            break;
+        case OPT_WINDOW:
+            if (parse_unsigned("--proximity-window", optarg, 2, 1000,
+                               &ov.window))
+                return EXIT_ERROR;
+            ov.window_set = 1;
+            break;
+        case OPT_FB:
+            if (parse_unsigned("--feedback", optarg, 0, 1000,
+                               &ov.feedback_docs))
+                return EXIT_ERROR;
+            ov.fb_set = 1;
+            break;
+        case OPT_FBT:
+            if (parse_unsigned("--feedback-terms", optarg, 0, 1000,
+                               &ov.feedback_terms))
+                return EXIT_ERROR;
+            ov.fbt_set = 1;
+            break;
+        case OPT_FBW:
+            if (parse_double("--feedback-weight", optarg, 0, 1,
+                             &ov.feedback_weight))
+                return EXIT_ERROR;
+            ov.fbw_set = 1;
+            break;
+        case OPT_REPEATS:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+                fprintf(stderr, "%s: --repeats expects on or off, not "
+                                "'%s'\n", progname, optarg);
+                return EXIT_ERROR;
+            }
+            ov.repeats = strcmp(optarg, "on") == 0;
+            ov.repeats_set = 1;
+            break;
+        case OPT_AGG:
+            if (strcmp(optarg, "max") && strcmp(optarg, "sum")) {
+                fprintf(stderr, "%s: --aggregate expects max or sum, not "
+                                "'%s'\n", progname, optarg);
+                return EXIT_ERROR;
+            }
+            ov.agg = strcmp(optarg, "max") ? AGG_SUM : AGG_MAX;
+            ov.agg_set = 1;
+            break;
+        case OPT_SUMTOP:
+            if (parse_unsigned("--sum-top", optarg, 1, 1000, &cfg.sum_top))
+                return EXIT_ERROR;
+            break;
+        case OPT_SPLIT:
+            if (strcmp(optarg, "paragraphs") && strcmp(optarg, "whole")) {
+                fprintf(stderr, "%s: --split expects paragraphs or whole, "
+                                "not '%s'\n", progname, optarg);
+                return EXIT_ERROR;
+            }
+            split = strcmp(optarg, "whole") ? SPLIT_PARAGRAPHS : SPLIT_WHOLE;
+            break;
+        case OPT_DEPTH:
+            if (parse_unsigned("--depth", optarg, 1, 100000, &cfg.depth))
+                return EXIT_ERROR;
+            break;
+        case OPT_QUERIES:
+            if (parse_unsigned("--queries", optarg, 1, 1000000, &u))
+                return EXIT_ERROR;
+            cfg.max_queries = u;
+            break;
+        case OPT_QRELS:
+            qrels_path = optarg;
+            break;
+        case OPT_GAIN:
+            if (strcmp(optarg, "cleverdon") && strcmp(optarg, "grade") &&
+                strcmp(optarg, "binary")) {
+                fprintf(stderr, "%s: --cranfield-gain expects cleverdon, "
+                                "grade or binary, not '%s'\n", progname,
+                        optarg);
+                return EXIT_ERROR;
+            }
+            gain = strcmp(optarg, "grade") == 0    ? GAIN_GRADE
+                   : strcmp(optarg, "binary") == 0 ? GAIN_BINARY
+                                                   : GAIN_CLEVERDON;
+            break;
+        case OPT_RUN:
+            run_path = optarg;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "markdown") && strcmp(optarg, "tsv")) {
+                fprintf(stderr, "%s: --format expects markdown or tsv, not "
+                                "'%s'\n", progname, optarg);
+                return EXIT_ERROR;
+            }
+            tsv = strcmp(optarg, "tsv") == 0;
+            break;
+        case OPT_MINMAP:
+            if (parse_double("--min-map", optarg, 0, 1, &min_map))
+                return EXIT_ERROR;
+            break;
+        case 'h':
+            print_help();
+            return EXIT_OK;
+        case 'V':
+            printf("eval (quarry) %s\n", QUARRY_VERSION);
+            return EXIT_OK;
+        case ':':
+            fprintf(stderr, "%s: '%s' needs a value\n", progname,
+                    argv[optind - 1]);
+            fprintf(stderr, "Try '%s --help' for more information.\n",
+                    progname);
+            return EXIT_ERROR;
+        default:
+            fprintf(stderr, "%s: unknown option '%s'\n", progname,
+                    argv[optind - 1]);
+            fprintf(stderr, "Try '%s --help' for more information.\n",
+                    progname);
+            return EXIT_ERROR;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s: no COLLECTION-DIR given\n", progname);
+        fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+        return EXIT_ERROR;
+    }
+    if (nchosen == 0)
+        chosen[nchosen++] = "defaults";
+    if (run_path && (nchosen != 1 || argc - optind != 1)) {
+        fprintf(stderr, "%s: --run writes one ranking: give one setting and "
+                        "one collection\n", progname);
+        return EXIT_ERROR;
+    }
+    if (run_path) {
+        cfg.run_out = fopen(run_path, "w");
+        if (!cfg.run_out) {
+            fprintf(stderr, "%s: cannot write '%s': %s\n", progname,
+                    run_path, strerror(errno));
+            return EXIT_ERROR;
+        }
+    }
+
+    row_t *rows = calloc(nchosen * (size_t)(argc - optind), sizeof *rows);
+    if (!rows)
+        die_nomem();
+    size_t nrows = 0;
+    int status = EXIT_OK;
+    const char *base = getenv("TMPDIR");
+    for (int ci = optind; ci < argc && status == EXIT_OK; ci++) {
+        collection_t coll = {0};
+        double t0 = now();
+        if (load_collection(&coll, argv[ci]) != 0) {
+            collection_free(&coll);
+            status = EXIT_ERROR;
+            break;
+        }
+        if (qrels_path) {
+            for (size_t i = 0; i < coll.nqrels; i++)
+                free(coll.qrels[i].doc);
+            coll.nqrels = 0;
+            if (read_qrels(&coll, qrels_path, QRELS_TREC) != 0) {
+                collection_free(&coll);
+                status = EXIT_ERROR;
+                break;
+            }
+        }
+        if (coll.gains == GAIN_CLEVERDON)
+            coll.gains = gain;
+        tidy_qrels(&coll);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/quarry-eval-XXXXXX",
+                 base && *base ? base : "/tmp");
+        if (!mkdtemp(dir)) {
+            fprintf(stderr, "%s: cannot create a directory in '%s': %s\n",
+                    progname, base && *base ? base : "/tmp", strerror(errno));
+            collection_free(&coll);
+            status = EXIT_ERROR;
+            break;
+        }
+        index_stats_t stats;
+        int built = build_index(&coll, dir, split, &stats);
+        qy_db_t *db = NULL;
+        qy_analyzer_t *a = NULL;
+        char *error = NULL;
+        const char *paths[] = {dir};
+        if (built == 0 && qy_db_open_read(paths, 1, &db, &error) != QY_OK) {
+            fprintf(stderr, "%s: %s\n", progname, error ? error : dir);
+            built = -1;
+        }
+        if (built == 0 && qy_analyzer_new("english", &a) != QY_OK)
+            die_nomem();
+        if (built == 0)
+            fprintf(stderr,
+                    "%s: %s: %zu documents (%zu without a passage), %zu "
+                    "passages, %zu questions, %zu judgments; indexed in "
+                    "%.1f s\n",
+                    progname, coll.name, coll.ndocs, stats.empty_docs,
+                    stats.passages, coll.nquestions, coll.nqrels,
+                    now() - t0);
+        for (size_t s = 0; built == 0 && s < nchosen; s++) {
+            row_t *row = &rows[nrows];
+            if (evaluate(&coll, db, a, chosen[s], &ov, &cfg, row) != 0) {
+                built = -1;
+                break;
+            }
+            free(row->setting);
+            row->setting = row_label(chosen[s], &ov);
+            fprintf(stderr, "%s: %s %s: %zu questions in %.1f s\n", progname,
+                    row->collection, row->setting, row->queries,
+                    row->seconds);
+            nrows++;
+        }
+        qy_analyzer_free(a);
+        qy_db_close(db);
+        free(error);
+        remove_tree(dir);
+        collection_free(&coll);
+        if (built != 0)
+            status = EXIT_ERROR;
+    }
+    if (cfg.run_out && fclose(cfg.run_out) != 0 && status == EXIT_OK) {
+        fprintf(stderr, "%s: cannot write '%s'\n", progname, run_path);
+        status = EXIT_ERROR;
+    }
+
+    if (nrows) {
+        if (tsv)
+            printf("collection\tsetting\tqueries\tndcg@10\tmap\tp@10\t"
+                   "recall@100\tgraded-ndcg@10\n");
+        else
+            printf("| collection | setting | queries | nDCG@10 | MAP | P@10 "
+                   "| R@100 | graded nDCG@10 |\n"
+                   "|---|---|---:|---:|---:|---:|---:|---:|\n");
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        const row_t *r = &rows[i];
+        printf(tsv ? "%s\t%s\t%zu\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n"
+                   : "| %s | %s | %zu | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
+               r->collection, r->setting, r->queries, r->mean.ndcg10,
+               r->mean.map, r->mean.p10, r->mean.recall100,
+               r->graded_ndcg10);
+        if (min_map >= 0 && r->mean.map < min_map && status == EXIT_OK) {
+            fprintf(stderr, "%s: %s %s: MAP %.4f is below %.4f\n", progname,
+                    r->collection, r->setting, r->mean.map, min_map);
+            status = EXIT_BELOW;
+        }
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        free(rows[i].collection);
+        free(rows[i].setting);
+    }
+    free(rows);
+    if (fflush(stdout) != 0 && status == EXIT_OK)
+        status = EXIT_ERROR;
+    return status;
+}

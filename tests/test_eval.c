@@ -1,0 +1,282 @@
+/* bench/eval end to end: small collections written here in each format
+ * (SMART with Cranfield's traps, BEIR, TREC qrels) whose figures are known
+ * exactly, its errors, and, with `--collections`, a quick run on the real
+ * Cranfield collection when ../shared/data is there (exit 77 otherwise). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+
+#define EVAL QUARRY_EVAL_BIN
+#define SKIP 77
+
+/* The figures of one row of `eval --format tsv`. */
+typedef struct figures {
+    char collection[64], setting[128];
+    int queries;
+    double ndcg, map, p10, recall, graded;
+} figures_t;
+
+/* Parses the data rows of TSV output into ROWS; returns how many. */
+static int parse_rows(const char *out, figures_t *rows, int max)
+{
+    int n = 0;
+    const char *line = strchr(out, '\n'); /* skip the header */
+    while (line && *++line && n < max) {
+        figures_t *f = &rows[n];
+        if (sscanf(line, "%63[^\t]\t%127[^\t]\t%d\t%lf\t%lf\t%lf\t%lf\t%lf",
+                   f->collection, f->setting, &f->queries, &f->ndcg, &f->map,
+                   &f->p10, &f->recall, &f->graded) == 8)
+            n++;
+        line = strchr(line, '\n');
+    }
+    return n;
+}
+
+static const char *dir_in_tmp(char *buf, size_t size, const char *name)
+{
+    tmp_path(buf, size, name);
+    mkdir(buf, 0700);
+    return buf;
+}
+
+static void write_in(const char *dir, const char *name, const char *text)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    write_file(path, text);
+}
+
+/* Cranfield's layout and traps: query ids that skip numbers (the
+ * judgments number questions by position), a grade of -1, a stray marker
+ * line inside an abstract, a document without text. */
+static const char cran_docs[] =
+    ".I 1\n.T\nexperimental wing study .\n.A\nsomeone\n.B\nsomewhere\n.W\n"
+    "an experimental study of a wing in a propeller slipstream was\n"
+    "made in order to determine the lift increase .\n"
+    ".I 2\n.T\nheat conduction .\n.A\nother\n.W\n"
+    "the heat conduction problem in composite slabs is solved\n"
+    "for several boundary conditions of interest .\n"
+    ".I 3\n.T\nmixing layers .\n.A\nthird\n.B\nnaca\n.W\n"
+    "the flow field analyzed consists of a thin viscous mixing layer\n"
+    "separated from a solid surface by dead air .\n"
+    ".A\n"
+    "application to turbulent reattachment is made for a prandtl number\n"
+    "of unity in low speed flow without injection .\n"
+    ".I 4\n.T\nan empty record\n.W\n";
+static const char cran_queries[] =
+    ".I 001\n.W\nwhat is the lift increase of a wing in a slipstream .\n"
+    ".I 004\n.W\nturbulent reattachment prandtl number .\n";
+static const char cran_qrels[] = "1 1 2 \n1 2 -1\n2 3 1";
+
+static void test_smart_cranfield_layout(void **state)
+{
+    (void)state;
+    char dir[4200];
+    dir_in_tmp(dir, sizeof dir, "cran");
+    write_in(dir, "cran.all.1400", cran_docs);
+    write_in(dir, "cran.qry", cran_queries);
+    write_in(dir, "cranqrel", cran_qrels);
+    run_result_t r = run(EVAL, "--format", "tsv", "-s", "bm25", "-s",
+                         "defaults", dir, NULL);
+    assert_int_equal(r.status, 0);
+    figures_t rows[4];
+    assert_int_equal(parse_rows(r.out, rows, 4), 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(rows[i].collection, "cranfield");
+        assert_int_equal(rows[i].queries, 2);
+        /* Each answer is first: only possible when question 2 (id 004) is
+         * judged by the second line and the text after the stray `.A` is
+         * indexed. */
+        assert_float_equal(rows[i].map, 1.0, 1e-4);
+        assert_float_equal(rows[i].ndcg, 1.0, 1e-4);
+        assert_float_equal(rows[i].graded, 1.0, 1e-4);
+        assert_float_equal(rows[i].p10, 0.1, 1e-4);
+        assert_float_equal(rows[i].recall, 1.0, 1e-4);
+    }
+    /* The empty record makes no passage, and is reported. */
+    assert_non_null(strstr(r.err, "4 documents (1 without a passage)"));
+    run_free(&r);
+}
+
+/* CISI's layout: markers with a trailing space, repeated .A, .X citation
+ * numbers that are not text, every judgment line relevant. */
+static void test_smart_cisi_layout(void **state)
+{
+    (void)state;
+    char dir[4200];
+    dir_in_tmp(dir, sizeof dir, "cisi");
+    write_in(dir, "CISI.ALL",
+             ".I 1\n.T \nDewey decimal classification\n.A \nOne, A.\n"
+             ".A \nTwo, B.\n.W\n   The present study is a history of the "
+             "Dewey Decimal\nClassification and its editions.\n.X\n"
+             "1\t5\t1\n2\t1\t1\n"
+             ".I 2\n.T\nUse of technical libraries\n.A\nSlater, M.\n.W\n"
+             "This report is an analysis of acts of use in technical\n"
+             "libraries in the United Kingdom.\n.X\n2\t5\t2\n");
+    write_in(dir, "CISI.QRY",
+             ".I 1\n.W\nHow are technical libraries used?\n"
+             ".I 2\n.T\nA history of classification\n.W\nDewey editions.\n"
+             ".I 3\n.W\nAn unjudged question about citations.\n");
+    write_in(dir, "CISI.REL", "     1      2\t0\t0.000000\n"
+                              "     2      1\t0\t0.000000\n");
+    run_result_t r = run(EVAL, "--format", "tsv", "-s", "bm25", dir, NULL);
+    assert_int_equal(r.status, 0);
+    figures_t rows[2];
+    assert_int_equal(parse_rows(r.out, rows, 2), 1);
+    assert_string_equal(rows[0].collection, "cisi");
+    assert_int_equal(rows[0].queries, 2); /* judged questions only */
+    assert_float_equal(rows[0].map, 1.0, 1e-4);
+    run_free(&r);
+    /* Citation numbers are not indexed: a question of them finds nothing. */
+    write_in(dir, "CISI.QRY", ".I 1\n.W\n5 1\n.I 2\n.W\n5 2\n");
+    r = run(EVAL, "--format", "tsv", "-s", "bm25", dir, NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(parse_rows(r.out, rows, 2), 1);
+    assert_float_equal(rows[0].map, 0.0, 1e-4);
+    run_free(&r);
+}
+
+/* The BEIR layout, graded judgments, and TREC qrels replacing them. One
+ * question: "gamma" ranks d3 (gamma twice) over d2 (once).
+ *   judged d2 grade 2, d3 grade 1:  MAP 1, binary nDCG 1,
+ *   graded nDCG (1 + 2/log2 3) / (2 + 1/log2 3) = 0.8597 */
+static void test_beir_and_trec_qrels(void **state)
+{
+    (void)state;
+    char dir[4200], qrels[4200], sub[4400];
+    dir_in_tmp(dir, sizeof dir, "scifact-mini");
+    snprintf(sub, sizeof sub, "%s/qrels", dir);
+    mkdir(sub, 0700);
+    write_in(dir, "corpus.jsonl",
+             "{\"_id\": \"d1\", \"title\": \"Alpha\", \"text\": \"alpha "
+             "beta words fill this first passage.\"}\n"
+             "{\"_id\": \"d2\", \"title\": \"Beta\", \"text\": \"one gamma "
+             "among many other plain words here in this passage today.\"}\n"
+             "{\"_id\": \"d3\", \"title\": \"Gamma\", \"text\": \"gamma "
+             "gamma twice in a short passage.\"}\n");
+    write_in(dir, "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"gamma\"}\n"
+                                   "{\"_id\": \"q2\", \"text\": \"beta\"}\n");
+    write_in(dir, "qrels/test.tsv",
+             "query-id\tcorpus-id\tscore\nq1\td2\t2\nq1\td3\t1\n");
+    run_result_t r = run(EVAL, "--format", "tsv", "-s", "bm25", dir, NULL);
+    assert_int_equal(r.status, 0);
+    figures_t rows[2];
+    assert_int_equal(parse_rows(r.out, rows, 2), 1);
+    assert_string_equal(rows[0].collection, "scifact-mini");
+    assert_int_equal(rows[0].queries, 1);
+    assert_float_equal(rows[0].map, 1.0, 1e-4);
+    assert_float_equal(rows[0].ndcg, 1.0, 1e-4);
+    assert_float_equal(rows[0].graded, 0.8597, 1e-4);
+    run_free(&r);
+
+    /* TREC qrels: q2 judged instead, d1 relevant (ranked first), and a run
+     * file in TREC format. */
+    tmp_path(qrels, sizeof qrels, "qrels.txt");
+    write_file(qrels, "q2 0 d1 1\nq2 0 d3 0\n");
+    char runfile[4200];
+    tmp_path(runfile, sizeof runfile, "run.txt");
+    r = run(EVAL, "--format", "tsv", "-s", "bm25", "--qrels", qrels, "--run",
+            runfile, dir, NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(parse_rows(r.out, rows, 2), 1);
+    assert_int_equal(rows[0].queries, 1);
+    assert_float_equal(rows[0].map, 1.0, 1e-4);
+    run_free(&r);
+    int fd = open(runfile, O_RDONLY);
+    assert_true(fd >= 0);
+    char *text = slurp_fd(fd);
+    close(fd);
+    assert_true(strncmp(text, "q2 Q0 d1 1 ", 11) == 0);
+    free(text);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    char missing[4200], empty[4200];
+    tmp_path(missing, sizeof missing, "no-such-collection");
+    dir_in_tmp(empty, sizeof empty, "empty");
+    struct {
+        const char *args[4];
+        const char *err;
+    } rows[] = {
+        {{missing}, missing},
+        {{empty}, "holds no known collection"},
+        {{"-s", "bogus", empty}, "bogus"},
+        {{"--depth", "lots", empty}, "--depth"},
+        {{NULL}, "no COLLECTION-DIR"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char *argv[8] = {EVAL};
+        int n = 1;
+        for (int j = 0; j < 4 && rows[i].args[j]; j++)
+            argv[n++] = (char *)rows[i].args[j];
+        argv[n] = NULL;
+        run_result_t r = run_argv_fd(argv, -1);
+        if (r.status != 2 || !strstr(r.err, rows[i].err) ||
+            strncmp(r.err, "eval: ", 6) != 0)
+            fail_msg("row %zu: exit %d, stderr '%s'", i, r.status, r.err);
+        run_free(&r);
+    }
+    /* A damaged judgments file is named with its line. */
+    char dir[4200];
+    dir_in_tmp(dir, sizeof dir, "badcran");
+    write_in(dir, "cran.all.1400", cran_docs);
+    write_in(dir, "cran.qry", cran_queries);
+    write_in(dir, "cranqrel", "1 1 2\n9 1 1\n");
+    run_result_t r = run(EVAL, dir, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "cranqrel:2: unknown query '9'"));
+    run_free(&r);
+}
+
+/* The real Cranfield collection, first 20 questions: the figures a working
+ * ranker gets (stock BM25 is about 0.30 MAP over all 225), so that a change
+ * that breaks ranking fails. */
+static void test_cranfield_subset(void **state)
+{
+    (void)state;
+    const char *dir = QUARRY_DATA_DIR "/cranfield";
+    run_result_t r = run(EVAL, "--format", "tsv", "--queries", "20", "-s",
+                         "bm25", "-s", "defaults", "--min-map", "0.2", dir,
+                         NULL);
+    if (r.status != 0)
+        fail_msg("eval exit %d: %s", r.status, r.err);
+    figures_t rows[2];
+    assert_int_equal(parse_rows(r.out, rows, 2), 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rows[i].queries, 20);
+        assert_true(rows[i].map > 0.2 && rows[i].map <= 1);
+        assert_true(rows[i].ndcg > 0.25 && rows[i].ndcg <= 1);
+        assert_true(rows[i].p10 > 0.1 && rows[i].p10 <= 1);
+        assert_true(rows[i].recall > 0.5 && rows[i].recall <= 1);
+    }
+    run_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--collections") == 0) {
+        struct stat st;
+        if (stat(QUARRY_DATA_DIR "/cranfield/cran.all.1400", &st) != 0) {
+            printf("no test collections at %s: skipped\n", QUARRY_DATA_DIR);
+            return SKIP;
+        }
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_cranfield_subset),
+        };
+        return cmocka_run_group_tests(tests, cli_setup, cli_teardown);
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_smart_cranfield_layout),
+        cmocka_unit_test(test_smart_cisi_layout),
+        cmocka_unit_test(test_beir_and_trec_qrels),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, cli_setup, cli_teardown);
+}
