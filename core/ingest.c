@@ -1,15 +1,26 @@
 #include "quarry/ingest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/acronyms.h"
 #include "quarry/schema.h"
+#include "quarry/wordcount.h"
+
+/* Distinct words counted before their spelling data is written anyway,
+ * which bounds the memory a long batch takes. */
+#define SPELLING_FLUSH_WORDS 200000
 
 struct qy_ingest {
     qy_db_t *db;
     qy_analyzer_t *a;
     qy_doc_t *doc;
     qy_status_t failed; /* first failure inside a tokenizer callback */
+    const char *date;   /* QY_SLOT_DATE of the records being added, or NULL */
+    size_t date_len;
+    qy_wordcount_t *spelling; /* words seen since the last flush */
+    qy_wordcount_t *acronyms; /* "acronym\tlong form" pairs recorded */
     char term[QY_MAX_TERM_BYTES + 1];
 };
 
@@ -19,8 +30,10 @@ qy_status_t qy_ingest_new(qy_db_t *db, qy_analyzer_t *a, qy_ingest_t **out)
     if (!ing)
         return QY_NOMEM;
     ing->doc = qy_doc_new();
-    if (!ing->doc) {
-        free(ing);
+    ing->spelling = qy_wordcount_new();
+    ing->acronyms = qy_wordcount_new();
+    if (!ing->doc || !ing->spelling || !ing->acronyms) {
+        qy_ingest_free(ing);
         return QY_NOMEM;
     }
     ing->db = db;
@@ -34,6 +47,8 @@ void qy_ingest_free(qy_ingest_t *ing)
     if (!ing)
         return;
     qy_doc_free(ing->doc);
+    qy_wordcount_free(ing->spelling);
+    qy_wordcount_free(ing->acronyms);
     free(ing);
 }
 
@@ -46,12 +61,25 @@ static int failed(qy_ingest_t *ing, qy_status_t st)
     return 1;
 }
 
+static int memchr_digit(const char *w, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (w[i] >= '0' && w[i] <= '9')
+            return 1;
+    return 0;
+}
+
 static int add_text_word(void *ctx, const qy_token_t *tok)
 {
     qy_ingest_t *ing = ctx;
     size_t n;
     const char *stem = qy_stem(ing->a, tok->word, tok->word_len, &n);
     if (!stem)
+        return failed(ing, QY_NOMEM);
+    /* Spelling data: words of letters only, three bytes or more (numbers
+     * and codes have no spelling to correct). */
+    if (tok->word_len >= 3 && !memchr_digit(tok->word, tok->word_len) &&
+        qy_wordcount_add(ing->spelling, tok->word, tok->word_len) != QY_OK)
         return failed(ing, QY_NOMEM);
     return failed(ing, qy_doc_add_posting(ing->doc, stem, n, tok->pos, 1));
 }
@@ -79,6 +107,97 @@ static qy_status_t add_boolean(qy_ingest_t *ing, const char *prefix,
     return qy_doc_add_term(ing->doc, ing->term, n, 0);
 }
 
+typedef struct long_form {
+    qy_ingest_t *ing;
+    char key[QY_MAX_TERM_BYTES + 1];
+    size_t len;
+    int too_long;
+} long_form_t;
+
+/* The long form's key: its stems without stop words, joined by spaces; the
+ * same key the search side builds from a question's words. */
+static int add_long_word(void *ctx, const qy_token_t *tok)
+{
+    long_form_t *lf = ctx;
+    if (qy_is_stopword(lf->ing->a, tok->word, tok->word_len))
+        return 0;
+    size_t n;
+    const char *stem = qy_stem(lf->ing->a, tok->word, tok->word_len, &n);
+    if (!stem)
+        return failed(lf->ing, QY_NOMEM);
+    if (lf->len + n + 1 > QY_MAX_TERM_BYTES) {
+        lf->too_long = 1;
+        return 1;
+    }
+    if (lf->len)
+        lf->key[lf->len++] = ' ';
+    memcpy(lf->key + lf->len, stem, n);
+    lf->len += n;
+    lf->key[lf->len] = '\0';
+    return 0;
+}
+
+typedef struct acronym_ctx {
+    qy_ingest_t *ing;
+    const char *text;
+    qy_status_t st;
+} acronym_ctx_t;
+
+/* Records a definition as synonyms both ways, once per batch and pair. */
+static int learn_acronym(void *ctx, const char *acr, size_t len,
+                         size_t long_start, size_t long_end)
+{
+    acronym_ctx_t *c = ctx;
+    qy_ingest_t *ing = c->ing;
+    char word[16];
+    for (size_t i = 0; i < len && i < sizeof word - 1; i++)
+        word[i] = (char)(acr[i] - 'A' + 'a');
+    word[len < sizeof word ? len : sizeof word - 1] = '\0';
+    size_t n;
+    const char *stem = qy_stem(ing->a, word, strlen(word), &n);
+    if (!stem) {
+        c->st = QY_NOMEM;
+        return 1;
+    }
+    char acronym[QY_MAX_TERM_BYTES + 1];
+    memcpy(acronym, stem, n);
+    acronym[n] = '\0';
+    long_form_t lf = {.ing = ing};
+    c->st = qy_tokenize(ing->a, c->text + long_start, long_end - long_start,
+                        add_long_word, &lf);
+    if (c->st == QY_OK)
+        c->st = ing->failed;
+    if (c->st != QY_OK)
+        return 1;
+    if (lf.too_long || !strchr(lf.key, ' '))
+        return 0; /* a one-word "long form" is no definition */
+    char pair[2 * QY_MAX_TERM_BYTES + 2];
+    int plen = snprintf(pair, sizeof pair, "%s\t%s", acronym, lf.key);
+    size_t before = qy_wordcount_size(ing->acronyms);
+    c->st = qy_wordcount_add(ing->acronyms, pair, (size_t)plen);
+    if (c->st != QY_OK || qy_wordcount_size(ing->acronyms) == before)
+        return c->st != QY_OK;
+    c->st = qy_db_add_synonym(ing->db, acronym, lf.key);
+    if (c->st == QY_OK)
+        c->st = qy_db_add_synonym(ing->db, lf.key, acronym);
+    return c->st != QY_OK;
+}
+
+static int write_spelling(void *ctx, const char *word, size_t len,
+                          unsigned count)
+{
+    qy_ingest_t *ing = ctx;
+    qy_status_t st = qy_db_add_spelling(ing->db, word, len, count);
+    return st != QY_OK && st != QY_INVALID ? (int)st : 0;
+}
+
+qy_status_t qy_ingest_flush(qy_ingest_t *ing)
+{
+    int st = qy_wordcount_each(ing->spelling, write_spelling, ing);
+    qy_wordcount_clear(ing->spelling);
+    return (qy_status_t)st;
+}
+
 qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
 {
     qy_status_t st;
@@ -93,8 +212,19 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
         st = qy_tokenize(ing->a, title, strlen(title), add_title_word, ing);
     if (st == QY_OK)
         st = ing->failed;
+    if (st == QY_OK) {
+        acronym_ctx_t c = {ing, text, QY_OK};
+        qy_find_acronyms(text, strlen(text), learn_acronym, &c);
+        st = c.st;
+    }
+    if (st == QY_OK &&
+        qy_wordcount_size(ing->spelling) >= SPELLING_FLUSH_WORDS)
+        st = qy_ingest_flush(ing);
     if (st == QY_OK && rec->source && *rec->source)
         st = add_boolean(ing, QY_PREFIX_SOURCE, rec->source);
+    if (st == QY_OK && rec->source && *rec->source)
+        st = qy_doc_set_value(ing->doc, QY_SLOT_SOURCE, rec->source,
+                              strlen(rec->source));
     if (st == QY_OK && rec->id && *rec->id)
         st = add_boolean(ing, QY_PREFIX_ID, rec->id);
     if (st != QY_OK)
@@ -105,6 +235,8 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
         return QY_NOMEM;
     st = qy_doc_set_data(ing->doc, data, len);
     free(data);
+    if (st == QY_OK && ing->date)
+        st = qy_doc_set_value(ing->doc, QY_SLOT_DATE, ing->date, ing->date_len);
     if (st == QY_OK)
         st = qy_db_add_doc(ing->db, ing->doc);
     return st;
@@ -124,7 +256,7 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
         const qy_passage_t *p = &article->passages[i];
         qy_record_t rec = {
             .source = source,
-            .title = article->title,
+            .title = p->title ? p->title : article->title,
             .text = p->text,
             .ordinal = p->ordinal,
             .offset = p->offset,
@@ -132,5 +264,50 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
         };
         st = qy_ingest_record(ing, &rec);
     }
+    return st;
+}
+
+/* The length of DATE's leading YYYY, YYYY-MM or YYYY-MM-DD, or 0 (also
+ * for digits run together, as in 20220206). */
+static size_t date_prefix(const char *date)
+{
+    static const char shape[] = "dddd-dd-dd";
+    size_t n = 0, ok = 0;
+    while (shape[n] && date[n] &&
+           (shape[n] == 'd' ? date[n] >= '0' && date[n] <= '9'
+                            : date[n] == shape[n])) {
+        n++;
+        if (n == 4 || n == 7 || n == 10)
+            ok = n;
+    }
+    return date[ok] >= '0' && date[ok] <= '9' ? 0 : ok;
+}
+
+qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
+                            const qy_jsonl_doc_t *doc,
+                            const qy_article_t *passages)
+{
+    if (!doc->id || !*doc->id)
+        return QY_INVALID;
+    size_t n = qy_boolean_term(QY_PREFIX_ID, doc->id, ing->term);
+    qy_status_t st = qy_db_delete_by_term(ing->db, ing->term, n);
+    ing->date_len = doc->date ? date_prefix(doc->date) : 0;
+    ing->date = ing->date_len ? doc->date : NULL;
+    for (size_t i = 0; st == QY_OK && i < passages->count; i++) {
+        const qy_passage_t *p = &passages->passages[i];
+        qy_record_t rec = {
+            .source = source,
+            .title = p->title ? p->title : passages->title,
+            .text = p->text,
+            .id = doc->id,
+            .meta = doc->meta,
+            .ordinal = p->ordinal,
+            .offset = p->offset,
+            .length = p->length,
+        };
+        st = qy_ingest_record(ing, &rec);
+    }
+    ing->date = NULL;
+    ing->date_len = 0;
     return st;
 }

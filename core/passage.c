@@ -397,6 +397,11 @@ typedef struct splitter {
     int seeking_headline; /* still among the leading boilerplate */
     char *scratch;        /* the paragraph being judged, cleaned */
     size_t scratch_cap;
+    /* For qy_article_add_text: */
+    unsigned flags;       /* QY_TEXT_* */
+    const char *title;    /* each passage's own title, or NULL */
+    qy_span_fn span;      /* maps spans of BUF to the source, or NULL */
+    void *span_ctx;
 } splitter_t;
 
 /* Judges the paragraph BUF[start, end), keeping it as the title, as a
@@ -444,12 +449,20 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     }
     if (!(text = copy_text(text, n)))
         return QY_NOMEM;
+    char *title = NULL;
+    if (s->title && !(title = copy_text(s->title, strlen(s->title)))) {
+        free(text);
+        return QY_NOMEM;
+    }
     qy_passage_t *p = &s->out->passages[s->out->count++];
     p->text = text;
     p->text_len = n;
     p->offset = start;
     p->length = end - start;
+    if (s->span)
+        s->span(s->span_ctx, start, end, &p->offset, &p->length);
     p->ordinal = (unsigned)s->out->count;
+    p->title = title;
     return QY_OK;
 }
 
@@ -488,7 +501,8 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
     if (lines == 0)
         return QY_OK;
 
-    if (longest <= WRAP_MAX_LINE && filled)
+    if (longest <= WRAP_MAX_LINE && filled &&
+        (lines == 1 || !(s->flags & QY_TEXT_LINES)))
         return paragraph(s, first.start, last.end, lines == 1);
 
     /* Second pass: one paragraph per line. */
@@ -506,47 +520,104 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
     return QY_OK;
 }
 
-qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+/* Splits S->buf from POS on, block by block. */
+static qy_status_t split_blocks(splitter_t *s, size_t pos)
 {
-    memset(out, 0, sizeof *out);
-    splitter_t s = {buf, len, out, 0, 1, NULL, 0};
-    size_t pos = 0;
     qy_status_t st = QY_OK;
-
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3; /* byte order mark */
-
-    while (pos < len && st == QY_OK) {
+    while (pos < s->len && st == QY_OK) {
         line_t line;
-        scan_line(buf, len, pos, &line);
+        scan_line(s->buf, s->len, pos, &line);
         if (line.start == line.end) {
             pos = line.next;
             continue;
         }
-        st = block(&s, pos, &line, &pos);
+        st = block(s, pos, &line, &pos);
     }
+    free(s->scratch);
+    s->scratch = NULL;
+    return st;
+}
 
-    free(s.scratch);
-    if (st == QY_OK && !out->title) {
-        if (out->count > 0)
-            out->title = first_sentence(out->passages[0].text,
-                                        out->passages[0].text_len);
-        else
-            out->title = calloc(1, 1);
-        if (!out->title)
-            st = QY_NOMEM;
-    }
+qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+{
+    memset(out, 0, sizeof *out);
+    splitter_t s = {buf, len, out, 0, 1, NULL, 0, 0, NULL, NULL, NULL};
+    size_t pos = 0;
+
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* byte order mark */
+
+    qy_status_t st = split_blocks(&s, pos);
+    if (st == QY_OK)
+        st = qy_article_default_title(out);
     if (st != QY_OK)
         qy_article_free(out);
     return st;
+}
+
+qy_status_t qy_article_default_title(qy_article_t *article)
+{
+    if (article->title)
+        return QY_OK;
+    if (article->count > 0)
+        article->title = first_sentence(article->passages[0].text,
+                                        article->passages[0].text_len);
+    else
+        article->title = calloc(1, 1);
+    return article->title ? QY_OK : QY_NOMEM;
+}
+
+char *qy_passage_clean(const char *text, size_t len, size_t *out_len)
+{
+    size_t start = 0;
+    while (start < len) { /* clean_span wants no leading whitespace */
+        int32_t cp;
+        size_t n = next_cp(text, len, start, &cp);
+        if (cp < 0 || !is_space(cp))
+            break;
+        start += n;
+    }
+    size_t n = clean_span(text, start, len, NULL);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    clean_span(text, start, len, out);
+    out[n] = '\0';
+    if (out_len)
+        *out_len = n;
+    return out;
+}
+
+qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
+                                size_t len, unsigned flags, const char *title,
+                                qy_span_fn span, void *ctx)
+{
+    /* The capacity the splitter's doubling from 16 has given PASSAGES. */
+    size_t cap = 0;
+    if (article->count > 0) {
+        cap = 16;
+        while (cap < article->count)
+            cap *= 2;
+    }
+    splitter_t s = {.buf = text,
+                    .len = len,
+                    .out = article,
+                    .cap = cap,
+                    .flags = flags,
+                    .title = title,
+                    .span = span,
+                    .span_ctx = ctx};
+    return split_blocks(&s, 0);
 }
 
 void qy_article_free(qy_article_t *article)
 {
     if (!article)
         return;
-    for (size_t i = 0; i < article->count; i++)
+    for (size_t i = 0; i < article->count; i++) {
         free(article->passages[i].text);
+        free(article->passages[i].title);
+    }
     free(article->passages);
     free(article->title);
     memset(article, 0, sizeof *article);

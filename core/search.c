@@ -8,10 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "quarry/forms.h"
 #include "quarry/schema.h"
 
-/* Value slot holding a passage's date as YYYY-MM-DD, when it has one. */
-#define QY_SLOT_DATE 0
+/* Longest run of question words looked up as a defined long form. */
+#define QY_LONG_FORM_WORDS 8
+/* The weight of a word's other forms and synonyms beside the word as typed:
+ * they answer the question too, but the form the user chose answers it
+ * best. */
+#define QY_EXPANSION_WEIGHT 0.5
+/* Edits a spelling correction may make to a word. */
+#define QY_SPELLING_EDITS 2
 /* A `word*` expands to at most this many index terms (the most frequent). */
 #define QY_PREFIX_MAX_TERMS 200
 
@@ -38,23 +45,151 @@ typedef struct build {
     unsigned pos;       /* query position, for Xapian's wqf/phrases */
     unsigned wqf;       /* within-query frequency of the next word; 0: 1 */
     qy_status_t failed;
+    qy_forms_t *forms;  /* irregular forms and synonyms expand words (plain
+                           questions only); NULL: words stay as typed */
+    qy_termset_t *terms; /* words to highlight: expansions are added */
+    int negated;        /* inside the excluded part of a NOT */
+    int in_phrase;      /* inside a phrase or NEAR: words stay as typed */
+    char *notes;        /* expansions made, for `parsed`: "a=b|c; d=e" */
 } build_t;
 
 static qy_query_t *build_node(build_t *b, const qy_node_t *n);
+static qy_query_t *scaled(qy_query_t *q, double factor);
+static qy_query_t *combine_owned(qy_query_op_t op, qy_query_t **subs,
+                                 size_t n, unsigned window);
 
-static qy_query_t *stem_term(build_t *b, const char *word, size_t len)
-{
+/* ---- Expanding a word: its irregular forms and defined synonyms ------ */
+
+typedef struct alternatives {
+    build_t *b;
+    qy_query_t *subs[32];
     size_t n;
-    const char *stem = qy_stem(b->a, word, len, &n);
-    if (!stem)
-        return NULL;
+    const char *self; /* the word's own stem, not an alternative */
+    int failed;
+} alternatives_t;
+
+static void add_alternative(alternatives_t *alt, qy_query_t *q)
+{
+    if (!q) {
+        alt->failed = 1;
+        return;
+    }
+    if (alt->n == sizeof alt->subs / sizeof *alt->subs) {
+        qy_query_free(q);
+        return;
+    }
+    alt->subs[alt->n++] = q;
+}
+
+static qy_query_t *prefixed_term(build_t *b, const char *stem, size_t n,
+                                 unsigned pos)
+{
     char term[QY_MAX_TERM_BYTES + 1];
     size_t plen = strlen(b->prefix);
     if (plen + n > QY_MAX_TERM_BYTES)
         return qy_query_match_nothing();
     memcpy(term, b->prefix, plen);
     memcpy(term + plen, stem, n);
-    return qy_query_term(term, plen + n, b->wqf ? b->wqf : 1, ++b->pos);
+    return qy_query_term(term, plen + n, b->wqf ? b->wqf : 1, pos);
+}
+
+static void highlight_stem(build_t *b, const char *stem, size_t n)
+{
+    if (b->terms && !b->negated && !*b->prefix &&
+        qy_termset_add_stem(b->terms, stem, n) != QY_OK)
+        b->failed = QY_NOMEM;
+}
+
+/* Appends "SELF=ALT" (or "|ALT" after the first) to the notes. */
+static void note_alternative(build_t *b, const char *self, const char *alt,
+                             size_t n, int first)
+{
+    size_t have = b->notes ? strlen(b->notes) : 0;
+    size_t need = have + strlen(self) + n + 4;
+    char *notes = realloc(b->notes, need);
+    if (!notes) {
+        b->failed = QY_NOMEM;
+        return;
+    }
+    if (first)
+        snprintf(notes + have, need - have, "%s%s=%.*s", have ? "; " : "",
+                 self, (int)n, alt);
+    else
+        snprintf(notes + have, need - have, "|%.*s", (int)n, alt);
+    b->notes = notes;
+}
+
+static void add_form(void *ctx, const char *stem, size_t n)
+{
+    alternatives_t *alt = ctx;
+    if (strlen(alt->self) == n && memcmp(alt->self, stem, n) == 0)
+        return;
+    highlight_stem(alt->b, stem, n);
+    note_alternative(alt->b, alt->self, stem, n, alt->n == 0);
+    add_alternative(alt, prefixed_term(alt->b, stem, n, alt->b->pos));
+}
+
+/* A synonym is a term or terms joined by spaces (a defined long form):
+ * the latter is searched as a phrase. */
+static int add_synonym(void *ctx, const char *syn, size_t len)
+{
+    alternatives_t *alt = ctx;
+    qy_query_t *words[QY_LONG_FORM_WORDS];
+    size_t n = 0;
+    note_alternative(alt->b, alt->self, syn, len, alt->n == 0);
+    for (size_t i = 0; i < len && n < QY_LONG_FORM_WORDS;) {
+        size_t j = i;
+        while (j < len && syn[j] != ' ')
+            j++;
+        if (j > i) {
+            highlight_stem(alt->b, syn + i, j - i);
+            words[n] = qy_query_term(syn + i, j - i, 1, (unsigned)n + 1);
+            n++;
+        }
+        i = j + 1;
+    }
+    if (n == 1)
+        add_alternative(alt, words[0]);
+    else if (n > 1)
+        add_alternative(alt, combine_owned(QY_Q_PHRASE, words, n, 0));
+    return 0;
+}
+
+static qy_query_t *stem_term(build_t *b, const char *word, size_t len)
+{
+    size_t n;
+    const char *s = qy_stem(b->a, word, len, &n);
+    if (!s)
+        return NULL;
+    char stem[QY_MAX_TERM_BYTES + 1];
+    if (n > QY_MAX_TERM_BYTES)
+        return qy_query_match_nothing();
+    memcpy(stem, s, n);
+    stem[n] = '\0';
+    qy_query_t *q = prefixed_term(b, stem, n, ++b->pos);
+    if (!q || b->in_phrase || b->negated)
+        return q;
+    if (!b->forms)
+        return q;
+    alternatives_t alt = {.b = b, .self = stem};
+    qy_forms_each(b->forms, stem, n, add_form, &alt);
+    if (!*b->prefix) {
+        qy_status_t st = qy_db_each_synonym(b->db, stem, add_synonym, &alt);
+        if (st != QY_OK)
+            b->failed = st;
+    }
+    if (alt.failed) {
+        for (size_t i = 0; i < alt.n; i++)
+            qy_query_free(alt.subs[i]);
+        qy_query_free(q);
+        return NULL;
+    }
+    if (alt.n == 0)
+        return q;
+    qy_query_t *both[2] = {
+        q, scaled(combine_owned(QY_Q_SYNONYM, alt.subs, alt.n, 0),
+                  QY_EXPANSION_WEIGHT)};
+    return combine_owned(QY_Q_OR, both, 2, 0);
 }
 
 /* Boolean filters carry no weight: they select, the words rank. */
@@ -194,12 +329,18 @@ static qy_query_t *build_kids(build_t *b, const qy_node_t *n,
     qy_query_t *q = NULL;
     if (!subs)
         return NULL;
+    int words_as_typed = op == QY_Q_PHRASE || op == QY_Q_NEAR;
+    b->in_phrase += words_as_typed;
     size_t i;
     for (i = 0; i < n->nkids; i++) {
+        int excluded = op == QY_Q_AND_NOT && i > 0;
+        b->negated += excluded;
         subs[i] = build_node(b, n->kids[i]);
+        b->negated -= excluded;
         if (!subs[i])
             break;
     }
+    b->in_phrase -= words_as_typed;
     if (i == n->nkids && i > 0)
         q = qy_query_combine(op, subs, n->nkids, window);
     for (size_t j = 0; j < i; j++)
@@ -359,6 +500,58 @@ static qy_status_t count_words(qy_analyzer_t *a, const char *query,
     return st;
 }
 
+typedef struct long_form_match {
+    build_t *b;
+    const char *key;
+    qy_query_t *q;
+} long_form_match_t;
+
+static int take_acronym(void *ctx, const char *syn, size_t len)
+{
+    long_form_match_t *m = ctx;
+    if (m->q || memchr(syn, ' ', len))
+        return 0;
+    highlight_stem(m->b, syn, len);
+    note_alternative(m->b, m->key, syn, len, 1);
+    m->q = qy_query_term(syn, len, 1, 0);
+    return m->q == NULL;
+}
+
+/* Runs of question words that spell a long form the index has learned
+ * ("democrat peopl republ korea") also find its acronym. Writes at most N
+ * queries to OUT; returns how many. */
+static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
+                         qy_query_t **out)
+{
+    size_t found = 0;
+    for (size_t i = 0; i + 1 < n && found < n; i++) {
+        char key[QY_MAX_TERM_BYTES + 1];
+        size_t len = 0;
+        for (size_t j = i; j < n && j < i + QY_LONG_FORM_WORDS; j++) {
+            size_t sn;
+            const char *stem = qy_stem(b->a, words[j]->text,
+                                       words[j]->text_len, &sn);
+            if (!stem || len + sn + 1 > QY_MAX_TERM_BYTES)
+                break;
+            if (len)
+                key[len++] = ' ';
+            memcpy(key + len, stem, sn);
+            len += sn;
+            key[len] = '\0';
+            if (j == i)
+                continue;
+            long_form_match_t m = {b, key, NULL};
+            if (qy_db_each_synonym(b->db, key, take_acronym, &m) != QY_OK)
+                break;
+            if (m.q && found < n)
+                out[found++] = scaled(m.q, QY_EXPANSION_WEIGHT);
+            else
+                qy_query_free(m.q);
+        }
+    }
+    return found;
+}
+
 /* The question's words, each also looked for in the title (weighted), and
  * pairs of neighbouring words rewarded when close together in the text. */
 static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
@@ -366,7 +559,7 @@ static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
                                   const qy_search_opts_t *opts)
 {
     int title = opts->title_weight > 0;
-    qy_query_t **subs = calloc(2 * n, sizeof *subs);
+    qy_query_t **subs = calloc(3 * n, sizeof *subs);
     if (!subs)
         return NULL;
     size_t k = 0;
@@ -380,6 +573,7 @@ static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
         }
         b->wqf = 1;
     }
+    k += long_forms(b, words, n, subs + k);
     qy_query_t *q = combine_owned(QY_Q_OR, subs, k, 0);
     if (!q || opts->proximity <= 0 || n < 2) {
         free(subs);
@@ -425,7 +619,8 @@ static int feedback_term_ok(void *ctx, const char *term, size_t len)
 static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
                                    qy_query_t **q, size_t nwords,
                                    const qy_search_opts_t *opts,
-                                   char **error)
+                                   double *question_scale,
+                                   qy_query_t **expansion_out, char **error)
 {
     double lambda = opts->feedback_weight;
     if (opts->feedback_docs == 0 || opts->feedback_terms == 0 ||
@@ -490,11 +685,18 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     free(subs);
     if (!expansion)
         return QY_NOMEM;
+    *expansion_out = qy_query_scale(expansion, 1.0);
+    if (!*expansion_out) {
+        qy_query_free(expansion);
+        return QY_NOMEM;
+    }
     if (lambda >= 1) {
         qy_query_free(*q);
         *q = expansion;
+        *question_scale = 0;
         return QY_OK;
     }
+    *question_scale = 1 - lambda;
     qy_query_t *both[2] = {scaled(*q, 1 - lambda), expansion};
     *q = combine_owned(QY_Q_OR, both, 2, 0);
     return *q ? QY_OK : QY_NOMEM;
@@ -504,20 +706,32 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
 typedef struct owner {
     qy_mset_t *mset;
     qy_termset_t *terms;
+    unsigned *docids; /* of out->hits, in the same order */
 } owner_t;
+
+static void free_hit(qy_result_t *h)
+{
+    free(h->highlights);
+    free(h->also);
+    for (size_t i = 0; i < h->nexplain; i++)
+        free(h->explain[i].what);
+    free(h->explain);
+}
 
 void qy_results_free(qy_results_t *r)
 {
     if (!r)
         return;
     for (size_t i = 0; i < r->count; i++)
-        free(r->hits[i].highlights);
+        free_hit(&r->hits[i]);
     free(r->hits);
     free(r->parsed);
+    free(r->suggestion);
     owner_t *o = r->owner_;
     if (o) {
         qy_mset_free(o->mset);
         qy_termset_free(o->terms);
+        free(o->docids);
         free(o);
     }
     memset(r, 0, sizeof *r);
@@ -554,7 +768,8 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
     if (n == 0)
         return QY_OK;
     out->hits = calloc(n, sizeof *out->hits);
-    if (!out->hits)
+    o->docids = calloc(n, sizeof *o->docids);
+    if (!out->hits || !o->docids)
         return QY_NOMEM;
     for (size_t i = 0; i < n; i++) {
         qy_hit_t hit;
@@ -566,8 +781,9 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
             *error = dup_error("passage %s of the index is damaged", id);
             return QY_CORRUPT;
         }
-        r->rank = opts->offset + (unsigned)i + 1;
+        r->rank = (unsigned)i + 1;
         r->score = hit.weight;
+        o->docids[out->count] = hit.docid;
         out->count++;
         if (opts->no_highlights)
             continue;
@@ -599,9 +815,399 @@ static void name_index(const qy_db_t *db, qy_status_t st, char **error)
     *error = s;
 }
 
+/* ---- Near-duplicate passages ------------------------------------------ */
+
+/* A passage's fingerprint: the sorted hashes of its 3-word shingles (of
+ * its whole word sequence when shorter). */
+typedef struct shingles {
+    uint64_t *h;
+    size_t n, cap;
+    uint64_t w[3]; /* the last three word hashes */
+    size_t words;
+    int failed;
+} shingles_t;
+
+static uint64_t fnv(const char *s, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int add_shingle_word(void *ctx, const qy_token_t *tok)
+{
+    shingles_t *sh = ctx;
+    sh->w[0] = sh->w[1];
+    sh->w[1] = sh->w[2];
+    sh->w[2] = fnv(tok->word, tok->word_len, 0xcbf29ce484222325ULL);
+    if (++sh->words < 3)
+        return 0;
+    if (sh->n == sh->cap) {
+        size_t cap = sh->cap ? sh->cap * 2 : 64;
+        uint64_t *h = realloc(sh->h, cap * sizeof *h);
+        if (!h) {
+            sh->failed = 1;
+            return 1;
+        }
+        sh->h = h;
+        sh->cap = cap;
+    }
+    sh->h[sh->n++] = (sh->w[0] * 31 + sh->w[1]) * 31 + sh->w[2];
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static qy_status_t fingerprint(qy_analyzer_t *a, const char *text,
+                               shingles_t *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    qy_status_t st = qy_tokenize(a, text, strlen(text), add_shingle_word, sh);
+    if (st == QY_OK && sh->failed)
+        st = QY_NOMEM;
+    if (st == QY_OK && sh->words > 0 && sh->words < 3) {
+        /* too short for shingles: the words themselves */
+        sh->h = malloc(sizeof *sh->h);
+        if (!sh->h)
+            return QY_NOMEM;
+        sh->h[0] = sh->w[2] ^ (sh->w[1] * 31) ^ (sh->words * 131);
+        sh->n = 1;
+    }
+    if (sh->n > 1)
+        qsort(sh->h, sh->n, sizeof *sh->h, cmp_u64);
+    return st;
+}
+
+/* Two passages are near-duplicates when most shingles of the shorter also
+ * stand in the longer: the same paragraph repeated, or repeated in part
+ * (a highlight box quoting the body). */
+static int near_duplicates(const shingles_t *x, const shingles_t *y)
+{
+    if (x->n == 0 || y->n == 0)
+        return 0;
+    size_t i = 0, j = 0, common = 0;
+    while (i < x->n && j < y->n) {
+        if (x->h[i] < y->h[j])
+            i++;
+        else if (x->h[i] > y->h[j])
+            j++;
+        else
+            common++, i++, j++;
+    }
+    size_t smaller = x->n < y->n ? x->n : y->n;
+    return common * 10 >= smaller * 8;
+}
+
+/* Folds each hit that nearly repeats a better one into that one's `also`. */
+static qy_status_t fold_duplicates(qy_analyzer_t *a, qy_results_t *out,
+                                   owner_t *o)
+{
+    size_t n = out->count;
+    shingles_t *fp = calloc(n ? n : 1, sizeof *fp);
+    if (!fp)
+        return QY_NOMEM;
+    qy_status_t st = QY_OK;
+    for (size_t i = 0; st == QY_OK && i < n; i++)
+        st = fingerprint(a, out->hits[i].rec.text, &fp[i]);
+    size_t kept = 0;
+    for (size_t i = 0; st == QY_OK && i < n; i++) {
+        size_t into = kept;
+        for (size_t k = 0; k < kept && into == kept; k++)
+            if (near_duplicates(&fp[k], &fp[i]))
+                into = k;
+        if (into == kept) {
+            /* keeps its place among the kept hits */
+            out->hits[kept] = out->hits[i];
+            o->docids[kept] = o->docids[i];
+            shingles_t t = fp[kept];
+            fp[kept] = fp[i];
+            fp[i] = t;
+            kept++;
+            continue;
+        }
+        qy_result_t *best = &out->hits[into];
+        qy_location_t *also =
+            realloc(best->also, (best->nalso + 1) * sizeof *also);
+        if (!also) {
+            st = QY_NOMEM;
+            break;
+        }
+        best->also = also;
+        also[best->nalso++] = (qy_location_t){
+            out->hits[i].rec.source, out->hits[i].rec.id,
+            out->hits[i].rec.ordinal};
+        free_hit(&out->hits[i]);
+        memset(&out->hits[i], 0, sizeof out->hits[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(fp[i].h);
+    free(fp);
+    if (st == QY_OK)
+        out->count = kept;
+    return st;
+}
+
+/* Keeps the hits of the page [offset, offset + limit) and numbers them. */
+static void keep_page(qy_results_t *out, owner_t *o,
+                      const qy_search_opts_t *opts)
+{
+    size_t from = opts->offset < out->count ? opts->offset : out->count;
+    size_t to = out->count - from > opts->limit ? from + opts->limit
+                                                : out->count;
+    for (size_t i = 0; i < from; i++)
+        free_hit(&out->hits[i]);
+    for (size_t i = to; i < out->count; i++)
+        free_hit(&out->hits[i]);
+    memmove(out->hits, out->hits + from, (to - from) * sizeof *out->hits);
+    memmove(o->docids, o->docids + from, (to - from) * sizeof *o->docids);
+    out->count = to - from;
+    for (size_t i = 0; i < out->count; i++)
+        out->hits[i].rank = opts->offset + (unsigned)i + 1;
+}
+
+/* ---- Spelling --------------------------------------------------------- */
+
+typedef struct speller {
+    qy_db_t *db;
+    qy_analyzer_t *a;
+    const char *query;
+    char *out;    /* the query with corrections, growing */
+    size_t len;   /* bytes of out */
+    size_t done;  /* bytes of query copied to out */
+    int changed;
+    qy_status_t st;
+} speller_t;
+
+static int append(speller_t *sp, const char *s, size_t n)
+{
+    char *o = realloc(sp->out, sp->len + n + 1);
+    if (!o) {
+        sp->st = QY_NOMEM;
+        return 1;
+    }
+    memcpy(o + sp->len, s, n);
+    sp->len += n;
+    o[sp->len] = '\0';
+    sp->out = o;
+    return 0;
+}
+
+/* A word the index has never seen, and the spelling data knows one close
+ * to, is replaced by that one. */
+static int correct_word(void *ctx, const qy_token_t *tok)
+{
+    speller_t *sp = ctx;
+    if (tok->word_len < 3 || qy_is_stopword(sp->a, tok->word, tok->word_len))
+        return 0;
+    size_t n;
+    const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
+    unsigned freq = 0;
+    if (!stem || n > QY_MAX_TERM_BYTES)
+        return 0;
+    if (qy_db_term_freq(sp->db, stem, n, &freq) != QY_OK || freq > 0)
+        return 0;
+    char *better = NULL;
+    if (qy_db_spelling_suggestion(sp->db, tok->word, tok->word_len,
+                                  QY_SPELLING_EDITS, &better) != QY_OK ||
+        !better)
+        return 0;
+    if (append(sp, sp->query + sp->done, tok->start - sp->done) ||
+        append(sp, better, strlen(better))) {
+        free(better);
+        return 1;
+    }
+    free(better);
+    sp->done = tok->end;
+    sp->changed = 1;
+    return 0;
+}
+
+static qy_status_t suggest(qy_db_t *db, qy_analyzer_t *a, const char *query,
+                           char **suggestion)
+{
+    speller_t sp = {.db = db, .a = a, .query = query};
+    *suggestion = NULL;
+    qy_status_t st = qy_tokenize(a, query, strlen(query), correct_word, &sp);
+    if (st == QY_OK)
+        st = sp.st;
+    if (st == QY_OK && sp.changed &&
+        !append(&sp, query + sp.done, strlen(query) - sp.done)) {
+        *suggestion = sp.out;
+        return QY_OK;
+    }
+    free(sp.out);
+    return st == QY_OK ? sp.st : st;
+}
+
+/* ---- Explaining scores ------------------------------------------------ */
+
+typedef struct parts {
+    qy_query_t **q;
+    char **what;
+    size_t n, cap;
+    int failed;
+} parts_t;
+
+static void add_part(parts_t *p, char *what, qy_query_t *q)
+{
+    if (!what || !q || p->failed) {
+        free(what);
+        qy_query_free(q);
+        p->failed = 1;
+        return;
+    }
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        qy_query_t **nq = realloc(p->q, cap * sizeof *nq);
+        if (nq)
+            p->q = nq;
+        char **nw = nq ? realloc(p->what, cap * sizeof *nw) : NULL;
+        if (!nw) {
+            free(what);
+            qy_query_free(q);
+            p->failed = 1;
+            return;
+        }
+        p->what = nw;
+        p->cap = cap;
+    }
+    p->q[p->n] = q;
+    p->what[p->n++] = what;
+}
+
+static char *label(const char *prefix, const char *text)
+{
+    size_t n = strlen(prefix) + strlen(text) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s", prefix, text);
+    return s;
+}
+
+/* The parts of a syntax query that add to scores: its positive leaves. */
+static void syntax_parts(build_t *b, const qy_node_t *n, parts_t *p)
+{
+    switch (n->kind) {
+    case QY_N_AND_NOT:
+        if (n->nkids)
+            syntax_parts(b, n->kids[0], p);
+        return;
+    case QY_N_AND:
+    case QY_N_OR:
+    case QY_N_AND_MAYBE:
+        for (size_t i = 0; i < n->nkids; i++)
+            syntax_parts(b, n->kids[i], p);
+        return;
+    case QY_N_FIELD:
+        if (!n->field || strcmp(n->field, "title") != 0)
+            return;
+        break;
+    default:
+        break;
+    }
+    add_part(p, qy_node_describe(b->a, n), build_node(b, n));
+}
+
+static qy_status_t explain_hits(qy_db_t *db, const owner_t *o,
+                                const qy_search_params_t *params,
+                                parts_t *p, qy_results_t *out)
+{
+    if (p->failed)
+        return QY_NOMEM;
+    if (out->count == 0 || p->n == 0)
+        return QY_OK;
+    double *w = calloc(out->count * p->n, sizeof *w);
+    if (!w)
+        return QY_NOMEM;
+    qy_status_t st = qy_db_explain(db, (const qy_query_t *const *)p->q, p->n,
+                                   o->docids, out->count, params, w);
+    for (size_t d = 0; st == QY_OK && d < out->count; d++) {
+        qy_result_t *h = &out->hits[d];
+        h->explain = calloc(p->n, sizeof *h->explain);
+        if (!h->explain) {
+            st = QY_NOMEM;
+            break;
+        }
+        for (size_t q = 0; q < p->n; q++) {
+            if (!(w[d * p->n + q] > 0))
+                continue;
+            char *what = strdup(p->what[q]);
+            if (!what) {
+                st = QY_NOMEM;
+                break;
+            }
+            h->explain[h->nexplain++] = (qy_explain_t){what, w[d * p->n + q]};
+        }
+    }
+    free(w);
+    return st;
+}
+
+static void parts_free(parts_t *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        qy_query_free(p->q[i]);
+        free(p->what[i]);
+    }
+    free(p->q);
+    free(p->what);
+}
+
+/* Hits fetched for a page before near-duplicates are folded. */
+static unsigned fetch_size(const qy_search_opts_t *opts)
+{
+    unsigned long want = (unsigned long)opts->offset + opts->limit;
+    if (opts->keep_duplicates)
+        return opts->limit;
+    want = want * 2 + 10;
+    return want > 100000 ? 100000 : (unsigned)want;
+}
+
+static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a,
+                               const char *query, const qy_search_opts_t *opts,
+                               qy_results_t *out, char **error);
+
 qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
                       const qy_search_opts_t *opts, qy_results_t *out,
                       char **error)
+{
+    qy_status_t st = search_once(db, a, query, opts, out, error);
+    if (st != QY_OK || opts->no_spelling)
+        return st;
+    char *suggestion = NULL;
+    st = suggest(db, a, query, &suggestion);
+    if (st != QY_OK || !suggestion)
+        return st;
+    if (out->total == 0) {
+        /* Nothing for the question as typed: answer the correction. */
+        qy_search_opts_t again = *opts;
+        again.no_spelling = 1;
+        qy_results_t corrected;
+        char *err2 = NULL;
+        st = search_once(db, a, suggestion, &again, &corrected, &err2);
+        if (st != QY_OK) {
+            qy_results_free(&corrected);
+            free(err2);
+            free(suggestion);
+            return QY_OK; /* the original answer stands */
+        }
+        qy_results_free(out);
+        *out = corrected;
+        out->corrected = 1;
+    }
+    out->suggestion = suggestion;
+    return QY_OK;
+}
+
+static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a,
+                               const char *query, const qy_search_opts_t *opts,
+                               qy_results_t *out, char **error)
 {
     qy_parsed_t parsed;
     qy_status_t st;
@@ -617,16 +1223,18 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     out->syntax = parsed.syntax;
     out->fallback = parsed.fallback;
     st = describe(a, &parsed, out);
-    if (st == QY_OK && !parsed.root) {
+    if (st != QY_OK || !parsed.root) {
         qy_parsed_free(&parsed);
-        return QY_OK;
+        return st;
     }
     o->terms = qy_termset_new();
-    if (st == QY_OK && !o->terms)
+    qy_forms_t *forms = qy_forms_new(a);
+    if (!o->terms || !forms)
         st = QY_NOMEM;
     if (st == QY_OK)
         st = qy_termset_add_query(o->terms, a, parsed.root);
-    qy_query_t *q = NULL;
+    qy_query_t *q = NULL, *expansion = NULL;
+    double question_scale = 1;
     const qy_node_t *one = NULL, *const *words = NULL;
     size_t nwords = 0;
     int question = st == QY_OK && (!parsed.syntax || parsed.fallback) &&
@@ -636,8 +1244,9 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
         qtf = calloc(nwords, sizeof *qtf);
         st = qtf ? count_words(a, query, words, nwords, qtf) : QY_NOMEM;
     }
+    build_t b = {.db = db, .a = a, .prefix = "",
+                 .forms = question ? forms : NULL, .terms = o->terms};
     if (st == QY_OK) {
-        build_t b = {.db = db, .a = a, .prefix = ""};
         q = question ? question_query(&b, words, nwords, qtf, opts)
                      : build_node(&b, parsed.root);
         if (b.failed != QY_OK)
@@ -645,18 +1254,34 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
         else if (!q)
             st = QY_NOMEM;
     }
-    free(qtf);
-    qy_parsed_free(&parsed);
+    if (st == QY_OK && b.notes) {
+        char *p = label(out->parsed, "; also: ");
+        char *full = p ? label(p, b.notes) : NULL;
+        free(p);
+        if (full) {
+            free(out->parsed);
+            out->parsed = full;
+        } else {
+            st = QY_NOMEM;
+        }
+    }
+    free(b.notes);
+    b.notes = NULL;
     if (st == QY_OK && question)
-        st = expand_question(db, a, &q, nwords, opts, error);
+        st = expand_question(db, a, &q, nwords, opts, &question_scale,
+                             &expansion, error);
+    qy_search_params_t params = {
+        .k1 = opts->k1,
+        .b = opts->b,
+        .offset = 0,
+        .limit = fetch_size(opts),
+        .check_at_least = 100,
+        .collapse = opts->per_source,
+        .collapse_slot = QY_SLOT_SOURCE,
+    };
+    if (opts->keep_duplicates)
+        params.offset = opts->offset;
     if (st == QY_OK) {
-        qy_search_params_t params = {
-            .k1 = opts->k1,
-            .b = opts->b,
-            .offset = opts->offset,
-            .limit = opts->limit,
-            .check_at_least = 100,
-        };
         st = qy_db_search(db, q, &params, &o->mset);
         if (st != QY_OK)
             *error = dup_error("search failed: %s", qy_db_error(db));
@@ -664,6 +1289,53 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     qy_query_free(q);
     if (st == QY_OK)
         st = collect_hits(a, o, opts, out, error);
+    if (st == QY_OK && !opts->keep_duplicates)
+        st = fold_duplicates(a, out, o);
+    if (st == QY_OK && !opts->keep_duplicates)
+        keep_page(out, o, opts);
+    else if (st == QY_OK)
+        for (size_t i = 0; i < out->count; i++)
+            out->hits[i].rank = opts->offset + (unsigned)i + 1;
+    if (st == QY_OK && opts->explain) {
+        parts_t parts = {0};
+        b.in_phrase = 0;
+        b.negated = 0;
+        b.terms = NULL;
+        if (question) {
+            for (size_t i = 0; i < nwords && question_scale > 0; i++) {
+                size_t n;
+                const char *stem =
+                    qy_stem(a, words[i]->text, words[i]->text_len, &n);
+                char *what = stem ? malloc(n + 1) : NULL;
+                if (what) {
+                    memcpy(what, stem, n);
+                    what[n] = '\0';
+                }
+                add_part(&parts, what,
+                         scaled(build_node(&b, words[i]), question_scale));
+                if (opts->title_weight > 0) {
+                    b.prefix = QY_PREFIX_TITLE;
+                    add_part(&parts, label("title:", what ? what : ""),
+                             scaled(build_node(&b, words[i]),
+                                    opts->title_weight * question_scale));
+                    b.prefix = "";
+                }
+            }
+            if (expansion) {
+                add_part(&parts, strdup("feedback"), expansion);
+                expansion = NULL;
+            }
+        } else {
+            syntax_parts(&b, parsed.root, &parts);
+        }
+        st = explain_hits(db, o, &params, &parts, out);
+        parts_free(&parts);
+    }
+    qy_query_free(expansion);
+    free(b.notes); /* the explain parts' expansions repeat the notes */
+    free(qtf);
+    qy_forms_free(forms);
+    qy_parsed_free(&parsed);
     if (st != QY_OK && st != QY_NOMEM)
         name_index(db, st, error);
     return st;

@@ -1046,6 +1046,8 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                 Xapian::Enquire enquire(db->db);
                 enquire.set_query(q->query);
                 enquire.set_weighting_scheme(weight);
+                if (params->collapse)
+                    enquire.set_collapse_key(params->collapse_slot);
                 const Xapian::MSet mset = enquire.get_mset(
                     params->offset, params->limit, params->check_at_least);
                 std::unique_ptr<qy_mset_t> result(new qy_mset_t);
@@ -1283,6 +1285,119 @@ void qy_expand_terms_free(qy_expand_term_t *terms, size_t n)
     for (size_t i = 0; i < n; i++)
         std::free(terms[i].term);
     std::free(terms);
+}
+
+/* ---- Bulk building ---------------------------------------------------- */
+
+qy_status_t qy_db_compact(const char *const *sources, size_t n,
+                          const char *dest, char **error)
+{
+    if (error != nullptr)
+        *error = nullptr;
+    try {
+        if (sources == nullptr || n == 0 || dest == nullptr || !*dest) {
+            report_open_error(error, "nothing to compact");
+            return QY_INVALID;
+        }
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++) {
+            if (sources[i] == nullptr || is_tcp(sources[i])) {
+                report_open_error(error, "only local indexes can be merged");
+                return QY_INVALID;
+            }
+            Xapian::Database shard;
+            open_failure why{QY_OK, std::string()};
+            if (!open_one_for_reading(sources[i], shard, why)) {
+                report_open_error(error, std::move(why.message));
+                return why.status;
+            }
+            all.add_database(shard);
+        }
+        struct stat st;
+        if (stat(dest, &st) == 0) {
+            report_open_error(error, std::string("cannot merge into '") +
+                                         dest + "': it already exists");
+            return QY_OPENING;
+        }
+        // FULL leaves no room in the blocks for later updates, which would
+        // only split them; merging postlists in several passes keeps the
+        // merge of many shards from comparing every shard's head each time.
+        unsigned flags = Xapian::Compactor::FULL;
+        if (n > 3)
+            flags |= Xapian::DBCOMPACT_MULTIPASS;
+        try {
+            all.compact(dest, flags);
+        } catch (...) {
+            std::string desc;
+            const qy_status_t status = status_from_exception(&desc);
+            report_open_error(error, std::string("cannot merge into '") +
+                                         dest + "': " + desc);
+            return status;
+        }
+        return QY_OK;
+    } catch (...) {
+        std::string desc;
+        const qy_status_t status = status_from_exception(&desc);
+        report_open_error(error, std::move(desc));
+        return status;
+    }
+}
+
+qy_status_t qy_db_docid_range(qy_db_t *db, unsigned *first, unsigned *last)
+{
+    if (db == nullptr || first == nullptr || last == nullptr)
+        return QY_INVALID;
+    try {
+        *first = *last = 0;
+        if (db->db.get_doccount() == 0)
+            return QY_OK;
+        // The all-documents postlist is in docid order: its head is the
+        // lowest docid in use.
+        Xapian::PostingIterator it = db->db.postlist_begin(std::string());
+        if (it != db->db.postlist_end(std::string()))
+            *first = *it;
+        *last = db->db.get_lastdocid();
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_each_docid(qy_db_t *db, const char *term, size_t len,
+                             int (*fn)(void *ctx, unsigned docid), void *ctx)
+{
+    if (db == nullptr || fn == nullptr)
+        return QY_INVALID;
+    if (!term_ok(term, len))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        const std::string t(term, len);
+        const Xapian::PostingIterator end = db->db.postlist_end(t);
+        for (Xapian::PostingIterator it = db->db.postlist_begin(t); it != end;
+             ++it) {
+            if (fn(ctx, *it) != 0)
+                break;
+        }
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_delete_docid(qy_db_t *db, unsigned docid)
+{
+    if (db == nullptr || docid == 0)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    try {
+        db->wdb.delete_document(docid);
+        return QY_OK;
+    } catch (const Xapian::DocNotFoundError &) {
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
 }
 
 } // extern "C"

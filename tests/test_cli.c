@@ -67,7 +67,8 @@ static void test_reindex_does_not_duplicate(void **state)
     (void)state;
     run_result_t r = run(INDEXER, "-d", index_dir, CORPUS, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "2 files, 18 passages"));
+    assert_non_null(
+        strstr(r.err, "0 added, 0 updated, 0 removed, 2 unchanged"));
     run_free(&r);
     /* The same files reached through another spelling of the path. */
     r = run(INDEXER, "-q", "-d", index_dir, CORPUS "/../corpus/", NULL);
@@ -124,14 +125,16 @@ static void test_json_answer(void **state)
     assert_string_equal(cJSON_GetObjectItem(root, "query")->valuestring,
                         "who stole cryptocurrency");
     assert_string_equal(cJSON_GetObjectItem(root, "parsed")->valuestring,
-                        "(stole OR cryptocurr)");
+                        "(stole OR cryptocurr); also: stole=steal|stolen");
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(root, "total")));
     cJSON *hits = cJSON_GetObjectItem(root, "hits");
     assert_true(cJSON_GetArraySize(hits) >= 2);
     assert_true(cJSON_GetArraySize(hits) <= 10);
     assert_true(cJSON_GetObjectItem(root, "total")->valueint >=
                 cJSON_GetArraySize(hits));
-    static const char *const stems[] = {"stole", "cryptocurr", NULL};
+    /* the question's words and their other forms (steal, stolen) */
+    static const char *const stems[] = {"stole", "steal", "stolen",
+                                        "cryptocurr", NULL};
     int rank = 0;
     double last = 1e300;
     cJSON *hit;

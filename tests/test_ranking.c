@@ -218,7 +218,7 @@ static void test_feedback_expands(void **state)
 
     /* The expansion terms themselves: words of passage text only (not the
      * title's prefixed terms), as the filter allows, weights in (0, 1]. */
-    qy_search_params_t params = {opts.k1, opts.b, 0, 10, 0};
+    qy_search_params_t params = {.k1 = opts.k1, .b = opts.b, .limit = 10};
     qy_query_t *q = qy_query_term("orchard", 7, 1, 1);
     qy_mset_t *mset;
     assert_int_equal(qy_db_search(db, q, &params, &mset), QY_OK);

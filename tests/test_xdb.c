@@ -128,7 +128,8 @@ static qy_db_t *open_reader(const char *path)
     return db;
 }
 
-static const qy_search_params_t PARAMS = {1.2, 0.75, 0, 10, 10};
+static const qy_search_params_t PARAMS = {
+    .k1 = 1.2, .b = 0.75, .limit = 10, .check_at_least = 10};
 
 static qy_query_t *term(const char *t)
 {

@@ -36,14 +36,16 @@ qy_format_t qy_format_for_path(const char *path);
  * into passages, like qy_split_plain does for text:
  * - markdown: markup removed with a real Markdown parser; each heading
  *   becomes the title of the passages below it (qy_passage_t.title), the
- *   first top-level heading also the article title;
+ *   first top-level heading also the article title (a YAML front matter
+ *   "title:" comes first); code blocks are text, kept where prose; link
+ *   text is kept, URLs, images and HTML blocks are dropped;
  * - html: a real HTML5 parser; <title> (else the first <h1>) is the article
  *   title, headings title the passages below them; paragraphs, list items,
  *   table cells, blockquotes and similar blocks are passages; script, style,
  *   nav, footer, header, aside, form, noscript and template content dropped.
- * Offsets of markdown and html passages point at the source bytes of their
- * block. Returns QY_OK, QY_INVALID (jsonl, or a format that is not known)
- * or QY_NOMEM. */
+ * A passage's title is NULL when it is the article's. Offsets of markdown
+ * and html passages point at the source bytes of their block. Returns
+ * QY_OK, QY_INVALID (jsonl, or a format that is not known) or QY_NOMEM. */
 qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
                               qy_article_t *out);
 
@@ -68,7 +70,8 @@ void qy_jsonl_doc_free(qy_jsonl_doc_t *doc);
 
 /* Splits DOC's text into passages: each line is a paragraph (blank lines
  * ignored), non-prose lines dropped as in qy_split_plain; the article title
- * is DOC's title (no headline detection). */
+ * is DOC's title (no headline detection). Offsets are positions in
+ * DOC->text. */
 qy_status_t qy_split_jsonl(const qy_jsonl_doc_t *doc, qy_article_t *out);
 
 #ifdef __cplusplus

@@ -3,6 +3,7 @@
 #ifndef QUARRY_INGEST_H
 #define QUARRY_INGEST_H
 
+#include "quarry/formats.h"
 #include "quarry/passage.h"
 #include "quarry/record.h"
 #include "quarry/status.h"
@@ -24,12 +25,27 @@ void qy_ingest_free(qy_ingest_t *ing);
  * terms of its source and id. */
 qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec);
 
+/* Writes what the passages added so far taught about the language (the
+ * spelling data of their words) to the index. Call it before each commit;
+ * acronym definitions found in passages are written as they are met. */
+qy_status_t qy_ingest_flush(qy_ingest_t *ing);
+
 /* Deletes every passage of SOURCE. */
 qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source);
 
-/* Replaces every passage of SOURCE by those of ARTICLE. */
+/* Replaces every passage of SOURCE by those of ARTICLE. A passage's own
+ * title, when it has one, is stored instead of the article's. */
 qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
                               const qy_article_t *article);
+
+/* Replaces every passage of the JSON Lines document DOC->id, wherever it
+ * came from, by PASSAGES (split from DOC with qy_split_jsonl), stored with
+ * DOC's id and meta, SOURCE, and DOC's date in QY_SLOT_DATE when it starts
+ * with a year (YYYY, YYYY-MM or YYYY-MM-DD; what follows is not kept).
+ * QY_INVALID when DOC->id is empty. */
+qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
+                            const qy_jsonl_doc_t *doc,
+                            const qy_article_t *passages);
 
 #ifdef __cplusplus
 }

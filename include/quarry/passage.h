@@ -19,6 +19,8 @@ typedef struct qy_passage {
     size_t offset;   /* byte span of the paragraph in the source */
     size_t length;
     unsigned ordinal; /* 1-based, counting only kept passages */
+    char *title;     /* the title of this passage's section (a heading above
+                        it), cleaned like text; NULL: the article's title */
 } qy_passage_t;
 
 typedef struct qy_article {
@@ -48,6 +50,44 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out);
 
 /* Frees everything OUT holds and zeroes it. */
 void qy_article_free(qy_article_t *article);
+
+/* ---- The same rules for text from other formats ---------------------------
+ * Format parsers (core/format_*.c) hand the text of their blocks to these,
+ * so that every format cleans, splits and judges paragraphs alike. ARTICLE
+ * must be zeroed or filled only by qy_split_plain and these functions. */
+
+/* Cleans TEXT[0, LEN) like passage text (whitespace runs become one space,
+ * none leading or trailing, invalid UTF-8 and NUL become U+FFFD). Returns a
+ * malloc'd string (the caller frees it), its length in *OUT_LEN when not
+ * NULL; NULL when out of memory. */
+char *qy_passage_clean(const char *text, size_t len, size_t *out_len);
+
+/* Maps the span [START, END) of the text given to qy_article_add_text to the
+ * span of the source it came from. */
+typedef void (*qy_span_fn)(void *ctx, size_t start, size_t end,
+                           size_t *offset, size_t *length);
+
+enum {
+    QY_TEXT_LINES = 1 << 0 /* every line is a paragraph: wrapped lines are
+                              not joined */
+};
+
+/* Appends the paragraphs of TEXT[0, LEN) to ARTICLE as qy_split_plain
+ * splits them, without looking for a headline: blank lines separate blocks,
+ * a block is one wrapped paragraph or holds a paragraph per line (always
+ * the latter with QY_TEXT_LINES), and only prose paragraphs are kept.
+ * Ordinals continue ARTICLE's. Each new passage's title is a copy of TITLE
+ * (NULL: none of its own); its span is SPAN's mapping, or positions in TEXT
+ * when SPAN is NULL. Returns QY_OK or QY_NOMEM (ARTICLE then holds what was
+ * added before; free it with qy_article_free). */
+qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
+                                size_t len, unsigned flags, const char *title,
+                                qy_span_fn span, void *ctx);
+
+/* Gives ARTICLE, when its title is NULL, the title qy_split_plain would
+ * when there is no headline: the first sentence of its first passage, or
+ * "". Returns QY_OK or QY_NOMEM. */
+qy_status_t qy_article_default_title(qy_article_t *article);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,13 @@ extern "C" {
 #define QY_PREFIX_SOURCE "P" /* boolean: the source path */
 #define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
 
+/* Value slots. The date of a JSON Lines document: YYYY-MM-DD text (or only
+ * YYYY or YYYY-MM when that is all it gives), compared bytewise. */
+#define QY_SLOT_DATE 0
+/* The passage's source path, so that a search can keep one hit per source
+ * (Xapian's collapse key). */
+#define QY_SLOT_SOURCE 1
+
 /* The index format this build writes and the newest it reads. */
 #define QY_INDEX_FORMAT 1
 

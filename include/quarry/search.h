@@ -67,6 +67,13 @@ typedef struct qy_search_opts {
                                   otherwise each word counts once */
     int no_highlights;         /* leave highlights and snippets empty
                                   (evaluation, which reads scores only) */
+
+    /* Presentation of the hits. */
+    int keep_duplicates; /* do not fold near-identical passages into one hit
+                            (folded ones are listed in the hit's `also`) */
+    int per_source;      /* only the best passage of each source */
+    int explain;         /* fill each hit's `explain` */
+    int no_spelling;     /* do not suggest or search spelling corrections */
 } qy_search_opts_t;
 
 /* Fills OPTS with the defaults above, offset 0 and limit 10. */
@@ -75,6 +82,20 @@ void qy_search_opts_init(qy_search_opts_t *opts);
 typedef struct qy_span {
     size_t start, end; /* byte offsets: [start, end) */
 } qy_span_t;
+
+/* Another place where a hit's passage stands (near-)identically. */
+typedef struct qy_location {
+    const char *source; /* borrowed from the results */
+    const char *id;     /* "" unless from a JSON Lines document */
+    unsigned ordinal;
+} qy_location_t;
+
+/* One part of a hit's score: the weight a query term (or phrase, or
+ * expansion) gives it on its own. */
+typedef struct qy_explain {
+    char *what;    /* e.g. "stole", "title:korea", "feedback: hack" */
+    double weight;
+} qy_explain_t;
 
 typedef struct qy_result {
     unsigned rank;         /* 1-based, counting skipped hits */
@@ -85,6 +106,10 @@ typedef struct qy_result {
     qy_span_t snippet;     /* the best window of rec.text */
     int cut_before;        /* rec.text continues before the snippet */
     int cut_after;         /* ... and after it */
+    qy_location_t *also;   /* folded near-duplicates, best first */
+    size_t nalso;
+    qy_explain_t *explain; /* with opts.explain: the score's parts */
+    size_t nexplain;
 } qy_result_t;
 
 typedef struct qy_results {
@@ -92,6 +117,10 @@ typedef struct qy_results {
     int syntax;      /* the query used the query syntax */
     int fallback;    /* ... but was invalid and searched as plain words */
     unsigned total;  /* matching passages (an estimate for large indexes) */
+    char *suggestion; /* "Did you mean": the question with misspelled
+                         words corrected, or NULL */
+    int corrected;    /* the hits answer the suggestion, because the
+                         question as typed found nothing */
     qy_result_t *hits;
     size_t count;
     void *owner_;    /* private: what the hits borrow from */

@@ -218,6 +218,8 @@ typedef struct qy_search_params {
     unsigned offset; /* hits to skip */
     unsigned limit;  /* hits to return */
     unsigned check_at_least; /* candidates to examine for exact totals */
+    int collapse;           /* keep only the best hit per value of ... */
+    unsigned collapse_slot; /* ... this slot (documents without it stay) */
 } qy_search_params_t;
 
 /* Runs Q on DB, ranking with BM25(k1, b) (k2 = 0, k3 = 1, min_normlen =
@@ -275,6 +277,32 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                                        size_t len),
                          void *ctx, qy_expand_term_t **out, size_t *n);
 void qy_expand_terms_free(qy_expand_term_t *terms, size_t n);
+
+/* ---- Bulk building ---------------------------------------------------- */
+
+/* Merges the local indexes SOURCES[0..N-1] into a new index at DEST, which
+ * must not exist yet, with Xapian's compaction (blocks packed full). The
+ * documents keep the order of SOURCES: each source's docids follow the
+ * previous source's, without the gap before its first docid. User metadata
+ * is taken from the first source that has each key. DEST is written and
+ * synced when this returns QY_OK. On failure *ERROR (when not NULL)
+ * receives a malloc'd one-line message naming the path, and whatever was
+ * written at DEST is left for the caller to remove. Returns QY_OK,
+ * QY_INVALID (N == 0, a NULL path, a remote source), QY_NOT_FOUND,
+ * QY_OPENING, QY_CORRUPT, QY_VERSION, QY_IO, QY_NOMEM or QY_XAPIAN. */
+qy_status_t qy_db_compact(const char *const *sources, size_t n,
+                          const char *dest, char **error);
+
+/* The lowest and the highest docid in use (both 0 for an empty index). */
+qy_status_t qy_db_docid_range(qy_db_t *db, unsigned *first, unsigned *last);
+
+/* Calls FN(CTX, docid) for every document indexed by TERM, in docid order;
+ * FN returns non-zero to stop early. */
+qy_status_t qy_db_each_docid(qy_db_t *db, const char *term, size_t len,
+                             int (*fn)(void *ctx, unsigned docid), void *ctx);
+
+/* Deletes document DOCID (nothing happens when there is none). */
+qy_status_t qy_db_delete_docid(qy_db_t *db, unsigned docid);
 
 #ifdef __cplusplus
 }
