@@ -1,0 +1,71 @@
+/* Shared by the format parsers (core/format*.c): assembling the text of a
+ * block from the pieces a parser hands over, remembering where each piece
+ * came from in the source, and judging the result with passage.c's rules. */
+#ifndef QUARRY_FORMAT_INTERNAL_H
+#define QUARRY_FORMAT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "quarry/passage.h"
+#include "quarry/status.h"
+
+/* Headings and titles longer than this (cleaned) are not titles: a
+ * Markdown paragraph underlined by accident is text, not a heading. */
+#define QY_HEADING_MAX_BYTES 200
+
+/* No source position: a piece the parser made up (a line break, a
+ * replacement character). */
+#define QY_NO_SOURCE ((size_t)-1)
+
+typedef struct qy_piece {
+    size_t pos; /* where the piece starts in the block's text */
+    size_t src; /* its span in the source, or QY_NO_SOURCE */
+    size_t src_len;
+    size_t prefix; /* leading bytes equal to the source's, one for one */
+    size_t suffix; /* trailing bytes equal to the source's (not counting
+                      the prefix) */
+} qy_piece_t;
+
+typedef struct qy_block {
+    char *text; /* the block's text so far; lines end with '\n' */
+    size_t len, cap;
+    qy_piece_t *pieces;
+    size_t npieces, pieces_cap;
+} qy_block_t;
+
+/* Appends S[0, N) to B. It came from the source span [SRC, SRC +
+ * SRC_LEN) (SRC may be QY_NO_SOURCE), whose bytes are ORIG when not NULL:
+ * where S and ORIG agree, at their start and end, spans are exact to the
+ * byte. Unless KEEP_LINES, line ends in S become spaces (in HTML and inside
+ * a Markdown paragraph they are not breaks). QY_OK or QY_NOMEM. */
+qy_status_t qy_block_add(qy_block_t *b, const char *s, size_t n, size_t src,
+                         size_t src_len, const char *orig, int keep_lines);
+
+/* Ends the current line of B (<br>, a Markdown hard or soft break). */
+qy_status_t qy_block_break(qy_block_t *b);
+
+/* Appends the paragraphs of B to OUT (qy_article_add_text, with FLAGS and
+ * TITLE), mapped back to source spans, and empties B. */
+qy_status_t qy_block_flush(qy_block_t *b, qy_article_t *out, unsigned flags,
+                           const char *title);
+
+/* Drops everything after the first LEN bytes and NPIECES pieces. */
+void qy_block_truncate(qy_block_t *b, size_t len, size_t npieces);
+
+void qy_block_clear(qy_block_t *b);
+void qy_block_free(qy_block_t *b);
+
+/* Sets every passage title of OUT that equals OUT's title to NULL: such
+ * passages simply carry the article's title. */
+void qy_article_drop_same_titles(qy_article_t *out);
+
+/* Decodes the HTML character reference ENT[0, N) ("&amp;", "&eacute;",
+ * "&#x41;") with the HTML parser's own table. Returns a malloc'd string
+ * (ENT itself when it is not a reference), or NULL when out of memory. */
+char *qy_html_decode_reference(const char *ent, size_t n, size_t *out_len);
+
+/* The Markdown and HTML splitters behind qy_split_document. */
+qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out);
+qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out);
+
+#endif

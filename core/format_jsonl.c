@@ -1,0 +1,224 @@
+/* JSON Lines: one document a line, {"id": ..., "title": ..., "text": ...}.
+ *
+ * A line is read with cJSON. The id is "id", else "_id": a string, an
+ * integer small enough to be exact in a double (|id| < 2^53), or MongoDB's
+ * {"$oid": "..."}. "title", "text", "url" and "date" are strings when given
+ * (null counts as absent); "text" is required. Every other field, and url
+ * and date, is kept as the JSON object text "meta". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "quarry/formats.h"
+#include "quarry/utf8.h"
+
+/* Integers beyond this lose digits in a double: such ids must be strings. */
+#define MAX_EXACT_ID 9007199254740992.0 /* 2^53: from here on, not all are */
+
+static char *repaired(const char *s)
+{
+    return qy_utf8_repair(s, strlen(s), NULL);
+}
+
+static char *empty(void)
+{
+    return calloc(1, 1);
+}
+
+static int is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The members of ROOT named NAME, all of them (a name may be repeated). */
+static void remove_all(cJSON *root, const char *name)
+{
+    while (cJSON_GetObjectItemCaseSensitive(root, name))
+        cJSON_DeleteItemFromObjectCaseSensitive(root, name);
+}
+
+/* Reads the string field NAME of ROOT into *OUT (repaired; "" when absent
+ * or null). Returns 0, 1 when it is not a string, -1 when out of memory. */
+static int string_field(const cJSON *root, const char *name, char **out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
+    if (!item || cJSON_IsNull(item))
+        *out = empty();
+    else if (cJSON_IsString(item) && item->valuestring)
+        *out = repaired(item->valuestring);
+    else
+        return 1;
+    return *out ? 0 : -1;
+}
+
+/* Reads the id of ROOT into *OUT and names its member in *KEY. Returns
+ * QY_OK, QY_INVALID with *WHY set, or QY_NOMEM. */
+static qy_status_t read_id(const cJSON *root, char **out, const char **key,
+                           const char **why)
+{
+    *key = "id";
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    if (!id || cJSON_IsNull(id)) {
+        *key = "_id";
+        id = cJSON_GetObjectItemCaseSensitive(root, "_id");
+    }
+    if (!id || cJSON_IsNull(id)) {
+        *why = "no id";
+        return QY_INVALID;
+    }
+    if (cJSON_IsObject(id)) { /* MongoDB's export: {"$oid": "..."} */
+        const cJSON *oid = cJSON_GetObjectItemCaseSensitive(id, "$oid");
+        if (cJSON_IsString(oid) && oid->valuestring)
+            id = oid;
+    }
+    if (cJSON_IsString(id) && id->valuestring) {
+        if (!*id->valuestring) {
+            *why = "empty id";
+            return QY_INVALID;
+        }
+        *out = repaired(id->valuestring);
+        return *out ? QY_OK : QY_NOMEM;
+    }
+    if (cJSON_IsNumber(id)) {
+        double v = id->valuedouble;
+        if (!isfinite(v) || v != floor(v)) {
+            *why = "id is a number that is not an integer";
+            return QY_INVALID;
+        }
+        if (fabs(v) >= MAX_EXACT_ID) {
+            *why = "id is an integer too large to be exact; write it as a "
+                   "string";
+            return QY_INVALID;
+        }
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.0f", v == 0 ? 0.0 : v); /* never -0 */
+        *out = strdup(buf);
+        return *out ? QY_OK : QY_NOMEM;
+    }
+    *why = "id is not a string or an integer";
+    return QY_INVALID;
+}
+
+qy_status_t qy_jsonl_parse(const char *line, size_t len, qy_jsonl_doc_t *out,
+                           const char **why)
+{
+    static const struct {
+        const char *name;
+        size_t field; /* offset of the string in qy_jsonl_doc_t */
+        const char *why;
+    } fields[] = {
+        {"title", offsetof(qy_jsonl_doc_t, title), "title is not a string"},
+        {"text", offsetof(qy_jsonl_doc_t, text), "text is not a string"},
+        {"url", offsetof(qy_jsonl_doc_t, url), "url is not a string"},
+        {"date", offsetof(qy_jsonl_doc_t, date), "date is not a string"},
+    };
+    memset(out, 0, sizeof *out);
+    *why = NULL;
+
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3; /* a byte order mark before the first line */
+        len -= 3;
+    }
+    while (len > 0 && is_json_space(line[len - 1]))
+        len--;
+    size_t start = 0;
+    while (start < len && is_json_space(line[start]))
+        start++;
+    if (start == len) {
+        *why = "empty line";
+        return QY_INVALID;
+    }
+    if (memchr(line, '\0', len)) { /* JSON has none; strings would end there */
+        *why = "NUL byte in line";
+        return QY_INVALID;
+    }
+
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    if (!root) {
+        *why = "not valid JSON";
+        return QY_INVALID;
+    }
+    while (end && end < line + len && is_json_space(*end))
+        end++;
+    if (end != line + len) {
+        *why = "not valid JSON (text after the object)";
+        cJSON_Delete(root);
+        return QY_INVALID;
+    }
+    if (!cJSON_IsObject(root)) {
+        *why = "not a JSON object";
+        cJSON_Delete(root);
+        return QY_INVALID;
+    }
+
+    const char *id_key;
+    qy_status_t st = read_id(root, &out->id, &id_key, why);
+    for (size_t i = 0; st == QY_OK && i < sizeof fields / sizeof *fields; i++) {
+        char **dst = (char **)((char *)out + fields[i].field);
+        int r = string_field(root, fields[i].name, dst);
+        if (r < 0)
+            st = QY_NOMEM;
+        else if (r > 0) {
+            *why = fields[i].why;
+            st = QY_INVALID;
+        }
+    }
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
+    if (st == QY_OK && (!text || cJSON_IsNull(text))) {
+        *why = "no text";
+        st = QY_INVALID;
+    }
+    if (st == QY_OK) {
+        remove_all(root, id_key);
+        remove_all(root, "title");
+        remove_all(root, "text");
+        if (!root->child) {
+            out->meta = empty();
+        } else {
+            char *meta = cJSON_PrintUnformatted(root);
+            if (meta) {
+                /* Strings pass through cJSON byte for byte: repair them. */
+                out->meta = repaired(meta);
+                free(meta);
+            }
+        }
+        if (!out->meta)
+            st = QY_NOMEM;
+    }
+    cJSON_Delete(root);
+    if (st != QY_OK)
+        qy_jsonl_doc_free(out);
+    return st;
+}
+
+void qy_jsonl_doc_free(qy_jsonl_doc_t *doc)
+{
+    if (!doc)
+        return;
+    free(doc->id);
+    free(doc->title);
+    free(doc->text);
+    free(doc->url);
+    free(doc->date);
+    free(doc->meta);
+    memset(doc, 0, sizeof *doc);
+}
+
+qy_status_t qy_split_jsonl(const qy_jsonl_doc_t *doc, qy_article_t *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *title = doc->title ? doc->title : "";
+    const char *text = doc->text ? doc->text : "";
+    out->title = qy_passage_clean(title, strlen(title), NULL);
+    qy_status_t st = out->title ? QY_OK : QY_NOMEM;
+    if (st == QY_OK)
+        st = qy_article_add_text(out, text, strlen(text), QY_TEXT_LINES, NULL,
+                                 NULL, NULL);
+    if (st != QY_OK)
+        qy_article_free(out);
+    return st;
+}
