@@ -29,6 +29,10 @@ size_t qy_boolean_term(const char *prefix, const char *value, char *buf)
     return QY_MAX_TERM_BYTES;
 }
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define FORMAT_STRING STRINGIFY(QY_INDEX_FORMAT)
+
 static char *format_error(const char *fmt, const char *a, const char *b)
 {
     size_t n = strlen(fmt) + strlen(a) + strlen(b) + 1;
@@ -44,15 +48,20 @@ static qy_status_t check_format(qy_db_t *db, int *empty, char **error)
     size_t len;
     qy_status_t st = qy_db_get_metadata(db, QY_META_FORMAT, &format, &len);
     if (st != QY_OK) {
-        *error = format_error("%s%s", qy_db_error(db), "");
+        *error = format_error("index '%s': %s", qy_db_name(db),
+                              qy_db_error(db));
         return st;
     }
     *empty = len == 0;
     long v = strtol(format, NULL, 10);
     if (len && (v < 1 || v > QY_INDEX_FORMAT)) {
-        *error = format_error("index format %s is not supported by this "
-                              "version of quarry (it reads up to %s)",
-                              format, QY_INDEX_FORMAT == 1 ? "1" : "?");
+        /* The value comes from the index: shown only when it is a plain
+         * number, so that a damaged one cannot garble the message. */
+        int number = len <= 9 && strspn(format, "0123456789") == len;
+        *error = format_error("index '%s' is in format %s, which this "
+                              "version of quarry cannot read (it reads "
+                              "format " FORMAT_STRING ")",
+                              qy_db_name(db), number ? format : "unknown");
         free(format);
         return QY_VERSION;
     }
@@ -70,7 +79,8 @@ qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error)
     size_t len;
     st = qy_db_get_metadata(db, QY_META_LANG, lang_out, &len);
     if (st != QY_OK) {
-        *error = format_error("%s%s", qy_db_error(db), "");
+        *error = format_error("index '%s': %s", qy_db_name(db),
+                              qy_db_error(db));
         return st;
     }
     if (len == 0) {
@@ -96,7 +106,8 @@ qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
         return st;
     st = qy_db_get_metadata(db, QY_META_LANG, &have, &len);
     if (st != QY_OK) {
-        *error = format_error("%s%s", qy_db_error(db), "");
+        *error = format_error("index '%s': %s", qy_db_name(db),
+                              qy_db_error(db));
         return st;
     }
     if (len == 0) {
@@ -108,7 +119,8 @@ qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
             st = qy_db_set_metadata(db, QY_META_LANG, use, strlen(use));
         free(have);
         if (st != QY_OK) {
-            *error = format_error("%s%s", qy_db_error(db), "");
+            *error = format_error("index '%s': %s", qy_db_name(db),
+                                  qy_db_error(db));
             return st;
         }
         have = strdup(use);

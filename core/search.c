@@ -964,8 +964,11 @@ static void keep_page(qy_results_t *out, owner_t *o,
         free_hit(&out->hits[i]);
     for (size_t i = to; i < out->count; i++)
         free_hit(&out->hits[i]);
-    memmove(out->hits, out->hits + from, (to - from) * sizeof *out->hits);
-    memmove(o->docids, o->docids + from, (to - from) * sizeof *o->docids);
+    if (from > 0 && to > from) { /* hits may be NULL when there are none */
+        memmove(out->hits, out->hits + from, (to - from) * sizeof *out->hits);
+        memmove(o->docids, o->docids + from,
+                (to - from) * sizeof *o->docids);
+    }
     out->count = to - from;
     for (size_t i = 0; i < out->count; i++)
         out->hits[i].rank = opts->offset + (unsigned)i + 1;
@@ -1178,6 +1181,17 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
                       char **error)
 {
     qy_status_t st = search_once(db, a, query, opts, out, error);
+    /* A writer committing between the steps of one search (the feedback
+     * search, the expansion, the final search) shows as QY_MODIFIED: read
+     * the new revision and answer again. */
+    for (int retry = 0; st == QY_MODIFIED && retry < 5; retry++) {
+        qy_results_free(out);
+        free(*error);
+        *error = NULL;
+        if (qy_db_reopen(db) != QY_OK)
+            break;
+        st = search_once(db, a, query, opts, out, error);
+    }
     if (st != QY_OK || opts->no_spelling)
         return st;
     char *suggestion = NULL;

@@ -56,6 +56,9 @@ namespace
 // Reopening is cheap, but a writer committing in a tight loop could starve
 // a reader forever; after this many retries the caller hears QY_MODIFIED.
 const int MAX_MODIFIED_RETRIES = 5;
+// Opening while a writer commits can fail the same way, or with
+// DatabaseCorruptError halfway through; see open_one_for_reading().
+const int MAX_OPEN_RETRIES = 10;
 
 // Glass marks its directories with this file; its presence is how an
 // existing index is told apart from an unrelated directory.
@@ -131,6 +134,26 @@ qy_status_t status_from_exception(std::string *msg) noexcept
     } catch (...) {
         set_message(msg, "unknown exception");
         return QY_INTERNAL;
+    }
+}
+
+// Runs BODY, reopening a reader and running it again when a writer's
+// commits have discarded the revision it was reading.
+template <typename F> qy_status_t read_retrying(qy_db_t *db, F body)
+{
+    try {
+        for (int attempt = 0;; attempt++) {
+            try {
+                body();
+                return QY_OK;
+            } catch (const Xapian::DatabaseModifiedError &) {
+                if (db->writable || attempt >= MAX_MODIFIED_RETRIES)
+                    throw;
+                db->db.reopen();
+            }
+        }
+    } catch (...) {
+        return status_from_exception(&db->error);
     }
 }
 
@@ -246,15 +269,24 @@ bool open_one_for_reading(const char *path, Xapian::Database &out,
         }
         return false;
     }
-    try {
-        out = Xapian::Database(p);
-    } catch (...) {
-        std::string desc;
-        why.status = status_from_exception(&desc);
-        why.message = "cannot open index '" + p + "': " + desc;
-        return false;
+    // Opening while a writer commits can find the blocks of the revision
+    // being opened already reused: Xapian then reports DatabaseModifiedError
+    // or, halfway through opening, DatabaseCorruptError. A fresh attempt
+    // reads the newer revision; a really damaged index keeps failing.
+    for (int attempt = 0;; attempt++) {
+        try {
+            out = Xapian::Database(p);
+            return true;
+        } catch (...) {
+            std::string desc;
+            why.status = status_from_exception(&desc);
+            if ((why.status == QY_MODIFIED || why.status == QY_CORRUPT) &&
+                attempt < MAX_OPEN_RETRIES)
+                continue;
+            why.message = "cannot open index '" + p + "': " + desc;
+            return false;
+        }
     }
-    return true;
 }
 
 // An existing directory is only written to when it is empty or already a
@@ -457,12 +489,7 @@ qy_status_t qy_db_doc_count(qy_db_t *db, unsigned *count)
 {
     if (db == nullptr || count == nullptr)
         return QY_INVALID;
-    try {
-        *count = db->db.get_doccount();
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return read_retrying(db, [&] { *count = db->db.get_doccount(); });
 }
 
 qy_status_t qy_db_term_freq(qy_db_t *db, const char *term, size_t len,
@@ -472,12 +499,8 @@ qy_status_t qy_db_term_freq(qy_db_t *db, const char *term, size_t len,
         return QY_INVALID;
     if (!term_ok(term, len))
         return fail(db, QY_INVALID, BAD_TERM);
-    try {
-        *freq = db->db.get_termfreq(std::string(term, len));
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return read_retrying(
+        db, [&] { *freq = db->db.get_termfreq(std::string(term, len)); });
 }
 
 qy_status_t qy_db_each_term(qy_db_t *db, const char *prefix,
@@ -486,19 +509,27 @@ qy_status_t qy_db_each_term(qy_db_t *db, const char *prefix,
 {
     if (db == nullptr || fn == nullptr)
         return QY_INVALID;
-    try {
+    // The terms are read first, so that a retry after a writer's commit
+    // cannot hand FN the same term twice.
+    std::vector<std::string> terms;
+    const qy_status_t st = read_retrying(db, [&] {
+        terms.clear();
         const std::string p(prefix == nullptr ? "" : prefix);
         const Xapian::TermIterator end = db->db.allterms_end(p);
         for (Xapian::TermIterator it = db->db.allterms_begin(p); it != end;
-             ++it) {
-            const std::string term = *it;
+             ++it)
+            terms.push_back(*it);
+    });
+    if (st != QY_OK)
+        return st;
+    try {
+        for (const std::string &term : terms)
             if (fn(ctx, term.data(), term.size()) != 0)
                 break;
-        }
-        return QY_OK;
     } catch (...) {
         return status_from_exception(&db->error);
     }
+    return QY_OK;
 }
 
 qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
@@ -508,8 +539,12 @@ qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
         *value = nullptr;
     if (db == nullptr || key == nullptr || value == nullptr)
         return QY_INVALID;
+    std::string v;
+    const qy_status_t st =
+        read_retrying(db, [&] { v = db->db.get_metadata(key); });
+    if (st != QY_OK)
+        return st;
     try {
-        const std::string v = db->db.get_metadata(key);
         char *copy = static_cast<char *>(std::malloc(v.size() + 1));
         if (copy == nullptr)
             return fail(db, QY_NOMEM, "out of memory");
@@ -1368,10 +1403,11 @@ qy_status_t qy_db_each_docid(qy_db_t *db, const char *term, size_t len,
 {
     if (db == nullptr || fn == nullptr)
         return QY_INVALID;
-    if (!term_ok(term, len))
+    if (len > 0 && !term_ok(term, len))
         return fail(db, QY_INVALID, BAD_TERM);
     try {
-        const std::string t(term, len);
+        // The empty term's postlist holds every document.
+        const std::string t = len == 0 ? std::string() : std::string(term, len);
         const Xapian::PostingIterator end = db->db.postlist_end(t);
         for (Xapian::PostingIterator it = db->db.postlist_begin(t); it != end;
              ++it) {

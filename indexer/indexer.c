@@ -1,44 +1,38 @@
-/* indexer: splits articles into passages and stores them in the index. */
-#include <dirent.h>
+/* indexer: splits documents into passages and stores them in the index,
+ * keeping it in step with the files as they change. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "quarry/ingest.h"
-#include "quarry/passage.h"
+#include "indexer.h"
 #include "quarry/cli.h"
 #include "quarry/paths.h"
 #include "quarry/schema.h"
 #include "quarry/text.h"
-#include "quarry/xdb.h"
+#include "quarry/utf8.h"
+#include "walk.h"
 
 #ifndef QUARRY_VERSION
 #define QUARRY_VERSION "0.1.0"
 #endif
 
-/* Passages written between commits: bounds the work a crash can lose and
- * the writer's memory, without paying for a commit per file. */
-#define COMMIT_EVERY 20000
-/* A file with a NUL byte in its first block is taken as binary. */
-#define BINARY_PROBE 8192
-
-typedef struct indexer {
-    qy_db_t *db;
-    qy_ingest_t *ing;
-    int quiet;
-    unsigned files, skipped, passages, uncommitted;
-    int failed; /* a fatal error: stop and exit 2 */
-    int arg_errors; /* a named path could not be indexed: exit 2 at the end */
-} indexer_t;
+enum { EXIT_OK = 0, EXIT_ERROR = 2 };
 
 static const char *progname = "indexer";
+
+volatile sig_atomic_t ix_interrupted;
+
+static void on_signal(int sig)
+{
+    ix_interrupted = sig;
+}
 
 static void usage_hint(void)
 {
@@ -48,235 +42,241 @@ static void usage_hint(void)
 static void print_help(void)
 {
     printf("Usage: %s [OPTION]... PATH...\n"
-           "Split the articles in each PATH (files, or directories searched "
-           "recursively)\n"
-           "into passages and store them in the index. Indexing a file "
-           "again replaces\n"
-           "its passages.\n"
+           "Split the documents in each PATH (files, directories searched "
+           "recursively,\n"
+           "or - for standard input) into passages and store them in the "
+           "index. Files\n"
+           "unchanged since the last run are not read again; changed files "
+           "have their\n"
+           "passages replaced; files gone from a directory given have theirs "
+           "removed.\n"
            "\n"
-           "  -d, --index DIR   the index (default: $QUARRY_INDEX, else\n"
-           "                    $XDG_DATA_HOME/quarry/index, else\n"
-           "                    ~/.local/share/quarry/index)\n"
-           "      --lang LANG   stemming language of a new index (default "
+           "  -d, --index DIR     the index (default: $QUARRY_INDEX, else\n"
+           "                      $XDG_DATA_HOME/quarry/index, else\n"
+           "                      ~/.local/share/quarry/index)\n"
+           "      --lang LANG     stemming language of a new index (default "
            "english;\n"
-           "                    see --list-languages)\n"
+           "                      see --list-languages)\n"
            "      --list-languages  print the accepted languages and exit\n"
-           "  -q, --quiet       no summary on standard error\n"
-           "  -h, --help        show this help and exit\n"
-           "  -V, --version     show the version and exit\n"
+           "      --format FMT    read every input as FMT: text, markdown, "
+           "html, jsonl\n"
+           "                      (default auto: .md .markdown are markdown, "
+           ".html .htm\n"
+           "                      .xhtml html, .jsonl .ndjson jsonl, the rest "
+           "text)\n"
+           "      --include GLOB  index only files matching GLOB (repeatable)\n"
+           "      --exclude GLOB  skip files and directories matching GLOB "
+           "(repeatable);\n"
+           "                      GLOBs match the path below the PATH given, "
+           "or the name\n"
+           "      --no-delete     keep the passages of files that are gone\n"
+           "      --stdin-name NAME  the source name of the passages read from "
+           "-\n"
+           "                      (default stdin); its extension picks the "
+           "format\n"
+           "      --wait          wait for another indexer to finish instead "
+           "of failing\n"
+           "      --commit-every N  commit after N passages (default %d)\n"
+           "      --json          print the summary as one JSON object on "
+           "standard output\n"
+           "  -q, --quiet         no progress line and no summary on standard "
+           "error\n"
+           "  -h, --help          show this help and exit\n"
+           "  -V, --version       show the version and exit\n"
            "\n"
-           "Exit status: 0 on success, 2 on error (the index could not be "
-           "written,\n"
-           "or a PATH given could not be read).\n",
-           progname);
+           "Hidden files and directories are skipped, symbolic links are not "
+           "followed,\n"
+           "and binary files, FIFOs and devices are skipped with a warning.\n"
+           "\n"
+           "Exit status: 0 on success (also when some files were skipped with "
+           "a\n"
+           "warning), 2 on error (the index could not be written or is locked, "
+           "or a PATH\n"
+           "given could not be read), 130 or 143 when interrupted by SIGINT or "
+           "SIGTERM\n"
+           "(what was indexed until then is kept).\n",
+           progname, IX_COMMIT_EVERY);
 }
 
-static void warn_file(const char *path, const char *why)
+/* Writes S with control characters, C1 controls and invalid UTF-8 shown
+ * as \xNN, so that a file name cannot drive the terminal or break the
+ * message's single line. */
+static void put_escaped(FILE *out, const char *s)
 {
-    fprintf(stderr, "%s: %s: %s\n", progname, path, why);
-}
-
-static int read_file(const char *path, char **buf, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = S_ISREG(st.st_mode) ? errno : EINVAL;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *data = malloc(cap);
-    if (!data) {
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    for (;;) {
-        if (n + 1 >= cap) { /* the file grew while being read */
-            char *bigger = realloc(data, cap * 2);
-            if (!bigger) {
-                free(data);
-                close(fd);
-                errno = ENOMEM;
-                return -1;
-            }
-            data = bigger;
-            cap *= 2;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = qy_utf8_valid_prefix(p + i, len - i);
+        int control = n == 0 || p[i] < 0x20 || p[i] == 0x7f ||
+                      (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
+        if (control) {
+            size_t k = n ? n : 1;
+            for (size_t j = 0; j < k; j++)
+                fprintf(out, "\\x%02x", p[i + j]);
+            i += k;
+        } else {
+            fwrite(p + i, 1, n, out);
+            i += n;
         }
-        ssize_t r = read(fd, data + n, cap - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(data);
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
     }
-    close(fd);
-    data[n] = '\0';
-    *buf = data;
-    *len = n;
-    return 0;
 }
 
-static qy_status_t commit(indexer_t *ix)
+void ix_warn(indexer_t *ix, const char *path, const char *why)
 {
-    qy_status_t st = qy_db_commit(ix->db);
-    if (st != QY_OK)
-        fprintf(stderr, "%s: cannot commit the index: %s\n", progname,
-                qy_db_error(ix->db));
-    ix->uncommitted = 0;
-    return st;
+    ix_progress_clear(&ix->progress);
+    fprintf(stderr, "%s: ", progname);
+    put_escaped(stderr, path);
+    fprintf(stderr, ": %s\n", why);
+    ix->stats.warnings++;
 }
 
-/* Indexes one regular file. NAMED: the user gave this path, so failing to
- * read it is an error, not a warning. */
-static void index_file(indexer_t *ix, const char *path, int named)
+void ix_fatal(indexer_t *ix, const char *path, const char *what,
+              const char *detail)
 {
-    char real[PATH_MAX];
-    char *buf;
-    size_t len;
-    if (!realpath(path, real) || read_file(real, &buf, &len) != 0) {
-        warn_file(path, strerror(errno));
-        ix->skipped++;
-        ix->arg_errors |= named;
-        return;
-    }
-    if (memchr(buf, '\0', len < BINARY_PROBE ? len : BINARY_PROBE)) {
-        warn_file(path, "binary file, skipped");
-        free(buf);
-        ix->skipped++;
-        return;
-    }
-    qy_article_t art;
-    qy_status_t st = qy_split_plain(buf, len, &art);
-    free(buf);
-    if (st == QY_OK)
-        st = qy_ingest_article(ix->ing, real, &art);
-    if (st != QY_OK) {
-        fprintf(stderr, "%s: %s: cannot index: %s\n", progname, path,
-                *qy_db_error(ix->db) ? qy_db_error(ix->db)
-                                      : qy_status_to_string(st));
-        ix->failed = 1;
-    } else {
-        ix->files++;
-        ix->passages += (unsigned)art.count;
-        ix->uncommitted += (unsigned)art.count;
-    }
-    qy_article_free(&art);
-    if (!ix->failed && ix->uncommitted >= COMMIT_EVERY && commit(ix) != QY_OK)
-        ix->failed = 1;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Walks DIR in name order. Hidden entries are skipped, and symbolic links
- * are not followed, so a walk cannot leave the tree or loop. */
-static void index_dir(indexer_t *ix, const char *dir, int depth)
-{
-    if (depth > 256) {
-        warn_file(dir, "directories nested too deeply, skipped");
-        return;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        warn_file(dir, strerror(errno));
-        ix->skipped++;
-        return;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **more = realloc(names, cap * sizeof *names);
-            if (!more)
-                break;
-            names = more;
-        }
-        if (!(names[n] = strdup(e->d_name)))
-            break;
-        n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, by_name);
-    for (size_t i = 0; i < n; i++) {
-        size_t need = strlen(dir) + strlen(names[i]) + 2;
-        char *path = malloc(need);
-        struct stat st;
-        if (path && !ix->failed) {
-            snprintf(path, need, "%s/%s", dir, names[i]);
-            if (lstat(path, &st) != 0)
-                warn_file(path, strerror(errno));
-            else if (S_ISDIR(st.st_mode))
-                index_dir(ix, path, depth + 1);
-            else if (S_ISREG(st.st_mode))
-                index_file(ix, path, 0);
-        }
-        free(path);
-        free(names[i]);
-    }
-    free(names);
-}
-
-static void index_path(indexer_t *ix, const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        warn_file(path, strerror(errno));
-        ix->arg_errors = 1;
-    } else if (S_ISDIR(st.st_mode)) {
-        char *trimmed = strdup(path);
-        size_t n = trimmed ? strlen(trimmed) : 0;
-        while (n > 1 && trimmed[n - 1] == '/')
-            trimmed[--n] = '\0';
-        if (trimmed)
-            index_dir(ix, trimmed, 0);
-        free(trimmed);
-    } else if (S_ISREG(st.st_mode)) {
-        index_file(ix, path, 1);
-    } else {
-        warn_file(path, "not a regular file or directory");
-        ix->arg_errors = 1;
-    }
+    ix_progress_clear(&ix->progress);
+    fprintf(stderr, "%s: ", progname);
+    put_escaped(stderr, path);
+    fprintf(stderr, ": %s: %s\n", what, detail);
+    ix->failed = 1;
 }
 
 static int list_languages(void)
 {
     for (const char *const *l = qy_languages(); *l; l++)
         printf("%s\n", *l);
+    return EXIT_OK;
+}
+
+static int parse_count(const char *opt, const char *s, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v == 0 || v > 100000000 || s[0] == '-') {
+        fprintf(stderr,
+                "%s: %s expects a whole number from 1 to 100000000, not "
+                "'%s'\n",
+                progname, opt, s);
+        return -1;
+    }
+    *out = v;
     return 0;
+}
+
+/* Indexes one PATH argument. */
+static void index_one_arg(indexer_t *ix, const char *arg,
+                          const ix_filters_t *filters)
+{
+    if (strcmp(arg, "-") == 0) {
+        ix_index_stdin(ix);
+        return;
+    }
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        ix_warn(ix, arg, strerror(errno));
+        ix->arg_errors = 1;
+        return;
+    }
+    if (S_ISDIR(st.st_mode) && st.st_dev == ix->index_dev &&
+        st.st_ino == ix->index_ino) {
+        ix_warn(ix, arg, "the index itself, skipped");
+        ix->stats.skipped++;
+        return;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        ix_warn(ix, arg, "not a regular file or directory");
+        ix->arg_errors = 1;
+        return;
+    }
+    char *real = realpath(arg, NULL);
+    if (!real) {
+        ix_warn(ix, arg, strerror(errno));
+        ix->arg_errors = 1;
+        return;
+    }
+    if (S_ISREG(st.st_mode)) {
+        ix_input_t in = {.path = arg,
+                         .source = real,
+                         .dirfd = AT_FDCWD,
+                         .name = real,
+                         .st = st,
+                         .named = 1};
+        ix_index_file(ix, &in);
+        free(real);
+        return;
+    }
+    ix_dirlist_t unknown = {0};
+    int r = ix_walk(ix, arg, real, filters, &unknown);
+    if (r < 0) {
+        ix_warn(ix, arg, strerror(errno));
+        ix->arg_errors = 1;
+    } else if (r == 0 && ix->delete_missing) {
+        ix_remove_missing(ix, real, unknown.names, unknown.n);
+    }
+    ix_dirlist_free(&unknown);
+    free(real);
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a read from a terminal or pipe returns at once. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 int main(int argc, char **argv)
 {
+    enum {
+        OPT_LANG = 256,
+        OPT_LIST,
+        OPT_FORMAT,
+        OPT_INCLUDE,
+        OPT_EXCLUDE,
+        OPT_NO_DELETE,
+        OPT_STDIN_NAME,
+        OPT_WAIT,
+        OPT_COMMIT_EVERY,
+        OPT_JSON
+    };
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
-        {"lang", required_argument, NULL, 'L'},
-        {"list-languages", no_argument, NULL, 'l'},
+        {"lang", required_argument, NULL, OPT_LANG},
+        {"list-languages", no_argument, NULL, OPT_LIST},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"include", required_argument, NULL, OPT_INCLUDE},
+        {"exclude", required_argument, NULL, OPT_EXCLUDE},
+        {"no-delete", no_argument, NULL, OPT_NO_DELETE},
+        {"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
+        {"wait", no_argument, NULL, OPT_WAIT},
+        {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+        {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *index_arg = NULL, *lang = NULL;
-    indexer_t ix = {0};
+    int quiet = 0, json = 0, wait_lock = 0;
+    indexer_t ix;
+    memset(&ix, 0, sizeof ix);
+    ix.format = QY_FORMAT_AUTO;
+    ix.stdin_name = "stdin";
+    ix.commit_every = IX_COMMIT_EVERY;
+    ix.delete_missing = 1;
+    ix_filters_t filters = {0};
+    /* Each glob is an argument: argc bounds how many there can be. */
+    filters.include = calloc((size_t)argc, sizeof *filters.include);
+    filters.exclude = calloc((size_t)argc, sizeof *filters.exclude);
+    if (!filters.include || !filters.exclude) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        return EXIT_ERROR;
+    }
+    int status = EXIT_ERROR;
     int c;
     opterr = 0; /* our own one-line messages name the program */
     while ((c = getopt_long(argc, argv, ":d:qhV", longopts, NULL)) != -1) {
@@ -284,56 +284,108 @@ int main(int argc, char **argv)
         case 'd':
             index_arg = optarg;
             break;
-        case 'L':
+        case OPT_LANG:
             lang = optarg;
             break;
-        case 'l':
-            return list_languages();
+        case OPT_LIST:
+            status = list_languages();
+            goto out_args;
+        case OPT_FORMAT:
+            if (qy_format_from_name(optarg, &ix.format) != 0) {
+                fprintf(stderr,
+                        "%s: unknown format '%s' (expected auto, text, "
+                        "markdown, html or jsonl)\n",
+                        progname, optarg);
+                goto out_args;
+            }
+            break;
+        case OPT_INCLUDE:
+            filters.include[filters.ninclude++] = optarg;
+            break;
+        case OPT_EXCLUDE:
+            filters.exclude[filters.nexclude++] = optarg;
+            break;
+        case OPT_NO_DELETE:
+            ix.delete_missing = 0;
+            break;
+        case OPT_STDIN_NAME:
+            if (!*optarg) {
+                fprintf(stderr, "%s: --stdin-name needs a non-empty name\n",
+                        progname);
+                goto out_args;
+            }
+            ix.stdin_name = optarg;
+            break;
+        case OPT_WAIT:
+            wait_lock = 1;
+            break;
+        case OPT_COMMIT_EVERY:
+            if (parse_count("--commit-every", optarg, &ix.commit_every))
+                goto out_args;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
         case 'q':
-            ix.quiet = 1;
+            quiet = 1;
             break;
         case 'h':
             print_help();
-            return 0;
+            status = EXIT_OK;
+            goto out_args;
         case 'V':
             printf("indexer (quarry) %s\n", QUARRY_VERSION);
-            return 0;
+            status = EXIT_OK;
+            goto out_args;
         case ':':
         default:
-            qy_cli_bad_option(progname, c == ':', optopt, argv[optind - 1]);
-            return 2;
+            /* Long options without a letter are named as typed. */
+            qy_cli_bad_option(progname, c == ':',
+                              optopt > 0 && optopt < OPT_LANG ? optopt : 0,
+                              argv[optind - 1]);
+            goto out_args;
         }
     }
     if (optind >= argc) {
         fprintf(stderr, "%s: no PATH to index\n", progname);
         usage_hint();
-        return 2;
+        goto out_args;
     }
+    int stdin_args = 0;
+    for (int i = optind; i < argc; i++)
+        stdin_args += strcmp(argv[i], "-") == 0;
+    if (stdin_args > 1) {
+        fprintf(stderr, "%s: '-' (standard input) given more than once\n",
+                progname);
+        goto out_args;
+    }
+
     qy_analyzer_t *a = NULL;
     if (lang && qy_analyzer_new(lang, &a) != QY_OK) {
-        fprintf(stderr,
-                "%s: unknown language '%s' (see --list-languages)\n",
+        fprintf(stderr, "%s: unknown language '%s' (see --list-languages)\n",
                 progname, lang);
-        return 2;
+        goto out_args;
     }
     char *path = qy_index_path(index_arg);
     if (!path) {
-        fprintf(stderr, "%s: no index given (-d DIR), and no HOME to put "
-                        "one in\n", progname);
+        fprintf(stderr,
+                "%s: no index given (-d DIR), and no HOME to put one in\n",
+                progname);
         qy_analyzer_free(a);
-        return 2;
+        goto out_args;
     }
+    ix.index_path = path;
     if (qy_make_parents(path) != 0) {
         fprintf(stderr, "%s: cannot create the directories for '%s': %s\n",
                 progname, path, strerror(errno));
         free(path);
         qy_analyzer_free(a);
-        return 2;
+        goto out_args;
     }
     char *error = NULL, *lang_in_force = NULL;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    qy_status_t st = qy_db_open_write(path, 0, &ix.db, &error);
+    ix_progress_init(&ix.progress, !quiet && isatty(STDERR_FILENO));
+    qy_status_t st =
+        qy_db_open_write(path, wait_lock ? QY_DB_WAIT_LOCK : 0, &ix.db, &error);
     if (st == QY_OK)
         st = qy_schema_prepare(ix.db, a ? qy_analyzer_language(a) : NULL,
                                &lang_in_force, &error);
@@ -342,32 +394,68 @@ int main(int argc, char **argv)
     if (st == QY_OK)
         st = qy_ingest_new(ix.db, a, &ix.ing);
     if (st != QY_OK) {
-        fprintf(stderr, "%s: %s\n", progname,
-                error ? error : qy_status_to_string(st));
+        fprintf(stderr, "%s: %s%s\n", progname,
+                error ? error : qy_status_to_string(st),
+                st == QY_LOCKED ? " (--wait waits for it)" : "");
         free(error);
         free(lang_in_force);
         qy_db_close(ix.db);
         qy_analyzer_free(a);
         free(path);
-        return 2;
+        goto out_args;
     }
-    for (int i = optind; i < argc && !ix.failed; i++)
-        index_path(&ix, argv[i]);
-    if (!ix.failed && commit(&ix) != QY_OK)
-        ix.failed = 1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) +
-                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    if (!ix.quiet)
-        fprintf(stderr,
-                "%s: %u files, %u passages indexed into %s (%u skipped, "
-                "%.2f s)\n",
-                progname, ix.files, ix.passages, path, ix.skipped, secs);
+    struct stat ist;
+    if (stat(path, &ist) == 0) {
+        ix.index_dev = ist.st_dev;
+        ix.index_ino = ist.st_ino;
+    }
+    /* Only now: until the index is open, an interrupt has nothing to
+     * save, and a --wait for the lock should simply end. */
+    catch_signals();
+
+    for (int i = optind; i < argc && !ix.failed && !ix_interrupted; i++)
+        index_one_arg(&ix, argv[i], &filters);
+    if (!ix.failed)
+        ix_commit(&ix);
+    /* A new index's settings, when no transaction wrote anything. */
+    if (!ix.failed && (st = qy_db_commit(ix.db)) != QY_OK)
+        ix_fatal(&ix, path, "cannot commit the index", qy_db_error(ix.db));
+    if (ix.failed && ix.in_transaction)
+        qy_db_cancel_transaction(ix.db); /* keep the last committed state */
+    ix.in_transaction = 0;
+
+    unsigned total = 0;
+    qy_db_doc_count(ix.db, &total);
+    double secs = ix_progress_elapsed(&ix.progress);
+    ix_progress_clear(&ix.progress);
+    status = ix.failed        ? EXIT_ERROR
+             : ix_interrupted ? 128 + (int)ix_interrupted
+             : ix.arg_errors  ? EXIT_ERROR
+                              : EXIT_OK;
+    if (json) {
+        if (ix_summary_json(stdout, &ix.stats, path, total, secs,
+                            ix_interrupted != 0, status) != 0) {
+            fprintf(stderr, "%s: out of memory\n", progname);
+            status = EXIT_ERROR;
+        }
+    } else if (!quiet) {
+        ix_summary_text(stderr, progname, &ix.stats, path, total, secs,
+                        ix_interrupted != 0);
+    }
+    if (fflush(stdout) != 0 && errno != EPIPE) {
+        fprintf(stderr, "%s: cannot write output: %s\n", progname,
+                strerror(errno));
+        status = EXIT_ERROR;
+    }
     qy_ingest_free(ix.ing);
     qy_db_close(ix.db);
     qy_analyzer_free(a);
+    ix_seen_free(&ix.seen);
     free(lang_in_force);
     free(error);
     free(path);
-    return ix.failed || ix.arg_errors ? 2 : 0;
+out_args:
+    free(filters.include);
+    free(filters.exclude);
+    return status;
 }

@@ -53,8 +53,13 @@ static char *slurp_fd(int fd)
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     for (;;) {
-        if (n + 1 == cap)
-            buf = realloc(buf, cap *= 2);
+        if (n + 1 == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger)
+                break;
+            buf = bigger;
+            cap *= 2;
+        }
         ssize_t r = read(fd, buf + n, cap - n - 1);
         if (r < 0 && errno == EINTR)
             continue;
@@ -77,6 +82,29 @@ static void write_file(const char *path, const char *content)
     fclose(f);
 }
 
+/* Executes ARGV, prefixed by the words of $QUARRY_TEST_WRAPPER when it is
+ * set (e.g. "valgrind -q --error-exitcode=99"), so that the programs run
+ * under a checker; returns only when the exec fails. */
+static void exec_wrapped(char *const argv[])
+{
+    const char *wrapper = getenv("QUARRY_TEST_WRAPPER");
+    if (!wrapper || !*wrapper) {
+        execv(argv[0], argv);
+        return;
+    }
+    char *words = strdup(wrapper);
+    if (!words)
+        return;
+    char *all[128];
+    int n = 0;
+    for (char *w = strtok(words, " "); w && n < 64; w = strtok(NULL, " "))
+        all[n++] = w;
+    for (int i = 0; argv[i] && n < 127; i++)
+        all[n++] = argv[i];
+    all[n] = NULL;
+    execvp(all[0], all);
+}
+
 /* Runs ARGV with standard input from /dev/null and standard output into
  * OUT_FD when it is not -1 (else captured). */
 static run_result_t run_argv_fd(char *const argv[], int out_fd)
@@ -94,7 +122,7 @@ static run_result_t run_argv_fd(char *const argv[], int out_fd)
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        execv(argv[0], argv);
+        exec_wrapped(argv);
         _exit(127);
     }
     int wstatus = 0;

@@ -67,7 +67,8 @@ static void test_reindex_does_not_duplicate(void **state)
     (void)state;
     run_result_t r = run(INDEXER, "-d", index_dir, CORPUS, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "2 files, 18 passages"));
+    assert_non_null(
+        strstr(r.err, "0 added, 0 updated, 0 removed, 2 unchanged"));
     run_free(&r);
     /* The same files reached through another spelling of the path. */
     r = run(INDEXER, "-q", "-d", index_dir, CORPUS "/../corpus/", NULL);

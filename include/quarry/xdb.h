@@ -296,8 +296,9 @@ qy_status_t qy_db_compact(const char *const *sources, size_t n,
 /* The lowest and the highest docid in use (both 0 for an empty index). */
 qy_status_t qy_db_docid_range(qy_db_t *db, unsigned *first, unsigned *last);
 
-/* Calls FN(CTX, docid) for every document indexed by TERM, in docid order;
- * FN returns non-zero to stop early. */
+/* Calls FN(CTX, docid) for every document indexed by TERM (every document
+ * when LEN is 0), in docid order; FN returns non-zero to stop early. A
+ * writer sees its own uncommitted changes. */
 qy_status_t qy_db_each_docid(qy_db_t *db, const char *term, size_t len,
                              int (*fn)(void *ctx, unsigned docid), void *ctx);
 

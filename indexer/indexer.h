@@ -1,0 +1,90 @@
+/* The indexer's shared state: what main() sets up and every part of the
+ * program (walking, per-file work, bookkeeping, feedback) reads or counts. */
+#ifndef QUARRY_INDEXER_H
+#define QUARRY_INDEXER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "quarry/formats.h"
+#include "quarry/ingest.h"
+#include "quarry/xdb.h"
+
+#include "progress.h"
+#include "seen.h"
+
+/* Passages (plus removed files) written between commits by default: bounds
+ * the work a crash can lose without paying for a commit per file. */
+#define IX_COMMIT_EVERY 20000
+/* Bytes of input read between commits, whatever the passage count. */
+#define IX_COMMIT_BYTES (64u << 20)
+
+typedef struct indexer {
+    /* Set up by main() */
+    qy_db_t *db;
+    qy_ingest_t *ing;
+    const char *index_path; /* as shown in messages */
+    qy_format_t format;     /* --format, QY_FORMAT_AUTO: by extension */
+    const char *stdin_name; /* the source name of `-` */
+    unsigned long commit_every;
+    int delete_missing; /* remove passages of files that went away */
+    dev_t index_dev;    /* the index directory, never read as input */
+    ino_t index_ino;
+    ix_progress_t progress;
+
+    /* Bookkeeping */
+    ix_seen_t seen; /* sources met in this run */
+    int in_transaction;
+    unsigned long pending; /* changes in the open transaction */
+    unsigned long long pending_bytes;
+    ix_stats_t stats;
+
+    /* Outcome */
+    int failed;     /* a fatal error: stop, keep what is committed, exit 2 */
+    int arg_errors; /* a named path could not be indexed: exit 2 at the end */
+} indexer_t;
+
+/* Set by SIGINT / SIGTERM: the signal number. */
+extern volatile sig_atomic_t ix_interrupted;
+
+/* Prints "indexer: PATH: WHY" on standard error, with the control
+ * characters and invalid UTF-8 of PATH escaped, and counts a warning. */
+void ix_warn(indexer_t *ix, const char *path, const char *why);
+
+/* Prints "indexer: PATH: WHAT: DETAIL" for a fatal error and marks the run
+ * failed. */
+void ix_fatal(indexer_t *ix, const char *path, const char *what,
+              const char *detail);
+
+/* A file to index: found by the walk, named on the command line, or
+ * standard input (dirfd -1, name NULL). */
+typedef struct ix_input {
+    const char *path;   /* as the user spelled it, for messages */
+    const char *source; /* the name stored with its passages */
+    int dirfd;          /* the file is NAME inside DIRFD (or AT_FDCWD) */
+    const char *name;
+    struct stat st; /* lstat (stat for a named path) */
+    int named;      /* named on the command line: failures are errors */
+} ix_input_t;
+
+/* The per-file work: skips a file whose recorded state matches IN->st,
+ * else reads it, splits it by format and replaces its passages and state
+ * in one transaction (committing when a batch is full). Counts the outcome
+ * in IX->stats. */
+void ix_index_file(indexer_t *ix, const ix_input_t *in);
+
+/* Reads standard input whole and replaces the passages of IX->stdin_name. */
+void ix_index_stdin(indexer_t *ix);
+
+/* Removes the passages and state of every file recorded under the
+ * directory ROOT (a source name) that this run did not meet, except below
+ * the directories in UNKNOWN (whose contents could not be listed). */
+void ix_remove_missing(indexer_t *ix, const char *root, char *const *unknown,
+                       size_t nunknown);
+
+/* Commits the open transaction, if any. */
+qy_status_t ix_commit(indexer_t *ix);
+
+#endif

@@ -1,0 +1,547 @@
+/* The per-file work: deciding whether a file changed, reading it, splitting
+ * it by format, and replacing its passages and recorded state in one
+ * transaction. Nothing here walks directories, so the same function serves
+ * files found by the walk, files named on the command line, and (through
+ * ix_index_stdin) standard input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "indexer.h"
+#include "quarry/passage.h"
+#include "quarry/schema.h"
+#include "state.h"
+
+/* A file with a NUL byte is binary; the first block is checked before the
+ * rest is read, so large binaries cost one small read. */
+#define BINARY_PROBE 8192
+/* Text, Markdown and HTML files are read whole; larger ones are skipped. */
+#define MAX_DOCUMENT_BYTES ((size_t)1 << 30)
+/* Warnings about bad lines of one JSON Lines file before they are only
+ * counted. */
+#define MAX_LINE_WARNINGS 10
+
+enum read_result { READ_OK, READ_ERROR, READ_BINARY, READ_TOO_LARGE };
+
+static qy_status_t begin(indexer_t *ix)
+{
+    if (ix->in_transaction)
+        return QY_OK;
+    qy_status_t st = qy_db_begin_transaction(ix->db);
+    if (st == QY_OK)
+        ix->in_transaction = 1;
+    return st;
+}
+
+qy_status_t ix_commit(indexer_t *ix)
+{
+    if (!ix->in_transaction)
+        return QY_OK;
+    ix->in_transaction = 0;
+    ix->pending = 0;
+    ix->pending_bytes = 0;
+    /* The batch's spelling data goes into the same commit as its passages. */
+    qy_status_t st = qy_ingest_flush(ix->ing);
+    if (st == QY_OK)
+        st = qy_db_commit_transaction(ix->db);
+    if (st != QY_OK)
+        ix_fatal(ix, ix->index_path, "cannot commit the index",
+                 *qy_db_error(ix->db) ? qy_db_error(ix->db)
+                                      : qy_status_to_string(st));
+    return st;
+}
+
+/* Commits when the batch is full. */
+static void batch_done(indexer_t *ix, unsigned long changes,
+                       unsigned long long bytes)
+{
+    ix->pending += changes;
+    ix->pending_bytes += bytes;
+    if (ix->pending >= ix->commit_every || ix->pending_bytes >= IX_COMMIT_BYTES)
+        ix_commit(ix);
+}
+
+/* Xapian's own words when the index failed, else the status's. */
+static void write_failed(indexer_t *ix, const char *path, qy_status_t st)
+{
+    int from_index = st != QY_NOMEM && st != QY_INVALID && st != QY_INTERNAL;
+    ix_fatal(ix, path, "cannot index",
+             from_index && *qy_db_error(ix->db) ? qy_db_error(ix->db)
+                                                : qy_status_to_string(st));
+}
+
+/* Reads FD whole into a NUL-terminated buffer, after checking its first
+ * block for NUL bytes. ST is the file's fstat (NULL for a pipe). */
+static enum read_result read_all(int fd, const struct stat *st, char **buf,
+                                 size_t *len)
+{
+    size_t cap = st && st->st_size > 0 ? (size_t)st->st_size + 1 : 65536;
+    if (st && (uint64_t)st->st_size > MAX_DOCUMENT_BYTES)
+        return READ_TOO_LARGE;
+    size_t n = 0;
+    char *data = malloc(cap);
+    if (!data) {
+        errno = ENOMEM;
+        return READ_ERROR;
+    }
+    int probed = 0;
+    for (;;) {
+        if (n + 1 >= cap) { /* the file grew while being read, or a pipe */
+            if (cap > MAX_DOCUMENT_BYTES) {
+                free(data);
+                return READ_TOO_LARGE;
+            }
+            char *bigger = realloc(data, cap * 2);
+            if (!bigger) {
+                free(data);
+                errno = ENOMEM;
+                return READ_ERROR;
+            }
+            data = bigger;
+            cap *= 2;
+        }
+        size_t want = cap - n - 1;
+        if (!probed && want > BINARY_PROBE)
+            want = BINARY_PROBE;
+        ssize_t r = read(fd, data + n, want);
+        if (r < 0 && errno == EINTR && !ix_interrupted)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(data);
+            errno = e;
+            return READ_ERROR;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (!probed && n >= BINARY_PROBE) {
+            probed = 1;
+            if (memchr(data, '\0', n)) {
+                free(data);
+                return READ_BINARY;
+            }
+        }
+    }
+    data[n] = '\0';
+    if (memchr(data, '\0', n)) {
+        free(data);
+        return READ_BINARY;
+    }
+    *buf = data;
+    *len = n;
+    return READ_OK;
+}
+
+/* Opens the regular file IN names without following a symbolic link and
+ * without blocking (a FIFO put in its place is refused, not waited for). */
+static int open_input(const ix_input_t *in, struct stat *st)
+{
+    int fd = openat(in->dirfd, in->name,
+                    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        int e = S_ISREG(st->st_mode) ? errno : EINVAL;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    /* Regular files never block; plain reads are simpler to reason about. */
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+}
+
+/* The passages of one JSON Lines document, written by id. */
+static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
+                            const char *line, size_t len, unsigned long lineno,
+                            unsigned *passages, unsigned *bad)
+{
+    qy_jsonl_doc_t doc;
+    const char *why = "invalid";
+    qy_status_t st;
+    if (memchr(line, '\0', len)) {
+        st = QY_INVALID;
+        why = "a NUL byte";
+    } else {
+        st = qy_jsonl_parse(line, len, &doc, &why);
+    }
+    if (st == QY_INVALID) {
+        if (++*bad <= MAX_LINE_WARNINGS) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "line %lu: %s, skipped", lineno, why);
+            ix_warn(ix, path, msg);
+        }
+        return 0;
+    }
+    if (st != QY_OK) {
+        write_failed(ix, path, st);
+        return -1;
+    }
+    qy_article_t art = {0};
+    size_t count = 0;
+    st = qy_split_jsonl(&doc, &art);
+    if (st == QY_OK) {
+        count = art.count;
+        st = qy_ingest_jsonl(ix->ing, source, &doc, &art);
+        if (st == QY_OK) {
+            *passages += (unsigned)count;
+            ix->stats.passages += count;
+            ix->stats.bytes += len + 1;
+        }
+        qy_article_free(&art);
+    }
+    qy_jsonl_doc_free(&doc);
+    if (st != QY_OK) {
+        write_failed(ix, path, st);
+        return -1;
+    }
+    /* A document is the unit here: a large file is committed in batches
+     * of documents, and its state only once it is complete. */
+    batch_done(ix, count ? count : 1, len + 1);
+    ix_progress_update(&ix->progress, &ix->stats);
+    return 0;
+}
+
+/* Replaces the passages of SOURCE with the documents of the JSON Lines
+ * stream F. Returns 0 when the whole stream was indexed, 1 when it was
+ * interrupted, -1 on a fatal error or a read error (reported). */
+static int index_jsonl(indexer_t *ix, FILE *f, const char *path,
+                       const char *source, unsigned *passages)
+{
+    qy_status_t st = begin(ix);
+    if (st == QY_OK)
+        st = qy_ingest_remove_source(ix->ing, source);
+    if (st != QY_OK) {
+        write_failed(ix, path, st);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long lineno = 0;
+    unsigned bad = 0;
+    int result = 0;
+    *passages = 0;
+    for (;;) {
+        if (ix_interrupted) {
+            result = 1;
+            break;
+        }
+        errno = 0;
+        ssize_t n = getline(&line, &cap, f);
+        if (n < 0) {
+            if (ferror(f) && !(errno == EINTR && ix_interrupted)) {
+                ix_warn(ix, path, strerror(errno ? errno : EIO));
+                result = -1;
+            } else if (ferror(f)) {
+                result = 1;
+            }
+            break;
+        }
+        lineno++;
+        size_t len = (size_t)n;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        size_t i = 0;
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        if (i == len)
+            continue;
+        if (begin(ix) != QY_OK) {
+            write_failed(ix, path, QY_XAPIAN);
+            result = -1;
+            break;
+        }
+        if (index_jsonl_line(ix, path, source, line, len, lineno, passages,
+                             &bad) != 0 ||
+            ix->failed) {
+            result = -1;
+            break;
+        }
+    }
+    free(line);
+    if (bad > MAX_LINE_WARNINGS) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%u more bad lines skipped",
+                 bad - MAX_LINE_WARNINGS);
+        ix_warn(ix, path, msg);
+    }
+    return result;
+}
+
+/* Splits a whole document of FORMAT. */
+static qy_status_t split(qy_format_t format, const char *buf, size_t len,
+                         qy_article_t *art)
+{
+    if (format == QY_FORMAT_TEXT || format == QY_FORMAT_AUTO)
+        return qy_split_plain(buf, len, art);
+    return qy_split_document(format, buf, len, art);
+}
+
+static qy_format_t format_of(const indexer_t *ix, const char *name)
+{
+    return ix->format != QY_FORMAT_AUTO ? ix->format : qy_format_for_path(name);
+}
+
+/* Records that SOURCE holds nothing worth indexing until it changes. */
+static void skip_content(indexer_t *ix, const ix_input_t *in,
+                         const struct stat *st, qy_format_t format,
+                         const char *why)
+{
+    ix_warn(ix, in->path, why);
+    ix->stats.skipped++;
+    ix_state_t state;
+    ix_state_from_stat(&state, st, format, IX_KIND_SKIPPED, 0);
+    qy_status_t s = begin(ix);
+    if (s == QY_OK)
+        s = qy_ingest_remove_source(ix->ing, in->source);
+    if (s == QY_OK)
+        s = ix_state_put(ix->db, in->source, &state);
+    if (s != QY_OK)
+        write_failed(ix, in->path, s);
+    else
+        batch_done(ix, 1, 0);
+}
+
+void ix_index_file(indexer_t *ix, const ix_input_t *in)
+{
+    int fresh = ix_seen_add(&ix->seen, in->source);
+    if (fresh < 0) {
+        ix_fatal(ix, in->path, "cannot index", strerror(ENOMEM));
+        return;
+    }
+    if (!fresh) /* met before in this run, under another argument */
+        return;
+    qy_format_t format = format_of(ix, in->source);
+    ix_state_t old, now;
+    int known;
+    qy_status_t st = ix_state_get(ix->db, in->source, &old, &known);
+    if (st != QY_OK) {
+        write_failed(ix, in->path, st);
+        return;
+    }
+    ix_state_from_stat(&now, &in->st, format, IX_KIND_INDEXED, 0);
+    if (known && ix_state_same(&old, &now)) {
+        ix->stats.unchanged++;
+        ix_progress_update(&ix->progress, &ix->stats);
+        return;
+    }
+
+    struct stat fst;
+    int fd = open_input(in, &fst);
+    if (fd < 0) {
+        ix_warn(ix, in->path, strerror(errno));
+        ix->stats.skipped++;
+        ix->arg_errors |= in->named;
+        return;
+    }
+    unsigned passages = 0;
+    if (format == QY_FORMAT_JSONL) {
+        /* A line-oriented format is streamed: memory stays bounded by the
+         * longest line, whatever the file's size. */
+        char probe[BINARY_PROBE];
+        ssize_t r;
+        do
+            r = pread(fd, probe, sizeof probe, 0);
+        while (r < 0 && errno == EINTR && !ix_interrupted);
+        if (r > 0 && memchr(probe, '\0', (size_t)r)) {
+            close(fd);
+            skip_content(ix, in, &fst, format, "binary file, skipped");
+            return;
+        }
+        FILE *f = r >= 0 ? fdopen(fd, "r") : NULL;
+        if (!f) {
+            ix_warn(ix, in->path, strerror(errno));
+            close(fd);
+            ix->stats.skipped++;
+            ix->arg_errors |= in->named;
+            return;
+        }
+        /* The state is forgotten first: if a batch commits part of the
+         * file and the run then stops, the next run redoes the file. */
+        st = begin(ix);
+        if (st == QY_OK && known)
+            st = ix_state_delete(ix->db, in->source);
+        if (st != QY_OK) {
+            fclose(f);
+            write_failed(ix, in->path, st);
+            return;
+        }
+        int r2 = index_jsonl(ix, f, in->path, in->source, &passages);
+        fclose(f);
+        if (r2 < 0 && !ix->failed) { /* a read error: warned */
+            ix->stats.skipped++;
+            ix->arg_errors |= in->named;
+            return;
+        }
+        if (r2 != 0)
+            return; /* interrupted or failed: no state, redone next run */
+    } else {
+        char *buf;
+        size_t len;
+        enum read_result rr = read_all(fd, &fst, &buf, &len);
+        int e = errno;
+        close(fd);
+        if (rr == READ_BINARY) {
+            skip_content(ix, in, &fst, format, "binary file, skipped");
+            return;
+        }
+        if (rr == READ_TOO_LARGE) {
+            skip_content(ix, in, &fst, format, "larger than 1 GiB, skipped");
+            return;
+        }
+        if (rr == READ_ERROR) {
+            ix_warn(ix, in->path, strerror(e));
+            ix->stats.skipped++;
+            ix->arg_errors |= in->named;
+            return;
+        }
+        qy_article_t art = {0};
+        st = split(format, buf, len, &art);
+        free(buf);
+        if (st == QY_OK)
+            st = begin(ix);
+        if (st == QY_OK)
+            st = qy_ingest_article(ix->ing, in->source, &art);
+        passages = (unsigned)art.count;
+        qy_article_free(&art);
+        if (st != QY_OK) {
+            write_failed(ix, in->path, st);
+            return;
+        }
+        ix->stats.passages += passages;
+        ix->stats.bytes += len;
+    }
+    /* The state describes the file as it was opened. */
+    ix_state_from_stat(&now, &fst, format, IX_KIND_INDEXED, passages);
+    st = ix_state_put(ix->db, in->source, &now);
+    if (st != QY_OK) {
+        write_failed(ix, in->path, st);
+        return;
+    }
+    if (known)
+        ix->stats.updated++;
+    else
+        ix->stats.added++;
+    if (format == QY_FORMAT_JSONL) /* its documents were counted */
+        batch_done(ix, 1, 0);
+    else
+        batch_done(ix, passages ? passages : 1,
+                   (unsigned long long)fst.st_size);
+    ix_progress_update(&ix->progress, &ix->stats);
+}
+
+void ix_index_stdin(indexer_t *ix)
+{
+    const char *path = "standard input";
+    const char *source = ix->stdin_name;
+    qy_format_t format = format_of(ix, source);
+    unsigned freq = 0;
+    char term[QY_MAX_TERM_BYTES + 1];
+    size_t tlen = qy_boolean_term(QY_PREFIX_SOURCE, source, term);
+    qy_status_t st = qy_db_term_freq(ix->db, term, tlen, &freq);
+    if (st != QY_OK) {
+        write_failed(ix, path, st);
+        return;
+    }
+    unsigned passages = 0;
+    if (format == QY_FORMAT_JSONL) {
+        int r = index_jsonl(ix, stdin, path, source, &passages);
+        if (r < 0 && !ix->failed) {
+            ix->stats.skipped++;
+            ix->arg_errors = 1;
+        }
+        if (r != 0)
+            return;
+    } else {
+        char *buf;
+        size_t len;
+        enum read_result rr = read_all(STDIN_FILENO, NULL, &buf, &len);
+        if (rr != READ_OK) {
+            if (rr == READ_ERROR && ix_interrupted)
+                return;
+            ix_warn(ix, path,
+                    rr == READ_BINARY      ? "binary input, skipped"
+                    : rr == READ_TOO_LARGE ? "larger than 1 GiB, skipped"
+                                           : strerror(errno));
+            ix->stats.skipped++;
+            ix->arg_errors |= rr == READ_ERROR;
+            return;
+        }
+        qy_article_t art = {0};
+        st = split(format, buf, len, &art);
+        free(buf);
+        if (st == QY_OK)
+            st = begin(ix);
+        if (st == QY_OK)
+            st = qy_ingest_article(ix->ing, source, &art);
+        passages = (unsigned)art.count;
+        qy_article_free(&art);
+        if (st != QY_OK) {
+            write_failed(ix, path, st);
+            return;
+        }
+        ix->stats.passages += passages;
+        ix->stats.bytes += len;
+        batch_done(ix, passages ? passages : 1, len);
+    }
+    if (freq)
+        ix->stats.updated++;
+    else
+        ix->stats.added++;
+    ix_progress_update(&ix->progress, &ix->stats);
+}
+
+typedef struct missing {
+    indexer_t *ix;
+    char *const *unknown;
+    size_t nunknown;
+} missing_t;
+
+static int under(const char *source, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(source, dir, n) == 0 && source[n] == '/';
+}
+
+static int remove_if_missing(void *ctx, const char *source)
+{
+    missing_t *m = ctx;
+    indexer_t *ix = m->ix;
+    if (ix_interrupted || ix->failed)
+        return 1;
+    if (ix_seen_has(&ix->seen, source))
+        return 0;
+    for (size_t i = 0; i < m->nunknown; i++)
+        if (under(source, m->unknown[i]))
+            return 0;
+    qy_status_t st = begin(ix);
+    if (st == QY_OK)
+        st = qy_ingest_remove_source(ix->ing, source);
+    if (st == QY_OK)
+        st = ix_state_delete(ix->db, source);
+    if (st != QY_OK) {
+        write_failed(ix, source, st);
+        return 1;
+    }
+    ix->stats.removed++;
+    batch_done(ix, 1, 0);
+    ix_progress_update(&ix->progress, &ix->stats);
+    return 0;
+}
+
+void ix_remove_missing(indexer_t *ix, const char *root, char *const *unknown,
+                       size_t nunknown)
+{
+    missing_t m = {ix, unknown, nunknown};
+    qy_status_t st = ix_state_each_under(ix->db, root, remove_if_missing, &m);
+    if (st != QY_OK && !ix->failed)
+        write_failed(ix, root, st);
+}

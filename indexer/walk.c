@@ -1,0 +1,257 @@
+/* The walk opens every directory relative to its parent with O_NOFOLLOW,
+ * so a directory swapped for a symbolic link while the walk runs is not
+ * followed either: nothing outside the given tree is ever read. */
+#include "walk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct walk {
+    indexer_t *ix;
+    const ix_filters_t *f;
+    ix_dirlist_t *unknown;
+    size_t root_len; /* of the root's source name, for relative paths */
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } ancestors[IX_MAX_DEPTH + 2];
+} walk_t;
+
+void ix_dirlist_free(ix_dirlist_t *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    memset(l, 0, sizeof *l);
+}
+
+static void add_unknown(walk_t *w, const char *source)
+{
+    ix_dirlist_t *l = w->unknown;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **more = realloc(l->names, cap * sizeof *more);
+        if (!more)
+            goto nomem;
+        l->names = more;
+        l->cap = cap;
+    }
+    if (!(l->names[l->n] = strdup(source)))
+        goto nomem;
+    l->n++;
+    return;
+nomem:
+    ix_fatal(w->ix, source, "cannot walk", strerror(ENOMEM));
+}
+
+static int matches(const char **globs, size_t n, const char *rel,
+                   const char *base)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fnmatch(globs[i], rel, 0) == 0 || fnmatch(globs[i], base, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static int stopped(const walk_t *w)
+{
+    return ix_interrupted || w->ix->failed;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *s = malloc(a + b + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, dir, a);
+    size_t o = a;
+    if (!(a && dir[a - 1] == '/'))
+        s[o++] = '/';
+    memcpy(s + o, name, b + 1);
+    return s;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of D but "." and ".." and hidden ones, sorted; NULL with *N
+ * 0 for an empty directory, NULL with *N (size_t)-1 when out of memory. */
+static char **list_names(DIR *d, size_t *n)
+{
+    char **names = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    *n = 0;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **more = realloc(names, cap * sizeof *names);
+            if (!more)
+                goto nomem;
+            names = more;
+        }
+        if (!(names[*n] = strdup(e->d_name)))
+            goto nomem;
+        (*n)++;
+    }
+    if (*n)
+        qsort(names, *n, sizeof *names, by_name);
+    return names;
+nomem:
+    for (size_t i = 0; i < *n; i++)
+        free(names[i]);
+    free(names);
+    *n = (size_t)-1;
+    return NULL;
+}
+
+static const char *kind_of(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return "not a regular file";
+}
+
+static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
+                     int depth);
+
+static void visit(walk_t *w, int dirfd, const char *name, const char *path,
+                  const char *source, int depth)
+{
+    indexer_t *ix = w->ix;
+    const char *rel = source + w->root_len + 1;
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno != ENOENT) { /* ENOENT: removed since it was listed */
+            ix_warn(ix, path, strerror(errno));
+            ix->stats.skipped++;
+        }
+        return;
+    }
+    int excluded = matches(w->f->exclude, w->f->nexclude, rel, name);
+    if (S_ISDIR(st.st_mode)) {
+        if (excluded ||
+            (st.st_dev == ix->index_dev && st.st_ino == ix->index_ino))
+            return;
+        if (depth + 1 > IX_MAX_DEPTH) {
+            ix_warn(ix, path, "directories nested too deeply, skipped");
+            add_unknown(w, source);
+            return;
+        }
+        for (int i = 0; i <= depth; i++)
+            if (w->ancestors[i].dev == st.st_dev &&
+                w->ancestors[i].ino == st.st_ino) {
+                ix_warn(ix, path, "directory loop, skipped");
+                add_unknown(w, source);
+                return;
+            }
+        int fd = openat(dirfd, name,
+                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            ix_warn(ix, path, strerror(errno));
+            ix->stats.skipped++;
+            add_unknown(w, source);
+            return;
+        }
+        w->ancestors[depth + 1].dev = st.st_dev;
+        w->ancestors[depth + 1].ino = st.st_ino;
+        walk_dir(w, fd, path, source, depth + 1);
+        return;
+    }
+    if (excluded || (S_ISREG(st.st_mode) && w->f->ninclude &&
+                     !matches(w->f->include, w->f->ninclude, rel, name)))
+        return;
+    if (S_ISREG(st.st_mode)) {
+        ix_input_t in = {.path = path,
+                         .source = source,
+                         .dirfd = dirfd,
+                         .name = name,
+                         .st = st,
+                         .named = 0};
+        ix_index_file(ix, &in);
+    } else if (S_ISLNK(st.st_mode)) {
+        ix_warn(ix, path, "symbolic link, not followed");
+        ix->stats.skipped++;
+    } else {
+        char why[64];
+        snprintf(why, sizeof why, "%s, skipped", kind_of(st.st_mode));
+        ix_warn(ix, path, why);
+        ix->stats.skipped++;
+    }
+}
+
+/* Takes FD (an open directory). */
+static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
+                     int depth)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        ix_warn(w->ix, path, strerror(errno));
+        close(fd);
+        add_unknown(w, source);
+        return;
+    }
+    size_t n;
+    char **names = list_names(d, &n);
+    if (n == (size_t)-1) {
+        ix_fatal(w->ix, path, "cannot walk", strerror(ENOMEM));
+        closedir(d);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!stopped(w)) {
+            char *child_path = join(path, names[i]);
+            char *child_source = join(source, names[i]);
+            if (child_path && child_source)
+                visit(w, dirfd(d), names[i], child_path, child_source, depth);
+            else
+                ix_fatal(w->ix, path, "cannot walk", strerror(ENOMEM));
+            free(child_path);
+            free(child_source);
+        }
+        free(names[i]);
+    }
+    free(names);
+    closedir(d);
+}
+
+int ix_walk(indexer_t *ix, const char *arg, const char *root,
+            const ix_filters_t *filters, ix_dirlist_t *unknown)
+{
+    int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    walk_t w = {.ix = ix, .f = filters, .unknown = unknown};
+    w.root_len = strlen(root);
+    /* The root "/" has no trailing part to drop before a relative path. */
+    if (w.root_len == 1)
+        w.root_len = 0;
+    w.ancestors[0].dev = st.st_dev;
+    w.ancestors[0].ino = st.st_ino;
+    walk_dir(&w, fd, arg, root, 0);
+    return stopped(&w) ? 1 : 0;
+}

@@ -1,0 +1,44 @@
+/* Walking a directory given on the command line: which files are read,
+ * which are skipped and why. */
+#ifndef QUARRY_INDEXER_WALK_H
+#define QUARRY_INDEXER_WALK_H
+
+#include <stddef.h>
+
+#include "indexer.h"
+
+/* --include / --exclude globs (fnmatch(3), where `*` also matches `/`),
+ * each matched against the path relative to the directory given on the
+ * command line and against the base name. */
+typedef struct ix_filters {
+    const char **include; /* when any: files must match one */
+    size_t ninclude;
+    const char **exclude; /* files and directories matching one are skipped */
+    size_t nexclude;
+} ix_filters_t;
+
+/* Directories nested deeper than this below a root are not entered. */
+#define IX_MAX_DEPTH 200
+
+/* Directories whose contents the walk could not list. */
+typedef struct ix_dirlist {
+    char **names; /* source names */
+    size_t n, cap;
+} ix_dirlist_t;
+
+void ix_dirlist_free(ix_dirlist_t *l);
+
+/* Walks the directory ARG (as the user spelled it), whose real path ROOT
+ * names its files' sources, in byte order of names. Hidden entries (a name
+ * starting with '.'), entries the filters reject and the index itself are
+ * skipped silently;
+ * symbolic links are never followed (a warning names each), nor are FIFOs,
+ * sockets and devices opened (a warning each). Every other regular file is
+ * handed to ix_index_file(). Directories that could not be listed are added
+ * to UNKNOWN. Returns 0 when the whole tree was walked, 1 when the walk
+ * stopped early (interrupted, or a fatal error), -1 when ARG itself could
+ * not be opened (with errno set). */
+int ix_walk(indexer_t *ix, const char *arg, const char *root,
+            const ix_filters_t *filters, ix_dirlist_t *unknown);
+
+#endif
