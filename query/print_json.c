@@ -1,6 +1,6 @@
-/* Output for programs: one JSON object, the schema documented in
- * README.md. Every string is valid UTF-8 (invalid bytes in file names
- * become U+FFFD). */
+/* Output for programs: one JSON object (--json), or one object per hit
+ * (--jsonl); the schema is documented in README.md. Every string is valid
+ * UTF-8 (invalid bytes in file names become U+FFFD). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,12 +51,55 @@ static cJSON *snippet_string(cJSON *obj, const qy_result_t *h)
     return item;
 }
 
-static cJSON *hit_object(const qy_result_t *h)
+/* "also": the other places the passage stands, best first. */
+static cJSON *add_also(cJSON *o, const qy_result_t *h)
+{
+    cJSON *also = cJSON_AddArrayToObject(o, "also");
+    for (size_t i = 0; also && i < h->nalso; i++) {
+        const qy_location_t *l = &h->also[i];
+        cJSON *loc = cJSON_CreateObject();
+        int ok = loc && cJSON_AddItemToArray(also, loc);
+        if (!ok) {
+            cJSON_Delete(loc);
+            return NULL;
+        }
+        ok = add_cstring(loc, "source", l->source) &&
+             cJSON_AddNumberToObject(loc, "passage", l->ordinal);
+        if (ok && l->id && *l->id)
+            ok = add_cstring(loc, "id", l->id) != NULL;
+        if (!ok)
+            return NULL;
+    }
+    return also;
+}
+
+/* "explain": the parts of the score, with --explain. */
+static cJSON *add_explain(cJSON *o, const qy_result_t *h)
+{
+    cJSON *parts = cJSON_AddArrayToObject(o, "explain");
+    for (size_t i = 0; parts && i < h->nexplain; i++) {
+        cJSON *part = cJSON_CreateObject();
+        if (!part || !cJSON_AddItemToArray(parts, part)) {
+            cJSON_Delete(part);
+            return NULL;
+        }
+        if (!add_cstring(part, "what", h->explain[i].what) ||
+            !cJSON_AddNumberToObject(part, "weight", h->explain[i].weight))
+            return NULL;
+    }
+    return parts;
+}
+
+static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
+                         int with_query)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    int ok = cJSON_AddNumberToObject(o, "rank", h->rank) &&
+    int ok = 1;
+    if (with_query)
+        ok = add_cstring(o, "query", opts->query) != NULL;
+    ok = ok && cJSON_AddNumberToObject(o, "rank", h->rank) &&
              cJSON_AddNumberToObject(o, "score", h->score) &&
              add_cstring(o, "source", h->rec.source) &&
              cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
@@ -64,6 +107,14 @@ static cJSON *hit_object(const qy_result_t *h)
              add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
     if (ok && h->rec.id && *h->rec.id)
         ok = add_cstring(o, "id", h->rec.id) != NULL;
+    if (ok && h->rec.meta && *h->rec.meta) {
+        /* Stored as JSON object text; anything else is not shown. */
+        cJSON *meta = cJSON_Parse(h->rec.meta);
+        if (cJSON_IsObject(meta))
+            ok = cJSON_AddItemToObject(o, "meta", meta);
+        else
+            cJSON_Delete(meta);
+    }
     cJSON *spans = ok ? cJSON_AddArrayToObject(o, "highlights") : NULL;
     for (size_t i = 0; spans && i < h->nhighlights; i++) {
         cJSON *pair = cJSON_CreateArray();
@@ -79,7 +130,7 @@ static cJSON *hit_object(const qy_result_t *h)
             spans = NULL;
         }
     }
-    if (!spans) {
+    if (!spans || !add_also(o, h) || (opts->explain && !add_explain(o, h))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -94,9 +145,14 @@ static int print_json(const printer_opts_t *opts, const qy_results_t *r)
              add_cstring(root, "query", opts->query) &&
              add_cstring(root, "parsed", r->parsed) &&
              cJSON_AddNumberToObject(root, "total", r->total);
+    if (ok)
+        ok = r->suggestion ? add_cstring(root, "suggestion", r->suggestion)
+                                 != NULL
+                           : cJSON_AddNullToObject(root, "suggestion") != NULL;
+    ok = ok && cJSON_AddBoolToObject(root, "corrected", r->corrected != 0);
     cJSON *hits = ok ? cJSON_AddArrayToObject(root, "hits") : NULL;
     for (size_t i = 0; hits && i < r->count; i++) {
-        cJSON *h = hit_object(&r->hits[i]);
+        cJSON *h = hit_object(opts, &r->hits[i], 0);
         if (!h || !cJSON_AddItemToArray(hits, h)) {
             cJSON_Delete(h);
             hits = NULL;
@@ -112,4 +168,33 @@ static int print_json(const printer_opts_t *opts, const qy_results_t *r)
     return 0;
 }
 
-const printer_t json_printer = {print_json};
+/* --jsonl: one line per hit, the hit object with the question added, each
+ * flushed as it is written so that a pipeline sees it at once. */
+static int print_jsonl(const printer_opts_t *opts, const qy_results_t *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        cJSON *h = hit_object(opts, &r->hits[i], 1);
+        char *text = h ? cJSON_PrintUnformatted(h) : NULL;
+        cJSON_Delete(h);
+        if (!text)
+            return -1;
+        fputs(text, opts->out);
+        fputc('\n', opts->out);
+        free(text);
+        if (fflush(opts->out) != 0)
+            break; /* the reader is gone; the caller reports other errors */
+    }
+    return 0;
+}
+
+const printer_t json_printer = {
+    .print = print_json,
+    .name = "json",
+    .flags = PRINTER_BATCH | PRINTER_NOTES,
+};
+
+const printer_t jsonl_printer = {
+    .print = print_jsonl,
+    .name = "jsonl",
+    .flags = PRINTER_BATCH,
+};

@@ -1,13 +1,19 @@
 /* Output for a person: one block per hit, the snippet with its matched
- * words highlighted on a terminal. Document text is never sent to the
- * terminal raw: control characters are shown escaped, so a hostile file
- * cannot move the cursor, retitle the window or change colours. */
+ * words highlighted on a terminal (or marked with --highlight strings),
+ * the places its text also stands, and with --explain its score's parts.
+ * Document text is never sent to the terminal raw: control characters are
+ * shown escaped, so a hostile file cannot move the cursor, retitle the
+ * window or change colours, and
+ * bidirectional controls are shown escaped too, so it cannot make the text
+ * read differently from what it is. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "printer.h"
+#include "quarry/utf8.h"
 
 #define SGR_RESET "\033[0m"
 #define SGR_MATCH "\033[1;31m"
@@ -15,29 +21,48 @@
 #define SGR_PATH "\033[35m"
 #define SGR_DIM "\033[2m"
 
-/* Writes TEXT[0..LEN) with C0, DEL and C1 control characters escaped. */
+/* Code points document text may not send to a terminal: the C0 and C1
+ * controls and DEL (escape sequences move the cursor, set the window title,
+ * change colours; in an 8-bit terminal C1 bytes start them too), the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+ * U+2066..U+2069), which reorder what is shown after them, and the line and
+ * paragraph separators U+2028 and U+2029. */
+static int unsafe_code_point(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x2028 || cp == 0x2029;
+}
+
+static uint32_t decode_utf8(const unsigned char *s, size_t n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    uint32_t cp = s[0] & lead_mask[n];
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (s[i] & 0x3f);
+    return cp;
+}
+
+/* Writes TEXT[0..LEN) with the code points above shown as \xHH or \uHHHH,
+ * and bytes that are not UTF-8 as \xHH, so the output is valid UTF-8. */
 static void put_safe(FILE *out, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = s[i];
-        unsigned code = 0;
-        size_t width = 0;
-        if (c < 0x20 || c == 0x7f) {
-            code = c;
-            width = 1;
-        } else if (c == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 &&
-                   s[i + 1] <= 0x9f) {
-            code = s[i + 1];
-            width = 2;
-        }
-        if (!width)
+    size_t run = 0, i = 0;
+    while (i < len) {
+        size_t n = qy_utf8_valid_prefix(s + i, len - i);
+        uint32_t cp = n ? decode_utf8(s + i, n) : s[i];
+        if (n && !unsafe_code_point(cp)) {
+            i += n;
             continue;
+        }
         fwrite(text + run, 1, i - run, out);
-        fprintf(out, "\\x%02x", code);
-        i += width - 1;
-        run = i + 1;
+        if (cp < 0x100)
+            fprintf(out, "\\x%02x", (unsigned)cp);
+        else
+            fprintf(out, "\\u%04x", (unsigned)cp);
+        i += n ? n : 1;
+        run = i;
     }
     fwrite(text + run, 1, len - run, out);
 }
@@ -57,28 +82,295 @@ static const char *display_source(const char *source, const char *cwd)
     return source;
 }
 
-static void put_snippet(FILE *out, const qy_result_t *h, int color)
+/* Where matched words start and end: the user's --highlight strings, else
+ * ANSI bold red on a terminal, else nothing. */
+typedef struct marks {
+    const char *start, *end;
+} marks_t;
+
+static marks_t match_marks(const printer_opts_t *opts)
+{
+    if (opts->mark_start)
+        return (marks_t){opts->mark_start,
+                         opts->mark_end ? opts->mark_end : ""};
+    if (opts->color)
+        return (marks_t){SGR_MATCH, SGR_RESET};
+    return (marks_t){"", ""};
+}
+
+/* Writes TEXT[FROM..TO) with the highlights inside it marked. */
+static void put_marked(FILE *out, const qy_result_t *h, qy_span_t range,
+                       marks_t m)
 {
     const char *text = h->rec.text;
-    size_t at = h->snippet.start;
-    if (h->cut_before)
-        fputs("\xe2\x80\xa6", out);
+    size_t at = range.start;
     for (size_t i = 0; i < h->nhighlights; i++) {
         qy_span_t s = h->highlights[i];
-        if (s.end <= at || s.start >= h->snippet.end)
+        if (s.end <= at || s.start >= range.end)
             continue;
-        put_safe(out, text + at, s.start - at);
-        if (color)
-            fputs(SGR_MATCH, out);
-        put_safe(out, text + s.start, s.end - s.start);
-        if (color)
-            fputs(SGR_RESET, out);
-        at = s.end;
+        size_t start = s.start > at ? s.start : at;
+        size_t end = s.end < range.end ? s.end : range.end;
+        put_safe(out, text + at, start - at);
+        fputs(m.start, out);
+        put_safe(out, text + start, end - start);
+        fputs(m.end, out);
+        at = end;
     }
-    put_safe(out, text + at, h->snippet.end - at);
-    if (h->cut_after)
-        fputs("\xe2\x80\xa6", out);
+    put_safe(out, text + at, range.end - at);
+}
+
+/* ---- Fragments. A long passage whose matched words lie far apart is
+ * shown as the snippet window plus up to two short windows around matched
+ * words the snippet lacks, in text order, joined by " … ". */
+
+#define MAX_FRAGMENTS 3
+#define MAX_KEYS 64
+#define ELLIPSIS "\xe2\x80\xa6"
+
+typedef struct word_list {
+    qy_span_t *v;
+    size_t n, cap;
+    int failed;
+} word_list_t;
+
+static int collect_word(void *ctx, const qy_token_t *tok)
+{
+    word_list_t *w = ctx;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        qy_span_t *v = realloc(w->v, cap * sizeof *v);
+        if (!v) {
+            w->failed = 1;
+            return 1;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    w->v[w->n++] = (qy_span_t){tok->start, tok->end};
+    return 0;
+}
+
+/* A matched word as a key: its stem, so that other forms of a word the
+ * snippet shows do not earn a fragment of their own. */
+typedef struct key {
+    char s[QY_MAX_WORD_BYTES + 1];
+} word_key_t;
+
+static int take_first_word(void *ctx, const qy_token_t *tok)
+{
+    word_key_t *k = ctx;
+    size_t n = tok->word_len < QY_MAX_WORD_BYTES ? tok->word_len
+                                                  : QY_MAX_WORD_BYTES;
+    memcpy(k->s, tok->word, n);
+    k->s[n] = '\0';
+    return 1;
+}
+
+static word_key_t span_key(qy_analyzer_t *a, const char *text, qy_span_t s)
+{
+    word_key_t k = {{0}};
+    qy_tokenize(a, text + s.start, s.end - s.start, take_first_word, &k);
+    size_t len = 0;
+    const char *stem = k.s[0] ? qy_stem(a, k.s, strlen(k.s), &len) : NULL;
+    if (stem) {
+        len = len < QY_MAX_WORD_BYTES ? len : QY_MAX_WORD_BYTES;
+        memmove(k.s, stem, len);
+        k.s[len] = '\0';
+    }
+    return k;
+}
+
+typedef struct key_set {
+    word_key_t v[MAX_KEYS];
+    size_t n;
+} key_set_t;
+
+static int key_set_has(const key_set_t *set, const word_key_t *k)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->v[i].s, k->s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds the keys of the highlights inside RANGE. */
+static void key_set_add_range(key_set_t *set, qy_analyzer_t *a,
+                              const qy_result_t *h, qy_span_t range)
+{
+    for (size_t i = 0; i < h->nhighlights && set->n < MAX_KEYS; i++) {
+        qy_span_t s = h->highlights[i];
+        if (s.start < range.start || s.end > range.end)
+            continue;
+        word_key_t k = span_key(a, h->rec.text, s);
+        if (!key_set_has(set, &k))
+            set->v[set->n++] = k;
+    }
+}
+
+/* The window of about WORDS words around the word starting at AT: a few
+ * words before it, the rest after, with the punctuation that closes the
+ * last word. */
+static qy_span_t window_around(const word_list_t *w, const char *text,
+                               size_t len, size_t at, unsigned words)
+{
+    size_t k = 0;
+    while (k + 1 < w->n && w->v[k].end <= at)
+        k++;
+    size_t before = words / 4 ? words / 4 : 1;
+    size_t first = k > before ? k - before : 0;
+    size_t last = first + words - 1 < w->n ? first + words - 1 : w->n - 1;
+    if (last < k)
+        last = k;
+    qy_span_t r = {w->v[first].start, w->v[last].end};
+    while (r.end < len && strchr(".,;:!?\"')]", text[r.end]))
+        r.end++;
+    return r;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const qy_span_t *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Fills FRAGS with the windows to show, in text order; returns how many
+ * (1: the snippet alone). */
+static size_t choose_fragments(const printer_opts_t *opts,
+                               const qy_result_t *h, qy_span_t *frags,
+                               qy_span_t *words_span)
+{
+    frags[0] = h->snippet;
+    qy_analyzer_t *a = opts->analyzer;
+    size_t outside = 0;
+    for (size_t i = 0; i < h->nhighlights; i++)
+        outside += h->highlights[i].start < h->snippet.start ||
+                   h->highlights[i].end > h->snippet.end;
+    if (!a || !outside || !h->rec.text)
+        return 1;
+    const char *text = h->rec.text;
+    size_t len = strlen(text);
+    word_list_t w = {0};
+    if (qy_tokenize(a, text, len, collect_word, &w) != QY_OK || w.failed ||
+        w.n == 0) {
+        free(w.v);
+        return 1;
+    }
+    unsigned context = opts->context_words ? opts->context_words
+                                           : QY_DEFAULT_SNIPPET_WORDS;
+    unsigned words = context >= 15 ? context / 3 : context;
+    key_set_t *shown = malloc(sizeof *shown);
+    if (!shown) {
+        free(w.v);
+        return 1;
+    }
+    shown->n = 0;
+    key_set_add_range(shown, a, h, h->snippet);
+    size_t n = 1;
+    for (size_t i = 0; i < h->nhighlights && n < MAX_FRAGMENTS; i++) {
+        qy_span_t s = h->highlights[i];
+        int covered = 0;
+        for (size_t f = 0; f < n; f++)
+            covered |= s.start >= frags[f].start && s.end <= frags[f].end;
+        if (covered)
+            continue;
+        word_key_t k = span_key(a, text, s);
+        if (key_set_has(shown, &k))
+            continue;
+        frags[n] = window_around(&w, text, len, s.start, words);
+        key_set_add_range(shown, a, h, frags[n]);
+        n++;
+    }
+    free(shown);
+    /* In text order, overlapping or touching windows merged. */
+    qsort(frags, n, sizeof *frags, by_start);
+    size_t m = 0;
+    for (size_t i = 1; i < n; i++) {
+        size_t gap = frags[m].end;
+        while (gap < frags[i].start && (text[gap] == ' ' || text[gap] == '\n'))
+            gap++;
+        if (gap >= frags[i].start) {
+            if (frags[i].end > frags[m].end)
+                frags[m].end = frags[i].end;
+        } else {
+            frags[++m] = frags[i];
+        }
+    }
+    *words_span = (qy_span_t){w.v[0].start, w.v[w.n - 1].end};
+    free(w.v);
+    return m + 1;
+}
+
+static void put_snippet(FILE *out, const printer_opts_t *opts,
+                        const qy_result_t *h)
+{
+    marks_t m = match_marks(opts);
+    qy_span_t frags[MAX_FRAGMENTS], words = {0, 0};
+    size_t n = choose_fragments(opts, h, frags, &words);
+    if (n == 1) {
+        if (h->cut_before)
+            fputs(ELLIPSIS, out);
+        put_marked(out, h, h->snippet, m);
+        if (h->cut_after)
+            fputs(ELLIPSIS, out);
+        fputc('\n', out);
+        return;
+    }
+    if (frags[0].start > words.start)
+        fputs(ELLIPSIS, out);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(" " ELLIPSIS " ", out);
+        put_marked(out, h, frags[i], m);
+    }
+    if (frags[n - 1].end < words.end)
+        fputs(ELLIPSIS, out);
     fputc('\n', out);
+}
+
+static void put_location(FILE *out, const char *source, unsigned ordinal,
+                         const char *id, const char *cwd)
+{
+    put_cstr(out, display_source(source ? source : "", cwd));
+    fprintf(out, ":%u", ordinal);
+    if (id && *id) {
+        fputs(" (id ", out);
+        put_cstr(out, id);
+        fputc(')', out);
+    }
+}
+
+int text_print_notes(FILE *out, const printer_opts_t *opts,
+                     const qy_results_t *r)
+{
+    int lines = 0;
+    if (opts->show_parsed) {
+        fputs("Parsed: ", out);
+        put_cstr(out, r->parsed ? r->parsed : "");
+        fputc('\n', out);
+        lines++;
+    }
+    if (r->suggestion) {
+        fputs("Did you mean: ", out);
+        if (opts->color)
+            fputs(SGR_TITLE, out);
+        put_cstr(out, r->suggestion);
+        if (opts->color)
+            fputs(SGR_RESET, out);
+        fputc('\n', out);
+        lines++;
+        if (r->corrected) {
+            fputs("Nothing matched as typed; the results are for the "
+                  "suggestion.\n",
+                  out);
+            lines++;
+        }
+    }
+    return lines;
+}
+
+void text_put_safe(FILE *out, const char *text, size_t len)
+{
+    put_safe(out, text, len);
 }
 
 static int print_text(const printer_opts_t *opts, const qy_results_t *r)
@@ -88,6 +380,8 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         cwd[0] = '\0';
+    if (text_print_notes(out, opts, r) && r->count)
+        fputc('\n', out);
     for (size_t i = 0; i < r->count; i++) {
         const qy_result_t *h = &r->hits[i];
         if (i)
@@ -110,9 +404,33 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
             fputc('\n', out);
         }
         fputs("   ", out);
-        put_snippet(out, h, color);
+        put_snippet(out, opts, h);
+        if (h->nalso) {
+            fprintf(out, "   %salso:%s ", color ? SGR_DIM : "",
+                    color ? SGR_RESET : "");
+            for (size_t j = 0; j < h->nalso; j++) {
+                if (j)
+                    fputs(", ", out);
+                put_location(out, h->also[j].source, h->also[j].ordinal,
+                             h->also[j].id, cwd);
+            }
+            fputc('\n', out);
+        }
+        if (opts->explain && h->nexplain) {
+            fprintf(out, "   %sexplain:%s\n", color ? SGR_DIM : "",
+                    color ? SGR_RESET : "");
+            for (size_t j = 0; j < h->nexplain; j++) {
+                fprintf(out, "   %9.3f  ", h->explain[j].weight);
+                put_cstr(out, h->explain[j].what ? h->explain[j].what : "");
+                fputc('\n', out);
+            }
+        }
     }
     return 0;
 }
 
-const printer_t text_printer = {print_text};
+const printer_t text_printer = {
+    .print = print_text,
+    .name = "text",
+    .flags = PRINTER_NOTES,
+};

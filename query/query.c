@@ -33,6 +33,7 @@ static void print_help(void)
 {
     printf(
         "Usage: %s [OPTION]... WORDS...\n"
+        "  or:  %s --batch [OPTION]... < QUESTIONS\n"
         "Print the passages of the index that best answer WORDS.\n"
         "\n"
         "WORDS are a question: stop words and question words (who, what, "
@@ -50,14 +51,49 @@ static void print_help(void)
         "                    remote one). Default: $QUARRY_INDEX, else\n"
         "                    $XDG_DATA_HOME/quarry/index, else\n"
         "                    ~/.local/share/quarry/index\n"
-        "  -n, --limit N     print at most N passages (default 10)\n"
+        "  -n, --limit N     print at most N passages (default 10; with "
+        "--files,\n"
+        "                    every matching file)\n"
         "      --offset N    skip the first N passages (default 0)\n"
-        "      --json        print one JSON object (schema in README.md)\n"
         "      --lang LANG   stemming language (default: the index's)\n"
+        "\n"
+        "Output:\n"
+        "      --format FMT  text (default), json, jsonl, files or count\n"
+        "      --json        one JSON object (schema in README.md)\n"
+        "      --jsonl       one JSON object per passage and line, with "
+        "\"query\"\n"
+        "  -l, --files       the matching files, one per line, each once\n"
+        "  -c, --count       the number of matching passages\n"
+        "      --batch       read questions from standard input, one per "
+        "line, and\n"
+        "                    answer each on one line (as --json unless "
+        "--jsonl or\n"
+        "                    --count); an empty line gets an empty answer\n"
+        "      --context N   words in a snippet window (default %d)\n"
+        "      --highlight=START,END  mark matched words with START and "
+        "END\n"
+        "                    (default: bold red on a terminal, else "
+        "nothing)\n"
+        "      --color WHEN  colour: auto (a terminal, no NO_COLOR, TERM "
+        "not dumb),\n"
+        "                    always, never\n"
+        "      --parsed      print the query as understood before the hits\n"
+        "      --explain     print each hit's score as the parts it is made "
+        "of\n"
+        "      --per-source  only the best passage of each file\n"
+        "      --duplicates, --all  show near-identical passages as hits "
+        "of their\n"
+        "                    own (by default they are one hit, the others "
+        "listed\n"
+        "                    under \"also\")\n"
+        "      --no-spelling  no \"Did you mean\", and no search of the "
+        "correction\n"
+        "                    when the question as typed finds nothing\n"
+        "\n"
+        "Ranking (0 turns each feature off):\n"
         "      --k1 X        BM25 term-frequency saturation (default %.2f)\n"
         "      --b X         BM25 length normalisation, 0 to 1 (default "
         "%.2f)\n"
-        "Ranking of plain questions (0 turns each off):\n"
         "      --title-weight X  weight of question words in the title "
         "(default %g)\n"
         "      --proximity X     weight of neighbouring question words found "
@@ -71,16 +107,17 @@ static void print_help(void)
         "(default %g)\n"
         "      --repeats on|off  a word the question repeats weighs more "
         "(default %s)\n"
-        "      --color WHEN  highlight: auto (a terminal, no NO_COLOR), "
-        "always, never\n"
+        "\n"
         "  -h, --help        show this help and exit\n"
         "  -V, --version     show the version and exit\n"
         "\n"
-        "Exit status: 0 when a passage matched, 1 when none did, 2 on "
-        "error.\n",
-        progname, QY_DEFAULT_K1, QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT,
-        QY_DEFAULT_PROXIMITY, QY_DEFAULT_FEEDBACK_DOCS,
-        QY_DEFAULT_FEEDBACK_TERMS, QY_DEFAULT_FEEDBACK_WEIGHT,
+        "Exit status: 0 when a passage matched (with --batch: for some "
+        "question),\n"
+        "1 when none did, 2 on error.\n",
+        progname, progname, QY_DEFAULT_SNIPPET_WORDS, QY_DEFAULT_K1,
+        QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT, QY_DEFAULT_PROXIMITY,
+        QY_DEFAULT_FEEDBACK_DOCS, QY_DEFAULT_FEEDBACK_TERMS,
+        QY_DEFAULT_FEEDBACK_WEIGHT,
         QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
 }
 
@@ -156,13 +193,148 @@ static int finish_output(int status)
     return EXIT_ERROR;
 }
 
+static const printer_t *const printers[] = {
+#define QUERY_PRINTER_ENTRY(name) &name##_printer,
+    QUERY_PRINTERS(QUERY_PRINTER_ENTRY)
+#undef QUERY_PRINTER_ENTRY
+};
+
+static const printer_t *find_printer(const char *name)
+{
+    for (size_t i = 0; i < sizeof printers / sizeof *printers; i++)
+        if (strcmp(printers[i]->name, name) == 0)
+            return printers[i];
+    return NULL;
+}
+
+/* "a, b or c" of the formats with all of FLAGS, for messages. */
+static void list_formats(FILE *out, unsigned flags)
+{
+    size_t n = 0, total = 0;
+    for (size_t i = 0; i < sizeof printers / sizeof *printers; i++)
+        total += (printers[i]->flags & flags) == flags;
+    for (size_t i = 0; i < sizeof printers / sizeof *printers; i++) {
+        if ((printers[i]->flags & flags) != flags)
+            continue;
+        n++;
+        fprintf(out, "%s%s", n == 1 ? "" : n == total ? " or " : ", ",
+                printers[i]->name);
+    }
+}
+
+/* Everything one answer needs, shared by all the questions of a batch. */
+typedef struct session {
+    qy_db_t *db;
+    qy_analyzer_t *a;
+    qy_search_opts_t opts;
+    const printer_t *printer;
+    printer_opts_t popts;
+} session_t;
+
+/* Searches QUESTION and prints the answer. Returns 0 (*FOUND: whether a
+ * passage matched) or -1 after an error message. */
+static int answer(session_t *s, const char *question, int *found)
+{
+    qy_results_t results = {0};
+    char *error = NULL;
+    int rc = 0;
+    qy_status_t st = qy_search(s->db, s->a, question, &s->opts, &results,
+                               &error);
+    if (st != QY_OK) {
+        fprintf(stderr, "%s: %s\n", progname,
+                error ? error : qy_status_to_string(st));
+        rc = -1;
+        goto out;
+    }
+    s->popts.query = question;
+    if (!(s->printer->flags & PRINTER_NOTES)) {
+        /* Notes for a person, kept out of machine-readable output. */
+        printer_opts_t notes = s->popts;
+        notes.out = stderr;
+        notes.color = 0;
+        text_print_notes(stderr, &notes, &results);
+    }
+    if (s->printer->print(&s->popts, &results) != 0) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        rc = -1;
+        goto out;
+    }
+    *found = results.total > 0;
+out:
+    qy_results_free(&results);
+    free(error);
+    return rc;
+}
+
+/* --batch: a question per line of standard input, an answer per question,
+ * each flushed before the next question is read. An empty line is a
+ * question too (with no answer but an empty one), so that the Nth answer is
+ * always the Nth line's. */
+static int run_batch(session_t *s)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int any = 0, status = EXIT_NONE;
+    while ((n = getline(&line, &cap, stdin)) != -1) {
+        if (n > 0 && line[n - 1] == '\n')
+            line[--n] = '\0';
+        if (n > 0 && line[n - 1] == '\r')
+            line[--n] = '\0';
+        int found = 0;
+        if (answer(s, line, &found) != 0) {
+            status = EXIT_ERROR;
+            break;
+        }
+        any |= found;
+        if (fflush(stdout) != 0 || ferror(stdout))
+            break; /* finish_output tells a closed pipe from an error */
+    }
+    if (status != EXIT_ERROR && ferror(stdin)) {
+        fprintf(stderr, "%s: cannot read standard input: %s\n", progname,
+                strerror(errno));
+        status = EXIT_ERROR;
+    }
+    free(line);
+    if (status == EXIT_ERROR)
+        return status;
+    return any ? EXIT_FOUND : EXIT_NONE;
+}
+
+/* Options without a short form. */
+enum {
+    OPT_FORMAT = 256,
+    OPT_JSONL,
+    OPT_BATCH,
+    OPT_CONTEXT,
+    OPT_HIGHLIGHT,
+    OPT_PARSED,
+    OPT_EXPLAIN,
+    OPT_PER_SOURCE,
+    OPT_DUPLICATES,
+    OPT_NO_SPELLING,
+};
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
         {"limit", required_argument, NULL, 'n'},
         {"offset", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"json", no_argument, NULL, 'j'},
+        {"jsonl", no_argument, NULL, OPT_JSONL},
+        {"files", no_argument, NULL, 'l'},
+        {"count", no_argument, NULL, 'c'},
+        {"batch", no_argument, NULL, OPT_BATCH},
+        {"context", required_argument, NULL, OPT_CONTEXT},
+        {"highlight", required_argument, NULL, OPT_HIGHLIGHT},
+        {"parsed", no_argument, NULL, OPT_PARSED},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"per-source", no_argument, NULL, OPT_PER_SOURCE},
+        {"duplicates", no_argument, NULL, OPT_DUPLICATES},
+        {"all", no_argument, NULL, OPT_DUPLICATES},
+        {"no-spelling", no_argument, NULL, OPT_NO_SPELLING},
         {"lang", required_argument, NULL, 'L'},
         {"k1", required_argument, NULL, 'k'},
         {"b", required_argument, NULL, 'b'},
@@ -172,8 +344,8 @@ int main(int argc, char **argv)
         {"feedback-terms", required_argument, NULL, 'E'},
         {"feedback-weight", required_argument, NULL, 'W'},
         {"repeats", required_argument, NULL, 'R'},
-        {"color", required_argument, NULL, 'c'},
-        {"colour", required_argument, NULL, 'c'},
+        {"color", required_argument, NULL, 'C'},
+        {"colour", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -181,12 +353,15 @@ int main(int argc, char **argv)
     const char *indexes[MAX_INDEXES];
     size_t nindexes = 0;
     const char *lang = NULL, *color_when = "auto";
-    const printer_t *printer = &text_printer;
+    const char *highlight = NULL;
+    const printer_t *printer = NULL;
+    int batch = 0, limit_given = 0, show_parsed = 0;
+    unsigned context = 0;
     qy_search_opts_t opts;
     qy_search_opts_init(&opts);
     int c;
     opterr = 0; /* our own one-line messages name the program */
-    while ((c = getopt_long(argc, argv, ":d:n:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:n:lchV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             if (nindexes == MAX_INDEXES) {
@@ -197,15 +372,73 @@ int main(int argc, char **argv)
             indexes[nindexes++] = optarg;
             break;
         case 'n':
-            if (parse_unsigned("--limit", optarg, 100000, &opts.limit))
+            if (parse_unsigned("--limit", optarg, QUERY_MAX_LIMIT,
+                               &opts.limit))
                 return EXIT_ERROR;
+            limit_given = 1;
             break;
         case 'o':
             if (parse_unsigned("--offset", optarg, 10000000, &opts.offset))
                 return EXIT_ERROR;
             break;
+        case OPT_FORMAT:
+            printer = find_printer(optarg);
+            if (!printer) {
+                fprintf(stderr, "%s: --format expects ", progname);
+                list_formats(stderr, 0);
+                fprintf(stderr, ", not '%s'\n", optarg);
+                return EXIT_ERROR;
+            }
+            break;
         case 'j':
             printer = &json_printer;
+            break;
+        case OPT_JSONL:
+            printer = &jsonl_printer;
+            break;
+        case 'l':
+            printer = &files_printer;
+            break;
+        case 'c':
+            printer = &count_printer;
+            break;
+        case OPT_BATCH:
+            batch = 1;
+            break;
+        case OPT_CONTEXT:
+            if (parse_unsigned("--context", optarg, 1000, &context))
+                return EXIT_ERROR;
+            if (context == 0) {
+                fprintf(stderr, "%s: --context expects a whole number "
+                                "from 1 to 1000, not '%s'\n", progname,
+                        optarg);
+                return EXIT_ERROR;
+            }
+            opts.snippet_words = context;
+            break;
+        case OPT_HIGHLIGHT:
+            if (!strchr(optarg, ',')) {
+                fprintf(stderr, "%s: --highlight expects START,END (e.g. "
+                                "--highlight='[,]'), not '%s'\n", progname,
+                        optarg);
+                return EXIT_ERROR;
+            }
+            highlight = optarg;
+            break;
+        case OPT_PARSED:
+            show_parsed = 1;
+            break;
+        case OPT_EXPLAIN:
+            opts.explain = 1;
+            break;
+        case OPT_PER_SOURCE:
+            opts.per_source = 1;
+            break;
+        case OPT_DUPLICATES:
+            opts.keep_duplicates = 1;
+            break;
+        case OPT_NO_SPELLING:
+            opts.no_spelling = 1;
             break;
         case 'L':
             lang = optarg;
@@ -250,7 +483,7 @@ int main(int argc, char **argv)
             }
             opts.count_repeats = strcmp(optarg, "on") == 0;
             break;
-        case 'c':
+        case 'C':
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
                 strcmp(optarg, "never")) {
                 fprintf(stderr, "%s: --color expects auto, always or never, "
@@ -267,15 +500,38 @@ int main(int argc, char **argv)
             return finish_output(EXIT_FOUND);
         case ':':
         default:
-            qy_cli_bad_option(progname, c == ':', optopt, argv[optind - 1]);
+            /* A long option is named as written: getopt's optopt holds
+             * its internal code, not a letter. */
+            qy_cli_bad_option(progname, c == ':',
+                              strncmp(argv[optind - 1], "--", 2) == 0
+                                  ? 0
+                                  : optopt,
+                              argv[optind - 1]);
             return EXIT_ERROR;
         }
     }
-    if (optind >= argc) {
+    if (!printer)
+        printer = batch ? &json_printer : &text_printer;
+    if (batch && optind < argc) {
+        fprintf(stderr, "%s: --batch reads the questions from standard "
+                        "input, not from WORDS ('%s')\n", progname,
+                argv[optind]);
+        usage_hint();
+        return EXIT_ERROR;
+    }
+    if (batch && !(printer->flags & PRINTER_BATCH)) {
+        fprintf(stderr, "%s: --batch answers as ", progname);
+        list_formats(stderr, PRINTER_BATCH);
+        fprintf(stderr, ", not %s\n", printer->name);
+        return EXIT_ERROR;
+    }
+    if (!batch && optind >= argc) {
         fprintf(stderr, "%s: no WORDS to search for\n", progname);
         usage_hint();
         return EXIT_ERROR;
     }
+    if (printer->tune)
+        printer->tune(&opts, limit_given);
     signal(SIGPIPE, SIG_IGN);
 
     char *default_index = NULL;
@@ -290,21 +546,42 @@ int main(int argc, char **argv)
     }
     int status = EXIT_ERROR;
     char *error = NULL, *index_lang = NULL, *question = NULL;
-    qy_db_t *db = NULL;
-    qy_analyzer_t *a = NULL;
-    qy_results_t results = {0};
-    qy_status_t st = qy_db_open_read(indexes, nindexes, &db, &error);
+    char *mark_start = NULL;
+    session_t s = {.opts = opts, .printer = printer};
+    qy_status_t st = qy_db_open_read(indexes, nindexes, &s.db, &error);
     if (st == QY_OK)
-        st = qy_schema_read(db, &index_lang, &error);
+        st = qy_schema_read(s.db, &index_lang, &error);
     if (st != QY_OK) {
         fprintf(stderr, "%s: %s\n", progname,
                 error ? error : qy_status_to_string(st));
         goto out;
     }
-    if (qy_analyzer_new(lang ? lang : index_lang, &a) != QY_OK) {
+    if (qy_analyzer_new(lang ? lang : index_lang, &s.a) != QY_OK) {
         fprintf(stderr, "%s: unknown language '%s' (see indexer "
                         "--list-languages)\n", progname,
                 lang ? lang : index_lang);
+        goto out;
+    }
+    s.popts = (printer_opts_t){
+        .out = stdout,
+        .color = want_color(color_when),
+        .analyzer = s.a,
+        .context_words = context,
+        .show_parsed = show_parsed,
+        .explain = opts.explain,
+    };
+    if (highlight) {
+        const char *comma = strchr(highlight, ',');
+        mark_start = strndup(highlight, (size_t)(comma - highlight));
+        if (!mark_start) {
+            fprintf(stderr, "%s: out of memory\n", progname);
+            goto out;
+        }
+        s.popts.mark_start = mark_start;
+        s.popts.mark_end = comma + 1;
+    }
+    if (batch) {
+        status = finish_output(run_batch(&s));
         goto out;
     }
     question = join_words(argv + optind, argc - optind);
@@ -312,22 +589,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", progname);
         goto out;
     }
-    st = qy_search(db, a, question, &opts, &results, &error);
-    if (st != QY_OK) {
-        fprintf(stderr, "%s: %s\n", progname,
-                error ? error : qy_status_to_string(st));
-        goto out;
-    }
-    printer_opts_t popts = {stdout, want_color(color_when), question};
-    if (printer->print(&popts, &results) != 0) {
-        fprintf(stderr, "%s: out of memory\n", progname);
-        goto out;
-    }
-    status = finish_output(results.total ? EXIT_FOUND : EXIT_NONE);
+    int found = 0;
+    if (answer(&s, question, &found) == 0)
+        status = finish_output(found ? EXIT_FOUND : EXIT_NONE);
 out:
-    qy_results_free(&results);
-    qy_analyzer_free(a);
-    qy_db_close(db);
+    qy_analyzer_free(s.a);
+    qy_db_close(s.db);
+    free(mark_start);
     free(question);
     free(index_lang);
     free(error);
