@@ -3,13 +3,20 @@
 #   make build   configure (once) and build into build/
 #   make demo    index corpus/ and ask it a question
 #   make test    run every test, then again under ASan and UBSan
+#   make fuzz    run every fuzz target for FUZZ_SECONDS (default 60) each
+#   make valgrind  the tests, and the programs they run, under valgrind
+#   make lint    cppcheck and clang-tidy over the project's code
 #   make clean   remove the build directories
 
 BUILD_DIR := build
 ASAN_DIR := build-asan
+FUZZ_DIR := build-fuzz
+LINT_DIR := build-lint
+FUZZ_SECONDS := 60
+FUZZ_SMOKE_SECONDS := 15
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test clean fuzz fuzz-build valgrind lint
 
 all: build
 
@@ -37,5 +44,63 @@ test: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
 
+# The fuzz targets (tests/fuzz), built with clang, libFuzzer and the
+# sanitizers. `make fuzz` runs each for FUZZ_SECONDS, one after the other;
+# what they learn stays in $(FUZZ_DIR)/runs for the next run.
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_DIR) -DQUARRY_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+		-DQUARRY_FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS)
+	cmake --build $(FUZZ_DIR) --target quarry_fuzzers -j$(JOBS)
+
+fuzz: fuzz-build
+	@for bin in $(FUZZ_DIR)/tests/fuzz/fuzz_*; do \
+		[ -x "$$bin" ] || continue; \
+		name=$${bin##*/fuzz_}; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+		tests/fuzz/run-fuzzer "$$bin" "$$name" $(FUZZ_SECONDS) \
+			$(FUZZ_DIR)/runs || exit 1; \
+	done
+
+# memcheck over every test of $(BUILD_DIR); the programs the CLI tests start
+# run under valgrind too (QUARRY_TEST_WRAPPER, read by tests/cli.h). Any
+# error or leak fails the test that met it; the programs' reports are kept
+# in $(BUILD_DIR)/valgrind. Tests labelled novalgrind (too slow there) are
+# left out.
+VALGRIND_OPTS := --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible \
+	--suppressions=$(CURDIR)/tests/valgrind.supp
+valgrind: build
+	rm -rf $(BUILD_DIR)/valgrind
+	mkdir -p $(BUILD_DIR)/valgrind
+	QUARRY_TEST_WRAPPER="valgrind -q $(VALGRIND_OPTS) --log-file=$(CURDIR)/$(BUILD_DIR)/valgrind/%p.log" \
+		ctest --test-dir $(BUILD_DIR) -T memcheck -LE novalgrind \
+		--output-on-failure -j2 \
+		--overwrite "MemoryCheckCommandOptions=$(VALGRIND_OPTS)"
+	@if find $(BUILD_DIR)/valgrind -type f -size +0 | grep -q .; then \
+		cat $$(find $(BUILD_DIR)/valgrind -type f -size +0); exit 1; fi
+
+lint: deps
+	./scripts/lint $(LINT_DIR)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(LINT_DIR)
+
+# Speed and size against SQLite FTS5 and Xapian's simpleindex and quest, on
+# the Wikipedia sample of ../shared/data (docs/performance.md). The packages
+# only the benchmarks need come from bench/install-deps.
+#   make bench        the table: build time, size, memory, query latency
+#   make bench-scale  index time and latency at 1x to 8x the sample, plotted
+.PHONY: bench bench-scale bench-build
+bench-build: deps
+	@./bench/install-deps
+	@$(MAKE) --no-print-directory build
+	cmake -S . -B $(BUILD_DIR) > /dev/null
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+bench: bench-build
+	bench/run-bench $(BUILD_DIR)
+
+bench-scale: bench-build
+	bench/run-scale $(BUILD_DIR)

@@ -388,7 +388,19 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out)
         return qy_split_plain(buf, len, out);
     }
 
-    md_t m = {.buf = buf + base,
+    /* md4c 0.4.8 (Debian 12) can read bytes past the end of its input
+     * (mity/md4c#167, fixed after that release; valgrind shows it on
+     * "\xA9##r[](r[]("): it parses a copy followed by NUL bytes, so that
+     * what it reads there is defined and ends the text. */
+    enum { MD4C_PADDING = 64 };
+    char *padded = malloc(len - base + MD4C_PADDING);
+    if (!padded) {
+        free(front_title);
+        return QY_NOMEM;
+    }
+    memcpy(padded, buf + base, len - base);
+    memset(padded + (len - base), 0, MD4C_PADDING);
+    md_t m = {.buf = padded,
               .len = len - base,
               .base = base,
               .out = out,
@@ -415,6 +427,7 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out)
         m.st = qy_article_default_title(out);
     }
     qy_block_free(&m.block);
+    free(padded);
     free(m.section);
     free(m.front_title);
     free(m.top_title);
