@@ -31,8 +31,10 @@ static int parse_count(const char *s, unsigned long *out)
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || errno || v == 0 || v > 1000000) {
-        fprintf(stderr, "bench_corpus: '%s' is not a count from 1 to "
-                        "1000000\n", s);
+        fprintf(stderr,
+                "bench_corpus: '%s' is not a count from 1 to "
+                "1000000\n",
+                s);
         return -1;
     }
     *out = v;
@@ -56,18 +58,25 @@ static int repeat(unsigned long n)
             lcap = lcap ? 2 * lcap : 1024;
             char **more = realloc(lines, lcap * sizeof *lines);
             if (!more)
-                return 2;
+                break;
             lines = more;
         }
-        lines[count] = malloc((size_t)got + 1);
-        if (!lines[count])
-            return 2;
+        if (!(lines[count] = malloc((size_t)got + 1)))
+            break;
         memcpy(lines[count], line, (size_t)got + 1);
         count++;
     }
     free(line);
-    for (unsigned long k = 1; k <= n; k++) {
-        for (size_t i = 0; i < count; i++) {
+    if (!feof(stdin)) {
+        fprintf(stderr, "bench_corpus: out of memory\n");
+        for (size_t i = 0; i < count; i++)
+            free(lines[i]);
+        free(lines);
+        return 2;
+    }
+    int rc = 0;
+    for (unsigned long k = 1; k <= n && rc == 0; k++) {
+        for (size_t i = 0; i < count && rc == 0; i++) {
             lineno = i + 1;
             if (k == 1) {
                 fputs(lines[i], stdout);
@@ -91,10 +100,12 @@ static int repeat(unsigned long n)
             cJSON_ReplaceItemInObjectCaseSensitive(obj, "id",
                                                    cJSON_CreateString(buf));
             char *out = cJSON_PrintUnformatted(obj);
-            if (!out)
-                return 2;
-            fputs(out, stdout);
-            fputc('\n', stdout);
+            if (out) {
+                fputs(out, stdout);
+                fputc('\n', stdout);
+            } else {
+                rc = 2;
+            }
             free(out);
             cJSON_Delete(obj);
         }
@@ -102,7 +113,7 @@ static int repeat(unsigned long n)
     for (size_t i = 0; i < count; i++)
         free(lines[i]);
     free(lines);
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)

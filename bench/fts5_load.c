@@ -15,10 +15,14 @@
 
 #include "articles.h"
 
+static FILE *in;
+
 static int fail(sqlite3 *db, const char *what)
 {
     fprintf(stderr, "fts5_load: %s: %s\n", what, sqlite3_errmsg(db));
     sqlite3_close(db);
+    if (in)
+        fclose(in);
     return 2;
 }
 
@@ -28,7 +32,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fts5_load DB PASSAGES.tsv\n");
         return 2;
     }
-    FILE *in = fopen(argv[2], "r");
+    in = fopen(argv[2], "r");
     if (!in) {
         perror(argv[2]);
         return 2;
@@ -45,8 +49,9 @@ int main(int argc, char **argv)
                      NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, "create");
     sqlite3_stmt *ins = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO p(id, title, body) "
-                               "VALUES (?1, ?2, ?3)",
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO p(id, title, body) "
+                           "VALUES (?1, ?2, ?3)",
                            -1, &ins, NULL) != SQLITE_OK)
         return fail(db, "prepare");
     char *line = NULL;
@@ -72,6 +77,7 @@ int main(int argc, char **argv)
     }
     free(line);
     fclose(in);
+    in = NULL;
     sqlite3_finalize(ins);
     if (sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, "commit");

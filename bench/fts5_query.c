@@ -23,14 +23,13 @@ static size_t build_match(qy_analyzer_t *stop, const char *line, char *q,
     const char *p = line;
     q[0] = '\0';
     while (*p) {
-        while (*p && !(((unsigned char)*p >= 0x80) ||
-                       (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-                       (*p >= 'A' && *p <= 'Z')))
+        while (*p &&
+               !(((unsigned char)*p >= 0x80) || (*p >= '0' && *p <= '9') ||
+                 (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
             p++;
         const char *s = p;
-        while (*p && (((unsigned char)*p >= 0x80) ||
-                      (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-                      (*p >= 'A' && *p <= 'Z')))
+        while (*p && (((unsigned char)*p >= 0x80) || (*p >= '0' && *p <= '9') ||
+                      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
             p++;
         size_t n = (size_t)(p - s);
         if (n == 0 || o + n + 8 >= cap)
@@ -69,6 +68,8 @@ int main(int argc, char **argv)
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         fprintf(stderr, "fts5_query: %s: %s\n", dbpath, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        fclose(in);
         return 2;
     }
     sqlite3_stmt *st = NULL;
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
                            "FROM p WHERE p MATCH ?1 ORDER BY rank LIMIT 10",
                            -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "fts5_query: %s\n", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        fclose(in);
         return 2;
     }
     char *line = NULL, q[16384];

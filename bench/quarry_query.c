@@ -52,6 +52,10 @@ int main(int argc, char **argv)
     if (st != QY_OK) {
         fprintf(stderr, "quarry_query: %s\n",
                 error ? error : qy_status_to_string(st));
+        free(error);
+        free(lang);
+        qy_db_close(db);
+        fclose(in);
         return 2;
     }
     qy_search_opts_t opts;

@@ -182,7 +182,7 @@ static void test_bulk_matches_one_writer(void **state)
                *t2 = strstr(r2.out, "\"total\"");
     assert_non_null(t1);
     assert_non_null(t2);
-    assert_int_equal(atoi(t1 + 8), atoi(t2 + 8));
+    assert_int_equal(strtol(t1 + 8, NULL, 10), strtol(t2 + 8, NULL, 10));
     run_free(&r1);
     run_free(&r2);
 }
