@@ -14,6 +14,7 @@ plot data using 2:4 skip 1 with linespoints lw 2 pt 7 title "quarry (bulk, all c
      data using 2:7 skip 1 with linespoints lw 2 pt 5 title "SQLite FTS5"
 
 set title "Query latency, 85 Cranfield and CISI questions (one process)"
+set key bottom right
 set xlabel "corpus (MB of JSON Lines)"
 set ylabel "milliseconds"
 set logscale y
