@@ -130,7 +130,9 @@ static void add_form(void *ctx, const char *stem, size_t n)
 }
 
 /* A synonym is a term or terms joined by spaces (a defined long form):
- * the latter is searched as a phrase. */
+ * the latter is searched as a phrase. Its stems leave out the stop words
+ * of the text ("democrat peopl republ korea" for "Democratic People's
+ * Republic of Korea"), so the phrase allows one word between two stems. */
 static int add_synonym(void *ctx, const char *syn, size_t len)
 {
     alternatives_t *alt = ctx;
@@ -151,7 +153,8 @@ static int add_synonym(void *ctx, const char *syn, size_t len)
     if (n == 1)
         add_alternative(alt, words[0]);
     else if (n > 1)
-        add_alternative(alt, combine_owned(QY_Q_PHRASE, words, n, 0));
+        add_alternative(alt,
+                        combine_owned(QY_Q_PHRASE, words, n, 2 * n - 1));
     return 0;
 }
 
@@ -500,26 +503,10 @@ static qy_status_t count_words(qy_analyzer_t *a, const char *query,
     return st;
 }
 
-typedef struct long_form_match {
-    build_t *b;
-    const char *key;
-    qy_query_t *q;
-} long_form_match_t;
-
-static int take_acronym(void *ctx, const char *syn, size_t len)
-{
-    long_form_match_t *m = ctx;
-    if (m->q || memchr(syn, ' ', len))
-        return 0;
-    highlight_stem(m->b, syn, len);
-    note_alternative(m->b, m->key, syn, len, 1);
-    m->q = qy_query_term(syn, len, 1, 0);
-    return m->q == NULL;
-}
-
 /* Runs of question words that spell a long form the index has learned
- * ("democrat peopl republ korea") also find its acronym. Writes at most N
- * queries to OUT; returns how many. */
+ * ("democrat peopl republ korea"), or a phrase of the user's synonyms, also
+ * find what it stands for. Writes at most N queries to OUT; returns how
+ * many. */
 static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
                          qy_query_t **out)
 {
@@ -540,13 +527,21 @@ static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
             key[len] = '\0';
             if (j == i)
                 continue;
-            long_form_match_t m = {b, key, NULL};
-            if (qy_db_each_synonym(b->db, key, take_acronym, &m) != QY_OK)
+            alternatives_t alt = {.b = b, .self = key};
+            if (qy_db_each_synonym(b->db, key, add_synonym, &alt) != QY_OK)
                 break;
-            if (m.q && found < n)
-                out[found++] = scaled(m.q, QY_EXPANSION_WEIGHT);
+            if (alt.failed) {
+                for (size_t k = 0; k < alt.n; k++)
+                    qy_query_free(alt.subs[k]);
+                break;
+            }
+            if (alt.n && found < n)
+                out[found++] =
+                    scaled(combine_owned(QY_Q_SYNONYM, alt.subs, alt.n, 0),
+                           QY_EXPANSION_WEIGHT);
             else
-                qy_query_free(m.q);
+                for (size_t k = 0; k < alt.n; k++)
+                    qy_query_free(alt.subs[k]);
         }
     }
     return found;

@@ -645,8 +645,9 @@ qy_status_t qy_db_commit(qy_db_t *db)
 
 /* ---- Synonyms and spelling ------------------------------------------ */
 
-qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
-                              const char *synonym)
+/* Adds (ADD) or removes SYNONYM of KEY. */
+static qy_status_t change_synonym(qy_db_t *db, const char *key,
+                                  const char *synonym, bool add)
 {
     if (db == nullptr || key == nullptr || synonym == nullptr || !*key ||
         !*synonym)
@@ -657,11 +658,26 @@ qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
         !term_ok(synonym, std::strlen(synonym)))
         return fail(db, QY_INVALID, BAD_TERM);
     try {
-        db->wdb.add_synonym(key, synonym);
+        if (add)
+            db->wdb.add_synonym(key, synonym);
+        else
+            db->wdb.remove_synonym(key, synonym);
         return QY_OK;
     } catch (...) {
         return status_from_exception(&db->error);
     }
+}
+
+qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
+                              const char *synonym)
+{
+    return change_synonym(db, key, synonym, true);
+}
+
+qy_status_t qy_db_remove_synonym(qy_db_t *db, const char *key,
+                                 const char *synonym)
+{
+    return change_synonym(db, key, synonym, false);
 }
 
 qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,

@@ -15,6 +15,7 @@
 #include "quarry/cli.h"
 #include "quarry/paths.h"
 #include "quarry/schema.h"
+#include "quarry/synonyms.h"
 #include "quarry/text.h"
 #include "quarry/utf8.h"
 #include "walk.h"
@@ -77,6 +78,10 @@ static void print_help(void)
            "      --wait          wait for another indexer to finish instead "
            "of failing\n"
            "      --commit-every N  commit after N passages (default %d)\n"
+           "      --synonyms FILE  store the synonym groups of FILE in the "
+           "index, in place\n"
+           "                      of those stored before (PATH may then be "
+           "left out)\n"
            "      --json          print the summary as one JSON object on "
            "standard output\n"
            "  -q, --quiet         no progress line and no summary on standard "
@@ -163,6 +168,52 @@ static int parse_count(const char *opt, const char *s, unsigned long *out)
     return 0;
 }
 
+/* The synonyms file, read whole before the index is opened so that a file
+ * that cannot be read changes nothing. NULL after a message. */
+static char *read_synonyms(const char *name, size_t *len)
+{
+    enum { MAX_SYNONYMS_BYTES = 64 << 20 };
+    FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: --synonyms '%s': %s\n", progname, name,
+                strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            char *more = cap <= MAX_SYNONYMS_BYTES + 1 ? realloc(text, cap)
+                                                      : NULL;
+            if (!more) {
+                fprintf(stderr, "%s: --synonyms '%s': %s\n", progname, name,
+                        cap > MAX_SYNONYMS_BYTES + 1 ? "larger than 64 MiB"
+                                                     : "out of memory");
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = more;
+        }
+        size_t got = fread(text + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                fprintf(stderr, "%s: --synonyms '%s': %s\n", progname, name,
+                        strerror(errno ? errno : EIO));
+                free(text);
+                text = NULL;
+            }
+            break;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return text;
+}
+
 /* Indexes one PATH argument. */
 static void index_one_arg(indexer_t *ix, const char *arg,
                           const ix_filters_t *filters)
@@ -241,7 +292,8 @@ int main(int argc, char **argv)
         OPT_STDIN_NAME,
         OPT_WAIT,
         OPT_COMMIT_EVERY,
-        OPT_JSON
+        OPT_JSON,
+        OPT_SYNONYMS
     };
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
@@ -255,12 +307,15 @@ int main(int argc, char **argv)
         {"wait", no_argument, NULL, OPT_WAIT},
         {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
         {"json", no_argument, NULL, OPT_JSON},
+        {"synonyms", required_argument, NULL, OPT_SYNONYMS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *index_arg = NULL, *lang = NULL;
+    const char *index_arg = NULL, *lang = NULL, *synonyms_arg = NULL;
+    char *synonyms = NULL;
+    size_t synonyms_len = 0;
     int quiet = 0, json = 0, wait_lock = 0;
     indexer_t ix;
     memset(&ix, 0, sizeof ix);
@@ -326,6 +381,9 @@ int main(int argc, char **argv)
         case OPT_JSON:
             json = 1;
             break;
+        case OPT_SYNONYMS:
+            synonyms_arg = optarg;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -346,7 +404,7 @@ int main(int argc, char **argv)
             goto out_args;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !synonyms_arg) {
         fprintf(stderr, "%s: no PATH to index\n", progname);
         usage_hint();
         goto out_args;
@@ -354,11 +412,17 @@ int main(int argc, char **argv)
     int stdin_args = 0;
     for (int i = optind; i < argc; i++)
         stdin_args += strcmp(argv[i], "-") == 0;
+    if (synonyms_arg && strcmp(synonyms_arg, "-") == 0)
+        stdin_args++;
     if (stdin_args > 1) {
         fprintf(stderr, "%s: '-' (standard input) given more than once\n",
                 progname);
         goto out_args;
     }
+
+    if (synonyms_arg && !(synonyms = read_synonyms(synonyms_arg,
+                                                   &synonyms_len)))
+        goto out_args;
 
     qy_analyzer_t *a = NULL;
     if (lang && qy_analyzer_new(lang, &a) != QY_OK) {
@@ -393,6 +457,21 @@ int main(int argc, char **argv)
         st = qy_analyzer_new(lang_in_force, &a);
     if (st == QY_OK)
         st = qy_ingest_new(ix.db, a, &ix.ing);
+    /* The synonyms are committed on their own, before any document. */
+    unsigned groups = 0;
+    if (st == QY_OK && synonyms) {
+        st = qy_synonyms_store(ix.db, a, synonyms_arg, synonyms, synonyms_len,
+                               &groups, &error);
+        if (st == QY_OK && (st = qy_db_commit(ix.db)) != QY_OK) {
+            const char *why = qy_db_error(ix.db);
+            size_t need = strlen(why) + 32;
+            if ((error = malloc(need)))
+                snprintf(error, need, "cannot commit the index: %s", why);
+        }
+        if (st == QY_OK && !quiet && !json)
+            fprintf(stderr, "%s: %u synonym group%s stored\n", progname,
+                    groups, groups == 1 ? "" : "s");
+    }
     if (st != QY_OK) {
         fprintf(stderr, "%s: %s%s\n", progname,
                 error ? error : qy_status_to_string(st),
@@ -455,6 +534,7 @@ int main(int argc, char **argv)
     free(error);
     free(path);
 out_args:
+    free(synonyms);
     free(filters.include);
     free(filters.exclude);
     return status;

@@ -111,6 +111,9 @@ qy_status_t qy_db_commit(qy_db_t *db);
  * same). Both at most QY_MAX_TERM_BYTES. */
 qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
                               const char *synonym);
+/* Forgets SYNONYM of KEY (nothing happens when it was not recorded). */
+qy_status_t qy_db_remove_synonym(qy_db_t *db, const char *key,
+                                 const char *synonym);
 /* Calls FN for each synonym of KEY; none for remote indexes. */
 qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
                                int (*fn)(void *ctx, const char *synonym,

@@ -1,0 +1,336 @@
+/* User synonyms: read a file of groups, store them in the index's synonym
+ * table the way acronyms learned from the text are stored (the key a
+ * question's stems are matched against, the stems it also finds), and
+ * remember them so that the next file replaces them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quarry/synonyms.h"
+#include "quarry/utf8.h"
+
+/* The user metadata key that lists the pairs stored, "KEY\tSYNONYM\n"
+ * each. */
+#define SYNONYMS_KEY "quarry.synonyms"
+
+typedef struct pairs {
+    char *buf; /* "KEY\tSYNONYM\n"... */
+    size_t len, cap;
+} pairs_t;
+
+static int pairs_has(const pairs_t *p, const char *line, size_t n)
+{
+    for (size_t i = 0; i < p->len;) {
+        const char *end = memchr(p->buf + i, '\n', p->len - i);
+        size_t k = (size_t)(end - (p->buf + i)) + 1;
+        if (k == n && memcmp(p->buf + i, line, n) == 0)
+            return 1;
+        i += k;
+    }
+    return 0;
+}
+
+static qy_status_t pairs_add(pairs_t *p, const char *key, const char *syn)
+{
+    size_t kn = strlen(key), sn = strlen(syn), n = kn + sn + 2;
+    if (kn == sn && memcmp(key, syn, kn) == 0)
+        return QY_OK;
+    char line[2 * QY_MAX_TERM_BYTES + 2];
+    memcpy(line, key, kn);
+    line[kn] = '\t';
+    memcpy(line + kn + 1, syn, sn);
+    line[n - 1] = '\n';
+    if (pairs_has(p, line, n))
+        return QY_OK;
+    if (p->len + n + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 256;
+        while (cap < p->len + n + 1)
+            cap *= 2;
+        char *more = realloc(p->buf, cap);
+        if (!more)
+            return QY_NOMEM;
+        p->buf = more;
+        p->cap = cap;
+    }
+    memcpy(p->buf + p->len, line, n);
+    p->len += n;
+    p->buf[p->len] = '\0';
+    return QY_OK;
+}
+
+/* ---- Reading the file ------------------------------------------------ */
+
+typedef struct entry_key {
+    qy_analyzer_t *a;
+    char key[QY_MAX_TERM_BYTES + 1];
+    size_t len;
+    unsigned words, kept;
+    char first[QY_MAX_TERM_BYTES + 1]; /* stem of the first word */
+    int too_long;
+    qy_status_t st;
+} entry_key_t;
+
+/* The key of an entry: its stems without stop words, joined by spaces (a
+ * lone stop word is kept: it is all there is). */
+static int add_entry_word(void *ctx, const qy_token_t *tok)
+{
+    entry_key_t *e = ctx;
+    size_t n;
+    const char *stem = qy_stem(e->a, tok->word, tok->word_len, &n);
+    if (!stem) {
+        e->st = QY_NOMEM;
+        return 1;
+    }
+    if (n > QY_MAX_TERM_BYTES) {
+        e->too_long = 1;
+        return 1;
+    }
+    if (e->words++ == 0) {
+        memcpy(e->first, stem, n);
+        e->first[n] = '\0';
+    }
+    if (qy_is_stopword(e->a, tok->word, tok->word_len))
+        return 0;
+    if (e->len + n + 1 > QY_MAX_TERM_BYTES) {
+        e->too_long = 1;
+        return 1;
+    }
+    if (e->len)
+        e->key[e->len++] = ' ';
+    memcpy(e->key + e->len, stem, n);
+    e->len += n;
+    e->key[e->len] = '\0';
+    e->kept++;
+    return 0;
+}
+
+#define MAX_ENTRIES 64
+
+typedef char entry_t[QY_MAX_TERM_BYTES + 1];
+
+typedef struct reader {
+    qy_analyzer_t *a;
+    entry_t *left, *right; /* MAX_ENTRIES each */
+    const char *name;
+    unsigned line;
+    char **error;
+} reader_t;
+
+static qy_status_t bad(reader_t *r, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    size_t need = strlen(r->name) + strlen(why) + 32;
+    *r->error = malloc(need);
+    if (!*r->error)
+        return QY_NOMEM;
+    snprintf(*r->error, need, "%s:%u: %s", r->name, r->line, why);
+    return QY_INVALID;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Splits S[0..LEN) at commas into keys, written one after the other into
+ * KEYS (each NUL-terminated); *N receives how many. */
+static qy_status_t side_keys(reader_t *r, const char *s, size_t len,
+                             entry_t *keys, size_t max, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i <= len;) {
+        const char *comma = memchr(s + i, ',', len - i);
+        size_t end = comma ? (size_t)(comma - s) : len;
+        size_t b = i, e = end;
+        while (b < e && is_space(s[b]))
+            b++;
+        while (e > b && is_space(s[e - 1]))
+            e--;
+        if (b == e)
+            return bad(r, "empty entry (two commas, or a comma at an end)");
+        if (*n == max)
+            return bad(r, "more than %zu entries in one group", max);
+        entry_key_t k = {.a = r->a, .st = QY_OK};
+        qy_status_t st = qy_tokenize(r->a, s + b, e - b, add_entry_word, &k);
+        if (st == QY_OK)
+            st = k.st;
+        if (st != QY_OK)
+            return st;
+        if (k.too_long) {
+            size_t show = e - b > 40 ? 40 : e - b;
+            while (show < e - b && (s[b + show] & 0xC0) == 0x80)
+                show--; /* not inside a character */
+            return bad(r, "entry '%.*s%s' is too long", (int)show, s + b,
+                       show < e - b ? "..." : "");
+        }
+        if (k.words == 0)
+            return bad(r, "entry '%.*s' has no word", (int)(e - b), s + b);
+        if (k.kept == 0 && k.words > 1)
+            return bad(r, "entry '%.*s' has only stop words", (int)(e - b),
+                       s + b);
+        memcpy(keys[*n], k.kept ? k.key : k.first,
+               strlen(k.kept ? k.key : k.first) + 1);
+        (*n)++;
+        if (!comma)
+            break;
+        i = end + 1;
+    }
+    return QY_OK;
+}
+
+/* Reads one line into pairs: "a, b, c" (each finds the others) or
+ * "a, b => c, d" (a and b find c and d). */
+static qy_status_t read_line(reader_t *r, const char *s, size_t len,
+                             pairs_t *out, unsigned *groups)
+{
+    size_t b = 0;
+    while (b < len && is_space(s[b]))
+        b++;
+    if (b == len || s[b] == '#')
+        return QY_OK;
+    entry_t *left = r->left, *right = r->right;
+    size_t nl = 0, nr = 0;
+    const char *arrow = NULL;
+    for (size_t i = b; i + 1 < len; i++)
+        if (s[i] == '=' && s[i + 1] == '>') {
+            if (arrow)
+                return bad(r, "more than one '=>'");
+            arrow = s + i;
+        }
+    qy_status_t st;
+    if (arrow) {
+        size_t at = (size_t)(arrow - s);
+        if ((st = side_keys(r, s + b, at - b, left, MAX_ENTRIES, &nl)) !=
+                QY_OK ||
+            (st = side_keys(r, arrow + 2, len - at - 2, right, MAX_ENTRIES,
+                            &nr)) != QY_OK)
+            return st;
+        for (size_t i = 0; i < nl; i++)
+            for (size_t j = 0; j < nr; j++)
+                if ((st = pairs_add(out, left[i], right[j])) != QY_OK)
+                    return st;
+    } else {
+        if ((st = side_keys(r, s + b, len - b, left, MAX_ENTRIES, &nl)) !=
+            QY_OK)
+            return st;
+        if (nl < 2)
+            return bad(r, "a group needs two entries or more, separated by "
+                          "',' (or '=>')");
+        for (size_t i = 0; i < nl; i++)
+            for (size_t j = 0; j < nl; j++)
+                if (i != j && (st = pairs_add(out, left[i], left[j])) != QY_OK)
+                    return st;
+    }
+    (*groups)++;
+    return QY_OK;
+}
+
+static qy_status_t read_file(reader_t *r, const char *text, size_t len,
+                             pairs_t *out, unsigned *groups)
+{
+    if (memchr(text, '\0', len)) {
+        r->line = 1;
+        for (const char *p = text; *p; p++)
+            r->line += *p == '\n';
+        return bad(r, "a NUL byte: not a text file");
+    }
+    for (size_t i = 0; i < len;) {
+        r->line++;
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        for (size_t j = i; j < end;) {
+            size_t k =
+                qy_utf8_valid_prefix((const unsigned char *)text + j, end - j);
+            if (k == 0)
+                return bad(r, "not valid UTF-8");
+            j += k;
+        }
+        qy_status_t st = read_line(r, text + i, end - i, out, groups);
+        if (st != QY_OK)
+            return st;
+        i = end + 1;
+    }
+    return QY_OK;
+}
+
+/* ---- Storing ---------------------------------------------------------- */
+
+/* Calls FN for each "KEY\tSYNONYM" line of LIST. */
+static qy_status_t each_pair(qy_db_t *db, char *list,
+                             qy_status_t (*fn)(qy_db_t *, const char *,
+                                               const char *))
+{
+    for (char *line = list; *line;) {
+        char *end = strchr(line, '\n');
+        if (!end)
+            break;
+        *end = '\0';
+        char *tab = strchr(line, '\t');
+        qy_status_t st = QY_OK;
+        if (tab) {
+            *tab = '\0';
+            st = fn(db, line, tab + 1);
+            *tab = '\t';
+        }
+        *end = '\n';
+        if (st != QY_OK && st != QY_INVALID)
+            return st;
+        line = end + 1;
+    }
+    return QY_OK;
+}
+
+static qy_status_t db_failed(qy_db_t *db, qy_status_t st, char **error)
+{
+    const char *why = qy_db_error(db);
+    if (!why || !*why)
+        why = qy_status_to_string(st);
+    size_t need = strlen(why) + 32;
+    if ((*error = malloc(need)))
+        snprintf(*error, need, "storing synonyms: %s", why);
+    return st;
+}
+
+qy_status_t qy_synonyms_store(qy_db_t *db, qy_analyzer_t *a, const char *name,
+                              const char *text, size_t len, unsigned *groups,
+                              char **error)
+{
+    *error = NULL;
+    if (!db || !a || !name || (!text && len))
+        return QY_INVALID;
+    pairs_t pairs = {0};
+    unsigned n = 0;
+    reader_t r = {.a = a, .name = name, .error = error};
+    r.left = malloc(2 * MAX_ENTRIES * sizeof *r.left);
+    if (!r.left)
+        return QY_NOMEM;
+    r.right = r.left + MAX_ENTRIES;
+    qy_status_t st = read_file(&r, text ? text : "", len, &pairs, &n);
+    free(r.left);
+    if (st != QY_OK) {
+        free(pairs.buf);
+        return st;
+    }
+    char *old = NULL;
+    size_t old_len = 0;
+    st = qy_db_get_metadata(db, SYNONYMS_KEY, &old, &old_len);
+    if (st == QY_OK)
+        st = each_pair(db, old, qy_db_remove_synonym);
+    if (st == QY_OK && pairs.buf)
+        st = each_pair(db, pairs.buf, qy_db_add_synonym);
+    if (st == QY_OK)
+        st = qy_db_set_metadata(db, SYNONYMS_KEY, pairs.buf ? pairs.buf : "",
+                                pairs.len);
+    free(old);
+    free(pairs.buf);
+    if (st != QY_OK)
+        return db_failed(db, st, error);
+    if (groups)
+        *groups = n;
+    return QY_OK;
+}

@@ -1,0 +1,39 @@
+/* User synonyms: a file of equivalent words and phrases, stored in the
+ * index so that every question searched there finds one through another.
+ *
+ * One group a line; '#' starts a comment line; blank lines are skipped.
+ *
+ *     usa, united states of america      every entry finds every other
+ *     laptop, notebook => computer       the left side also finds the right
+ *
+ * Entries are words or phrases, analysed like the text of the index: their
+ * stop words are left out of the key a question is matched against, and a
+ * phrase is searched as a phrase. */
+#ifndef QUARRY_SYNONYMS_H
+#define QUARRY_SYNONYMS_H
+
+#include <stddef.h>
+
+#include "quarry/status.h"
+#include "quarry/text.h"
+#include "quarry/xdb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Replaces the user synonyms of DB (those a previous call stored; the
+ * acronyms learned from the text stay) by those of TEXT, LEN bytes read
+ * from NAME (named in errors). Nothing is committed: the caller commits.
+ * On a syntax error returns QY_INVALID with *ERROR "NAME:LINE: why" and
+ * changes nothing. *GROUPS, when not NULL, is set to the number of groups
+ * read. *ERROR is malloc'd; the caller frees it. */
+qy_status_t qy_synonyms_store(qy_db_t *db, qy_analyzer_t *a, const char *name,
+                              const char *text, size_t len, unsigned *groups,
+                              char **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
