@@ -2,9 +2,12 @@
 #   make deps    install the Debian packages quarry needs (scripts/install-deps)
 #   make build   configure (once) and build into build/
 #   make demo    index corpus/ and ask it a question
-#   make test    run every test, then again under ASan and UBSan
+#   make test    run every test, then again under ASan and UBSan, then each
+#                fuzz target briefly, then the tests and the programs under
+#                valgrind (make valgrind-quick)
 #   make fuzz    run every fuzz target for FUZZ_SECONDS (default 60) each
-#   make valgrind  the tests, and the programs they run, under valgrind
+#   make valgrind  every test, and every program they run, under valgrind
+#                (slow: half an hour on two cores)
 #   make lint    cppcheck and clang-tidy over the project's code
 #   make clean   remove the build directories
 
@@ -16,7 +19,8 @@ FUZZ_SECONDS := 60
 FUZZ_SMOKE_SECONDS := 15
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test clean fuzz fuzz-build valgrind lint
+.PHONY: all deps build demo test clean fuzz fuzz-build valgrind \
+	valgrind-quick lint
 
 all: build
 
@@ -42,7 +46,10 @@ test: deps
 	cmake -S . -B $(ASAN_DIR) -DQUARRY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
+		ctest --test-dir $(ASAN_DIR) --output-on-failure -j2 -LE quality
+	@$(MAKE) --no-print-directory fuzz-build
+	ctest --test-dir $(FUZZ_DIR) -L fuzz --output-on-failure -j2
+	@$(MAKE) --no-print-directory valgrind-quick
 
 # The fuzz targets (tests/fuzz), built with clang, libFuzzer and the
 # sanitizers. `make fuzz` runs each for FUZZ_SECONDS, one after the other;
@@ -64,22 +71,41 @@ fuzz: fuzz-build
 
 # memcheck over every test of $(BUILD_DIR); the programs the CLI tests start
 # run under valgrind too (QUARRY_TEST_WRAPPER, read by tests/cli.h). Any
-# error or leak fails the test that met it; the programs' reports are kept
-# in $(BUILD_DIR)/valgrind. Tests labelled novalgrind (too slow there) are
+# error or leak fails the run; the programs' reports are kept in
+# $(BUILD_DIR)/valgrind, the tests' in $(BUILD_DIR)/Testing/Temporary.
+# Processes a test forks without exec are not reported: they exit holding
+# the test's own allocations. Tests labelled novalgrind (too slow there) are
 # left out.
 VALGRIND_OPTS := --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
 valgrind: build
-	rm -rf $(BUILD_DIR)/valgrind
+	rm -rf $(BUILD_DIR)/valgrind $(BUILD_DIR)/Testing/Temporary/MemoryChecker.*
 	mkdir -p $(BUILD_DIR)/valgrind
 	QUARRY_TEST_WRAPPER="valgrind -q $(VALGRIND_OPTS) --log-file=$(CURDIR)/$(BUILD_DIR)/valgrind/%p.log" \
 		ctest --test-dir $(BUILD_DIR) -T memcheck -LE novalgrind \
-		--output-on-failure -j2 \
-		--overwrite "MemoryCheckCommandOptions=$(VALGRIND_OPTS)"
+		--output-on-failure -j2 --overwrite \
+		"MemoryCheckCommandOptions=$(VALGRIND_OPTS) --child-silent-after-fork=yes"
 	@if find $(BUILD_DIR)/valgrind -type f -size +0 | grep -q .; then \
 		cat $$(find $(BUILD_DIR)/valgrind -type f -size +0); exit 1; fi
+	@if grep -l 'ERROR SUMMARY: [1-9]' \
+		$(BUILD_DIR)/Testing/Temporary/MemoryChecker.*.log; then \
+		echo "valgrind: errors in the logs above"; exit 1; fi
+
+# What `make test` runs under valgrind in a few minutes: every test program
+# itself under memcheck (the programs they start run natively; big inputs
+# shrink under valgrind, tests/scale.h), then indexer and query under
+# memcheck once through each of their paths (tests/valgrind-programs).
+valgrind-quick: build
+	rm -rf $(BUILD_DIR)/Testing/Temporary/MemoryChecker.*
+	ctest --test-dir $(BUILD_DIR) -T memcheck -LE 'novalgrind|quality' \
+		--output-on-failure -j2 --overwrite \
+		"MemoryCheckCommandOptions=$(VALGRIND_OPTS) --child-silent-after-fork=yes"
+	@if grep -l 'ERROR SUMMARY: [1-9]' \
+		$(BUILD_DIR)/Testing/Temporary/MemoryChecker.*.log; then \
+		echo "valgrind: errors in the logs above"; exit 1; fi
+	tests/valgrind-programs $(BUILD_DIR)
 
 lint: deps
 	./scripts/lint $(LINT_DIR)

@@ -1003,6 +1003,8 @@ static int correct_word(void *ctx, const qy_token_t *tok)
     speller_t *sp = ctx;
     if (tok->word_len < 3 || qy_is_stopword(sp->a, tok->word, tok->word_len))
         return 0;
+    if (sp->query[tok->end] == ':')
+        return 0; /* a field's name (title:), not a word */
     size_t n;
     const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
     unsigned freq = 0;
@@ -1010,6 +1012,16 @@ static int correct_word(void *ctx, const qy_token_t *tok)
         return 0;
     if (qy_db_term_freq(sp->db, stem, n, &freq) != QY_OK || freq > 0)
         return 0;
+    /* A word of titles only is known too. */
+    char term[QY_MAX_TERM_BYTES + 1];
+    size_t plen = strlen(QY_PREFIX_TITLE);
+    if (plen + n <= QY_MAX_TERM_BYTES) {
+        memcpy(term, QY_PREFIX_TITLE, plen);
+        memcpy(term + plen, stem, n);
+        if (qy_db_term_freq(sp->db, term, plen + n, &freq) != QY_OK ||
+            freq > 0)
+            return 0;
+    }
     char *better = NULL;
     if (qy_db_spelling_suggestion(sp->db, tok->word, tok->word_len,
                                   QY_SPELLING_EDITS, &better) != QY_OK ||

@@ -478,6 +478,7 @@ int main(int argc, char **argv)
                 st == QY_LOCKED ? " (--wait waits for it)" : "");
         free(error);
         free(lang_in_force);
+        qy_ingest_free(ix.ing);
         qy_db_close(ix.db);
         qy_analyzer_free(a);
         free(path);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scale.h"
 #include "quarry/formats.h"
 #include "quarry/ingest.h"
 #include "quarry/record.h"
@@ -675,7 +676,7 @@ static void test_jsonl_hostile(void **state)
     const char *why;
 
     /* Nesting far deeper than any document: refused, not recursed into. */
-    size_t depth = 100000;
+    size_t depth = test_scale(100000);
     char *deep = malloc(2 * depth + 64);
     assert_non_null(deep);
     size_t n = (size_t)sprintf(deep, "{\"id\":\"d\",\"text\":\"t\",\"x\":");
@@ -687,7 +688,7 @@ static void test_jsonl_hostile(void **state)
     free(deep);
 
     /* A huge line: one 8 MB text. */
-    size_t big = 8u << 20;
+    size_t big = test_scale(8u << 20);
     char *line = malloc(big + 64);
     assert_non_null(line);
     n = (size_t)sprintf(line, "{\"id\":\"big\",\"text\":\"");
@@ -815,7 +816,7 @@ static void test_deep_nesting(void **state)
     const char *tail = " The words at the very bottom of the pile.";
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         size_t len;
-        char *buf = repeat(cases[i].unit, 100000, tail, &len);
+        char *buf = repeat(cases[i].unit, test_scale(100000), tail, &len);
         qy_article_t a;
         assert_int_equal(qy_split_document(cases[i].format, buf, len, &a),
                          QY_OK);
@@ -832,7 +833,7 @@ static void test_deep_nesting(void **state)
 static void test_garbage(void **state)
 {
     (void)state;
-    size_t len = 1u << 20;
+    size_t len = test_scale(1u << 20);
     char *buf = malloc(len);
     assert_non_null(buf);
     uint32_t x = 12345;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "scale.h"
 #include "quarry/passage.h"
 
 static char *read_corpus(const char *name, size_t *len)
@@ -440,7 +441,7 @@ static void test_huge_inputs(void **state)
 {
     (void)state;
     /* A 50 MB single line is one passage, split in linear time. */
-    size_t n = 50u << 20;
+    size_t n = test_scale(50u << 20);
     char *buf = malloc(n);
     assert_non_null(buf);
     for (size_t i = 0; i < n; i += 5)
@@ -464,7 +465,7 @@ static void test_huge_inputs(void **state)
     qy_article_free(&a);
 
     /* Millions of short prose paragraphs. */
-    size_t per = 32, count = (8u << 20) / per;
+    size_t per = 32, count = test_scale(8u << 20) / per;
     for (size_t i = 0; i < count; i++)
         memcpy(buf + i * per, "One two three four five sixes.\n\n", per);
     assert_int_equal(qy_split_plain(buf, count * per, &a), QY_OK);
