@@ -10,12 +10,12 @@
  * - Leading paragraphs with fewer than 3 words of letters, or that are
  *   copyright notices, are skipped. If the next paragraph is a single line
  *   of at most 200 bytes (cleaned) that does not end with . ! ? : ; or …
- *   (closing quotes and brackets aside), it is the headline: the title, and
- *   not a passage.
+ *   (or CJK 。！？：；, closing quotes and brackets aside), it is the
+ *   headline: the title, and not a passage.
  * - Other paragraphs are passages unless they have fewer than 5 words of
- *   letters or are copyright notices: under 300 bytes, and starting with
- *   "©", "(c)" or "copyright", or containing "all rights reserved" (ASCII
- *   case ignored).
+ *   letters (a Han, Hiragana or Katakana letter counts as a word) or are
+ *   copyright notices: under 300 bytes, and starting with "©", "(c)" or
+ *   "copyright", or containing "all rights reserved" (ASCII case ignored).
  * - Without a headline, the title is the first sentence of the first
  *   passage (see first_sentence()).
  *
@@ -23,6 +23,7 @@
  * number of times and no per-line table is kept, so a 50 MB single line or
  * a file of millions of short lines costs no more than reading it. */
 #include "quarry/passage.h"
+#include "quarry/text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -230,7 +231,8 @@ static char *copy_text(const char *text, size_t n)
 /* ---- Judging paragraphs -------------------------------------------------- */
 
 /* Space-separated words of the cleaned TEXT holding at least one letter,
- * counted up to LIMIT. */
+ * counted up to LIMIT. A Han, Hiragana or Katakana letter is a word of its
+ * own, as the tokenizer has it: such text puts no spaces between words. */
 static size_t letter_words(const char *text, size_t len, size_t limit)
 {
     size_t count = 0;
@@ -244,10 +246,16 @@ static size_t letter_words(const char *text, size_t len, size_t limit)
         }
         int32_t cp;
         size_t n = next_cp(text, len, i, &cp);
+        i += n;
+        if (qy_is_cjk(cp)) {
+            count += in_word && has_letter;
+            in_word = has_letter = 0;
+            count++;
+            continue;
+        }
         in_word = 1;
         if (!has_letter && is_letter(cp))
             has_letter = 1;
-        i += n;
     }
     count += in_word && has_letter;
     return count;
@@ -262,6 +270,8 @@ static const char *const closers[] = {
     "\xE2\x80\x9D" /* ” */,
     "\xE2\x80\x99" /* ’ */,
     "\xC2\xBB" /* » */,
+    "\xE3\x80\x8D" /* 」 */,
+    "\xE3\x80\x8F" /* 』 */,
 };
 
 /* The length of the closer ending at TEXT[END - 1], or 0. */
@@ -298,7 +308,14 @@ static int ends_like_sentence(const char *text, size_t len)
     char c = text[len - 1];
     if (c == '.' || c == '!' || c == '?' || c == ':' || c == ';')
         return 1;
-    return len >= 3 && memcmp(text + len - 3, ellipsis, 3) == 0;
+    /* … and the full stop, marks and colons of CJK text: 。！？：； */
+    static const char *const marks[] = {ellipsis,       "\xE3\x80\x82",
+                                        "\xEF\xBC\x81", "\xEF\xBC\x9F",
+                                        "\xEF\xBC\x9A", "\xEF\xBC\x9B"};
+    for (size_t k = 0; k < sizeof marks / sizeof *marks; k++)
+        if (len >= 3 && memcmp(text + len - 3, marks[k], 3) == 0)
+            return 1;
+    return 0;
 }
 
 static int starts_with_nocase(const char *text, size_t len, const char *p)
@@ -342,9 +359,23 @@ static char *first_sentence(const char *text, size_t len)
     size_t end = 0;
     for (size_t i = 0; i < len && i < TITLE_MAX_BYTES && !end; i++) {
         char c = text[i];
-        if (c != '.' && c != '!' && c != '?')
+        size_t j, n;
+        if (c == '.' || c == '!' || c == '?') {
+            j = i + 1;
+        } else if (i + 3 <= len &&
+                   ((unsigned char)c == 0xE3 || (unsigned char)c == 0xEF) &&
+                   (memcmp(text + i, "\xE3\x80\x82", 3) == 0 ||
+                    memcmp(text + i, "\xEF\xBC\x81", 3) == 0 ||
+                    memcmp(text + i, "\xEF\xBC\x9F", 3) == 0)) {
+            /* 。！？ end a sentence with no space after them */
+            j = i + 3;
+            while ((n = closer_at(text, len, j)) != 0)
+                j += n;
+            end = j;
             continue;
-        size_t j = i + 1, n;
+        } else {
+            continue;
+        }
         while ((n = closer_at(text, len, j)) != 0)
             j += n;
         if (j == len ||
@@ -398,9 +429,9 @@ typedef struct splitter {
     char *scratch;        /* the paragraph being judged, cleaned */
     size_t scratch_cap;
     /* For qy_article_add_text: */
-    unsigned flags;       /* QY_TEXT_* */
-    const char *title;    /* each passage's own title, or NULL */
-    qy_span_fn span;      /* maps spans of BUF to the source, or NULL */
+    unsigned flags;    /* QY_TEXT_* */
+    const char *title; /* each passage's own title, or NULL */
+    qy_span_fn span;   /* maps spans of BUF to the source, or NULL */
     void *span_ctx;
 } splitter_t;
 

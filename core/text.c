@@ -177,7 +177,7 @@ enum cp_class {
     CP_IGNORABLE, /* default-ignorable format character (soft hyphen, ZWJ) */
 };
 
-static int is_cjk(utf8proc_int32_t cp)
+int qy_is_cjk(int32_t cp)
 {
     return (cp >= 0x3040 && cp <= 0x30FF) ||   /* Hiragana, Katakana */
            (cp >= 0x31F0 && cp <= 0x31FF) ||   /* Katakana extensions */
@@ -236,7 +236,7 @@ static enum cp_class classify(utf8proc_int32_t cp, utf8proc_category_t *cat)
     if (category_is_word(*cat)) {
         if (category_is_letter(*cat) ||
             (*cat >= UTF8PROC_CATEGORY_ND && *cat <= UTF8PROC_CATEGORY_NO))
-            if (is_cjk(cp))
+            if (qy_is_cjk(cp))
                 return CP_CJK;
         return CP_WORD;
     }

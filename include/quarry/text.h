@@ -4,6 +4,7 @@
 #define QUARRY_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "quarry/status.h"
 
@@ -56,6 +57,10 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
  * NULL when out of memory. With language "none" the word itself. */
 const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
                     size_t *out_len);
+
+/* Non-zero when CP is a Han, Hiragana or Katakana letter: writing without
+ * spaces between words, where each such letter is a word of its own. */
+int qy_is_cjk(int32_t cp);
 
 /* Non-zero when the normalised WORD is a stop word of A's language, or a
  * question word (who, what, when, where, which, why, how). */
