@@ -119,6 +119,10 @@ _quarry_indexer()
         _quarry_files
         return
         ;;
+    --jobs)
+        _quarry_choose "auto 0 1 2 4 8"
+        return
+        ;;
     --include | --exclude | --commit-every)
         COMPREPLY=()
         return
@@ -126,7 +130,7 @@ _quarry_indexer()
     esac
     if [[ $cur == -* ]]; then
         _quarry_choose "--index --lang --list-languages --format --include
-            --exclude --no-delete --stdin-name --wait --commit-every --synonyms
+            --exclude --no-delete --stdin-name --wait --commit-every --jobs --synonyms
             --json
             --quiet --help --version -d -q -h -V"
         return

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -361,8 +362,15 @@ static qy_status_t worker_start(qy_bulk_t *b, unsigned i, char **error)
         st = qy_ingest_new(w->db, w->a, &w->ing);
     if (st != QY_OK)
         return st;
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-        *error = fmt("cannot start a worker thread: %s", strerror(errno));
+    /* The workers take no signals: SIGINT and SIGTERM must interrupt the
+     * caller's thread (a read from a pipe or terminal), not a worker's. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        *error = fmt("cannot start a worker thread: %s", strerror(rc));
         return QY_NOMEM;
     }
     w->started = 1;
@@ -449,6 +457,17 @@ qy_status_t qy_bulk_new(qy_db_t *target, const qy_bulk_opts_t *opts,
     }
     *out = b;
     return QY_OK;
+}
+
+void qy_bulk_remove_leftovers(qy_db_t *target)
+{
+    const char *name = target ? qy_db_name(target) : NULL;
+    if (!name || !*name || strncmp(name, "tcp://", 6) == 0)
+        return;
+    char *path = trimmed_path(name);
+    if (path)
+        remove_leftovers(path);
+    free(path);
 }
 
 unsigned long qy_bulk_passages(const qy_bulk_t *b)

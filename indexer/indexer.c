@@ -77,7 +77,12 @@ static void print_help(void)
            "format\n"
            "      --wait          wait for another indexer to finish instead "
            "of failing\n"
-           "      --commit-every N  commit after N passages (default %d)\n"
+           "      --commit-every N  commit after N passages (default %d; one "
+           "thread only)\n"
+           "      --jobs N        index on N threads (default 1; 0 or auto: "
+           "one per core),\n"
+           "                      merging the new passages into the index once, "
+           "at the end\n"
            "      --synonyms FILE  store the synonym groups of FILE in the "
            "index, in place\n"
            "                      of those stored before (PATH may then be "
@@ -150,6 +155,30 @@ static int list_languages(void)
     for (const char *const *l = qy_languages(); *l; l++)
         printf("%s\n", *l);
     return EXIT_OK;
+}
+
+/* --jobs: 0 or "auto" is one thread per online core. */
+static int parse_jobs(const char *s, unsigned *out)
+{
+    if (strcmp(s, "auto") == 0 || strcmp(s, "0") == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        *out = n < 1                  ? 1
+               : n > QY_BULK_MAX_JOBS ? QY_BULK_MAX_JOBS
+                                      : (unsigned)n;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end || errno || v > QY_BULK_MAX_JOBS) {
+        fprintf(stderr,
+                "%s: --jobs expects a number of threads from 0 to %d, or "
+                "auto, not '%s'\n",
+                progname, QY_BULK_MAX_JOBS, s);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return v == 0 ? parse_jobs("auto", out) : 0;
 }
 
 static int parse_count(const char *opt, const char *s, unsigned long *out)
@@ -292,6 +321,7 @@ int main(int argc, char **argv)
         OPT_STDIN_NAME,
         OPT_WAIT,
         OPT_COMMIT_EVERY,
+        OPT_JOBS,
         OPT_JSON,
         OPT_SYNONYMS
     };
@@ -306,6 +336,7 @@ int main(int argc, char **argv)
         {"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+        {"jobs", required_argument, NULL, OPT_JOBS},
         {"json", no_argument, NULL, OPT_JSON},
         {"synonyms", required_argument, NULL, OPT_SYNONYMS},
         {"quiet", no_argument, NULL, 'q'},
@@ -322,6 +353,7 @@ int main(int argc, char **argv)
     ix.format = QY_FORMAT_AUTO;
     ix.stdin_name = "stdin";
     ix.commit_every = IX_COMMIT_EVERY;
+    ix.jobs = 1;
     ix.delete_missing = 1;
     ix_filters_t filters = {0};
     /* Each glob is an argument: argc bounds how many there can be. */
@@ -329,6 +361,8 @@ int main(int argc, char **argv)
     filters.exclude = calloc((size_t)argc, sizeof *filters.exclude);
     if (!filters.include || !filters.exclude) {
         fprintf(stderr, "%s: out of memory\n", progname);
+        free(filters.include);
+        free(filters.exclude);
         return EXIT_ERROR;
     }
     int status = EXIT_ERROR;
@@ -376,6 +410,10 @@ int main(int argc, char **argv)
             break;
         case OPT_COMMIT_EVERY:
             if (parse_count("--commit-every", optarg, &ix.commit_every))
+                goto out_args;
+            break;
+        case OPT_JOBS:
+            if (parse_jobs(optarg, &ix.jobs))
                 goto out_args;
             break;
         case OPT_JSON:
@@ -484,6 +522,8 @@ int main(int argc, char **argv)
         free(path);
         goto out_args;
     }
+    /* The shards of a bulk load that was killed, whatever --jobs is now. */
+    qy_bulk_remove_leftovers(ix.db);
     struct stat ist;
     if (stat(path, &ist) == 0) {
         ix.index_dev = ist.st_dev;
@@ -497,15 +537,43 @@ int main(int argc, char **argv)
         index_one_arg(&ix, argv[i], &filters);
     if (!ix.failed)
         ix_commit(&ix);
+    if (ix.bulk) {
+        /* Also when interrupted: what was indexed is kept, as it is by the
+         * commits of one thread. After a failure the index stays as it was
+         * before the load. */
+        qy_bulk_t *bulk = ix.bulk;
+        ix.bulk = NULL;
+        unsigned long written = 0;
+        if (ix.failed) {
+            qy_bulk_free(bulk);
+        } else if ((st = qy_bulk_finish(bulk, &ix.db, &written, &error)) !=
+                   QY_OK) {
+            ix_fatal(&ix, path, "cannot build the index",
+                     error ? error : qy_status_to_string(st));
+            free(error);
+            error = NULL;
+        }
+        ix.stats.passages = ix.failed ? 0 : written;
+    }
     /* A new index's settings, when no transaction wrote anything. */
-    if (!ix.failed && (st = qy_db_commit(ix.db)) != QY_OK)
+    if (!ix.failed && ix.db && qy_db_commit(ix.db) != QY_OK)
         ix_fatal(&ix, path, "cannot commit the index", qy_db_error(ix.db));
     if (ix.failed && ix.in_transaction)
         qy_db_cancel_transaction(ix.db); /* keep the last committed state */
     ix.in_transaction = 0;
 
     unsigned total = 0;
-    qy_db_doc_count(ix.db, &total);
+    if (ix.db) {
+        qy_db_doc_count(ix.db, &total);
+    } else { /* closed by the bulk load: the index it installed */
+        qy_db_t *rd = NULL;
+        const char *paths[] = {path};
+        if (qy_db_open_read(paths, 1, &rd, &error) == QY_OK)
+            qy_db_doc_count(rd, &total);
+        qy_db_close(rd);
+        free(error);
+        error = NULL;
+    }
     double secs = ix_progress_elapsed(&ix.progress);
     ix_progress_clear(&ix.progress);
     status = ix.failed        ? EXIT_ERROR

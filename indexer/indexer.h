@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "quarry/bulk.h"
 #include "quarry/formats.h"
 #include "quarry/ingest.h"
 #include "quarry/xdb.h"
@@ -29,10 +30,14 @@ typedef struct indexer {
     qy_format_t format;     /* --format, QY_FORMAT_AUTO: by extension */
     const char *stdin_name; /* the source name of `-` */
     unsigned long commit_every;
+    unsigned jobs;      /* --jobs: 1 writes here; more, the bulk loader */
     int delete_missing; /* remove passages of files that went away */
     dev_t index_dev;    /* the index directory, never read as input */
     ino_t index_ino;
     ix_progress_t progress;
+    /* With jobs > 1, started by the first passage to write (ix_bulk_start):
+     * a run that only skips or removes files never merges the index. */
+    qy_bulk_t *bulk;
 
     /* Bookkeeping */
     ix_seen_t seen; /* sources met in this run */
@@ -84,7 +89,14 @@ void ix_index_stdin(indexer_t *ix);
 void ix_remove_missing(indexer_t *ix, const char *root, char *const *unknown,
                        size_t nunknown);
 
-/* Commits the open transaction, if any. */
+/* Commits the open transaction, if any. During a bulk load nothing is
+ * committed before qy_bulk_finish: this only starts a new batch. */
 qy_status_t ix_commit(indexer_t *ix);
+
+/* With IX->jobs > 1, commits what is pending and starts the bulk load, if
+ * not started yet; from then on passages go to the bulk loader while
+ * deletions and the files' state still go through IX->db (they are
+ * carried over when the load finishes). Reports a failure (fatal). */
+qy_status_t ix_bulk_start(indexer_t *ix);
 
 #endif

@@ -30,7 +30,8 @@ enum read_result { READ_OK, READ_ERROR, READ_BINARY, READ_TOO_LARGE };
 
 static qy_status_t begin(indexer_t *ix)
 {
-    if (ix->in_transaction)
+    /* During a bulk load the target is in the load's own transaction. */
+    if (ix->in_transaction || ix->bulk)
         return QY_OK;
     qy_status_t st = qy_db_begin_transaction(ix->db);
     if (st == QY_OK)
@@ -40,6 +41,11 @@ static qy_status_t begin(indexer_t *ix)
 
 qy_status_t ix_commit(indexer_t *ix)
 {
+    if (ix->bulk) { /* everything is written by qy_bulk_finish */
+        ix->pending = 0;
+        ix->pending_bytes = 0;
+        return QY_OK;
+    }
     if (!ix->in_transaction)
         return QY_OK;
     ix->in_transaction = 0;
@@ -56,6 +62,34 @@ qy_status_t ix_commit(indexer_t *ix)
     return st;
 }
 
+qy_status_t ix_bulk_start(indexer_t *ix)
+{
+    if (ix->jobs < 2 || ix->bulk)
+        return QY_OK;
+    /* The removals and state changes made so far are committed as a batch
+     * would be; qy_bulk_new must be called outside a transaction. */
+    qy_status_t st = ix_commit(ix);
+    if (st != QY_OK)
+        return st;
+    char *error = NULL;
+    qy_bulk_opts_t opts = {.jobs = ix->jobs, .batch = 0};
+    st = qy_bulk_new(ix->db, &opts, &ix->bulk, &error);
+    if (st != QY_OK)
+        ix_fatal(ix, ix->index_path, "cannot start building on threads",
+                 error ? error : qy_status_to_string(st));
+    free(error);
+    return st;
+}
+
+/* The progress line; during a bulk load the passages are those the workers
+ * have written (the JSON Lines documents are split by the workers). */
+static void progress(indexer_t *ix)
+{
+    if (ix->bulk)
+        ix->stats.passages = qy_bulk_passages(ix->bulk);
+    ix_progress_update(&ix->progress, &ix->stats);
+}
+
 /* Commits when the batch is full. */
 static void batch_done(indexer_t *ix, unsigned long changes,
                        unsigned long long bytes)
@@ -69,10 +103,43 @@ static void batch_done(indexer_t *ix, unsigned long changes,
 /* Xapian's own words when the index failed, else the status's. */
 static void write_failed(indexer_t *ix, const char *path, qy_status_t st)
 {
+    if (ix->failed) /* reported already: the bulk load did not start */
+        return;
     int from_index = st != QY_NOMEM && st != QY_INVALID && st != QY_INTERNAL;
     ix_fatal(ix, path, "cannot index",
              from_index && *qy_db_error(ix->db) ? qy_db_error(ix->db)
                                                 : qy_status_to_string(st));
+}
+
+/* A failure of the bulk loader, which is often a worker's: the index's
+ * handle has no message for it. */
+static void bulk_failed(indexer_t *ix, const char *path, qy_status_t st)
+{
+    if (!ix->failed)
+        ix_fatal(ix, path, "cannot index", qy_status_to_string(st));
+}
+
+/* Replaces the passages of SOURCE by those of ART, in this process's
+ * transaction or through the bulk loader (which takes ART's contents
+ * over). Reports a failure. */
+static qy_status_t add_article(indexer_t *ix, const char *path,
+                               const char *source, qy_article_t *art)
+{
+    qy_status_t st;
+    if (ix->jobs > 1) {
+        st = ix_bulk_start(ix);
+        if (st == QY_OK)
+            st = qy_bulk_add_article(ix->bulk, source, art);
+        if (st != QY_OK)
+            bulk_failed(ix, path, st);
+        return st;
+    }
+    st = begin(ix);
+    if (st == QY_OK)
+        st = qy_ingest_article(ix->ing, source, art);
+    if (st != QY_OK)
+        write_failed(ix, path, st);
+    return st;
 }
 
 /* Reads FD whole into a NUL-terminated buffer, after checking its first
@@ -185,6 +252,22 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
         write_failed(ix, path, st);
         return -1;
     }
+    if (ix->jobs > 1) {
+        /* The worker splits the document: how many passages it makes is
+         * not known here (the file's state records 0). */
+        st = ix_bulk_start(ix);
+        if (st == QY_OK)
+            st = qy_bulk_add_jsonl(ix->bulk, source, &doc);
+        qy_jsonl_doc_free(&doc); /* emptied when it was taken over */
+        if (st != QY_OK) {
+            bulk_failed(ix, path, st);
+            return -1;
+        }
+        ix->stats.bytes += len + 1;
+        batch_done(ix, 1, len + 1);
+        progress(ix);
+        return 0;
+    }
     qy_article_t art = {0};
     size_t count = 0;
     st = qy_split_jsonl(&doc, &art);
@@ -206,7 +289,7 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
     /* A document is the unit here: a large file is committed in batches
      * of documents, and its state only once it is complete. */
     batch_done(ix, count ? count : 1, len + 1);
-    ix_progress_update(&ix->progress, &ix->stats);
+    progress(ix);
     return 0;
 }
 
@@ -330,7 +413,7 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
     ix_state_from_stat(&now, &in->st, format, IX_KIND_INDEXED, 0);
     if (known && ix_state_same(&old, &now)) {
         ix->stats.unchanged++;
-        ix_progress_update(&ix->progress, &ix->stats);
+        progress(ix);
         return;
     }
 
@@ -406,17 +489,16 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         qy_article_t art = {0};
         st = split(format, buf, len, &art);
         free(buf);
-        if (st == QY_OK)
-            st = begin(ix);
-        if (st == QY_OK)
-            st = qy_ingest_article(ix->ing, in->source, &art);
-        passages = (unsigned)art.count;
-        qy_article_free(&art);
-        if (st != QY_OK) {
+        passages = (unsigned)art.count; /* before the bulk loader takes it */
+        if (st != QY_OK)
             write_failed(ix, in->path, st);
+        else
+            st = add_article(ix, in->path, in->source, &art);
+        qy_article_free(&art);
+        if (st != QY_OK)
             return;
-        }
-        ix->stats.passages += passages;
+        if (!ix->bulk)
+            ix->stats.passages += passages;
         ix->stats.bytes += len;
     }
     /* The state describes the file as it was opened. */
@@ -435,7 +517,7 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
     else
         batch_done(ix, passages ? passages : 1,
                    (unsigned long long)fst.st_size);
-    ix_progress_update(&ix->progress, &ix->stats);
+    progress(ix);
 }
 
 void ix_index_stdin(indexer_t *ix)
@@ -478,17 +560,16 @@ void ix_index_stdin(indexer_t *ix)
         qy_article_t art = {0};
         st = split(format, buf, len, &art);
         free(buf);
-        if (st == QY_OK)
-            st = begin(ix);
-        if (st == QY_OK)
-            st = qy_ingest_article(ix->ing, source, &art);
-        passages = (unsigned)art.count;
-        qy_article_free(&art);
-        if (st != QY_OK) {
+        passages = (unsigned)art.count; /* before the bulk loader takes it */
+        if (st != QY_OK)
             write_failed(ix, path, st);
+        else
+            st = add_article(ix, path, source, &art);
+        qy_article_free(&art);
+        if (st != QY_OK)
             return;
-        }
-        ix->stats.passages += passages;
+        if (!ix->bulk)
+            ix->stats.passages += passages;
         ix->stats.bytes += len;
         batch_done(ix, passages ? passages : 1, len);
     }
@@ -496,7 +577,7 @@ void ix_index_stdin(indexer_t *ix)
         ix->stats.updated++;
     else
         ix->stats.added++;
-    ix_progress_update(&ix->progress, &ix->stats);
+    progress(ix);
 }
 
 typedef struct missing {
@@ -533,7 +614,7 @@ static int remove_if_missing(void *ctx, const char *source)
     }
     ix->stats.removed++;
     batch_done(ix, 1, 0);
-    ix_progress_update(&ix->progress, &ix->stats);
+    progress(ix);
     return 0;
 }
 

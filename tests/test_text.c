@@ -442,6 +442,54 @@ static void test_index_query_agree(void **state)
     }
 }
 
+/* The analyzer remembers recent stems: a word stemmed again, after
+ * thousands of others have taken the cache's places, still gets the stem
+ * Snowball gives (long words bypass the cache). */
+static void test_stem_cache(void **state)
+{
+    (void)state;
+    enum { WORDS = 20000 };
+    static const char *const endings[] = {"ing",   "ies", "ed",   "s",
+                                          "ation", "",    "ness", "ly"};
+    qy_analyzer_t *a = analyzer("english");
+    char **stems = calloc(WORDS, sizeof *stems);
+    assert_non_null(stems);
+    for (int pass = 0; pass < 3; pass++) {
+        for (unsigned i = 0; i < WORDS; i++) {
+            /* Letters only (words with digits are not stemmed): base 26,
+             * an ending, and every 97th word longer than the cache holds. */
+            char word[64];
+            size_t n = 0;
+            for (unsigned v = i; n == 0 || v; v /= 26)
+                word[n++] = (char)('a' + v % 26);
+            n += (size_t)snprintf(word + n, sizeof word - n, "%s%s",
+                                  endings[i % 8],
+                                  i % 97 ? "" : "extraordinarilylongword");
+            /* Twice in a row: the second one is a hit when cached. */
+            for (int again = 0; again < 2; again++) {
+                size_t len = 0;
+                const char *st = qy_stem(a, word, n, &len);
+                assert_non_null(st);
+                if (pass == 0 && again == 0) {
+                    stems[i] = strndup(st, len);
+                    assert_non_null(stems[i]);
+                } else if (len != strlen(stems[i]) ||
+                           memcmp(st, stems[i], len) != 0) {
+                    fail_msg("pass %d: stem of \"%s\" is \"%.*s\", was "
+                             "\"%s\"",
+                             pass, word, (int)len, st, stems[i]);
+                }
+            }
+        }
+    }
+    expect_stem(a, "stealing", "steal");
+    expect_stem(a, "stealing", "steal");
+    for (unsigned i = 0; i < WORDS; i++)
+        free(stems[i]);
+    free(stems);
+    qy_analyzer_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_huge_word_and_input),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_stem),
+        cmocka_unit_test(test_stem_cache),
         cmocka_unit_test(test_stopwords),
         cmocka_unit_test(test_languages),
         cmocka_unit_test(test_index_query_agree),

@@ -88,6 +88,13 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
  * a no-op. */
 void qy_bulk_free(qy_bulk_t *b);
 
+/* Removes what bulk loads into TARGET that were killed left behind (their
+ * shards, beside the target), as qy_bulk_new does: for writers that may
+ * not start a load. TARGET must be a local index open for writing (whoever
+ * made the leftovers held its lock, now TARGET's). A remote TARGET is a
+ * no-op. */
+void qy_bulk_remove_leftovers(qy_db_t *target);
+
 /* Passages the workers have indexed so far (for progress reports: jobs
  * still queued are not counted yet). */
 unsigned long qy_bulk_passages(const qy_bulk_t *b);

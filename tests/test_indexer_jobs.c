@@ -1,0 +1,500 @@
+/* indexer --jobs: building on worker threads (the bulk loader) gives the
+ * index that one thread gives, on the first run and on incremental runs;
+ * bad values are refused; an interrupted or killed bulk run leaves the
+ * index answering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "test_indexer_util.h"
+
+#define POLL_LIMIT 300.0
+
+static const char *const words[] = {
+    "harbor", "lantern", "meadow",  "signal", "orbit",   "canyon",
+    "ember",  "falcon",  "garnet",  "quartz", "river",   "cipher",
+    "ledger", "violet",  "thistle", "marble", "compass", "juniper",
+    "beacon", "saddle",  "pebble",  "walnut", "copper",  "tundra",
+};
+#define NWORDS (sizeof words / sizeof *words)
+
+/* Questions asked of both indexes: words, a phrase, a boolean, a title. */
+static const char *const questions[] = {
+    "harbor lantern", "\"meadow signal\"",     "quartz AND river",
+    "title:compass",  "juniper beacon saddle", "cipher NOT ledger",
+    "violet",         "copper tundra walnut",
+};
+#define NQUESTIONS (sizeof questions / sizeof *questions)
+
+static unsigned next_word(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) % NWORDS;
+}
+
+/* N words (one sentence) at TEXT + O. */
+static size_t put_words(char *text, size_t size, size_t o, unsigned n,
+                        unsigned *seed)
+{
+    for (unsigned w = 0; w < n && o < size; w++)
+        o += (size_t)snprintf(text + o, size - o, "%s%s", w ? " " : "",
+                              words[next_word(seed)]);
+    if (o < size)
+        o += (size_t)snprintf(text + o, size - o, ".");
+    return o;
+}
+
+/* A tree of every format: FILES text, Markdown and HTML files in turn, in
+ * a few folders, and two JSON Lines files of DOCS documents each. */
+static void make_tree(const char *dir, unsigned files, unsigned docs,
+                      unsigned seed)
+{
+    char rel[256], text[8192];
+    for (unsigned i = 0; i < files; i++) {
+        size_t o = 0;
+        const char *ext = i % 3 == 0 ? "txt" : i % 3 == 1 ? "md" : "html";
+        if (i % 3 == 0)
+            o += (size_t)snprintf(text, sizeof text,
+                                  "Headline of generated article %u\n\n", i);
+        else if (i % 3 == 1)
+            o += (size_t)snprintf(text, sizeof text,
+                                  "# Markdown notes number %u\n\n", i);
+        else
+            o += (size_t)snprintf(text, sizeof text,
+                                  "<html><head><title>Page %u</title></head>"
+                                  "<body>",
+                                  i);
+        for (unsigned p = 0; p < 3 + i % 3; p++) {
+            if (i % 3 == 2)
+                o += (size_t)snprintf(text + o, sizeof text - o, "<p>");
+            o = put_words(text, sizeof text, o, 12 + (i + p) % 17, &seed);
+            o += (size_t)snprintf(text + o, sizeof text - o, "%s",
+                                  i % 3 == 2 ? "</p>\n" : "\n\n");
+        }
+        if (i % 3 == 2)
+            o +=
+                (size_t)snprintf(text + o, sizeof text - o, "</body></html>\n");
+        snprintf(rel, sizeof rel, "%s/d%u/f%03u.%s", dir, i % 4, i, ext);
+        put_bytes(rel, text, o);
+    }
+    for (unsigned f = 0; f < 2; f++) {
+        size_t o = 0;
+        static char feed[1 << 16];
+        for (unsigned d = 0; d < docs; d++) {
+            o += (size_t)snprintf(feed + o, sizeof feed - o,
+                                  "{\"id\": \"f%u-doc%u\", \"title\": "
+                                  "\"Feed %u document %u %s\", \"text\": \"",
+                                  f, d, f, d, words[next_word(&seed)]);
+            o = put_words(feed, sizeof feed, o, 10 + d % 13, &seed);
+            o += (size_t)snprintf(feed + o, sizeof feed - o, "\\n");
+            o = put_words(feed, sizeof feed, o, 8 + d % 7, &seed);
+            o += (size_t)snprintf(feed + o, sizeof feed - o, "\"}\n");
+        }
+        snprintf(rel, sizeof rel, "%s/feed%u.jsonl", dir, f);
+        put_bytes(rel, feed, o);
+    }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* query_json with any exit status but 2. */
+static cJSON *ask(const char *index, const char *question)
+{
+    char *argv[] = {QUERY,         "--no-spelling",  "--feedback",
+                    "0",           "--duplicates",   "--json",
+                    "-n",          "1000",           "-d",
+                    (char *)index, (char *)question, NULL};
+    run_result_t r = run_argv_fd(argv, -1);
+    if (r.status != 0 && r.status != 1)
+        fail_msg("query '%s' exited %d: %s", question, r.status, r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    if (!j)
+        fail_msg("query output is not JSON: '%s'", r.out);
+    run_free(&r);
+    return j;
+}
+
+/* The answer to QUESTION as text: the total, then one line per hit
+ * (score, source, passage, id), the lines sorted, since passages with
+ * exactly equal scores may come in another order. Malloc'd. */
+static char *answer_text(const char *index, const char *question)
+{
+    cJSON *j = ask(index, question);
+    const cJSON *hits = hits_of(j);
+    int n = cJSON_GetArraySize(hits);
+    char **lines = calloc((size_t)n + 1, sizeof *lines);
+    assert_non_null(lines);
+    size_t total = 64;
+    for (int i = 0; i < n; i++) {
+        const cJSON *h = cJSON_GetArrayItem(hits, i);
+        const char *id = str_field(h, "id");
+        char buf[8192];
+        snprintf(buf, sizeof buf, "%.9g %s %d %s\n", json_num(h, "score"),
+                 str_field(h, "source"), (int)json_num(h, "passage"),
+                 id ? id : "-");
+        lines[i] = strdup(buf);
+        assert_non_null(lines[i]);
+        total += strlen(buf);
+    }
+    qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+    char *text = malloc(total);
+    assert_non_null(text);
+    size_t o =
+        (size_t)snprintf(text, total, "total %d\n", (int)json_num(j, "total"));
+    for (int i = 0; i < n; i++) {
+        o += (size_t)snprintf(text + o, total - o, "%s", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    cJSON_Delete(j);
+    return text;
+}
+
+/* INDEX_A and INDEX_B answer every question alike, and at least one
+ * question finds something. */
+static void expect_same_answers(const char *index_a, const char *index_b)
+{
+    int found = 0;
+    for (size_t q = 0; q < NQUESTIONS; q++) {
+        char *a = answer_text(index_a, questions[q]);
+        char *b = answer_text(index_b, questions[q]);
+        if (strcmp(a, b) != 0)
+            fail_msg("'%s' is answered differently:\n%s\n---\n%s", questions[q],
+                     a, b);
+        found |= strncmp(a, "total 0\n", 8) != 0;
+        free(a);
+        free(b);
+    }
+    assert_true(found);
+}
+
+static void test_corpus_same_results(void **state)
+{
+    (void)state;
+    const char *corpus = QUARRY_SOURCE_DIR "/corpus";
+    char *one = tmp_file("corpus1.idx"), *two = tmp_file("corpus2.idx");
+    cJSON *j1 = index_json(0, one, "--jobs", "1", corpus, (char *)NULL);
+    cJSON *j2 = index_json(0, two, "--jobs", "2", corpus, (char *)NULL);
+    assert_true(json_num(j1, "total") > 0);
+    assert_int_equal((int)json_num(j1, "total"), (int)json_num(j2, "total"));
+    assert_int_equal((int)json_num(j1, "passages"),
+                     (int)json_num(j2, "passages"));
+    assert_int_equal((int)json_num(j2, "passages"), (int)json_num(j2, "total"));
+    assert_int_equal((int)json_num(j1, "files.added"),
+                     (int)json_num(j2, "files.added"));
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    assert_int_equal(index_doc_count(one), index_doc_count(two));
+    const char *corpus_questions[] = {
+        "north korea",        "cryptocurrency theft", "\"North Korea\"",
+        "missile AND launch", "hackers stole",        "title:korea",
+    };
+    for (size_t q = 0; q < sizeof corpus_questions / sizeof *corpus_questions;
+         q++) {
+        char *a = answer_text(one, corpus_questions[q]);
+        char *b = answer_text(two, corpus_questions[q]);
+        assert_string_equal(a, b);
+        assert_true(strncmp(a, "total 0\n", 8) != 0);
+        free(a);
+        free(b);
+    }
+    free(one);
+    free(two);
+}
+
+static void test_tree_same_results(void **state)
+{
+    (void)state;
+    make_tree("tree", 60, 40, 11);
+    char *tree = tmp_file("tree"), *one = tmp_file("tree1.idx"),
+         *two = tmp_file("tree2.idx"), *any = tmp_file("tree-auto.idx");
+    cJSON *j1 = index_json(0, one, tree, (char *)NULL);
+    cJSON *j2 = index_json(0, two, "--jobs", "2", tree, (char *)NULL);
+    expect_files(j1, 62, 0, 0, 0, 0);
+    expect_files(j2, 62, 0, 0, 0, 0);
+    assert_int_equal((int)json_num(j1, "total"), (int)json_num(j2, "total"));
+    assert_int_equal((int)json_num(j1, "passages"),
+                     (int)json_num(j2, "passages"));
+    int total = (int)json_num(j1, "total");
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    expect_same_answers(one, two);
+    /* auto and 0: as many threads as cores, whatever the machine has. */
+    cJSON *j = index_json(0, any, "--jobs", "auto", tree, (char *)NULL);
+    assert_int_equal((int)json_num(j, "total"), total);
+    cJSON_Delete(j);
+    j = index_json(0, any, "--jobs", "0", tree, (char *)NULL);
+    expect_files(j, 0, 0, 0, 62, 0);
+    cJSON_Delete(j);
+    expect_same_answers(one, any);
+    free(tree);
+    free(one);
+    free(two);
+    free(any);
+}
+
+/* Changes made to the "inc" tree between runs. */
+static void change_tree(void)
+{
+    put_file("inc/d0/f000.txt",
+             "Headline of a rewritten article\n\n"
+             "The rewritten passage now speaks of a zeppelin over the "
+             "harbor.\n\n"
+             "Another passage follows with lantern and compass words.\n");
+    set_mtime("inc/d0/f000.txt", 1500000000);
+    remove_file("inc/d1/f001.md");
+    /* One document changed, one gone (f0-doc1), one new. */
+    put_file("inc/feed0.jsonl",
+             "{\"id\": \"f0-doc0\", \"title\": \"Changed\", \"text\": \"A "
+             "zeppelin document replaces the first one of the feed.\"}\n"
+             "{\"id\": \"f0-new\", \"title\": \"New\", \"text\": \"A brand "
+             "new document about the harbor and its lantern.\"}\n");
+    set_mtime("inc/feed0.jsonl", 1500000000);
+}
+
+static void test_incremental_same_results(void **state)
+{
+    (void)state;
+    make_tree("inc", 30, 20, 5);
+    char *tree = tmp_file("inc"), *one = tmp_file("inc1.idx"),
+         *two = tmp_file("inc2.idx");
+    cJSON *j = index_json(0, one, tree, (char *)NULL);
+    cJSON_Delete(j);
+    j = index_json(0, two, "--jobs", "2", tree, (char *)NULL);
+    cJSON_Delete(j);
+    expect_same_answers(one, two);
+    char *before = answer_text(two, "harbor");
+
+    /* Unchanged: nothing written, nothing merged. */
+    unsigned long long rev = index_revision(two);
+    j = index_json(0, two, "--jobs", "2", tree, (char *)NULL);
+    expect_files(j, 0, 0, 0, 32, 0);
+    assert_int_equal((int)json_num(j, "passages"), 0);
+    cJSON_Delete(j);
+    assert_int_equal(index_revision(two), rev);
+
+    change_tree();
+    cJSON *j1 = index_json(0, one, "--jobs", "1", tree, (char *)NULL);
+    cJSON *j2 = index_json(0, two, "--jobs", "2", tree, (char *)NULL);
+    expect_files(j1, 0, 2, 1, 29, 0);
+    expect_files(j2, 0, 2, 1, 29, 0);
+    assert_int_equal((int)json_num(j1, "total"), (int)json_num(j2, "total"));
+    assert_int_equal((int)json_num(j1, "passages"),
+                     (int)json_num(j2, "passages"));
+    assert_int_equal((int)json_num(j2, "total"), (int)index_doc_count(two));
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    expect_same_answers(one, two);
+    char *after = answer_text(two, "harbor");
+    assert_string_not_equal(before, after);
+    free(before);
+    free(after);
+    /* The new words are found, in the changed file and document; the
+     * removed file and document are gone. */
+    char *a = answer_text(one, "zeppelin"), *b = answer_text(two, "zeppelin");
+    assert_string_equal(a, b);
+    assert_int_equal(strncmp(b, "total 2\n", 8), 0);
+    free(a);
+    free(b);
+    assert_int_equal(source_passages(two, source_of("inc/d1/f001.md")), 0);
+    assert_int_equal(source_passages(two, source_of("inc/feed0.jsonl")), 2);
+    a = answer_text(two, "title:changed");
+    assert_int_equal(strncmp(a, "total 1\n", 8), 0);
+    free(a);
+
+    /* A run that only removes files: no merge, the same index as one
+     * thread makes. */
+    remove_file("inc/d2/f002.html");
+    j1 = index_json(0, one, tree, (char *)NULL);
+    j2 = index_json(0, two, "--jobs", "2", tree, (char *)NULL);
+    expect_files(j1, 0, 0, 1, 30, 0);
+    expect_files(j2, 0, 0, 1, 30, 0);
+    assert_int_equal((int)json_num(j1, "total"), (int)json_num(j2, "total"));
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    expect_same_answers(one, two);
+    free(tree);
+    free(one);
+    free(two);
+}
+
+static int count_newlines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_bad_jobs(void **state)
+{
+    (void)state;
+    const char *bad[] = {"-1", "x",  "65", "99999999999999999999", "", "1.5",
+                         " 2", "2x", "+2"};
+    char *index = tmp_file("bad.idx");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        run_result_t r = run(INDEXER, "--jobs", bad[i], "-d", index,
+                             QUARRY_SOURCE_DIR "/corpus", (char *)NULL);
+        if (r.status != 2 || !strstr(r.err, "--jobs") ||
+            !strstr(r.err, "auto") || count_newlines(r.err) != 1)
+            fail_msg("--jobs '%s': exit %d, '%s'", bad[i], r.status, r.err);
+        assert_string_equal(r.out, "");
+        run_free(&r);
+        struct stat st;
+        assert_int_not_equal(stat(index, &st), 0); /* nothing created */
+    }
+    /* The option without its value. */
+    run_result_t r = run(INDEXER, "-d", index, "--jobs", (char *)NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--jobs"));
+    run_free(&r);
+    free(index);
+}
+
+/* Starts `indexer --jobs 2 --json -d INDEX -` reading the FIFO at FIFO
+ * path, writes DOCS JSON Lines documents to it and waits until the bulk
+ * load has started (its shards' directory exists). Returns the indexer's
+ * pid; *WRITER is the FIFO's open write end. */
+static pid_t start_bulk_on_fifo(const char *index, const char *fifo,
+                                const char *out, unsigned docs, int *writer)
+{
+    char *argv[] = {
+        INDEXER,       "--jobs",       "2",          "--json", "-d",
+        (char *)index, "--stdin-name", "feed.jsonl", "-",      NULL};
+    pid_t pid = spawn(argv, fifo, out, NULL, (uid_t)-1, (gid_t)-1);
+    *writer = open(fifo, O_WRONLY);
+    assert_true(*writer >= 0);
+    for (unsigned d = 0; d < docs; d++) {
+        char line[256];
+        int n = snprintf(line, sizeof line,
+                         "{\"id\": \"piped%u\", \"text\": \"The piped "
+                         "document %u speaks of a zeppelin and a harbor.\"}\n",
+                         d, d);
+        assert_int_equal(write(*writer, line, (size_t)n), n);
+    }
+    char real[PATH_MAX], shards[PATH_MAX + 64];
+    assert_non_null(realpath(index, real));
+    snprintf(shards, sizeof shards, "%s.bulk-%ld/shard-0", real, (long)pid);
+    double deadline = now_seconds() + POLL_LIMIT;
+    struct stat st;
+    while (stat(shards, &st) != 0) {
+        int ws;
+        if (waitpid(pid, &ws, WNOHANG) == pid)
+            fail_msg("the indexer ended before its bulk load started");
+        if (now_seconds() > deadline) {
+            kill(pid, SIGKILL);
+            fail_msg("the bulk load never started (%s)", shards);
+        }
+        poll_pause();
+    }
+    return pid;
+}
+
+/* wait_for, but a signal that does not end PID fails the test instead of
+ * hanging it. */
+static int wait_bounded(pid_t pid)
+{
+    double deadline = now_seconds() + POLL_LIMIT;
+    int ws;
+    while (waitpid(pid, &ws, WNOHANG) != pid) {
+        if (now_seconds() > deadline) {
+            kill(pid, SIGKILL);
+            wait_for(pid);
+            fail_msg("the indexer did not end after the signal");
+        }
+        poll_pause();
+    }
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+/* A bulk run killed or interrupted while it reads: the index answers as
+ * before the run throughout; killed, it stays as it was (the next run
+ * removes the shards left behind); interrupted, what was read is merged
+ * in, as one thread commits it. */
+static void test_interrupted_bulk(void **state)
+{
+    (void)state;
+    make_tree("old", 12, 5, 3);
+    char *tree = tmp_file("old"), *index = tmp_file("int.idx"),
+         *fifo = tmp_file("int.fifo"), *out = tmp_file(".int-out");
+    cJSON *j = index_json(0, index, "--jobs", "2", tree, (char *)NULL);
+    unsigned old_total = (unsigned)json_num(j, "total");
+    cJSON_Delete(j);
+    char *before = answer_text(index, "harbor lantern");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+
+    /* SIGKILL: nothing of the run is kept. */
+    int writer;
+    pid_t pid = start_bulk_on_fifo(index, fifo, out, 30, &writer);
+    char *during = answer_text(index, "harbor lantern");
+    assert_string_equal(before, during);
+    free(during);
+    kill(pid, SIGKILL);
+    assert_int_equal(wait_bounded(pid), 128 + SIGKILL);
+    close(writer);
+    assert_int_equal(index_doc_count(index), old_total);
+    during = answer_text(index, "harbor lantern");
+    assert_string_equal(before, during);
+    free(during);
+    char real[PATH_MAX], leftover[PATH_MAX + 64];
+    assert_non_null(realpath(index, real));
+    snprintf(leftover, sizeof leftover, "%s.bulk-%ld", real, (long)pid);
+    struct stat st;
+    assert_int_equal(stat(leftover, &st), 0);
+    /* The next run, even one on one thread with nothing to do, removes
+     * what the killed one left. */
+    j = index_json(0, index, tree, (char *)NULL);
+    expect_files(j, 0, 0, 0, 14, 0);
+    cJSON_Delete(j);
+    assert_int_not_equal(stat(leftover, &st), 0);
+
+    /* SIGTERM: the documents read are merged in; exit 143. */
+    pid = start_bulk_on_fifo(index, fifo, out, 30, &writer);
+    /* Blocked reading the FIFO: the signal must interrupt the read, not
+     * land in a worker thread. */
+    kill(pid, SIGTERM);
+    assert_int_equal(wait_bounded(pid), 128 + SIGTERM);
+    close(writer);
+    char *text = read_text(out);
+    j = cJSON_Parse(text);
+    if (!j)
+        fail_msg("no JSON summary after SIGTERM: '%s'", text);
+    free(text);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "interrupted")));
+    unsigned passages = (unsigned)json_num(j, "passages");
+    unsigned total = (unsigned)json_num(j, "total");
+    cJSON_Delete(j);
+    assert_true(passages >= 1 && passages <= 30);
+    assert_int_equal(total, old_total + passages);
+    assert_int_equal(index_doc_count(index), total);
+    char *z = answer_text(index, "zeppelin");
+    char want[32];
+    snprintf(want, sizeof want, "total %u\n", passages);
+    assert_int_equal(strncmp(z, want, strlen(want)), 0);
+    free(z);
+    snprintf(leftover, sizeof leftover, "%s.bulk-%ld", real, (long)pid);
+    assert_int_not_equal(stat(leftover, &st), 0);
+    free(before);
+    free(tree);
+    free(index);
+    free(fifo);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus_same_results),
+        cmocka_unit_test(test_tree_same_results),
+        cmocka_unit_test(test_incremental_same_results),
+        cmocka_unit_test(test_bad_jobs),
+        cmocka_unit_test(test_interrupted_bulk),
+    };
+    return cmocka_run_group_tests(tests, ix_setup, cli_teardown);
+}
