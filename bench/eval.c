@@ -208,10 +208,10 @@ typedef struct qrel {
 } qrel_t;
 
 typedef enum gain_kind {
-    GAIN_GRADE,     /* gain = grade, relevant when grade > 0 */
-    GAIN_BINARY,    /* gain 1 when grade > 0 */
-    GAIN_CLEVERDON  /* Cranfield: 1 (complete answer) .. 4 (minimum
-                       interest) gain 4 .. 1; relevant when grade > 0 */
+    GAIN_GRADE,    /* gain = grade, relevant when grade > 0 */
+    GAIN_BINARY,   /* gain 1 when grade > 0 */
+    GAIN_CLEVERDON /* Cranfield: 1 (complete answer) .. 4 (minimum
+                      interest) gain 4 .. 1; relevant when grade > 0 */
 } gain_kind_t;
 
 typedef struct collection {
@@ -261,8 +261,8 @@ static void add_question(collection_t *c, char *id, char *text)
     c->questions[c->nquestions++] = (question_t){id, text};
 }
 
-static void add_qrel(collection_t *c, size_t query, const char *doc,
-                     size_t len, int grade)
+static void add_qrel(collection_t *c, size_t query, const char *doc, size_t len,
+                     int grade)
 {
     grow((void **)&c->qrels, &c->capqrels, c->nqrels, sizeof *c->qrels);
     c->qrels[c->nqrels++] = (qrel_t){query, xstrndup(doc, len), grade};
@@ -355,7 +355,7 @@ static char smart_marker(const char *line, size_t n, const char **arg,
 typedef struct smart_record {
     char id[64];
     strbuf_t title, text;
-    char field;   /* the field being read, 0 before the first */
+    char field; /* the field being read, 0 before the first */
     int started;
 } smart_record_t;
 
@@ -390,8 +390,8 @@ static int read_smart(collection_t *c, const char *path, smart_kind_t kind,
             if (r.started) {
                 char *title = one_line(sb_str(&r.title));
                 if (kind == SMART_DOCS) {
-                    add_doc(c, xstrdup(r.id), title,
-                            xstrdup(sb_str(&r.text)), 1);
+                    add_doc(c, xstrdup(r.id), title, xstrdup(sb_str(&r.text)),
+                            1);
                 } else {
                     strbuf_t q = {0};
                     sb_adds(&q, title);
@@ -499,10 +499,10 @@ static int read_qrels(collection_t *c, const char *path, qrel_format_t fmt)
         if (fmt == QRELS_CRANFIELD) {
             char *end;
             long v = strtol(col[0], &end, 10);
-            query = end == col[0] + cl[0] && v >= 1 &&
-                            (size_t)v <= c->nquestions
-                        ? v - 1
-                        : -1;
+            query =
+                end == col[0] + cl[0] && v >= 1 && (size_t)v <= c->nquestions
+                    ? v - 1
+                    : -1;
         } else {
             query = find_question(c, col[qi], cl[qi]);
         }
@@ -517,8 +517,8 @@ static int read_qrels(collection_t *c, const char *path, qrel_format_t fmt)
             char *end;
             double g = strtod(col[gi], &end);
             if (end != col[gi] + cl[gi]) {
-                fprintf(stderr, "%s: %s:%zu: bad relevance '%.*s'\n",
-                        progname, path, lineno, (int)cl[gi], col[gi]);
+                fprintf(stderr, "%s: %s:%zu: bad relevance '%.*s'\n", progname,
+                        path, lineno, (int)cl[gi], col[gi]);
                 ok = 0;
                 break;
             }
@@ -611,8 +611,10 @@ static int read_jsonl(collection_t *c, const char *path, jsonl_kind_t kind)
         char *id = obj ? json_text(obj, "_id") : NULL;
         char *text = obj ? json_text(obj, "text") : NULL;
         if (!cJSON_IsObject(obj) || !id || !text) {
-            fprintf(stderr, "%s: %s:%zu: expected a JSON object with "
-                            "\"_id\" and \"text\"\n", progname, path, lineno);
+            fprintf(stderr,
+                    "%s: %s:%zu: expected a JSON object with "
+                    "\"_id\" and \"text\"\n",
+                    progname, path, lineno);
             ok = 0;
             free(id);
             free(text);
@@ -676,9 +678,11 @@ static int load_collection(collection_t *c, const char *dir)
     case 2:
         return load_beir(c, dir);
     }
-    fprintf(stderr, "%s: '%s' holds no known collection (cran.all.1400, "
-                    "CISI.ALL, or corpus.jsonl with queries.jsonl and "
-                    "qrels/test.tsv)\n", progname, dir);
+    fprintf(stderr,
+            "%s: '%s' holds no known collection (cran.all.1400, "
+            "CISI.ALL, or corpus.jsonl with queries.jsonl and "
+            "qrels/test.tsv)\n",
+            progname, dir);
     return -1;
 }
 
@@ -840,9 +844,9 @@ typedef enum aggregate {
  * project's k1 and b; the `defaults` row is qy_search_opts_init's. */
 #define TRY_TITLE_WEIGHT 0.5
 #define TRY_PROXIMITY 0.3
-#define TRY_FEEDBACK_DOCS 10
-#define TRY_FEEDBACK_TERMS 10
-#define TRY_FEEDBACK_WEIGHT 0.5
+#define TRY_FEEDBACK_DOCS QY_DEFAULT_FEEDBACK_DOCS
+#define TRY_FEEDBACK_TERMS QY_DEFAULT_FEEDBACK_TERMS
+#define TRY_FEEDBACK_WEIGHT QY_DEFAULT_FEEDBACK_WEIGHT
 
 typedef struct setting {
     const char *name;
@@ -1083,26 +1087,25 @@ static int evaluate(const collection_t *c, qy_db_t *db, qy_analyzer_t *a,
 
 static void print_help(void)
 {
-    printf(
-        "Usage: %s [OPTION]... COLLECTION-DIR...\n"
-        "Index each test collection with quarry, answer its questions, and "
-        "print\n"
-        "nDCG@10, MAP (at 1000), P@10 and Recall@100 as trec_eval computes "
-        "them\n"
-        "(relevant: grade above 0; nDCG gain 1 per relevant document), and "
-        "nDCG@10\n"
-        "with graded gains, averaged over every judged question.\n"
-        "\n"
-        "A COLLECTION-DIR holds Cranfield (cran.all.1400, cran.qry, "
-        "cranqrel), CISI\n"
-        "(CISI.ALL, CISI.QRY, CISI.REL) or the BEIR layout (corpus.jsonl, "
-        "queries.jsonl,\n"
-        "qrels/test.tsv).\n"
-        "\n"
-        "  -s, --setting NAME   rank with a named setting (repeat for "
-        "several rows;\n"
-        "                       default: defaults); --all for every one:\n",
-        progname);
+    printf("Usage: %s [OPTION]... COLLECTION-DIR...\n"
+           "Index each test collection with quarry, answer its questions, and "
+           "print\n"
+           "nDCG@10, MAP (at 1000), P@10 and Recall@100 as trec_eval computes "
+           "them\n"
+           "(relevant: grade above 0; nDCG gain 1 per relevant document), and "
+           "nDCG@10\n"
+           "with graded gains, averaged over every judged question.\n"
+           "\n"
+           "A COLLECTION-DIR holds Cranfield (cran.all.1400, cran.qry, "
+           "cranqrel), CISI\n"
+           "(CISI.ALL, CISI.QRY, CISI.REL) or the BEIR layout (corpus.jsonl, "
+           "queries.jsonl,\n"
+           "qrels/test.tsv).\n"
+           "\n"
+           "  -s, --setting NAME   rank with a named setting (repeat for "
+           "several rows;\n"
+           "                       default: defaults); --all for every one:\n",
+           progname);
     for (size_t i = 0; i < NSETTINGS; i++)
         printf("                         %-10s %s\n", settings[i].name,
                settings[i].about);
@@ -1171,8 +1174,10 @@ static int parse_unsigned(const char *opt, const char *s, unsigned lo,
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "%s: %s expects a whole number from %u to %u, not "
-                        "'%s'\n", progname, opt, lo, hi, s);
+        fprintf(stderr,
+                "%s: %s expects a whole number from %u to %u, not "
+                "'%s'\n",
+                progname, opt, lo, hi, s);
         return -1;
     }
     *out = (unsigned)v;
@@ -1193,12 +1198,12 @@ static char *row_label(const char *setting, const overrides_t *ov)
     strbuf_t b = {0};
     char part[64];
     sb_adds(&b, setting);
-#define LABEL(cond, ...)                                                     \
-    do {                                                                     \
-        if (cond) {                                                          \
-            snprintf(part, sizeof part, __VA_ARGS__);                        \
-            sb_adds(&b, part);                                               \
-        }                                                                    \
+#define LABEL(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            snprintf(part, sizeof part, __VA_ARGS__);                          \
+            sb_adds(&b, part);                                                 \
+        }                                                                      \
     } while (0)
     LABEL(ov->k1_set, " k1=%g", ov->k1);
     LABEL(ov->b_set, " b=%g", ov->b);
@@ -1217,9 +1222,25 @@ static char *row_label(const char *setting, const overrides_t *ov)
 int main(int argc, char **argv)
 {
     enum {
-        OPT_ALL = 256, OPT_K1, OPT_B, OPT_TITLE, OPT_PROX, OPT_WINDOW,
-        OPT_FB, OPT_FBT, OPT_FBW, OPT_AGG, OPT_SUMTOP, OPT_SPLIT, OPT_DEPTH,
-        OPT_QUERIES, OPT_QRELS, OPT_GAIN, OPT_RUN, OPT_FORMAT, OPT_MINMAP,
+        OPT_ALL = 256,
+        OPT_K1,
+        OPT_B,
+        OPT_TITLE,
+        OPT_PROX,
+        OPT_WINDOW,
+        OPT_FB,
+        OPT_FBT,
+        OPT_FBW,
+        OPT_AGG,
+        OPT_SUMTOP,
+        OPT_SPLIT,
+        OPT_DEPTH,
+        OPT_QUERIES,
+        OPT_QRELS,
+        OPT_GAIN,
+        OPT_RUN,
+        OPT_FORMAT,
+        OPT_MINMAP,
         OPT_REPEATS
     };
     static const struct option longopts[] = {
@@ -1323,8 +1344,10 @@ int main(int argc, char **argv)
             break;
         case OPT_REPEATS:
             if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-                fprintf(stderr, "%s: --repeats expects on or off, not "
-                                "'%s'\n", progname, optarg);
+                fprintf(stderr,
+                        "%s: --repeats expects on or off, not "
+                        "'%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             ov.repeats = strcmp(optarg, "on") == 0;
@@ -1332,8 +1355,10 @@ int main(int argc, char **argv)
             break;
         case OPT_AGG:
             if (strcmp(optarg, "max") && strcmp(optarg, "sum")) {
-                fprintf(stderr, "%s: --aggregate expects max or sum, not "
-                                "'%s'\n", progname, optarg);
+                fprintf(stderr,
+                        "%s: --aggregate expects max or sum, not "
+                        "'%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             ov.agg = strcmp(optarg, "max") ? AGG_SUM : AGG_MAX;
@@ -1345,8 +1370,10 @@ int main(int argc, char **argv)
             break;
         case OPT_SPLIT:
             if (strcmp(optarg, "paragraphs") && strcmp(optarg, "whole")) {
-                fprintf(stderr, "%s: --split expects paragraphs or whole, "
-                                "not '%s'\n", progname, optarg);
+                fprintf(stderr,
+                        "%s: --split expects paragraphs or whole, "
+                        "not '%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             split = strcmp(optarg, "whole") ? SPLIT_PARAGRAPHS : SPLIT_WHOLE;
@@ -1366,9 +1393,10 @@ int main(int argc, char **argv)
         case OPT_GAIN:
             if (strcmp(optarg, "cleverdon") && strcmp(optarg, "grade") &&
                 strcmp(optarg, "binary")) {
-                fprintf(stderr, "%s: --cranfield-gain expects cleverdon, "
-                                "grade or binary, not '%s'\n", progname,
-                        optarg);
+                fprintf(stderr,
+                        "%s: --cranfield-gain expects cleverdon, "
+                        "grade or binary, not '%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             gain = strcmp(optarg, "grade") == 0    ? GAIN_GRADE
@@ -1380,8 +1408,10 @@ int main(int argc, char **argv)
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "markdown") && strcmp(optarg, "tsv")) {
-                fprintf(stderr, "%s: --format expects markdown or tsv, not "
-                                "'%s'\n", progname, optarg);
+                fprintf(stderr,
+                        "%s: --format expects markdown or tsv, not "
+                        "'%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             tsv = strcmp(optarg, "tsv") == 0;
@@ -1418,15 +1448,17 @@ int main(int argc, char **argv)
     if (nchosen == 0)
         chosen[nchosen++] = "defaults";
     if (run_path && (nchosen != 1 || argc - optind != 1)) {
-        fprintf(stderr, "%s: --run writes one ranking: give one setting and "
-                        "one collection\n", progname);
+        fprintf(stderr,
+                "%s: --run writes one ranking: give one setting and "
+                "one collection\n",
+                progname);
         return EXIT_ERROR;
     }
     if (run_path) {
         cfg.run_out = fopen(run_path, "w");
         if (!cfg.run_out) {
-            fprintf(stderr, "%s: cannot write '%s': %s\n", progname,
-                    run_path, strerror(errno));
+            fprintf(stderr, "%s: cannot write '%s': %s\n", progname, run_path,
+                    strerror(errno));
             return EXIT_ERROR;
         }
     }
@@ -1486,8 +1518,7 @@ int main(int argc, char **argv)
                     "passages, %zu questions, %zu judgments; indexed in "
                     "%.1f s\n",
                     progname, coll.name, coll.ndocs, stats.empty_docs,
-                    stats.passages, coll.nquestions, coll.nqrels,
-                    now() - t0);
+                    stats.passages, coll.nquestions, coll.nqrels, now() - t0);
         for (size_t s = 0; built == 0 && s < nchosen; s++) {
             row_t *row = &rows[nrows];
             if (evaluate(&coll, db, a, chosen[s], &ov, &cfg, row) != 0) {
@@ -1497,8 +1528,7 @@ int main(int argc, char **argv)
             free(row->setting);
             row->setting = row_label(chosen[s], &ov);
             fprintf(stderr, "%s: %s %s: %zu questions in %.1f s\n", progname,
-                    row->collection, row->setting, row->queries,
-                    row->seconds);
+                    row->collection, row->setting, row->queries, row->seconds);
             nrows++;
         }
         qy_analyzer_free(a);
@@ -1528,8 +1558,7 @@ int main(int argc, char **argv)
         printf(tsv ? "%s\t%s\t%zu\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n"
                    : "| %s | %s | %zu | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
                r->collection, r->setting, r->queries, r->mean.ndcg10,
-               r->mean.map, r->mean.p10, r->mean.recall100,
-               r->graded_ndcg10);
+               r->mean.map, r->mean.p10, r->mean.recall100, r->graded_ndcg10);
         if (min_map >= 0 && r->mean.map < min_map && status == EXIT_OK) {
             fprintf(stderr, "%s: %s %s: MAP %.4f is below %.4f\n", progname,
                     r->collection, r->setting, r->mean.map, min_map);

@@ -11,6 +11,9 @@
 /* Distinct words counted before their spelling data is written anyway,
  * which bounds the memory a long batch takes. */
 #define SPELLING_FLUSH_WORDS 200000
+/* Positions skipped between a passage's text and the title's words written
+ * after it, so that no phrase or NEAR runs from the one into the other. */
+#define TITLE_GAP 100
 
 struct qy_ingest {
     qy_db_t *db;
@@ -21,6 +24,7 @@ struct qy_ingest {
     size_t date_len;
     qy_wordcount_t *spelling; /* words seen since the last flush */
     qy_wordcount_t *acronyms; /* "acronym\tlong form" pairs recorded */
+    unsigned last_pos;        /* position of the passage text's last word */
     char term[QY_MAX_TERM_BYTES + 1];
 };
 
@@ -81,6 +85,7 @@ static int add_text_word(void *ctx, const qy_token_t *tok)
     if (tok->word_len >= 3 && !memchr_digit(tok->word, tok->word_len) &&
         qy_wordcount_add(ing->spelling, tok->word, tok->word_len) != QY_OK)
         return failed(ing, QY_NOMEM);
+    ing->last_pos = tok->pos;
     return failed(ing, qy_doc_add_posting(ing->doc, stem, n, tok->pos, 1));
 }
 
@@ -91,13 +96,20 @@ static int add_title_word(void *ctx, const qy_token_t *tok)
     const char *stem = qy_stem(ing->a, tok->word, tok->word_len, &n);
     if (!stem)
         return failed(ing, QY_NOMEM);
+    /* The title is part of every passage's text, as words of the text:
+     * BM25 then counts them with the text's own (a title word doubles when
+     * the text repeats the title) and in the passage's length. */
+    if (failed(ing,
+               qy_doc_add_posting(ing->doc, stem, n,
+                                  ing->last_pos + TITLE_GAP + tok->pos, 1)))
+        return 1;
     size_t plen = strlen(QY_PREFIX_TITLE);
     if (plen + n > QY_MAX_TERM_BYTES)
         return 0;
     memcpy(ing->term, QY_PREFIX_TITLE, plen);
     memcpy(ing->term + plen, stem, n);
-    return failed(ing, qy_doc_add_posting(ing->doc, ing->term, plen + n,
-                                          tok->pos, 1));
+    return failed(
+        ing, qy_doc_add_posting(ing->doc, ing->term, plen + n, tok->pos, 1));
 }
 
 static qy_status_t add_boolean(qy_ingest_t *ing, const char *prefix,
@@ -205,6 +217,7 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
     const char *title = rec->title ? rec->title : "";
     qy_doc_clear(ing->doc);
     ing->failed = QY_OK;
+    ing->last_pos = 0;
     st = qy_tokenize(ing->a, text, strlen(text), add_text_word, ing);
     if (st == QY_OK)
         st = ing->failed;
@@ -217,8 +230,7 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
         qy_find_acronyms(text, strlen(text), learn_acronym, &c);
         st = c.st;
     }
-    if (st == QY_OK &&
-        qy_wordcount_size(ing->spelling) >= SPELLING_FLUSH_WORDS)
+    if (st == QY_OK && qy_wordcount_size(ing->spelling) >= SPELLING_FLUSH_WORDS)
         st = qy_ingest_flush(ing);
     if (st == QY_OK && rec->source && *rec->source)
         st = add_boolean(ing, QY_PREFIX_SOURCE, rec->source);

@@ -45,18 +45,18 @@ typedef struct build {
     unsigned pos;       /* query position, for Xapian's wqf/phrases */
     unsigned wqf;       /* within-query frequency of the next word; 0: 1 */
     qy_status_t failed;
-    qy_forms_t *forms;  /* irregular forms and synonyms expand words (plain
-                           questions only); NULL: words stay as typed */
+    qy_forms_t *forms;   /* irregular forms and synonyms expand words (plain
+                            questions only); NULL: words stay as typed */
     qy_termset_t *terms; /* words to highlight: expansions are added */
-    int negated;        /* inside the excluded part of a NOT */
-    int in_phrase;      /* inside a phrase or NEAR: words stay as typed */
-    char *notes;        /* expansions made, for `parsed`: "a=b|c; d=e" */
+    int negated;         /* inside the excluded part of a NOT */
+    int in_phrase;       /* inside a phrase or NEAR: words stay as typed */
+    char *notes;         /* expansions made, for `parsed`: "a=b|c; d=e" */
 } build_t;
 
 static qy_query_t *build_node(build_t *b, const qy_node_t *n);
 static qy_query_t *scaled(qy_query_t *q, double factor);
-static qy_query_t *combine_owned(qy_query_op_t op, qy_query_t **subs,
-                                 size_t n, unsigned window);
+static qy_query_t *combine_owned(qy_query_op_t op, qy_query_t **subs, size_t n,
+                                 unsigned window);
 
 /* ---- Expanding a word: its irregular forms and defined synonyms ------ */
 
@@ -112,8 +112,8 @@ static void note_alternative(build_t *b, const char *self, const char *alt,
         return;
     }
     if (first)
-        snprintf(notes + have, need - have, "%s%s=%.*s", have ? "; " : "",
-                 self, (int)n, alt);
+        snprintf(notes + have, need - have, "%s%s=%.*s", have ? "; " : "", self,
+                 (int)n, alt);
     else
         snprintf(notes + have, need - have, "|%.*s", (int)n, alt);
     b->notes = notes;
@@ -153,8 +153,7 @@ static int add_synonym(void *ctx, const char *syn, size_t len)
     if (n == 1)
         add_alternative(alt, words[0]);
     else if (n > 1)
-        add_alternative(alt,
-                        combine_owned(QY_Q_PHRASE, words, n, 2 * n - 1));
+        add_alternative(alt, combine_owned(QY_Q_PHRASE, words, n, 2 * n - 1));
     return 0;
 }
 
@@ -277,8 +276,7 @@ static qy_query_t *source_filter(build_t *b, const char *value)
     if (st2 != QY_OK)
         b->failed = st2;
     else if (!g.failed)
-        q = g.count ? unweighted(qy_query_combine(QY_Q_OR, g.terms, g.count,
-                                                  0))
+        q = g.count ? unweighted(qy_query_combine(QY_Q_OR, g.terms, g.count, 0))
                     : qy_query_match_nothing();
     for (size_t i = 0; i < g.count; i++)
         qy_query_free(g.terms[i]);
@@ -299,8 +297,8 @@ static qy_query_t *date_filter(const char *value)
     /* An end given as a year or a month covers all of it. */
     if (*hi && strlen(hi) < 10)
         strncat(hi, "\xff", sizeof hi - strlen(hi) - 1);
-    return unweighted(qy_query_value_range(QY_SLOT_DATE, *lo ? lo : NULL,
-                                           *hi ? hi : NULL));
+    return unweighted(
+        qy_query_value_range(QY_SLOT_DATE, *lo ? lo : NULL, *hi ? hi : NULL));
 }
 
 static qy_query_t *build_field(build_t *b, const qy_node_t *n)
@@ -325,8 +323,8 @@ static qy_query_t *build_field(build_t *b, const qy_node_t *n)
     return qy_query_match_nothing();
 }
 
-static qy_query_t *build_kids(build_t *b, const qy_node_t *n,
-                              qy_query_op_t op, unsigned window)
+static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
+                              unsigned window)
 {
     qy_query_t **subs = calloc(n->nkids ? n->nkids : 1, sizeof *subs);
     qy_query_t *q = NULL;
@@ -364,8 +362,7 @@ static qy_query_t *build_node(build_t *b, const qy_node_t *n)
             return qy_query_match_nothing();
         memcpy(term, b->prefix, plen);
         memcpy(term + plen, n->text, n->text_len);
-        return qy_query_wildcard(term, plen + n->text_len,
-                                 QY_PREFIX_MAX_TERMS);
+        return qy_query_wildcard(term, plen + n->text_len, QY_PREFIX_MAX_TERMS);
     }
     case QY_N_PHRASE:
         return build_kids(b, n, QY_Q_PHRASE, 0);
@@ -420,8 +417,8 @@ static int question_words(const qy_node_t *root, const qy_node_t **one,
 
 /* Combines the N queries of SUBS with OP, then frees them; a single one is
  * returned as it is. NULL when out of memory (SUBS are freed anyway). */
-static qy_query_t *combine_owned(qy_query_op_t op, qy_query_t **subs,
-                                 size_t n, unsigned window)
+static qy_query_t *combine_owned(qy_query_op_t op, qy_query_t **subs, size_t n,
+                                 unsigned window)
 {
     qy_query_t *q = NULL;
     int ok = 1;
@@ -448,9 +445,7 @@ static qy_query_t *scaled(qy_query_t *q, double factor)
 }
 
 typedef struct qtf_count {
-    qy_analyzer_t *a;
-    char **stems;
-    size_t *lens;
+    const qy_node_t *const *words;
     unsigned *counts;
     size_t n;
 } qtf_count_t;
@@ -458,48 +453,29 @@ typedef struct qtf_count {
 static int count_token(void *ctx, const qy_token_t *tok)
 {
     qtf_count_t *c = ctx;
-    size_t n;
-    const char *stem = qy_stem(c->a, tok->word, tok->word_len, &n);
-    if (!stem)
-        return 1;
     for (size_t i = 0; i < c->n; i++)
-        if (c->lens[i] == n && memcmp(c->stems[i], stem, n) == 0)
+        if (c->words[i]->text_len == tok->word_len &&
+            memcmp(c->words[i]->text, tok->word, tok->word_len) == 0)
             c->counts[i]++;
     return 0;
 }
 
-/* How often each of the N question words occurs in QUERY (by stem), into
- * COUNTS (at least 1 each). */
+/* How often each of the N question words occurs in QUERY, into COUNTS (at
+ * least 1 each). A word counts as often as it is typed in the same form:
+ * the question's other forms of it ("material", "materials") are question
+ * words of their own, searched for the same stem, so counting them again
+ * would weigh the stem twice over (measured in docs/quality.md). */
 static qy_status_t count_words(qy_analyzer_t *a, const char *query,
                                const qy_node_t *const *words, size_t n,
                                unsigned *counts)
 {
-    qtf_count_t c = {a, calloc(n, sizeof(char *)), calloc(n, sizeof(size_t)),
-                     counts, n};
-    qy_status_t st = c.stems && c.lens ? QY_OK : QY_NOMEM;
-    for (size_t i = 0; st == QY_OK && i < n; i++) {
-        size_t len;
-        const char *stem = qy_stem(a, words[i]->text, words[i]->text_len,
-                                   &len);
-        c.stems[i] = stem ? malloc(len + 1) : NULL;
-        if (!c.stems[i]) {
-            st = QY_NOMEM;
-            break;
-        }
-        memcpy(c.stems[i], stem, len);
-        c.lens[i] = len;
+    qtf_count_t c = {words, counts, n};
+    for (size_t i = 0; i < n; i++)
         counts[i] = 0;
-    }
-    if (st == QY_OK)
-        st = qy_tokenize(a, query, strlen(query), count_token, &c);
-    for (size_t i = 0; i < n; i++) {
+    qy_status_t st = qy_tokenize(a, query, strlen(query), count_token, &c);
+    for (size_t i = 0; i < n; i++)
         if (counts[i] == 0)
             counts[i] = 1;
-        if (c.stems)
-            free(c.stems[i]);
-    }
-    free(c.stems);
-    free(c.lens);
     return st;
 }
 
@@ -516,8 +492,8 @@ static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
         size_t len = 0;
         for (size_t j = i; j < n && j < i + QY_LONG_FORM_WORDS; j++) {
             size_t sn;
-            const char *stem = qy_stem(b->a, words[j]->text,
-                                       words[j]->text_len, &sn);
+            const char *stem =
+                qy_stem(b->a, words[j]->text, words[j]->text_len, &sn);
             if (!stem || len + sn + 1 > QY_MAX_TERM_BYTES)
                 break;
             if (len)
@@ -582,8 +558,8 @@ static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
                                build_node(b, words[i + 1])};
         subs[k++] = combine_owned(QY_Q_NEAR, pair, 2, window);
     }
-    qy_query_t *near = scaled(combine_owned(QY_Q_OR, subs, k, 0),
-                              opts->proximity);
+    qy_query_t *near =
+        scaled(combine_owned(QY_Q_OR, subs, k, 0), opts->proximity);
     free(subs);
     if (!near) {
         qy_query_free(q);
@@ -618,8 +594,7 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
                                    qy_query_t **expansion_out, char **error)
 {
     double lambda = opts->feedback_weight;
-    if (opts->feedback_docs == 0 || opts->feedback_terms == 0 ||
-        !(lambda > 0))
+    if (opts->feedback_docs == 0 || opts->feedback_terms == 0 || !(lambda > 0))
         return QY_OK;
     if (lambda > 1)
         lambda = 1;
@@ -670,9 +645,9 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     for (size_t i = 0; i < nterms; i++) {
         if (!(terms[i].relevance > 0))
             continue;
-        subs[k++] = scaled(qy_query_term(terms[i].term, strlen(terms[i].term),
-                                         1, 0),
-                           terms[i].relevance / total);
+        subs[k++] =
+            scaled(qy_query_term(terms[i].term, strlen(terms[i].term), 1, 0),
+                   terms[i].relevance / total);
     }
     qy_expand_terms_free(terms, nterms);
     qy_query_t *expansion =
@@ -755,8 +730,8 @@ static qy_status_t describe(qy_analyzer_t *a, const qy_parsed_t *p,
 }
 
 static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
-                                const qy_search_opts_t *opts,
-                                qy_results_t *out, char **error)
+                                const qy_search_opts_t *opts, qy_results_t *out,
+                                char **error)
 {
     size_t n = qy_mset_size(o->mset);
     out->total = qy_mset_matches_estimated(o->mset);
@@ -782,10 +757,10 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
         out->count++;
         if (opts->no_highlights)
             continue;
-        qy_status_t st = qy_highlight(
-            a, o->terms, r->rec.text, strlen(r->rec.text),
-            opts->snippet_words, &r->highlights, &r->nhighlights, &r->snippet,
-            &r->cut_before, &r->cut_after);
+        qy_status_t st =
+            qy_highlight(a, o->terms, r->rec.text, strlen(r->rec.text),
+                         opts->snippet_words, &r->highlights, &r->nhighlights,
+                         &r->snippet, &r->cut_before, &r->cut_after);
         if (st != QY_OK)
             return st;
     }
@@ -797,7 +772,7 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
  * does; left as it was when out of memory. */
 static void name_index(const qy_db_t *db, qy_status_t st, char **error)
 {
-    const char *what = *error ? *error
+    const char *what = *error             ? *error
                        : *qy_db_error(db) ? qy_db_error(db)
                                           : qy_status_to_string(st);
     const char *name = qy_db_name(db);
@@ -881,22 +856,103 @@ static qy_status_t fingerprint(qy_analyzer_t *a, const char *text,
 
 /* Two passages are near-duplicates when most shingles of the shorter also
  * stand in the longer: the same paragraph repeated, or repeated in part
- * (a highlight box quoting the body). */
-static int near_duplicates(const shingles_t *x, const shingles_t *y)
+ * (a highlight box quoting the body). COMMON counts the shingles they share
+ * (a shingle repeated in both counts as often as in the one with fewer). */
+static int near_duplicates(size_t common, size_t nx, size_t ny)
 {
-    if (x->n == 0 || y->n == 0)
+    if (nx == 0 || ny == 0)
         return 0;
-    size_t i = 0, j = 0, common = 0;
-    while (i < x->n && j < y->n) {
-        if (x->h[i] < y->h[j])
-            i++;
-        else if (x->h[i] > y->h[j])
-            j++;
-        else
-            common++, i++, j++;
-    }
-    size_t smaller = x->n < y->n ? x->n : y->n;
+    size_t smaller = nx < ny ? nx : ny;
     return common * 10 >= smaller * 8;
+}
+
+/* The kept hits' shingles, each with the kept hits holding it: a new hit
+ * is compared with the hits it shares shingles with, not with every kept
+ * one (thousands of hits, as an evaluation fetches, made that quadratic). */
+typedef struct shingle_posting {
+    size_t kept;  /* index among the kept hits */
+    size_t times; /* occurrences of the shingle in that hit */
+    size_t next;  /* 1-based index of the next posting, 0: none */
+} shingle_posting_t;
+
+typedef struct shingle_index {
+    uint64_t *keys;
+    size_t *head; /* 1-based index of the slot's first posting, 0: empty */
+    size_t mask;
+    shingle_posting_t *post;
+    size_t npost;
+} shingle_index_t;
+
+static size_t shingle_slot(const shingle_index_t *ix, uint64_t h)
+{
+    size_t i = (size_t)((h * 0x9e3779b97f4a7c15ULL) >> 17) & ix->mask;
+    while (ix->head[i] && ix->keys[i] != h)
+        i = (i + 1) & ix->mask;
+    return i;
+}
+
+/* Room for TOTAL shingles, the most the kept hits can hold. */
+static int shingle_index_init(shingle_index_t *ix, size_t total)
+{
+    size_t slots = 16;
+    while (slots < total * 2)
+        slots *= 2;
+    memset(ix, 0, sizeof *ix);
+    ix->keys = malloc(slots * sizeof *ix->keys);
+    ix->head = calloc(slots, sizeof *ix->head);
+    ix->post = malloc((total ? total : 1) * sizeof *ix->post);
+    ix->mask = slots - 1;
+    return ix->keys && ix->head && ix->post;
+}
+
+static void shingle_index_free(shingle_index_t *ix)
+{
+    free(ix->keys);
+    free(ix->head);
+    free(ix->post);
+}
+
+/* Records the sorted shingles SH of kept hit KEPT. */
+static void shingle_index_add(shingle_index_t *ix, const shingles_t *sh,
+                              size_t kept)
+{
+    for (size_t i = 0, j; i < sh->n; i = j) {
+        for (j = i + 1; j < sh->n && sh->h[j] == sh->h[i];)
+            j++;
+        size_t slot = shingle_slot(ix, sh->h[i]);
+        ix->keys[slot] = sh->h[i];
+        ix->post[ix->npost] = (shingle_posting_t){kept, j - i, ix->head[slot]};
+        ix->head[slot] = ++ix->npost;
+    }
+}
+
+/* The first kept hit of which SH nearly repeats, or KEPT when none.
+ * COMMON (KEPT entries, zeroed) counts shared shingles and is left zeroed;
+ * TOUCHED is scratch for KEPT entries. */
+static size_t first_duplicate(const shingle_index_t *ix, const shingles_t *sh,
+                              const shingles_t *fp, size_t kept, size_t *common,
+                              size_t *touched)
+{
+    size_t ntouched = 0;
+    for (size_t i = 0, j; i < sh->n; i = j) {
+        for (j = i + 1; j < sh->n && sh->h[j] == sh->h[i];)
+            j++;
+        size_t slot = shingle_slot(ix, sh->h[i]);
+        for (size_t p = ix->head[slot]; p; p = ix->post[p - 1].next) {
+            const shingle_posting_t *sp = &ix->post[p - 1];
+            if (common[sp->kept] == 0)
+                touched[ntouched++] = sp->kept;
+            common[sp->kept] += sp->times < j - i ? sp->times : j - i;
+        }
+    }
+    size_t into = kept;
+    for (size_t t = 0; t < ntouched; t++) {
+        size_t k = touched[t];
+        if (k < into && near_duplicates(common[k], fp[k].n, sh->n))
+            into = k;
+        common[k] = 0;
+    }
+    return into;
 }
 
 /* Folds each hit that nearly repeats a better one into that one's `also`. */
@@ -905,17 +961,20 @@ static qy_status_t fold_duplicates(qy_analyzer_t *a, qy_results_t *out,
 {
     size_t n = out->count;
     shingles_t *fp = calloc(n ? n : 1, sizeof *fp);
-    if (!fp)
-        return QY_NOMEM;
-    qy_status_t st = QY_OK;
-    for (size_t i = 0; st == QY_OK && i < n; i++)
+    size_t *common = calloc(n ? n : 1, sizeof *common);
+    size_t *touched = calloc(n ? n : 1, sizeof *touched);
+    shingle_index_t ix = {0};
+    qy_status_t st = fp && common && touched ? QY_OK : QY_NOMEM;
+    size_t total = 0;
+    for (size_t i = 0; st == QY_OK && i < n; i++) {
         st = fingerprint(a, out->hits[i].rec.text, &fp[i]);
+        total += fp[i].n;
+    }
+    if (st == QY_OK && !shingle_index_init(&ix, total))
+        st = QY_NOMEM;
     size_t kept = 0;
     for (size_t i = 0; st == QY_OK && i < n; i++) {
-        size_t into = kept;
-        for (size_t k = 0; k < kept && into == kept; k++)
-            if (near_duplicates(&fp[k], &fp[i]))
-                into = k;
+        size_t into = first_duplicate(&ix, &fp[i], fp, kept, common, touched);
         if (into == kept) {
             /* keeps its place among the kept hits */
             out->hits[kept] = out->hits[i];
@@ -923,6 +982,7 @@ static qy_status_t fold_duplicates(qy_analyzer_t *a, qy_results_t *out,
             shingles_t t = fp[kept];
             fp[kept] = fp[i];
             fp[i] = t;
+            shingle_index_add(&ix, &fp[kept], kept);
             kept++;
             continue;
         }
@@ -934,15 +994,18 @@ static qy_status_t fold_duplicates(qy_analyzer_t *a, qy_results_t *out,
             break;
         }
         best->also = also;
-        also[best->nalso++] = (qy_location_t){
-            out->hits[i].rec.source, out->hits[i].rec.id,
-            out->hits[i].rec.ordinal};
+        also[best->nalso++] =
+            (qy_location_t){out->hits[i].rec.source, out->hits[i].rec.id,
+                            out->hits[i].rec.ordinal};
         free_hit(&out->hits[i]);
         memset(&out->hits[i], 0, sizeof out->hits[i]);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; fp && i < n; i++)
         free(fp[i].h);
     free(fp);
+    free(common);
+    free(touched);
+    shingle_index_free(&ix);
     if (st == QY_OK)
         out->count = kept;
     return st;
@@ -953,16 +1016,15 @@ static void keep_page(qy_results_t *out, owner_t *o,
                       const qy_search_opts_t *opts)
 {
     size_t from = opts->offset < out->count ? opts->offset : out->count;
-    size_t to = out->count - from > opts->limit ? from + opts->limit
-                                                : out->count;
+    size_t to =
+        out->count - from > opts->limit ? from + opts->limit : out->count;
     for (size_t i = 0; i < from; i++)
         free_hit(&out->hits[i]);
     for (size_t i = to; i < out->count; i++)
         free_hit(&out->hits[i]);
     if (from > 0 && to > from) { /* hits may be NULL when there are none */
         memmove(out->hits, out->hits + from, (to - from) * sizeof *out->hits);
-        memmove(o->docids, o->docids + from,
-                (to - from) * sizeof *o->docids);
+        memmove(o->docids, o->docids + from, (to - from) * sizeof *o->docids);
     }
     out->count = to - from;
     for (size_t i = 0; i < out->count; i++)
@@ -975,9 +1037,9 @@ typedef struct speller {
     qy_db_t *db;
     qy_analyzer_t *a;
     const char *query;
-    char *out;    /* the query with corrections, growing */
-    size_t len;   /* bytes of out */
-    size_t done;  /* bytes of query copied to out */
+    char *out;   /* the query with corrections, growing */
+    size_t len;  /* bytes of out */
+    size_t done; /* bytes of query copied to out */
     int changed;
     qy_status_t st;
 } speller_t;
@@ -1018,8 +1080,7 @@ static int correct_word(void *ctx, const qy_token_t *tok)
     if (plen + n <= QY_MAX_TERM_BYTES) {
         memcpy(term, QY_PREFIX_TITLE, plen);
         memcpy(term + plen, stem, n);
-        if (qy_db_term_freq(sp->db, term, plen + n, &freq) != QY_OK ||
-            freq > 0)
+        if (qy_db_term_freq(sp->db, term, plen + n, &freq) != QY_OK || freq > 0)
             return 0;
     }
     char *better = NULL;
@@ -1125,8 +1186,8 @@ static void syntax_parts(build_t *b, const qy_node_t *n, parts_t *p)
 }
 
 static qy_status_t explain_hits(qy_db_t *db, const owner_t *o,
-                                const qy_search_params_t *params,
-                                parts_t *p, qy_results_t *out)
+                                const qy_search_params_t *params, parts_t *p,
+                                qy_results_t *out)
 {
     if (p->failed)
         return QY_NOMEM;
@@ -1179,9 +1240,9 @@ static unsigned fetch_size(const qy_search_opts_t *opts)
     return want > 100000 ? 100000 : (unsigned)want;
 }
 
-static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a,
-                               const char *query, const qy_search_opts_t *opts,
-                               qy_results_t *out, char **error);
+static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
+                               const qy_search_opts_t *opts, qy_results_t *out,
+                               char **error);
 
 qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
                       const qy_search_opts_t *opts, qy_results_t *out,
@@ -1226,9 +1287,9 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     return QY_OK;
 }
 
-static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a,
-                               const char *query, const qy_search_opts_t *opts,
-                               qy_results_t *out, char **error)
+static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
+                               const qy_search_opts_t *opts, qy_results_t *out,
+                               char **error)
 {
     qy_parsed_t parsed;
     qy_status_t st;
@@ -1265,8 +1326,11 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a,
         qtf = calloc(nwords, sizeof *qtf);
         st = qtf ? count_words(a, query, words, nwords, qtf) : QY_NOMEM;
     }
-    build_t b = {.db = db, .a = a, .prefix = "",
-                 .forms = question ? forms : NULL, .terms = o->terms};
+    build_t b = {.db = db,
+                 .a = a,
+                 .prefix = "",
+                 .forms = question ? forms : NULL,
+                 .terms = o->terms};
     if (st == QY_OK) {
         q = question ? question_query(&b, words, nwords, qtf, opts)
                      : build_node(&b, parsed.root);

@@ -29,12 +29,12 @@ extern "C" {
 #define QY_DEFAULT_TITLE_WEIGHT 0.0
 #define QY_DEFAULT_PROXIMITY 0.0
 #define QY_DEFAULT_PROXIMITY_WINDOW 8
-#define QY_DEFAULT_FEEDBACK_DOCS 10
-#define QY_DEFAULT_FEEDBACK_TERMS 10
+#define QY_DEFAULT_FEEDBACK_DOCS 5
+#define QY_DEFAULT_FEEDBACK_TERMS 20
 #define QY_DEFAULT_FEEDBACK_WEIGHT 0.5
-#define QY_DEFAULT_COUNT_REPEATS 0
+#define QY_DEFAULT_COUNT_REPEATS 1
 /* Feedback is used only when the index holds at least this many passages
- * per feedback passage (1000 for 10): the best few must be a small part of
+ * per feedback passage (500 for 5): the best few must be a small part of
  * the index to stand for the relevant ones. */
 #define QY_FEEDBACK_MIN_RATIO 100
 
@@ -62,9 +62,10 @@ typedef struct qy_search_opts {
     unsigned feedback_terms;   /* ... at most this many terms */
     double feedback_weight;    /* ... sharing this part of the score with
                                   the question (0 to 1, RM3's lambda) */
-    int count_repeats;         /* a word the question repeats weighs more
-                                  (BM25's query-term factor, k3 = 1);
-                                  otherwise each word counts once */
+    int count_repeats;         /* a word the question types again in the
+                                  same form weighs more (BM25's query-term
+                                  factor, k3 = 1); otherwise each word
+                                  counts once */
     int no_highlights;         /* leave highlights and snippets empty
                                   (evaluation, which reads scores only) */
 
