@@ -486,15 +486,16 @@ static size_t term_end(const parser_t *p, size_t i)
     return i;
 }
 
-/* Reads the value of a filter field starting at S[I]. */
+/* Reads the value of a filter field starting at S[I]: up to a space or an
+ * unbalanced ')', or quoted with " or ' (source:'My Notes' with a space). */
 static void lex_filter(parser_t *p, size_t i, const char *field)
 {
     token_t *t = &p->tok;
     size_t start, end;
 
     t->kind = T_ERROR;
-    if (i < p->len && p->s[i] == '"') {
-        const char *q = memchr(p->s + i + 1, '"', p->len - i - 1);
+    if (i < p->len && (p->s[i] == '"' || p->s[i] == '\'')) {
+        const char *q = memchr(p->s + i + 1, p->s[i], p->len - i - 1);
         if (!q)
             return;
         start = i + 1;

@@ -288,6 +288,8 @@ static const qcase_t cases[] = {
     {"title:AND", "title:(and)", 1, 0},
     {"source:corpus/*.txt", "source:corpus/*.txt", 1, 0},
     {"source:\"my dir/x.txt\"", "source:\"my dir/x.txt\"", 1, 0},
+    {"source:'my dir/*.md'", "source:\"my dir/*.md\"", 1, 0},
+    {"source:'*.md' korea", "(korea AND source:*.md)", 1, 0},
     {"id:abc-123 korea", "(korea AND id:abc-123)", 1, 0},
     {"date:2020..2021", "date:2020..2021", 1, 0},
     {"date:2020-03..", "date:2020-03..", 1, 0},
