@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -581,6 +582,79 @@ static int feedback_term_ok(void *ctx, const char *term, size_t len)
     return len >= 2 && !qy_is_stopword(f->a, term, len);
 }
 
+/* A long question (CISI's run to 334 words, whole paragraphs) is searched
+ * for its QY_QUESTION_MAX_WORDS most informative words only, those of
+ * highest qtf * IDF, in question order: OR-ing every word makes each pass
+ * visit most of the index, while the best passages are decided by the
+ * rarer words (docs/quality.md and docs/performance.md measure both).
+ * Parts other than words (phrases, groups) are kept first. *WORDS and *N
+ * become the kept parts, in *KEPT (the caller frees it); QTF, when given,
+ * is compacted to match. */
+static qy_status_t informative_words(qy_db_t *db, qy_analyzer_t *a,
+                                     const qy_node_t *const **words, size_t *n,
+                                     unsigned *qtf, const qy_node_t ***kept)
+{
+    unsigned passages = 0;
+    qy_status_t st = qy_db_doc_count(db, &passages);
+    if (st != QY_OK)
+        return st;
+    size_t all = *n;
+    double *score = malloc(all * sizeof *score);
+    unsigned char *keep = calloc(all, 1);
+    const qy_node_t **out = malloc(all * sizeof *out);
+    if (!score || !keep || !out) {
+        free(score);
+        free(keep);
+        free(out);
+        return QY_NOMEM;
+    }
+    for (size_t i = 0; i < all; i++) {
+        const qy_node_t *w = (*words)[i];
+        size_t sn;
+        unsigned freq = 0;
+        if (w->kind != QY_N_WORD) {
+            score[i] = INFINITY; /* a phrase or group: kept */
+            continue;
+        }
+        const char *stem = qy_stem(a, w->text, w->text_len, &sn);
+        score[i] = -1; /* in no passage: chosen last */
+        if (!stem) {
+            st = QY_NOMEM;
+            break;
+        }
+        if (sn <= QY_MAX_TERM_BYTES &&
+            (st = qy_db_term_freq(db, stem, sn, &freq)) != QY_OK)
+            break;
+        if (freq > 0)
+            score[i] =
+                (qtf ? qtf[i] : 1) * log(((double)passages + 1) / (double)freq);
+    }
+    for (size_t k = 0; st == QY_OK && k < QY_QUESTION_MAX_WORDS; k++) {
+        size_t best = all;
+        for (size_t i = 0; i < all; i++)
+            if (!keep[i] && (best == all || score[i] > score[best]))
+                best = i;
+        keep[best] = 1;
+    }
+    size_t m = 0;
+    for (size_t i = 0; st == QY_OK && i < all; i++)
+        if (keep[i]) {
+            if (qtf)
+                qtf[m] = qtf[i];
+            out[m++] = (*words)[i];
+        }
+    free(score);
+    free(keep);
+    if (st != QY_OK) {
+        free(out);
+        return st;
+    }
+    *kept = out;
+    *words = out;
+    *n = m;
+    return QY_OK;
+}
+
 /* RM3-style pseudo-relevance feedback: *Q becomes
  * OR(scale(1 - lambda, Q), scale(lambda * N, OR(scale(p(t), t)...))) where
  * the terms t come from Xapian's ESet over the best passages of Q, p(t) is
@@ -729,9 +803,7 @@ static qy_status_t describe(qy_analyzer_t *a, const qy_parsed_t *p,
     return QY_OK;
 }
 
-static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
-                                const qy_search_opts_t *opts, qy_results_t *out,
-                                char **error)
+static qy_status_t collect_hits(owner_t *o, qy_results_t *out, char **error)
 {
     size_t n = qy_mset_size(o->mset);
     out->total = qy_mset_matches_estimated(o->mset);
@@ -755,8 +827,20 @@ static qy_status_t collect_hits(qy_analyzer_t *a, owner_t *o,
         r->score = hit.weight;
         o->docids[out->count] = hit.docid;
         out->count++;
-        if (opts->no_highlights)
-            continue;
+    }
+    return QY_OK;
+}
+
+/* Highlights and snippets, for the hits of the page only: more are fetched
+ * than are shown, to fold near-duplicates. */
+static qy_status_t highlight_hits(qy_analyzer_t *a, owner_t *o,
+                                  const qy_search_opts_t *opts,
+                                  qy_results_t *out)
+{
+    if (opts->no_highlights)
+        return QY_OK;
+    for (size_t i = 0; i < out->count; i++) {
+        qy_result_t *r = &out->hits[i];
         qy_status_t st =
             qy_highlight(a, o->terms, r->rec.text, strlen(r->rec.text),
                          opts->snippet_words, &r->highlights, &r->nhighlights,
@@ -1099,6 +1183,28 @@ static int correct_word(void *ctx, const qy_token_t *tok)
     return 0;
 }
 
+typedef struct word_count {
+    qy_analyzer_t *a;
+    size_t n;
+} word_count_t;
+
+static int count_word(void *ctx, const qy_token_t *tok)
+{
+    word_count_t *c = ctx;
+    if (!qy_is_stopword(c->a, tok->word, tok->word_len))
+        c->n++;
+    return c->n > QY_QUESTION_MAX_WORDS;
+}
+
+/* Whether QUERY has more than QY_QUESTION_MAX_WORDS words besides stop
+ * words. */
+static int long_question(qy_analyzer_t *a, const char *query)
+{
+    word_count_t c = {a, 0};
+    qy_tokenize(a, query, strlen(query), count_word, &c);
+    return c.n > QY_QUESTION_MAX_WORDS;
+}
+
 static qy_status_t suggest(qy_db_t *db, qy_analyzer_t *a, const char *query,
                            char **suggestion)
 {
@@ -1262,6 +1368,11 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     }
     if (st != QY_OK || opts->no_spelling)
         return st;
+    /* A long question that found passages is pasted text: a word of it the
+     * index lacks is more often a rare term than a typo, and looking each
+     * one up in the spelling data costs milliseconds (docs/performance.md). */
+    if (out->total > 0 && long_question(a, query))
+        return QY_OK;
     char *suggestion = NULL;
     st = suggest(db, a, query, &suggestion);
     if (st != QY_OK || !suggestion)
@@ -1322,18 +1433,39 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     int question = st == QY_OK && (!parsed.syntax || parsed.fallback) &&
                    question_words(parsed.root, &one, &words, &nwords);
     unsigned *qtf = NULL;
+    const qy_node_t **kept_words = NULL;
     if (question && opts->count_repeats) {
         qtf = calloc(nwords, sizeof *qtf);
         st = qtf ? count_words(a, query, words, nwords, qtf) : QY_NOMEM;
     }
+    if (st == QY_OK && question && nwords > QY_QUESTION_MAX_WORDS)
+        st = informative_words(db, a, &words, &nwords, qtf, &kept_words);
     build_t b = {.db = db,
                  .a = a,
                  .prefix = "",
                  .forms = question ? forms : NULL,
                  .terms = o->terms};
+    /* A long text with parentheses or quotes is syntax: an OR of its
+     * parts. Of more than QY_QUESTION_MAX_WORDS parts, its phrases and
+     * groups and its most informative words are searched, as for a long
+     * question. */
+    const qy_node_t *root = parsed.root;
+    qy_node_t reduced;
+    if (st == QY_OK && !question && root->kind == QY_N_OR &&
+        root->nkids > QY_QUESTION_MAX_WORDS) {
+        const qy_node_t *const *kids = (const qy_node_t *const *)root->kids;
+        size_t nk = root->nkids;
+        st = informative_words(db, a, &kids, &nk, NULL, &kept_words);
+        if (st == QY_OK) {
+            reduced = *root;
+            reduced.kids = (qy_node_t **)kids;
+            reduced.nkids = nk;
+            root = &reduced;
+        }
+    }
     if (st == QY_OK) {
         q = question ? question_query(&b, words, nwords, qtf, opts)
-                     : build_node(&b, parsed.root);
+                     : build_node(&b, root);
         if (b.failed != QY_OK)
             st = b.failed;
         else if (!q)
@@ -1373,7 +1505,7 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     }
     qy_query_free(q);
     if (st == QY_OK)
-        st = collect_hits(a, o, opts, out, error);
+        st = collect_hits(o, out, error);
     if (st == QY_OK && !opts->keep_duplicates)
         st = fold_duplicates(a, out, o);
     if (st == QY_OK && !opts->keep_duplicates)
@@ -1381,6 +1513,8 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     else if (st == QY_OK)
         for (size_t i = 0; i < out->count; i++)
             out->hits[i].rank = opts->offset + (unsigned)i + 1;
+    if (st == QY_OK)
+        st = highlight_hits(a, o, opts, out);
     if (st == QY_OK && opts->explain) {
         parts_t parts = {0};
         b.in_phrase = 0;
@@ -1411,7 +1545,7 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
                 expansion = NULL;
             }
         } else {
-            syntax_parts(&b, parsed.root, &parts);
+            syntax_parts(&b, root, &parts);
         }
         st = explain_hits(db, o, &params, &parts, out);
         parts_free(&parts);
@@ -1419,6 +1553,7 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     qy_query_free(expansion);
     free(b.notes); /* the explain parts' expansions repeat the notes */
     free(qtf);
+    free(kept_words);
     qy_forms_free(forms);
     qy_parsed_free(&parsed);
     if (st != QY_OK && st != QY_NOMEM)

@@ -83,8 +83,7 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static void search(const char *q, const qy_search_opts_t *opts,
-                   qy_results_t *r)
+static void search(const char *q, const qy_search_opts_t *opts, qy_results_t *r)
 {
     char *error = NULL;
     qy_search_opts_t defaults;
@@ -267,11 +266,59 @@ static void test_explain_adds_up(void **state)
             sum += h->explain[j].weight;
         }
         if (sum < h->score - 1e-6 || sum > h->score + 1e-6)
-            fail_msg("hit %zu: parts add up to %g, score %g", i, sum,
-                     h->score);
+            fail_msg("hit %zu: parts add up to %g, score %g", i, sum, h->score);
     }
     assert_string_equal(r.hits[0].explain[0].what, "stole");
     qy_results_free(&r);
+}
+
+/* A question of more than QY_QUESTION_MAX_WORDS words is searched for its
+ * most informative ones: a rare word among many common ones still finds its
+ * passage, explaining still adds up, and a misspelt word in such pasted
+ * text gets no suggestion when the question found passages. The same holds
+ * for such a text with parentheses (syntax: an OR of its parts). */
+static void check_long(const char *q)
+{
+    qy_results_t r;
+    qy_search_opts_t opts;
+    qy_search_opts_init(&opts);
+    opts.explain = 1;
+    search(q, &opts, &r);
+    assert_true(r.count > 0);
+    assert_true(has_hit(&r, "crypto"));
+    assert_true(highlighted(&r, "cryptocurrency"));
+    assert_null(r.suggestion);
+    size_t words = 1;
+    for (const char *p = r.parsed; (p = strstr(p, " OR ")); p += 4)
+        words++;
+    assert_true(words > QY_QUESTION_MAX_WORDS);
+    for (size_t i = 0; i < r.count; i++) {
+        const qy_result_t *h = &r.hits[i];
+        double sum = 0;
+        assert_true(h->nexplain > 0);
+        assert_true(h->nexplain <= QY_QUESTION_MAX_WORDS);
+        for (size_t j = 0; j < h->nexplain; j++)
+            sum += h->explain[j].weight;
+        if (sum < h->score - 1e-6 || sum > h->score + 1e-6)
+            fail_msg("hit %zu: parts add up to %g, score %g", i, sum, h->score);
+    }
+    qy_results_free(&r);
+}
+
+static void test_long_question(void **state)
+{
+    (void)state;
+    const char *words =
+        "people said many things about money and time and work and years "
+        "and country and government and state and report and reports and "
+        "news and world and power and group and groups and days and week "
+        "and month and plan and plans and system and systems and part and "
+        "way and cryptocurrency and place and number and case and point "
+        "and cryptocurency";
+    check_long(words);
+    char q[1024];
+    snprintf(q, sizeof q, "%s (north korea)", words);
+    check_long(q);
 }
 
 int main(void)
@@ -284,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_fold),
         cmocka_unit_test(test_per_source),
         cmocka_unit_test(test_explain_adds_up),
+        cmocka_unit_test(test_long_question),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

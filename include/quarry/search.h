@@ -37,6 +37,9 @@ extern "C" {
  * per feedback passage (500 for 5): the best few must be a small part of
  * the index to stand for the relevant ones. */
 #define QY_FEEDBACK_MIN_RATIO 100
+/* A plain question of more words is searched for its this many most
+ * informative ones (highest qtf * IDF); see core/search.c. */
+#define QY_QUESTION_MAX_WORDS 30
 
 typedef struct qy_search_opts {
     unsigned offset;        /* hits to skip */
