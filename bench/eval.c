@@ -703,6 +703,8 @@ static int qrel_order(const void *pa, const void *pb)
  * highest grade stays. */
 static void tidy_qrels(collection_t *c)
 {
+    if (c->nqrels == 0)
+        return; /* qrels is NULL then, which qsort must not be given */
     qsort(c->qrels, c->nqrels, sizeof *c->qrels, qrel_order);
     size_t k = 0;
     for (size_t i = 0; i < c->nqrels; i++) {

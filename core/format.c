@@ -100,7 +100,7 @@ qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
 
 static qy_status_t reserve(void **p, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap)
+    if (*p && need <= *cap) /* no buffer yet: whatever *cap says */
         return QY_OK;
     size_t n = *cap ? *cap : 64;
     while (n < need) {

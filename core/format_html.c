@@ -786,22 +786,25 @@ char *qy_html_decode_reference(const char *ent, size_t n, size_t *out_len)
     size_t len = 0;
     /* The text lands in <body>, the second child of <html>. */
     const GumboVector *html = doc ? children(doc->root) : NULL;
+    int ok = doc != NULL;
     for (unsigned i = 0; html && i < html->length; i++) {
         const GumboNode *body = html->data[i];
-        if (body->type == GUMBO_NODE_ELEMENT &&
-            body->v.element.tag == GUMBO_TAG_BODY) {
-            const GumboVector *kids = children(body);
-            if (kids->length == 1 &&
-                ((const GumboNode *)kids->data[0])->type == GUMBO_NODE_TEXT) {
-                const char *t = ((const GumboNode *)kids->data[0])->v.text.text;
-                len = strlen(t);
-                text = malloc(len + 1);
-                if (text)
-                    memcpy(text, t, len + 1);
-            }
+        if (body->type != GUMBO_NODE_ELEMENT ||
+            body->v.element.tag != GUMBO_TAG_BODY)
+            continue;
+        const GumboVector *kids = children(body);
+        if (kids->length == 1 &&
+            ((const GumboNode *)kids->data[0])->type == GUMBO_NODE_TEXT) {
+            const char *t = ((const GumboNode *)kids->data[0])->v.text.text;
+            len = strlen(t);
+            text = malloc(len + 1);
+            if (text)
+                memcpy(text, t, len + 1);
+            else
+                ok = 0; /* out of memory, not "no reference" */
         }
+        break; /* one <body> */
     }
-    int ok = doc != NULL;
     arena_free(arena);
     if (!ok)
         return NULL;

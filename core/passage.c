@@ -220,6 +220,8 @@ static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
 
 static char *copy_text(const char *text, size_t n)
 {
+    if (n == SIZE_MAX)
+        return NULL; /* no room for the '\0' */
     char *t = malloc(n + 1);
     if (t) {
         memcpy(t, text, n);
@@ -441,12 +443,15 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
                              int single_line)
 {
     /* Most dropped paragraphs are short: clean them into a reused buffer
-     * and allocate only what is kept. */
-    size_t n = clean_span(s->buf, start, end, NULL);
-    if (n + 1 > s->scratch_cap) {
+     * and allocate only what is kept. Cleaning never grows the text more
+     * than threefold (an invalid byte becomes U+FFFD), so one pass does. */
+    if (end - start > (SIZE_MAX - 1) / 3)
+        return QY_NOMEM;
+    size_t need = 3 * (end - start) + 1;
+    if (need > s->scratch_cap) {
         size_t cap = s->scratch_cap ? s->scratch_cap : 256;
-        while (cap < n + 1)
-            cap *= 2;
+        while (cap < need)
+            cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
         char *scratch = realloc(s->scratch, cap);
         if (!scratch)
             return QY_NOMEM;
@@ -454,7 +459,7 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
         s->scratch_cap = cap;
     }
     char *text = s->scratch;
-    clean_span(s->buf, start, end, text);
+    size_t n = clean_span(s->buf, start, end, text);
     size_t words = letter_words(text, n, PROSE_MIN_WORDS);
     int copyright = is_copyright(text, n);
 

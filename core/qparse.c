@@ -748,15 +748,17 @@ static qy_node_t *parse_primary(parser_t *p, int keep)
         if (!sub)
             return NULL;
         n = field_node(p, "title");
-        if (n)
-            n->kids = malloc(sizeof *n->kids);
-        if (!n || !n->kids) {
+        /* The node gets its kid only once both exist: node_free(n) then
+         * frees a node without kids. */
+        qy_node_t **kids = n ? malloc(sizeof *kids) : NULL;
+        if (!kids) {
             fail(p, P_NOMEM);
             node_free(&p->nodes, n);
             node_free(&p->nodes, sub);
             return NULL;
         }
-        n->kids[0] = sub;
+        kids[0] = sub;
+        n->kids = kids;
         n->nkids = 1;
         return n;
     case T_FILTER:

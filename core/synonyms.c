@@ -3,6 +3,7 @@
  * question's stems are matched against, the stems it also finds), and
  * remember them so that the next file replaces them. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +35,23 @@ static int pairs_has(const pairs_t *p, const char *line, size_t n)
 static qy_status_t pairs_add(pairs_t *p, const char *key, const char *syn)
 {
     size_t kn = strlen(key), sn = strlen(syn), n = kn + sn + 2;
+    char line[2 * QY_MAX_TERM_BYTES + 2];
+    if (kn > QY_MAX_TERM_BYTES || sn > QY_MAX_TERM_BYTES)
+        return QY_INVALID; /* keys are cut to that length: cannot happen */
     if (kn == sn && memcmp(key, syn, kn) == 0)
         return QY_OK;
-    char line[2 * QY_MAX_TERM_BYTES + 2];
     memcpy(line, key, kn);
     line[kn] = '\t';
     memcpy(line + kn + 1, syn, sn);
     line[n - 1] = '\n';
     if (pairs_has(p, line, n))
         return QY_OK;
-    if (p->len + n + 1 > p->cap) {
+    if (n + 1 > SIZE_MAX - p->len)
+        return QY_NOMEM;
+    if (p->cap - p->len <= n) { /* no room for the line and its '\0' */
         size_t cap = p->cap ? p->cap : 256;
         while (cap < p->len + n + 1)
-            cap *= 2;
+            cap = cap <= SIZE_MAX / 2 ? cap * 2 : p->len + n + 1;
         char *more = realloc(p->buf, cap);
         if (!more)
             return QY_NOMEM;

@@ -6,7 +6,9 @@
  * which only costs reindexing that file. */
 #include "state.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,30 +42,75 @@ static size_t state_key(const char *source, char *key)
     return qy_boolean_term(IX_STATE_PREFIX, source, key);
 }
 
+/* Reads the decimal number at *P, between MIN and MAX and followed by
+ * the character END, and moves *P past that character. Returns 0, or -1
+ * (*P unchanged) when there is no such number. */
+static int read_signed(const char **p, long long min, long long max, char end,
+                       long long *out)
+{
+    const char *s = *p;
+    if (!(*s == '-' || (*s >= '0' && *s <= '9'))) /* no spaces, no '+' */
+        return -1;
+    char *e;
+    errno = 0;
+    long long v = strtoll(s, &e, 10);
+    if (e == s || errno != 0 || v < min || v > max || *e != end)
+        return -1;
+    *out = v;
+    *p = e + 1;
+    return 0;
+}
+
+static int read_unsigned(const char **p, unsigned long long max, char end,
+                         unsigned long long *out)
+{
+    const char *s = *p;
+    if (*s < '0' || *s > '9') /* strtoull would take "-1" */
+        return -1;
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (e == s || errno != 0 || v > max || *e != end)
+        return -1;
+    *out = v;
+    *p = e + 1;
+    return 0;
+}
+
 /* Parses VALUE; *SOURCE points into it. Returns 0, or -1 when it is not a
  * state this version writes. */
 static int decode(const char *value, ix_state_t *state, const char **source)
 {
-    int version = 0, used = 0;
-    char kind = 0;
-    long long sec = 0;
-    long nsec = 0;
-    unsigned long long size = 0, ino = 0;
-    unsigned passages = 0;
+    const char *p = value;
+    long long version, sec, nsec;
+    unsigned long long size, ino, passages;
     memset(state, 0, sizeof *state);
-    if (sscanf(value, "%d %c %lld %ld %llu %llu %15s %u%n", &version, &kind,
-               &sec, &nsec, &size, &ino, state->format, &passages,
-               &used) != 8 ||
-        version != STATE_VERSION || value[used] != '\n' ||
-        (kind != IX_KIND_INDEXED && kind != IX_KIND_SKIPPED))
+    if (read_signed(&p, INT_MIN, INT_MAX, ' ', &version) != 0 ||
+        version != STATE_VERSION)
+        return -1;
+    char kind = p[0];
+    if ((kind != IX_KIND_INDEXED && kind != IX_KIND_SKIPPED) || p[1] != ' ')
+        return -1;
+    p += 2;
+    if (read_signed(&p, INT64_MIN, INT64_MAX, ' ', &sec) != 0 ||
+        read_signed(&p, 0, 999999999, ' ', &nsec) != 0 ||
+        read_unsigned(&p, UINT64_MAX, ' ', &size) != 0 ||
+        read_unsigned(&p, UINT64_MAX, ' ', &ino) != 0)
+        return -1;
+    size_t flen = strcspn(p, " \n");
+    if (flen == 0 || flen >= sizeof state->format || p[flen] != ' ')
+        return -1;
+    memcpy(state->format, p, flen); /* terminated by the memset */
+    p += flen + 1;
+    if (read_unsigned(&p, UINT_MAX, '\n', &passages) != 0)
         return -1;
     state->kind = (ix_kind_t)kind;
     state->mtime_sec = sec;
-    state->mtime_nsec = nsec;
+    state->mtime_nsec = (long)nsec;
     state->size = size;
     state->ino = ino;
-    state->passages = passages;
-    *source = value + used + 1;
+    state->passages = (unsigned)passages;
+    *source = p;
     return 0;
 }
 

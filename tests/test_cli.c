@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 #include <cjson/cJSON.h>
 
 #include "cli.h"

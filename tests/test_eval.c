@@ -2,12 +2,16 @@
  * (SMART with Cranfield's traps, BEIR, TREC qrels) whose figures are known
  * exactly, its errors, and, with `--collections`, a quick run on the real
  * Cranfield collection when ../shared/data is there (exit 77 otherwise). */
+#include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include "cli.h"
 
@@ -21,16 +25,52 @@ typedef struct figures {
     double ndcg, map, p10, recall, graded;
 } figures_t;
 
+/* Copies the field at *LINE, which ends with a tab, into BUF and moves
+ * *LINE past the tab. Returns 0 when there is no such field or it does not
+ * fit. */
+static int tsv_text(const char **line, char *buf, size_t size)
+{
+    const char *tab = strpbrk(*line, "\t\n");
+    if (!tab || *tab != '\t' || (size_t)(tab - *line) >= size)
+        return 0;
+    memcpy(buf, *line, (size_t)(tab - *line));
+    buf[tab - *line] = '\0';
+    *line = tab + 1;
+    return 1;
+}
+
+/* Parses one data row, "COLLECTION SETTING QUERIES NDCG MAP P10 RECALL
+ * GRADED" separated by tabs, into F; returns whether it is one. */
+static int parse_row(const char *line, figures_t *f)
+{
+    if (!tsv_text(&line, f->collection, sizeof f->collection) ||
+        !tsv_text(&line, f->setting, sizeof f->setting))
+        return 0;
+    char *end;
+    errno = 0;
+    long queries = strtol(line, &end, 10);
+    if (end == line || *end != '\t' || errno != 0 || queries < 0 ||
+        queries > INT_MAX)
+        return 0;
+    f->queries = (int)queries;
+    double *figures[] = {&f->ndcg, &f->map, &f->p10, &f->recall, &f->graded};
+    size_t nfigures = sizeof figures / sizeof *figures;
+    for (size_t i = 0; i < nfigures; i++) {
+        line = end + 1;
+        *figures[i] = strtod(line, &end);
+        if (end == line || (i + 1 < nfigures && *end != '\t'))
+            return 0;
+    }
+    return *end == '\n' || *end == '\0';
+}
+
 /* Parses the data rows of TSV output into ROWS; returns how many. */
 static int parse_rows(const char *out, figures_t *rows, int max)
 {
     int n = 0;
     const char *line = strchr(out, '\n'); /* skip the header */
     while (line && *++line && n < max) {
-        figures_t *f = &rows[n];
-        if (sscanf(line, "%63[^\t]\t%127[^\t]\t%d\t%lf\t%lf\t%lf\t%lf\t%lf",
-                   f->collection, f->setting, &f->queries, &f->ndcg, &f->map,
-                   &f->p10, &f->recall, &f->graded) == 8)
+        if (parse_row(line, &rows[n]))
             n++;
         line = strchr(line, '\n');
     }

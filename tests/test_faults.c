@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 #include <sys/mount.h>
 
 #include "cli.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include "quarry/forms.h"
 

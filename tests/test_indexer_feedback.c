@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include "test_indexer_util.h"
 
@@ -111,8 +111,13 @@ static char *run_on_terminal(char *const argv[], int *status)
     char *buf = malloc(cap);
     assert_non_null(buf);
     for (;;) {
-        if (n + 1 == cap)
-            buf = realloc(buf, cap *= 2);
+        if (n + 1 == cap) {
+            char *more = realloc(buf, cap *= 2);
+            if (!more)
+                free(buf);
+            assert_non_null(more);
+            buf = more;
+        }
         ssize_t got = read(master, buf + n, cap - n - 1);
         if (got < 0 && errno == EINTR)
             continue;

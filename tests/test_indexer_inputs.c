@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include "test_indexer_util.h"
 

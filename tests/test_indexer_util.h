@@ -1,6 +1,6 @@
 /* What the indexer tests share: building trees of files, running the
  * programs in the foreground or the background, and reading the index
- * through the library. Include after <cmocka.h>. */
+ * through the library. Include after "cmocka_noreturn.h". */
 #ifndef QUARRY_TESTS_INDEXER_UTIL_H
 #define QUARRY_TESTS_INDEXER_UTIL_H
 

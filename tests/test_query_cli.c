@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 #include <cjson/cJSON.h>
 
 #include "cli.h"
@@ -478,7 +478,7 @@ static void test_batch_answers_each_question_at_once(void **state)
              * turns that into a failure instead of a hang). */
             char buf[8192];
             size_t n = 0;
-            while (n == 0 || buf[n - 1] != '\n') {
+            do {
                 struct pollfd p = {from[0], POLLIN, 0};
                 if (poll(&p, 1, 120000) != 1)
                     fail_msg("%s: no answer to question %d", modes[m],
@@ -487,7 +487,7 @@ static void test_batch_answers_each_question_at_once(void **state)
                 if (got <= 0)
                     fail_msg("%s: output ended", modes[m]);
                 n += (size_t)got;
-            }
+            } while (buf[n - 1] != '\n');
             buf[n] = '\0';
             assert_non_null(strchr(buf, '\n'));
             assert_int_equal(strchr(buf, '\n') - buf, (ptrdiff_t)n - 1);
@@ -571,6 +571,10 @@ static void test_context(void **state)
         run_result_t r = q("--json", "-n", "20", "--context", sizes[i],
                            "north korea missile cryptocurrency", NULL);
         assert_int_equal(r.status, 0);
+        char *end;
+        errno = 0;
+        unsigned long most = strtoul(sizes[i], &end, 10);
+        assert_true(end != sizes[i] && *end == '\0' && errno == 0);
         cJSON *root = parse_or_fail(r.out, sizes[i]);
         cJSON *hit;
         size_t cut = 0;
@@ -578,7 +582,7 @@ static void test_context(void **state)
         {
             const char *snippet = str_item(hit, "snippet");
             size_t n = words_in(a, snippet);
-            if (n > (size_t)atoi(sizes[i]) || n == 0)
+            if (n > most || n == 0)
                 fail_msg("--context %s: %zu words in '%s'", sizes[i], n,
                          snippet);
             cut += strstr(snippet, "\xe2\x80\xa6") != NULL;
@@ -633,7 +637,12 @@ static void test_fragments(void **state)
         if (!head)
             fail_msg("row %zu: no hit of " LATIN ":5 in '%s'", i, r.out);
         /* header, title, snippet */
-        const char *line = strchr(strchr(head, '\n') + 1, '\n') + 1;
+        const char *line = strchr(head, '\n'); /* the title's line */
+        if (line)
+            line = strchr(line + 1, '\n'); /* the snippet's */
+        if (!line)
+            fail_msg("row %zu: no snippet after '%s'", i, head);
+        line++;
         size_t n = strcspn(line, "\n");
         if (strlen(rows[i].line) != n || strncmp(line, rows[i].line, n))
             fail_msg("row %zu: '%.*s', expected '%s'", i, (int)n, line,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include "quarry/ingest.h"
 #include "quarry/passage.h"

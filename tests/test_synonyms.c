@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include "quarry/ingest.h"
 #include "quarry/search.h"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "cmocka_noreturn.h"
 
 #include <errno.h>
 #include <ftw.h>
