@@ -73,6 +73,18 @@ static int memchr_digit(const char *w, size_t len)
     return 0;
 }
 
+/* A word of the text at POS. Stop words carry no position: they are
+ * about two words in five of English prose, a phrase or NEAR leaves them
+ * out and keeps their room (core/search.c), and without their positions
+ * the index is a fifth smaller. Their frequency still counts. */
+static qy_status_t add_word(qy_ingest_t *ing, const qy_token_t *tok,
+                            const char *stem, size_t n, unsigned pos)
+{
+    if (qy_is_stopword(ing->a, tok->word, tok->word_len))
+        return qy_doc_add_term(ing->doc, stem, n, 1);
+    return qy_doc_add_posting(ing->doc, stem, n, pos, 1);
+}
+
 static int add_text_word(void *ctx, const qy_token_t *tok)
 {
     qy_ingest_t *ing = ctx;
@@ -86,7 +98,7 @@ static int add_text_word(void *ctx, const qy_token_t *tok)
         qy_wordcount_add(ing->spelling, tok->word, tok->word_len) != QY_OK)
         return failed(ing, QY_NOMEM);
     ing->last_pos = tok->pos;
-    return failed(ing, qy_doc_add_posting(ing->doc, stem, n, tok->pos, 1));
+    return failed(ing, add_word(ing, tok, stem, n, tok->pos));
 }
 
 static int add_title_word(void *ctx, const qy_token_t *tok)
@@ -99,9 +111,8 @@ static int add_title_word(void *ctx, const qy_token_t *tok)
     /* The title is part of every passage's text, as words of the text:
      * BM25 then counts them with the text's own (a title word doubles when
      * the text repeats the title) and in the passage's length. */
-    if (failed(ing,
-               qy_doc_add_posting(ing->doc, stem, n,
-                                  ing->last_pos + TITLE_GAP + tok->pos, 1)))
+    if (failed(ing, add_word(ing, tok, stem, n,
+                             ing->last_pos + TITLE_GAP + tok->pos)))
         return 1;
     size_t plen = strlen(QY_PREFIX_TITLE);
     if (plen + n > QY_MAX_TERM_BYTES)

@@ -324,6 +324,12 @@ static qy_query_t *build_field(build_t *b, const qy_node_t *n)
     return qy_query_match_nothing();
 }
 
+/* Non-zero when N is a word of the analyzer's stop list. */
+static int is_stop_node(const build_t *b, const qy_node_t *n)
+{
+    return n->kind == QY_N_WORD && qy_is_stopword(b->a, n->text, n->text_len);
+}
+
 static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
                               unsigned window)
 {
@@ -333,19 +339,40 @@ static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
         return NULL;
     int words_as_typed = op == QY_Q_PHRASE || op == QY_Q_NEAR;
     b->in_phrase += words_as_typed;
-    size_t i;
+    /* Stop words are indexed without positions (core/ingest.c): a phrase
+     * or NEAR leaves them out and keeps their room in its window ("Republic
+     * of Korea" is republ, korea within 3 words). One of only stop words
+     * asks for all of them. */
+    size_t stops = 0, k = 0, i;
+    if (words_as_typed)
+        for (i = 0; i < n->nkids; i++)
+            stops += is_stop_node(b, n->kids[i]);
+    int all_stops = words_as_typed && stops == n->nkids;
     for (i = 0; i < n->nkids; i++) {
+        if (words_as_typed && !all_stops && is_stop_node(b, n->kids[i]))
+            continue;
         int excluded = op == QY_Q_AND_NOT && i > 0;
         b->negated += excluded;
-        subs[i] = build_node(b, n->kids[i]);
+        subs[k] = build_node(b, n->kids[i]);
         b->negated -= excluded;
-        if (!subs[i])
+        if (!subs[k])
             break;
+        k++;
     }
     b->in_phrase -= words_as_typed;
-    if (i == n->nkids && i > 0)
-        q = qy_query_combine(op, subs, n->nkids, window);
-    for (size_t j = 0; j < i; j++)
+    if (i == n->nkids && k > 0) {
+        if (all_stops)
+            op = QY_Q_AND;
+        else if (op == QY_Q_PHRASE && stops)
+            window = (unsigned)n->nkids;
+        else if (op == QY_Q_NEAR && stops && k == 1)
+            op = QY_Q_AND;
+        q = k == 1 && words_as_typed ? subs[0]
+                                     : qy_query_combine(op, subs, k, window);
+        if (k == 1 && words_as_typed)
+            k = 0; /* handed on, not freed */
+    }
+    for (size_t j = 0; j < k; j++)
         qy_query_free(subs[j]);
     free(subs);
     return q;

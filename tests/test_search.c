@@ -162,6 +162,36 @@ static void test_typed_form_ranks_first(void **state)
     qy_results_free(&r);
 }
 
+/* Stop words are indexed without positions: a phrase keeps their room,
+ * so it matches where they stand and not where they are missing. */
+static void test_phrases_with_stop_words(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q;
+        size_t count;
+    } rows[] = {
+        {"\"Democratic People's Republic of Korea\"", 2},
+        {"\"Republic Korea\"", 0},
+        {"\"between 2020 and mid-2021\"", 2},
+        {"\"more than $50 million\"", 2},
+        {"stole NEAR/3 than", 2},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        qy_results_t r;
+        qy_search_opts_t opts;
+        qy_search_opts_init(&opts);
+        opts.limit = 50;
+        opts.no_spelling = 1;
+        opts.keep_duplicates = 1;
+        search(rows[i].q, &opts, &r);
+        if (r.count != rows[i].count)
+            fail_msg("'%s': %zu hits, expected %zu", rows[i].q, r.count,
+                     rows[i].count);
+        qy_results_free(&r);
+    }
+}
+
 static void test_syntax_stays_literal(void **state)
 {
     (void)state;
@@ -326,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expansions),
         cmocka_unit_test(test_typed_form_ranks_first),
+        cmocka_unit_test(test_phrases_with_stop_words),
         cmocka_unit_test(test_syntax_stays_literal),
         cmocka_unit_test(test_spelling),
         cmocka_unit_test(test_duplicates_fold),

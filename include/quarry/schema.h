@@ -12,10 +12,11 @@
 extern "C" {
 #endif
 
-/* Unprefixed terms are the stems of the passage text, with positions, and
- * those of the article title, at positions after the text's (see
- * core/ingest.c), so that a word of the title finds every passage of its
- * article. Prefixed terms (Xapian's conventions where there is one): */
+/* Unprefixed terms are the stems of the passage text, with positions
+ * (stop words without: see core/ingest.c), and those of the article title,
+ * at positions after the text's, so that a word of the title finds every
+ * passage of its article. Prefixed terms (Xapian's conventions where there
+ * is one): */
 #define QY_PREFIX_TITLE "S"  /* stems of the article title, with positions */
 #define QY_PREFIX_SOURCE "P" /* boolean: the source path */
 #define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
