@@ -63,15 +63,15 @@ typedef struct worker {
 struct qy_bulk {
     qy_db_t *target;
     char *target_path;
-    char *dir;           /* the shards' directory */
+    char *dir; /* the shards' directory */
     char *lang;
     unsigned jobs, batch;
     int target_has_docs; /* replaced passages are deleted there only then */
     int in_transaction;  /* on the target: holds its changes uncommitted */
     worker_t *workers;
     char term[QY_MAX_TERM_BYTES + 1];
-    atomic_int failed;   /* the first worker failure (a qy_status_t), or 0 */
-    atomic_int abandon;  /* qy_bulk_free: drop queued jobs, write nothing */
+    atomic_int failed;  /* the first worker failure (a qy_status_t), or 0 */
+    atomic_int abandon; /* qy_bulk_free: drop queued jobs, write nothing */
     atomic_ulong passages;
 };
 
@@ -238,8 +238,7 @@ static void worker_fail(worker_t *w, qy_status_t st, const char *what)
         return;
     w->status = st;
     const char *why = qy_db_error(w->db);
-    w->error = fmt("%s: %s", what,
-                   why && *why ? why : qy_status_to_string(st));
+    w->error = fmt("%s: %s", what, why && *why ? why : qy_status_to_string(st));
     int none = 0;
     atomic_compare_exchange_strong(&w->bulk->failed, &none, (int)st);
 }
@@ -263,8 +262,7 @@ static void worker_run(worker_t *w, job_t *job)
     if (job->kind == JOB_JSONL) {
         st = qy_split_jsonl(&job->doc, &job->article);
         if (st == QY_OK)
-            st = qy_ingest_jsonl(w->ing, job->source, &job->doc,
-                                 &job->article);
+            st = qy_ingest_jsonl(w->ing, job->source, &job->doc, &job->article);
     } else {
         st = qy_ingest_article(w->ing, job->source, &job->article);
     }
@@ -393,7 +391,8 @@ qy_status_t qy_bulk_new(qy_db_t *target, const qy_bulk_opts_t *opts,
     unsigned jobs = opts && opts->jobs ? opts->jobs : online_cores();
     if (!target || jobs > QY_BULK_MAX_JOBS) {
         *error = fmt("bulk loading needs a local index open for writing "
-                     "and at most %d jobs", QY_BULK_MAX_JOBS);
+                     "and at most %d jobs",
+                     QY_BULK_MAX_JOBS);
         return QY_INVALID;
     }
     const char *name = qy_db_name(target);
@@ -635,7 +634,8 @@ static qy_status_t removed_docids(qy_bulk_t *b, docids_t *out, char **error)
             i++;
         } else if (i == committed.n || now.v[j] < committed.v[i]) {
             *error = fmt("index '%s': documents were added to it outside "
-                         "the bulk load", path);
+                         "the bulk load",
+                         path);
             st = QY_INVALID;
         } else {
             i++;
@@ -714,8 +714,7 @@ static int install(const char *merged, const char *target, const char *old)
     struct stat st;
     if (stat(target, &st) == 0)
         (void)chmod(merged, st.st_mode & 07777);
-    if (renameat2(AT_FDCWD, merged, AT_FDCWD, target, RENAME_EXCHANGE) ==
-        0)
+    if (renameat2(AT_FDCWD, merged, AT_FDCWD, target, RENAME_EXCHANGE) == 0)
         return 0;
     if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
         return -1;
@@ -777,8 +776,8 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
         st = qy_db_cancel_transaction(b->target);
         b->in_transaction = 0;
         if (st != QY_OK)
-            *error = fmt("index '%s': %s", b->target_path,
-                         qy_db_error(b->target));
+            *error =
+                fmt("index '%s': %s", b->target_path, qy_db_error(b->target));
     }
     if (st == QY_OK && sync_index_dir(merged) != 0) {
         *error = fmt("cannot sync '%s': %s", merged, strerror(errno));

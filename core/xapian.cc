@@ -668,8 +668,7 @@ static qy_status_t change_synonym(qy_db_t *db, const char *key,
     }
 }
 
-qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
-                              const char *synonym)
+qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key, const char *synonym)
 {
     return change_synonym(db, key, synonym, true);
 }
@@ -720,9 +719,8 @@ qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
     }
 }
 
-qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word,
-                                      size_t len, unsigned max_edits,
-                                      char **out)
+qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word, size_t len,
+                                      unsigned max_edits, char **out)
 {
     if (out != nullptr)
         *out = nullptr;
@@ -810,8 +808,8 @@ qy_status_t qy_db_each_metadata_key(qy_db_t *db, const char *prefix,
     try {
         const std::string p(prefix == nullptr ? "" : prefix);
         const Xapian::TermIterator end = db->db.metadata_keys_end(p);
-        for (Xapian::TermIterator it = db->db.metadata_keys_begin(p);
-             it != end; ++it) {
+        for (Xapian::TermIterator it = db->db.metadata_keys_begin(p); it != end;
+             ++it) {
             const std::string key = *it;
             if (fn(ctx, key.data(), key.size()) != 0)
                 break;
@@ -1167,8 +1165,7 @@ qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
             enquire.set_query(queries[q]->query);
             const Xapian::MSet mset = enquire.get_mset(
                 0, static_cast<Xapian::doccount>(nd), nullptr, &only);
-            for (Xapian::MSetIterator it = mset.begin(); it != mset.end();
-                 ++it)
+            for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
                 for (size_t d = 0; d < nd; d++)
                     if (docids[d] == *it)
                         weights[d * nq + q] = it.get_weight();
@@ -1244,8 +1241,7 @@ class text_terms : public Xapian::ExpandDecider
 
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                          size_t max_terms,
-                         int (*accept)(void *ctx, const char *term,
-                                       size_t len),
+                         int (*accept)(void *ctx, const char *term, size_t len),
                          void *ctx, qy_expand_term_t **out, size_t *n)
 {
     if (out != nullptr)
@@ -1287,10 +1283,10 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
             index.emplace(chosen[k], k);
         for (size_t i = 0; i < docs; i++) {
             const Xapian::docid did = mset->hits[i].docid;
-            const double w = total_weight > 0
-                                 ? std::max(mset->hits[i].weight, 0.0) /
-                                       total_weight
-                                 : 1.0 / static_cast<double>(docs);
+            const double w =
+                total_weight > 0
+                    ? std::max(mset->hits[i].weight, 0.0) / total_weight
+                    : 1.0 / static_cast<double>(docs);
             double len = 0;
             std::vector<double> wdf(chosen.size(), 0.0);
             const Xapian::TermIterator end = db->db.termlist_end(did);
@@ -1366,8 +1362,8 @@ qy_status_t qy_db_compact(const char *const *sources, size_t n,
         }
         struct stat st;
         if (stat(dest, &st) == 0) {
-            report_open_error(error, std::string("cannot merge into '") +
-                                         dest + "': it already exists");
+            report_open_error(error, std::string("cannot merge into '") + dest +
+                                         "': it already exists");
             return QY_OPENING;
         }
         // FULL leaves no room in the blocks for later updates, which would
@@ -1381,8 +1377,8 @@ qy_status_t qy_db_compact(const char *const *sources, size_t n,
         } catch (...) {
             std::string desc;
             const qy_status_t status = status_from_exception(&desc);
-            report_open_error(error, std::string("cannot merge into '") +
-                                         dest + "': " + desc);
+            report_open_error(error, std::string("cannot merge into '") + dest +
+                                         "': " + desc);
             return status;
         }
         return QY_OK;

@@ -42,70 +42,71 @@ static void usage_hint(void)
 
 static void print_help(void)
 {
-    printf("Usage: %s [OPTION]... PATH...\n"
-           "Split the documents in each PATH (files, directories searched "
-           "recursively,\n"
-           "or - for standard input) into passages and store them in the "
-           "index. Files\n"
-           "unchanged since the last run are not read again; changed files "
-           "have their\n"
-           "passages replaced; files gone from a directory given have theirs "
-           "removed.\n"
-           "\n"
-           "  -d, --index DIR     the index (default: $QUARRY_INDEX, else\n"
-           "                      $XDG_DATA_HOME/quarry/index, else\n"
-           "                      ~/.local/share/quarry/index)\n"
-           "      --lang LANG     stemming language of a new index (default "
-           "english;\n"
-           "                      see --list-languages)\n"
-           "      --list-languages  print the accepted languages and exit\n"
-           "      --format FMT    read every input as FMT: text, markdown, "
-           "html, jsonl\n"
-           "                      (default auto: .md .markdown are markdown, "
-           ".html .htm\n"
-           "                      .xhtml html, .jsonl .ndjson jsonl, the rest "
-           "text)\n"
-           "      --include GLOB  index only files matching GLOB (repeatable)\n"
-           "      --exclude GLOB  skip files and directories matching GLOB "
-           "(repeatable);\n"
-           "                      GLOBs match the path below the PATH given, "
-           "or the name\n"
-           "      --no-delete     keep the passages of files that are gone\n"
-           "      --stdin-name NAME  the source name of the passages read from "
-           "-\n"
-           "                      (default stdin); its extension picks the "
-           "format\n"
-           "      --wait          wait for another indexer to finish instead "
-           "of failing\n"
-           "      --commit-every N  commit after N passages (default %d; one "
-           "thread only)\n"
-           "      --jobs N        index on N threads (default 1; 0 or auto: "
-           "one per core),\n"
-           "                      merging the new passages into the index once, "
-           "at the end\n"
-           "      --synonyms FILE  store the synonym groups of FILE in the "
-           "index, in place\n"
-           "                      of those stored before (PATH may then be "
-           "left out)\n"
-           "      --json          print the summary as one JSON object on "
-           "standard output\n"
-           "  -q, --quiet         no progress line and no summary on standard "
-           "error\n"
-           "  -h, --help          show this help and exit\n"
-           "  -V, --version       show the version and exit\n"
-           "\n"
-           "Hidden files and directories are skipped, symbolic links are not "
-           "followed,\n"
-           "and binary files, FIFOs and devices are skipped with a warning.\n"
-           "\n"
-           "Exit status: 0 on success (also when some files were skipped with "
-           "a\n"
-           "warning), 2 on error (the index could not be written or is locked, "
-           "or a PATH\n"
-           "given could not be read), 130 or 143 when interrupted by SIGINT or "
-           "SIGTERM\n"
-           "(what was indexed until then is kept).\n",
-           progname, IX_COMMIT_EVERY);
+    printf(
+        "Usage: %s [OPTION]... PATH...\n"
+        "Split the documents in each PATH (files, directories searched "
+        "recursively,\n"
+        "or - for standard input) into passages and store them in the "
+        "index. Files\n"
+        "unchanged since the last run are not read again; changed files "
+        "have their\n"
+        "passages replaced; files gone from a directory given have theirs "
+        "removed.\n"
+        "\n"
+        "  -d, --index DIR     the index (default: $QUARRY_INDEX, else\n"
+        "                      $XDG_DATA_HOME/quarry/index, else\n"
+        "                      ~/.local/share/quarry/index)\n"
+        "      --lang LANG     stemming language of a new index (default "
+        "english;\n"
+        "                      see --list-languages)\n"
+        "      --list-languages  print the accepted languages and exit\n"
+        "      --format FMT    read every input as FMT: text, markdown, "
+        "html, jsonl\n"
+        "                      (default auto: .md .markdown are markdown, "
+        ".html .htm\n"
+        "                      .xhtml html, .jsonl .ndjson jsonl, the rest "
+        "text)\n"
+        "      --include GLOB  index only files matching GLOB (repeatable)\n"
+        "      --exclude GLOB  skip files and directories matching GLOB "
+        "(repeatable);\n"
+        "                      GLOBs match the path below the PATH given, "
+        "or the name\n"
+        "      --no-delete     keep the passages of files that are gone\n"
+        "      --stdin-name NAME  the source name of the passages read from "
+        "-\n"
+        "                      (default stdin); its extension picks the "
+        "format\n"
+        "      --wait          wait for another indexer to finish instead "
+        "of failing\n"
+        "      --commit-every N  commit after N passages (default %d; one "
+        "thread only)\n"
+        "      --jobs N        index on N threads (default 1; 0 or auto: "
+        "one per core),\n"
+        "                      merging the new passages into the index once, "
+        "at the end\n"
+        "      --synonyms FILE  store the synonym groups of FILE in the "
+        "index, in place\n"
+        "                      of those stored before (PATH may then be "
+        "left out)\n"
+        "      --json          print the summary as one JSON object on "
+        "standard output\n"
+        "  -q, --quiet         no progress line and no summary on standard "
+        "error\n"
+        "  -h, --help          show this help and exit\n"
+        "  -V, --version       show the version and exit\n"
+        "\n"
+        "Hidden files and directories are skipped, symbolic links are not "
+        "followed,\n"
+        "and binary files, FIFOs and devices are skipped with a warning.\n"
+        "\n"
+        "Exit status: 0 on success (also when some files were skipped with "
+        "a\n"
+        "warning), 2 on error (the index could not be written or is locked, "
+        "or a PATH\n"
+        "given could not be read), 130 or 143 when interrupted by SIGINT or "
+        "SIGTERM\n"
+        "(what was indexed until then is kept).\n",
+        progname, IX_COMMIT_EVERY);
 }
 
 /* Writes S with control characters, C1 controls and invalid UTF-8 shown
@@ -213,8 +214,8 @@ static char *read_synonyms(const char *name, size_t *len)
     for (;;) {
         if (n == cap) {
             cap = cap ? 2 * cap : 4096;
-            char *more = cap <= MAX_SYNONYMS_BYTES + 1 ? realloc(text, cap)
-                                                      : NULL;
+            char *more =
+                cap <= MAX_SYNONYMS_BYTES + 1 ? realloc(text, cap) : NULL;
             if (!more) {
                 fprintf(stderr, "%s: --synonyms '%s': %s\n", progname, name,
                         cap > MAX_SYNONYMS_BYTES + 1 ? "larger than 64 MiB"
@@ -458,8 +459,8 @@ int main(int argc, char **argv)
         goto out_args;
     }
 
-    if (synonyms_arg && !(synonyms = read_synonyms(synonyms_arg,
-                                                   &synonyms_len)))
+    if (synonyms_arg &&
+        !(synonyms = read_synonyms(synonyms_arg, &synonyms_len)))
         goto out_args;
 
     qy_analyzer_t *a = NULL;
@@ -507,8 +508,8 @@ int main(int argc, char **argv)
                 snprintf(error, need, "cannot commit the index: %s", why);
         }
         if (st == QY_OK && !quiet && !json)
-            fprintf(stderr, "%s: %u synonym group%s stored\n", progname,
-                    groups, groups == 1 ? "" : "s");
+            fprintf(stderr, "%s: %u synonym group%s stored\n", progname, groups,
+                    groups == 1 ? "" : "s");
     }
     if (st != QY_OK) {
         fprintf(stderr, "%s: %s%s\n", progname,

@@ -21,8 +21,8 @@ static int note(void *ctx, const char *acr, size_t len, size_t ls, size_t le)
     (void)ls;
     (void)le;
     size_t n = strlen(f->text);
-    snprintf(f->text + n, sizeof f->text - n, "%s%.*s", n ? ";" : "",
-             (int)len, acr);
+    snprintf(f->text + n, sizeof f->text - n, "%s%.*s", n ? ";" : "", (int)len,
+             acr);
     return 0;
 }
 
@@ -47,8 +47,7 @@ static void test_table(void **state)
     static const struct {
         const char *text, *expect;
     } rows[] = {
-        {"United Nations (UN) alleged in a report",
-         "UN=United Nations"},
+        {"United Nations (UN) alleged in a report", "UN=United Nations"},
         {"formally known as Democratic People's Republic of Korea (DPRK).",
          "DPRK=Democratic People's Republic of Korea"},
         {"the Federal Bureau of Investigation (FBI) said",
@@ -60,7 +59,7 @@ static void test_table(void **state)
         {"profits (UN) rose", ""},              /* initials do not spell */
         {"united nations (UN)", ""},            /* not a name */
         {"in the year (2021)", ""},
-        {"A (B)", ""},                          /* one letter */
+        {"A (B)", ""}, /* one letter */
         {"(", ""},
         {"()", ""},
         {"Local Area Networks (LANs) grew", "LAN=Local Area Networks"},
@@ -79,9 +78,10 @@ static void test_table(void **state)
 static void test_seed_articles(void **state)
 {
     (void)state;
-    FILE *f = fopen(QUARRY_SOURCE_DIR
-                    "/corpus/un-report-north-korea-crypto-theft-latin-times.txt",
-                    "rb");
+    FILE *f =
+        fopen(QUARRY_SOURCE_DIR
+              "/corpus/un-report-north-korea-crypto-theft-latin-times.txt",
+              "rb");
     assert_non_null(f);
     static char buf[1 << 16];
     size_t n = fread(buf, 1, sizeof buf, f);

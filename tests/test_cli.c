@@ -155,10 +155,10 @@ static void test_json_answer(void **state)
         check_highlights(hit, stems);
     }
     /* The two answers come from the two articles. */
-    const char *s1 = cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0),
-                                         "source")->valuestring;
-    const char *s2 = cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 1),
-                                         "source")->valuestring;
+    const char *s1 =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0), "source")->valuestring;
+    const char *s2 =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 1), "source")->valuestring;
     assert_string_not_equal(s1, s2);
     cJSON_Delete(root);
     run_free(&r);
@@ -167,8 +167,8 @@ static void test_json_answer(void **state)
 static void test_text_answer(void **state)
 {
     (void)state;
-    run_result_t r = run(QUERY, "-d", index_dir, "who", "stole",
-                         "cryptocurrency", NULL);
+    run_result_t r =
+        run(QUERY, "-d", index_dir, "who", "stole", "cryptocurrency", NULL);
     assert_int_equal(r.status, 0);
     /* Piped output: the first hit shows the answer, with no escapes. */
     char *second = strstr(r.out, "\n2. ");
@@ -189,8 +189,8 @@ static void test_limit_offset(void **state)
     (void)state;
     run_result_t all = run(QUERY, "--json", "-n", "5", "-d", index_dir,
                            "north korea missile", NULL);
-    run_result_t page = run(QUERY, "--json", "-n", "2", "--offset", "3",
-                            "-d", index_dir, "north korea missile", NULL);
+    run_result_t page = run(QUERY, "--json", "-n", "2", "--offset", "3", "-d",
+                            index_dir, "north korea missile", NULL);
     assert_int_equal(all.status, 0);
     assert_int_equal(page.status, 0);
     cJSON *all_root = cJSON_Parse(all.out), *page_root = cJSON_Parse(page.out);
@@ -231,8 +231,8 @@ static void test_syntax_table(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof syntax_rows / sizeof *syntax_rows; i++) {
         const struct syntax_row *row = &syntax_rows[i];
-        run_result_t r = run(QUERY, "--json", "-n", "50", "-d", index_dir,
-                             row->query, NULL);
+        run_result_t r =
+            run(QUERY, "--json", "-n", "50", "-d", index_dir, row->query, NULL);
         if (r.status != row->status)
             fail_msg("'%s': exit %d, expected %d", row->query, r.status,
                      row->status);
@@ -248,8 +248,8 @@ static void test_syntax_table(void **state)
                 fail_msg("'%s': hit has '%s'", row->query, row->none);
         }
         if (row->status == 1) {
-            assert_int_equal(cJSON_GetArraySize(
-                                 cJSON_GetObjectItem(root, "hits")), 0);
+            assert_int_equal(
+                cJSON_GetArraySize(cJSON_GetObjectItem(root, "hits")), 0);
         }
         cJSON_Delete(root);
         run_free(&r);
@@ -287,8 +287,7 @@ static void test_errors(void **state)
         {INDEXER, {"-d", index_dir, missing}, 2, missing},
         {INDEXER, {"-d", file_index, CORPUS}, 2, file_index},
         {INDEXER, {"-d", index_dir}, 2, "no PATH"},
-        {INDEXER, {"-d", index_dir, "--lang", "french", CORPUS}, 2,
-         "english"},
+        {INDEXER, {"-d", index_dir, "--lang", "french", CORPUS}, 2, "english"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         char *argv[8] = {(char *)rows[i].prog};

@@ -121,8 +121,8 @@ static void test_smart_cranfield_layout(void **state)
     write_in(dir, "cran.all.1400", cran_docs);
     write_in(dir, "cran.qry", cran_queries);
     write_in(dir, "cranqrel", cran_qrels);
-    run_result_t r = run(EVAL, "--format", "tsv", "-s", "bm25", "-s",
-                         "defaults", dir, NULL);
+    run_result_t r =
+        run(EVAL, "--format", "tsv", "-s", "bm25", "-s", "defaults", dir, NULL);
     assert_int_equal(r.status, 0);
     figures_t rows[4];
     assert_int_equal(parse_rows(r.out, rows, 4), 2);
@@ -162,8 +162,9 @@ static void test_smart_cisi_layout(void **state)
              ".I 1\n.W\nHow are technical libraries used?\n"
              ".I 2\n.T\nA history of classification\n.W\nDewey editions.\n"
              ".I 3\n.W\nAn unjudged question about citations.\n");
-    write_in(dir, "CISI.REL", "     1      2\t0\t0.000000\n"
-                              "     2      1\t0\t0.000000\n");
+    write_in(dir, "CISI.REL",
+             "     1      2\t0\t0.000000\n"
+             "     2      1\t0\t0.000000\n");
     run_result_t r = run(EVAL, "--format", "tsv", "-s", "bm25", dir, NULL);
     assert_int_equal(r.status, 0);
     figures_t rows[2];
@@ -199,8 +200,9 @@ static void test_beir_and_trec_qrels(void **state)
              "among many other plain words here in this passage today.\"}\n"
              "{\"_id\": \"d3\", \"title\": \"Gamma\", \"text\": \"gamma "
              "gamma twice in a short passage.\"}\n");
-    write_in(dir, "queries.jsonl", "{\"_id\": \"q1\", \"text\": \"gamma\"}\n"
-                                   "{\"_id\": \"q2\", \"text\": \"beta\"}\n");
+    write_in(dir, "queries.jsonl",
+             "{\"_id\": \"q1\", \"text\": \"gamma\"}\n"
+             "{\"_id\": \"q2\", \"text\": \"beta\"}\n");
     write_in(dir, "qrels/test.tsv",
              "query-id\tcorpus-id\tscore\nq1\td2\t2\nq1\td3\t1\n");
     run_result_t r = run(EVAL, "--format", "tsv", "-s", "bm25", dir, NULL);
@@ -282,9 +284,9 @@ static void test_cranfield_subset(void **state)
 {
     (void)state;
     const char *dir = QUARRY_DATA_DIR "/cranfield";
-    run_result_t r = run(EVAL, "--format", "tsv", "--queries", "20", "-s",
-                         "bm25", "-s", "defaults", "--min-map", "0.2", dir,
-                         NULL);
+    run_result_t r =
+        run(EVAL, "--format", "tsv", "--queries", "20", "-s", "bm25", "-s",
+            "defaults", "--min-map", "0.2", dir, NULL);
     if (r.status != 0)
         fail_msg("eval exit %d: %s", r.status, r.err);
     figures_t rows[2];

@@ -98,11 +98,9 @@ static void assert_error_line(const run_result_t *r, const char *program,
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s: ", program);
     if (strncmp(r->err, prefix, strlen(prefix)) != 0)
-        fail_msg("%s: message does not name the program: %s", program,
-                 r->err);
+        fail_msg("%s: message does not name the program: %s", program, r->err);
     if (!strstr(r->err, path))
-        fail_msg("%s: message does not name '%s': %s", program, path,
-                 r->err);
+        fail_msg("%s: message does not name '%s': %s", program, path, r->err);
     if (what && !find_nocase(r->err, what))
         fail_msg("%s: message lacks '%s': %s", program, what, r->err);
 }
@@ -110,8 +108,7 @@ static void assert_error_line(const run_result_t *r, const char *program,
 /* `query` answers from PATH with the corpus's passages. */
 static void assert_answers(const char *path)
 {
-    run_result_t r = run(QUERY, "-d", path, "who stole cryptocurrency",
-                         NULL);
+    run_result_t r = run(QUERY, "-d", path, "who stole cryptocurrency", NULL);
     if (r.status != 0 || !strstr(r.out, "stole more than $50 million"))
         fail_msg("query on %s: exit %d: %s", path, r.status, r.err);
     run_free(&r);
@@ -220,8 +217,8 @@ static void test_read_only_index(void **state)
             return;
         }
         remember_mount(ro);
-        if (mount("none", ro, "none", MS_BIND | MS_REMOUNT | MS_RDONLY,
-                  NULL) != 0) {
+        if (mount("none", ro, "none", MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) !=
+            0) {
             umount2(ro, MNT_DETACH);
             mount_failed(what, "read-only remount");
             return;
@@ -360,15 +357,14 @@ static void test_damaged_blocks(void **state)
                      * phrases only: plain words are still answered. */
                     if (q == 1 && opened)
                         fail_msg("block at %lld of the positions: '%s' "
-                                 "failed: %s", (long long)at, questions[q],
-                                 r.err);
+                                 "failed: %s",
+                                 (long long)at, questions[q], r.err);
                 } else if (r.status == 0 || r.status == 1) {
                     assert_string_equal(r.err, "");
                     unharmed++;
                 } else {
-                    fail_msg("%s, block at %lld, '%s': exit %d: %s",
-                             tables[t], (long long)at, questions[q],
-                             r.status, r.err);
+                    fail_msg("%s, block at %lld, '%s': exit %d: %s", tables[t],
+                             (long long)at, questions[q], r.status, r.err);
                 }
                 run_free(&r);
             }
@@ -412,9 +408,8 @@ static void set_format(const char *index, const char *format)
     qy_db_t *db;
     char *error = NULL;
     assert_int_equal(qy_db_open_write(index, 0, &db, &error), QY_OK);
-    assert_int_equal(qy_db_set_metadata(db, QY_META_FORMAT, format,
-                                        strlen(format)),
-                     QY_OK);
+    assert_int_equal(
+        qy_db_set_metadata(db, QY_META_FORMAT, format, strlen(format)), QY_OK);
     assert_int_equal(qy_db_commit(db), QY_OK);
     qy_db_close(db);
 }

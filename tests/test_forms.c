@@ -20,13 +20,13 @@ static void collect(void *ctx, const char *stem, size_t len)
 {
     collected_t *c = ctx;
     size_t n = strlen(c->text);
-    snprintf(c->text + n, sizeof c->text - n, "%s%.*s", n ? " " : "",
-             (int)len, stem);
+    snprintf(c->text + n, sizeof c->text - n, "%s%.*s", n ? " " : "", (int)len,
+             stem);
     c->calls++;
 }
 
-static const char *forms_of(qy_forms_t *f, qy_analyzer_t *a,
-                            const char *word, collected_t *c)
+static const char *forms_of(qy_forms_t *f, qy_analyzer_t *a, const char *word,
+                            collected_t *c)
 {
     size_t n;
     memset(c, 0, sizeof *c);
@@ -53,7 +53,7 @@ static void test_english_groups(void **state)
         {"mice", "mous mice"},
         {"cryptocurrency", ""}, /* regular words are left to the stemmer */
         {"walked", ""},
-        {"left", ""},           /* ambiguous forms are not in the table */
+        {"left", ""}, /* ambiguous forms are not in the table */
     };
     qy_analyzer_t *a;
     assert_int_equal(qy_analyzer_new("english", &a), QY_OK);

@@ -22,10 +22,10 @@
 static void test_binary_case(void **state)
 {
     (void)state;
-    qy_scored_doc_t run[] = {{"d1", 5}, {"d2", 4}, {"d3", 3}, {"d4", 2},
-                             {"d5", 1}};
-    qy_judgment_t judged[] = {{"d6", 1, 1}, {"d3", 1, 1}, {"d1", 1, 1},
-                              {"d2", 0, 0}};
+    qy_scored_doc_t run[] = {
+        {"d1", 5}, {"d2", 4}, {"d3", 3}, {"d4", 2}, {"d5", 1}};
+    qy_judgment_t judged[] = {
+        {"d6", 1, 1}, {"d3", 1, 1}, {"d1", 1, 1}, {"d2", 0, 0}};
     qy_metrics_t m;
     assert_int_equal(qy_metrics_query(run, 5, judged, 4, &m), 0);
     assert_float_equal(m.map, (1.0 + 2.0 / 3.0) / 3.0, EPS);
@@ -42,8 +42,8 @@ static void test_graded_ndcg(void **state)
 {
     (void)state;
     qy_scored_doc_t run[] = {{"a", 3}, {"b", 2}, {"c", 1}};
-    qy_judgment_t judged[] = {{"a", 1, 1}, {"b", 3, 1}, {"c", 0, 0},
-                              {"d", 2, 1}};
+    qy_judgment_t judged[] = {
+        {"a", 1, 1}, {"b", 3, 1}, {"c", 0, 0}, {"d", 2, 1}};
     qy_metrics_t m;
     assert_int_equal(qy_metrics_query(run, 3, judged, 4, &m), 0);
     assert_float_equal(m.ndcg10, 0.6075, EPS);
@@ -118,8 +118,8 @@ static void test_empty(void **state)
 static void test_trec_order(void **state)
 {
     (void)state;
-    qy_scored_doc_t run[] = {{"a", 1.0}, {"c", 2.0}, {"b", 1.0},
-                             {"d", 1.0 + 1e-12}, {"e", 0.5}};
+    qy_scored_doc_t run[] = {
+        {"a", 1.0}, {"c", 2.0}, {"b", 1.0}, {"d", 1.0 + 1e-12}, {"e", 0.5}};
     qy_run_sort(run, 5);
     const char *expect[] = {"c", "d", "b", "a", "e"};
     for (int i = 0; i < 5; i++)
@@ -134,12 +134,9 @@ static void test_trec_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_binary_case),
-        cmocka_unit_test(test_graded_ndcg),
-        cmocka_unit_test(test_cutoffs),
-        cmocka_unit_test(test_depth_limits),
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_trec_order),
+        cmocka_unit_test(test_binary_case), cmocka_unit_test(test_graded_ndcg),
+        cmocka_unit_test(test_cutoffs),     cmocka_unit_test(test_depth_limits),
+        cmocka_unit_test(test_empty),       cmocka_unit_test(test_trec_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

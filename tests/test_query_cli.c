@@ -68,8 +68,8 @@ static run_result_t run_input(char *const argv[], const char *input,
     int wstatus = 0;
     waitpid(pid, &wstatus, 0);
     run_result_t r;
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-                                  : 128 + WTERMSIG(wstatus);
+    r.status =
+        WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     int fd = open(out_path, O_RDONLY);
     r.out = fd < 0 ? calloc(1, 1) : slurp_fd(fd);
     if (fd >= 0)
@@ -85,8 +85,7 @@ static run_result_t run_input(char *const argv[], const char *input,
 }
 
 /* `query -d INDEX ARGS...` with INPUT on standard input. */
-static run_result_t query_va(const char *input, const char *first,
-                             va_list ap)
+static run_result_t query_va(const char *input, const char *first, va_list ap)
 {
     char *argv[MAX_ARGS + 4] = {QUERY, "-d", index_dir};
     int n = 3;
@@ -140,8 +139,7 @@ static cJSON *parse_or_fail(const char *text, const char *what)
 }
 
 /* `query --json -n LIMIT QUESTION`, parsed. */
-static cJSON *json_answer(const char *limit, const char *question,
-                          int *status)
+static cJSON *json_answer(const char *limit, const char *question, int *status)
 {
     run_result_t r = q("--json", "-n", limit, question, NULL);
     cJSON *root = parse_or_fail(r.out, question);
@@ -215,8 +213,8 @@ static void test_jsonl_lines_are_the_hits(void **state)
         cJSON *hits = cJSON_GetObjectItem(root, "hits");
         run_result_t r = q("--jsonl", "-n", "20", questions[i], NULL);
         if (r.status != status)
-            fail_msg("'%s': exit %d, --json exits %d", questions[i],
-                     r.status, status);
+            fail_msg("'%s': exit %d, --json exits %d", questions[i], r.status,
+                     status);
         char *lines[64];
         size_t n = split_lines(r.out, lines, 64);
         if ((int)n != cJSON_GetArraySize(hits))
@@ -227,8 +225,7 @@ static void test_jsonl_lines_are_the_hits(void **state)
             assert_string_equal(str_item(line, "query"), questions[i]);
             cJSON_DeleteItemFromObject(line, "query");
             if (!cJSON_Compare(line, cJSON_GetArrayItem(hits, (int)k), 1))
-                fail_msg("'%s': line %zu is not hit %zu", questions[i], k,
-                         k);
+                fail_msg("'%s': line %zu is not hit %zu", questions[i], k, k);
             cJSON_Delete(line);
         }
         run_free(&r);
@@ -272,8 +269,8 @@ static void test_files(void **state)
             while (expected < 3 && rows[i].files[expected])
                 expected++;
             if (n != expected)
-                fail_msg("'%s': %zu files, expected %zu", rows[i].question,
-                         n, expected);
+                fail_msg("'%s': %zu files, expected %zu", rows[i].question, n,
+                         expected);
             for (size_t k = 0; k < n; k++) {
                 assert_true(lines[k][0] == '/');
                 int known = 0;
@@ -390,8 +387,7 @@ static void test_batch_equals_single_runs(void **state)
         assert_int_equal(b.status, 0);
         size_t at = 0;
         for (size_t i = 0; i < NBATCH; i++) {
-            run_result_t s =
-                q(modes[m], "-n", "5", batch_rows[i].single, NULL);
+            run_result_t s = q(modes[m], "-n", "5", batch_rows[i].single, NULL);
             size_t n = strlen(s.out);
             if (strncmp(b.out + at, s.out, n) != 0)
                 fail_msg("%s, question %zu: '%s' not at '%s'", modes[m], i,
@@ -464,8 +460,8 @@ static void test_batch_answers_each_question_at_once(void **state)
             dup2(from[1], 1);
             close(to[1]);
             close(from[0]);
-            char *argv[] = {QUERY, "-d", index_dir, "--batch", "-n", "1",
-                            (char *)modes[m], NULL};
+            char *argv[] = {QUERY, "-d", index_dir,        "--batch",
+                            "-n",  "1",  (char *)modes[m], NULL};
             exec_wrapped(argv);
             _exit(127);
         }
@@ -481,8 +477,7 @@ static void test_batch_answers_each_question_at_once(void **state)
             do {
                 struct pollfd p = {from[0], POLLIN, 0};
                 if (poll(&p, 1, 120000) != 1)
-                    fail_msg("%s: no answer to question %d", modes[m],
-                             round);
+                    fail_msg("%s: no answer to question %d", modes[m], round);
                 ssize_t got = read(from[0], buf + n, sizeof buf - 1 - n);
                 if (got <= 0)
                     fail_msg("%s: output ended", modes[m]);
@@ -526,11 +521,15 @@ static void test_highlight_markers(void **state)
          NULL},
         {{"--highlight=,"}, "stole", "attackers stole more", "[stole]"},
         {{"--highlight=a,b,c"}, "stole", "astoleb,c more", NULL},
-        {{"--highlight=[,]", "--color=always"}, "stole", "[stole]",
+        {{"--highlight=[,]", "--color=always"},
+         "stole",
+         "[stole]",
          "\033[1;31m"},
         {{"--color=always"}, "stole", "\033[1;31mstole\033[0m", "[stole]"},
         {{NULL}, "stole", "attackers stole more", "\033"},
-        {{"--json", "--highlight=[,]"}, "stole", "\"highlights\":[[",
+        {{"--json", "--highlight=[,]"},
+         "stole",
+         "\"highlights\":[[",
          "[stole]"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
@@ -721,8 +720,8 @@ static void test_parsed(void **state)
 {
     (void)state;
     static const char *const rows[] = {"who stole cryptocurrency",
-                                       "\"nuclear tests\" NOT korea",
-                                       "(stole", "zzyzzx"};
+                                       "\"nuclear tests\" NOT korea", "(stole",
+                                       "zzyzzx"};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         int status;
         cJSON *root = json_answer("3", rows[i], &status);
@@ -826,8 +825,9 @@ static void test_explain(void **state)
 
 /* ---- Duplicates and sources -------------------------------------------- */
 
-#define REPEATED "At least seven attacks were carried out on cryptocurrency " \
-                 "platforms by North Korea"
+#define REPEATED                                                               \
+    "At least seven attacks were carried out on cryptocurrency "               \
+    "platforms by North Korea"
 
 /* The hits of WION whose text starts with REPEATED (the article repeats
  * its highlight paragraph in its body). */
@@ -859,9 +859,8 @@ static void test_duplicates_fold_into_also(void **state)
     cJSON *first, *hit;
     assert_int_equal(repeated_hits(cJSON_GetObjectItem(all, "hits"), &first),
                      2);
-    cJSON_ArrayForEach(hit, cJSON_GetObjectItem(all, "hits"))
-        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(hit, "also")),
-                         0);
+    cJSON_ArrayForEach(hit, cJSON_GetObjectItem(all, "hits")) assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItem(hit, "also")), 0);
     r = q("--json", "--all", "-n", "50", question, NULL);
     cJSON *all2 = parse_or_fail(r.out, "--all");
     assert_true(cJSON_Compare(all, all2, 1));
@@ -899,13 +898,10 @@ static void test_per_source(void **state)
                                        "cryptocurrency exchanges"};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         cJSON *root = json_answer("50", rows[i], NULL);
-        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(root, "hits")) >
-                    2);
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(root, "hits")) > 2);
         const char *best = str_item(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(root, "hits"), 0),
-            "source");
-        run_result_t r =
-            q("--json", "--per-source", "-n", "50", rows[i], NULL);
+            cJSON_GetArrayItem(cJSON_GetObjectItem(root, "hits"), 0), "source");
+        run_result_t r = q("--json", "--per-source", "-n", "50", rows[i], NULL);
         assert_int_equal(r.status, 0);
         cJSON *per = parse_or_fail(r.out, rows[i]);
         cJSON *hits = cJSON_GetObjectItem(per, "hits");
@@ -1060,11 +1056,10 @@ static void test_docs_cover_every_option(void **state)
         run_free(&r);
     }
     static const char *const interface[] = {
-        "--index",      "--limit",    "--offset",      "--format",
-        "--json",       "--jsonl",    "--files",       "--count",
-        "--batch",      "--context",  "--highlight",   "--color",
-        "--parsed",     "--explain",  "--per-source",  "--duplicates",
-        "--all",        "--no-spelling", "--lang",     "--help",
+        "--index",      "--limit", "--offset",      "--format",  "--json",
+        "--jsonl",      "--files", "--count",       "--batch",   "--context",
+        "--highlight",  "--color", "--parsed",      "--explain", "--per-source",
+        "--duplicates", "--all",   "--no-spelling", "--lang",    "--help",
         "--version",
     };
     run_result_t r = run(QUERY, "--help", NULL);

@@ -23,13 +23,13 @@
 #define PARAGRAPHS 5
 
 static const char *const vocabulary[] = {
-    "river",    "mountain", "copper",  "mining",   "harbour", "railway",
-    "village",  "market",   "winter",  "festival", "bridge",  "castle",
-    "forest",   "engine",   "ancient", "museum",   "trade",   "island",
-    "valley",   "library",  "council", "treaty",   "famine",  "orchard",
-    "glacier",  "canal",    "steel",   "cathedral", "parish", "lighthouse",
-    "the",      "of",       "and",     "in",       "was",     "a",
-    "built",    "opened",   "rebuilt", "flooded",  "served",  "studied",
+    "river",   "mountain", "copper",  "mining",    "harbour", "railway",
+    "village", "market",   "winter",  "festival",  "bridge",  "castle",
+    "forest",  "engine",   "ancient", "museum",    "trade",   "island",
+    "valley",  "library",  "council", "treaty",    "famine",  "orchard",
+    "glacier", "canal",    "steel",   "cathedral", "parish",  "lighthouse",
+    "the",     "of",       "and",     "in",        "was",     "a",
+    "built",   "opened",   "rebuilt", "flooded",   "served",  "studied",
 };
 
 static const char *const questions[] = {
@@ -63,9 +63,9 @@ static void write_corpus(const char *dir, int half)
     mkdir(dir, 0700);
     for (int f = 0; f < HALF_FILES; f++) {
         char text[8192];
-        size_t n = (size_t)snprintf(text, sizeof text,
-                                    "Report %d of part %d on the valley\n\n",
-                                    f, half);
+        size_t n =
+            (size_t)snprintf(text, sizeof text,
+                             "Report %d of part %d on the valley\n\n", f, half);
         for (int p = 0; p < PARAGRAPHS; p++) {
             int words = 8 + (int)((lcg >> 8) % 30);
             for (int w = 0; w < words; w++)
@@ -120,8 +120,8 @@ static int start_server(const char *tcpsrv, const char *index, server_t *s)
              * test, even if the test dies. */
             setpgid(0, 0);
             prctl(PR_SET_PDEATHSIG, SIGTERM);
-            execl(tcpsrv, tcpsrv, "--interface", "127.0.0.1", "--port",
-                  portarg, "--timeout", "60000", index, (char *)NULL);
+            execl(tcpsrv, tcpsrv, "--interface", "127.0.0.1", "--port", portarg,
+                  "--timeout", "60000", index, (char *)NULL);
             _exit(127);
         }
         setpgid(pid, pid); /* as the child does, whichever runs first */
@@ -192,8 +192,8 @@ static int setup(void **state)
             return -1;
         write_corpus(part[h], h);
         snprintf(shard[h], sizeof shard[h], "%s/shard-%d.idx", cli_tmp, h);
-        run_result_t r = run(QUARRY_INDEXER_BIN, "-q", "-d", shard[h],
-                             part[h], (char *)NULL);
+        run_result_t r = run(QUARRY_INDEXER_BIN, "-q", "-d", shard[h], part[h],
+                             (char *)NULL);
         int ok = r.status == 0;
         run_free(&r);
         if (!ok)

@@ -22,17 +22,27 @@ static const struct escape_row {
     const char *fragment; /* in the document */
     const char *display;  /* on the terminal */
 } rows[] = {
-    {"\033[2J", "\\x1b[2J"},                  /* clear the screen */
+    {"\033[2J", "\\x1b[2J"},                    /* clear the screen */
     {"\033]2;pwned\007", "\\x1b]2;pwned\\x07"}, /* set the window title */
     {"\033[31mred\033[0m", "\\x1b[31mred\\x1b[0m"},
     {"\033P+q544e\033\\", "\\x1bP+q544e\\x1b\\"}, /* a DCS query */
     {"\x7f", "\\x7f"},
-    {"\xc2\x9b" "31m", "\\x9b31m"},           /* C1 CSI, UTF-8 encoded */
+    {"\xc2\x9b"
+     "31m",
+     "\\x9b31m"}, /* C1 CSI, UTF-8 encoded */
     /* Unbalanced bidirectional controls, on purpose. */
     /* NOLINTNEXTLINE(misc-misleading-bidirectional) */
-    {"\xe2\x80\xae" "evil", "\\u202eevil"}, /* right-to-left override */
-    {"\xe2\x81\xa6" "x" "\xe2\x81\xa9", "\\u2066x\\u2069"}, /* isolates */
-    {"\xe2\x80\xaa" "a" "\xe2\x80\xac", "\\u202aa\\u202c"}, /* embedding */
+    {"\xe2\x80\xae"
+     "evil",
+     "\\u202eevil"}, /* right-to-left override */
+    {"\xe2\x81\xa6"
+     "x"
+     "\xe2\x81\xa9",
+     "\\u2066x\\u2069"}, /* isolates */
+    {"\xe2\x80\xaa"
+     "a"
+     "\xe2\x80\xac",
+     "\\u202aa\\u202c"}, /* embedding */
     {"caf\xc3\xa9 \xe5\x8c\x97 \xd7\xa9", "caf\xc3\xa9 \xe5\x8c\x97 \xd7\xa9"},
 };
 #define NROWS (sizeof rows / sizeof *rows)

@@ -46,8 +46,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     if (server_started) {
-        run_result_t r = run("/usr/bin/env", "tmux", "-S", sock,
-                             "kill-server", NULL);
+        run_result_t r =
+            run("/usr/bin/env", "tmux", "-S", sock, "kill-server", NULL);
         run_free(&r);
     }
     return cli_teardown(state);
@@ -59,9 +59,9 @@ static int teardown(void **state)
 static char *tmux(const char *a1, const char *a2, const char *a3,
                   const char *a4, const char *a5)
 {
-    char *argv[] = {"/usr/bin/env", "tmux", "-S", sock,  "-f",
-                    conf,           (char *)a1, (char *)a2, (char *)a3,
-                    (char *)a4,     (char *)a5, NULL};
+    char *argv[] = {"/usr/bin/env", "tmux",     "-S",       sock,
+                    "-f",           conf,       (char *)a1, (char *)a2,
+                    (char *)a3,     (char *)a4, (char *)a5, NULL};
     run_result_t r = run_argv_fd(argv, -1);
     if (r.status != 0)
         fail_msg("tmux %s: exit %d: %s", a1, r.status, r.err);
@@ -89,8 +89,7 @@ static void test_query_in_a_terminal(void **state)
     char *styled = tmux("capture-pane", "-p", "-J", "-e", NULL);
     char *title = tmux("display-message", "-p", "#{pane_title}", NULL, NULL);
     char *cursor = tmux("display-message", "-p",
-                        "#{history_size} #{cursor_x} #{cursor_y}", NULL,
-                        NULL);
+                        "#{history_size} #{cursor_x} #{cursor_y}", NULL, NULL);
 
     /* The screen was not cleared nor scrolled, and the cursor went no
      * further than the three lines printed: the hit starts the pane. */
@@ -118,8 +117,8 @@ static void test_query_in_a_terminal(void **state)
     }
     char style[64];
     snprintf(style, sizeof style, "%.*s", (int)(word - run_start), run_start);
-    if (!strstr(style, "31m") || !(strstr(style, "[1m") ||
-                                   strstr(style, "[1;")))
+    if (!strstr(style, "31m") ||
+        !(strstr(style, "[1m") || strstr(style, "[1;")))
         fail_msg("the match is not bold red: '%s'", style + (*style != 0));
     /* tmux writes a sequence wherever the style changes: none inside the
      * document's own (escaped) sequences. */

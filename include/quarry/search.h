@@ -97,37 +97,37 @@ typedef struct qy_location {
 /* One part of a hit's score: the weight a query term (or phrase, or
  * expansion) gives it on its own. */
 typedef struct qy_explain {
-    char *what;    /* e.g. "stole", "title:korea", "feedback: hack" */
+    char *what; /* e.g. "stole", "title:korea", "feedback: hack" */
     double weight;
 } qy_explain_t;
 
 typedef struct qy_result {
-    unsigned rank;         /* 1-based, counting skipped hits */
+    unsigned rank; /* 1-based, counting skipped hits */
     double score;
     qy_record_t rec;       /* strings borrowed from the results */
     qy_span_t *highlights; /* matched words in rec.text, in order */
     size_t nhighlights;
-    qy_span_t snippet;     /* the best window of rec.text */
-    int cut_before;        /* rec.text continues before the snippet */
-    int cut_after;         /* ... and after it */
-    qy_location_t *also;   /* folded near-duplicates, best first */
+    qy_span_t snippet;   /* the best window of rec.text */
+    int cut_before;      /* rec.text continues before the snippet */
+    int cut_after;       /* ... and after it */
+    qy_location_t *also; /* folded near-duplicates, best first */
     size_t nalso;
     qy_explain_t *explain; /* with opts.explain: the score's parts */
     size_t nexplain;
 } qy_result_t;
 
 typedef struct qy_results {
-    char *parsed;    /* the query as understood, one line */
-    int syntax;      /* the query used the query syntax */
-    int fallback;    /* ... but was invalid and searched as plain words */
-    unsigned total;  /* matching passages (an estimate for large indexes) */
+    char *parsed;     /* the query as understood, one line */
+    int syntax;       /* the query used the query syntax */
+    int fallback;     /* ... but was invalid and searched as plain words */
+    unsigned total;   /* matching passages (an estimate for large indexes) */
     char *suggestion; /* "Did you mean": the question with misspelled
                          words corrected, or NULL */
     int corrected;    /* the hits answer the suggestion, because the
                          question as typed found nothing */
     qy_result_t *hits;
     size_t count;
-    void *owner_;    /* private: what the hits borrow from */
+    void *owner_; /* private: what the hits borrow from */
 } qy_results_t;
 
 /* Parses QUERY with A, runs it on DB and fills *OUT (free it with
@@ -159,8 +159,7 @@ void qy_termset_free(qy_termset_t *ts);
  * NOT, nor field filters), stemmed with A. */
 qy_status_t qy_termset_add_query(qy_termset_t *ts, qy_analyzer_t *a,
                                  const qy_node_t *node);
-qy_status_t qy_termset_add_stem(qy_termset_t *ts, const char *stem,
-                                size_t len);
+qy_status_t qy_termset_add_stem(qy_termset_t *ts, const char *stem, size_t len);
 qy_status_t qy_termset_add_prefix(qy_termset_t *ts, const char *prefix,
                                   size_t len);
 size_t qy_termset_size(const qy_termset_t *ts);
@@ -171,9 +170,8 @@ size_t qy_termset_size(const qy_termset_t *ts);
  * starts a sentence, and stores it in *SNIPPET with the cut flags. */
 qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
                          const char *text, size_t len, unsigned words,
-                         qy_span_t **spans, size_t *nspans,
-                         qy_span_t *snippet, int *cut_before,
-                         int *cut_after);
+                         qy_span_t **spans, size_t *nspans, qy_span_t *snippet,
+                         int *cut_before, int *cut_after);
 
 #ifdef __cplusplus
 }

@@ -36,9 +36,9 @@ const char *const *qy_languages(void);
 typedef struct qy_token {
     const char *word; /* normalised word; borrowed for the callback only */
     size_t word_len;
-    size_t start;     /* byte offsets of the word in the input: [start, end) */
+    size_t start; /* byte offsets of the word in the input: [start, end) */
     size_t end;
-    unsigned pos;     /* 1-based word position */
+    unsigned pos; /* 1-based word position */
 } qy_token_t;
 
 /* Called once per word, in order; a non-zero return stops tokenizing. */

@@ -33,7 +33,7 @@ typedef struct qy_mset qy_mset_t;   /* the hits of one search */
 /* ---- Opening and closing ---------------------------------------------- */
 
 enum {
-    QY_DB_NO_SYNC = 1 << 0, /* writer: skip fsync on commit (bulk loads) */
+    QY_DB_NO_SYNC = 1 << 0,  /* writer: skip fsync on commit (bulk loads) */
     QY_DB_WAIT_LOCK = 1 << 1 /* writer: wait for another writer's lock */
 };
 
@@ -125,9 +125,8 @@ qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
 /* The recorded word closest to WORD within MAX_EDITS edits, or *OUT NULL
  * when there is none (or WORD itself is recorded and best). *OUT is
  * malloc'd; the caller frees it. */
-qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word,
-                                      size_t len, unsigned max_edits,
-                                      char **out);
+qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word, size_t len,
+                                      unsigned max_edits, char **out);
 
 /* ---- Transactions and bookkeeping ------------------------------------- */
 
@@ -194,7 +193,8 @@ typedef enum qy_query_op {
 
 /* Every constructor returns NULL when out of memory or when an argument is
  * invalid (an empty or too long term, a NULL sub-query, N == 0). Queries are
- * immutable; combining copies references, so each result is freed on its own. */
+ * immutable; combining copies references, so each result is freed on its own.
+ */
 qy_query_t *qy_query_term(const char *term, size_t len, unsigned wqf,
                           unsigned pos);
 qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
@@ -204,8 +204,7 @@ qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
 qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
                               unsigned max_terms);
 /* Documents whose value in SLOT lies in [LO, HI] (byte order; NULL: open). */
-qy_query_t *qy_query_value_range(unsigned slot, const char *lo,
-                                 const char *hi);
+qy_query_t *qy_query_value_range(unsigned slot, const char *lo, const char *hi);
 qy_query_t *qy_query_scale(const qy_query_t *q, double factor);
 qy_query_t *qy_query_match_all(void);
 qy_query_t *qy_query_match_nothing(void);
@@ -216,13 +215,13 @@ void qy_query_free(qy_query_t *q);
 /* ---- Searching -------------------------------------------------------- */
 
 typedef struct qy_search_params {
-    double k1;      /* BM25 term-frequency saturation */
-    double b;       /* BM25 length normalisation, 0..1 */
-    unsigned offset; /* hits to skip */
-    unsigned limit;  /* hits to return */
+    double k1;               /* BM25 term-frequency saturation */
+    double b;                /* BM25 length normalisation, 0..1 */
+    unsigned offset;         /* hits to skip */
+    unsigned limit;          /* hits to return */
     unsigned check_at_least; /* candidates to examine for exact totals */
-    int collapse;           /* keep only the best hit per value of ... */
-    unsigned collapse_slot; /* ... this slot (documents without it stay) */
+    int collapse;            /* keep only the best hit per value of ... */
+    unsigned collapse_slot;  /* ... this slot (documents without it stay) */
 } qy_search_params_t;
 
 /* Runs Q on DB, ranking with BM25(k1, b) (k2 = 0, k3 = 1, min_normlen =
@@ -276,8 +275,7 @@ typedef struct qy_expand_term {
  * qy_db_error). */
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                          size_t max_terms,
-                         int (*accept)(void *ctx, const char *term,
-                                       size_t len),
+                         int (*accept)(void *ctx, const char *term, size_t len),
                          void *ctx, qy_expand_term_t **out, size_t *n);
 void qy_expand_terms_free(qy_expand_term_t *terms, size_t n);
 
