@@ -365,8 +365,6 @@ static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
             op = QY_Q_AND;
         else if (op == QY_Q_PHRASE && stops)
             window = (unsigned)n->nkids;
-        else if (op == QY_Q_NEAR && stops && k == 1)
-            op = QY_Q_AND;
         q = k == 1 && words_as_typed ? subs[0]
                                      : qy_query_combine(op, subs, k, window);
         if (k == 1 && words_as_typed)
