@@ -443,12 +443,14 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
                              int single_line)
 {
     /* Most dropped paragraphs are short: clean them into a reused buffer
-     * and allocate only what is kept. Cleaning never grows the text more
-     * than threefold (an invalid byte becomes U+FFFD), so one pass does. */
-    if (end - start > (SIZE_MAX - 1) / 3)
+     * and allocate only what is kept. The buffer is sized by a first,
+     * counting pass (an invalid byte grows into U+FFFD), so that it stays
+     * as large as the longest paragraph, not three times that. */
+    size_t need = clean_span(s->buf, start, end, NULL);
+    if (need == SIZE_MAX)
         return QY_NOMEM;
-    size_t need = 3 * (end - start) + 1;
-    if (need > s->scratch_cap) {
+    need++;
+    if (!s->scratch || need > s->scratch_cap) {
         size_t cap = s->scratch_cap ? s->scratch_cap : 256;
         while (cap < need)
             cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
