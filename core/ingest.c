@@ -1,4 +1,5 @@
 #include "quarry/ingest.h"
+#include "quarry/synonyms.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,36 +131,6 @@ static qy_status_t add_boolean(qy_ingest_t *ing, const char *prefix,
     return qy_doc_add_term(ing->doc, ing->term, n, 0);
 }
 
-typedef struct long_form {
-    qy_ingest_t *ing;
-    char key[QY_MAX_TERM_BYTES + 1];
-    size_t len;
-    int too_long;
-} long_form_t;
-
-/* The long form's key: its stems without stop words, joined by spaces; the
- * same key the search side builds from a question's words. */
-static int add_long_word(void *ctx, const qy_token_t *tok)
-{
-    long_form_t *lf = ctx;
-    if (qy_is_stopword(lf->ing->a, tok->word, tok->word_len))
-        return 0;
-    size_t n;
-    const char *stem = qy_stem(lf->ing->a, tok->word, tok->word_len, &n);
-    if (!stem)
-        return failed(lf->ing, QY_NOMEM);
-    if (lf->len + n + 1 > QY_MAX_TERM_BYTES) {
-        lf->too_long = 1;
-        return 1;
-    }
-    if (lf->len)
-        lf->key[lf->len++] = ' ';
-    memcpy(lf->key + lf->len, stem, n);
-    lf->len += n;
-    lf->key[lf->len] = '\0';
-    return 0;
-}
-
 typedef struct acronym_ctx {
     qy_ingest_t *ing;
     const char *text;
@@ -185,24 +156,26 @@ static int learn_acronym(void *ctx, const char *acr, size_t len,
     char acronym[QY_MAX_TERM_BYTES + 1];
     memcpy(acronym, stem, n);
     acronym[n] = '\0';
-    long_form_t lf = {.ing = ing};
-    c->st = qy_tokenize(ing->a, c->text + long_start, long_end - long_start,
-                        add_long_word, &lf);
-    if (c->st == QY_OK)
-        c->st = ing->failed;
+    char key[QY_MAX_TERM_BYTES + 1];
+    c->st = qy_synonym_key(ing->a, c->text + long_start, long_end - long_start,
+                           key, NULL);
+    if (c->st == QY_INVALID) {
+        c->st = QY_OK;
+        return 0; /* too long for a key: not kept */
+    }
     if (c->st != QY_OK)
         return 1;
-    if (lf.too_long || !strchr(lf.key, ' '))
+    if (!strchr(key, ' '))
         return 0; /* a one-word "long form" is no definition */
     char pair[2 * QY_MAX_TERM_BYTES + 2];
-    int plen = snprintf(pair, sizeof pair, "%s\t%s", acronym, lf.key);
+    int plen = snprintf(pair, sizeof pair, "%s\t%s", acronym, key);
     size_t before = qy_wordcount_size(ing->acronyms);
     c->st = qy_wordcount_add(ing->acronyms, pair, (size_t)plen);
     if (c->st != QY_OK || qy_wordcount_size(ing->acronyms) == before)
         return c->st != QY_OK;
-    c->st = qy_db_add_synonym(ing->db, acronym, lf.key);
+    c->st = qy_db_add_synonym(ing->db, acronym, key);
     if (c->st == QY_OK)
-        c->st = qy_db_add_synonym(ing->db, lf.key, acronym);
+        c->st = qy_db_add_synonym(ing->db, key, acronym);
     return c->st != QY_OK;
 }
 

@@ -66,48 +66,56 @@ static qy_status_t pairs_add(pairs_t *p, const char *key, const char *syn)
 
 /* ---- Reading the file ------------------------------------------------ */
 
-typedef struct entry_key {
+typedef struct phrase_key {
     qy_analyzer_t *a;
-    char key[QY_MAX_TERM_BYTES + 1];
+    char *key; /* QY_MAX_TERM_BYTES + 1 bytes */
     size_t len;
     unsigned words, kept;
     char first[QY_MAX_TERM_BYTES + 1]; /* stem of the first word */
-    int too_long;
     qy_status_t st;
-} entry_key_t;
+} phrase_key_t;
 
-/* The key of an entry: its stems without stop words, joined by spaces (a
- * lone stop word is kept: it is all there is). */
-static int add_entry_word(void *ctx, const qy_token_t *tok)
+static int add_key_word(void *ctx, const qy_token_t *tok)
 {
-    entry_key_t *e = ctx;
+    phrase_key_t *k = ctx;
     size_t n;
-    const char *stem = qy_stem(e->a, tok->word, tok->word_len, &n);
+    const char *stem = qy_stem(k->a, tok->word, tok->word_len, &n);
     if (!stem) {
-        e->st = QY_NOMEM;
+        k->st = QY_NOMEM;
         return 1;
     }
-    if (n > QY_MAX_TERM_BYTES) {
-        e->too_long = 1;
-        return 1;
+    if (k->words++ == 0 && n <= QY_MAX_TERM_BYTES) {
+        memcpy(k->first, stem, n);
+        k->first[n] = '\0';
     }
-    if (e->words++ == 0) {
-        memcpy(e->first, stem, n);
-        e->first[n] = '\0';
-    }
-    if (qy_is_stopword(e->a, tok->word, tok->word_len))
+    if (qy_is_stopword(k->a, tok->word, tok->word_len))
         return 0;
-    if (e->len + n + 1 > QY_MAX_TERM_BYTES) {
-        e->too_long = 1;
+    if (k->len + n + 1 > QY_MAX_TERM_BYTES) {
+        k->st = QY_INVALID;
         return 1;
     }
-    if (e->len)
-        e->key[e->len++] = ' ';
-    memcpy(e->key + e->len, stem, n);
-    e->len += n;
-    e->key[e->len] = '\0';
-    e->kept++;
+    if (k->len)
+        k->key[k->len++] = ' ';
+    memcpy(k->key + k->len, stem, n);
+    k->len += n;
+    k->key[k->len] = '\0';
+    k->kept++;
     return 0;
+}
+
+qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
+                           char *key, unsigned *words)
+{
+    phrase_key_t k = {.a = a, .key = key, .st = QY_OK};
+    key[0] = '\0';
+    qy_status_t st = qy_tokenize(a, text, len, add_key_word, &k);
+    if (st == QY_OK)
+        st = k.st;
+    if (st == QY_OK && k.kept == 0 && k.words == 1)
+        strcpy(key, k.first); /* a lone stop word: all there is */
+    if (words)
+        *words = k.words;
+    return st;
 }
 
 #define MAX_ENTRIES 64
@@ -160,26 +168,22 @@ static qy_status_t side_keys(reader_t *r, const char *s, size_t len,
             return bad(r, "empty entry (two commas, or a comma at an end)");
         if (*n == max)
             return bad(r, "more than %zu entries in one group", max);
-        entry_key_t k = {.a = r->a, .st = QY_OK};
-        qy_status_t st = qy_tokenize(r->a, s + b, e - b, add_entry_word, &k);
-        if (st == QY_OK)
-            st = k.st;
-        if (st != QY_OK)
-            return st;
-        if (k.too_long) {
+        unsigned words = 0;
+        qy_status_t st = qy_synonym_key(r->a, s + b, e - b, keys[*n], &words);
+        if (st == QY_INVALID) {
             size_t show = e - b > 40 ? 40 : e - b;
             while (show < e - b && (s[b + show] & 0xC0) == 0x80)
                 show--; /* not inside a character */
             return bad(r, "entry '%.*s%s' is too long", (int)show, s + b,
                        show < e - b ? "..." : "");
         }
-        if (k.words == 0)
+        if (st != QY_OK)
+            return st;
+        if (words == 0)
             return bad(r, "entry '%.*s' has no word", (int)(e - b), s + b);
-        if (k.kept == 0 && k.words > 1)
+        if (!keys[*n][0])
             return bad(r, "entry '%.*s' has only stop words", (int)(e - b),
                        s + b);
-        memcpy(keys[*n], k.kept ? k.key : k.first,
-               strlen(k.kept ? k.key : k.first) + 1);
         (*n)++;
         if (!comma)
             break;

@@ -22,6 +22,16 @@
 extern "C" {
 #endif
 
+/* The key a phrase is stored and looked up under, for acronyms learned
+ * from the text and user synonyms alike: the stems of TEXT's words other
+ * than stop words, joined by single spaces (a lone stop word keeps its
+ * stem: it is all there is), into KEY (QY_MAX_TERM_BYTES + 1 bytes; empty
+ * when TEXT has no word or only stop words). *WORDS, when not NULL,
+ * receives the number of words read. QY_INVALID when the key would be
+ * longer than QY_MAX_TERM_BYTES; QY_NOMEM. */
+qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
+                           char *key, unsigned *words);
+
 /* Replaces the user synonyms of DB (those a previous call stored; the
  * acronyms learned from the text stay) by those of TEXT, LEN bytes read
  * from NAME (named in errors). Nothing is committed: the caller commits.
