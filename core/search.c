@@ -361,9 +361,10 @@ static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
     }
     b->in_phrase -= words_as_typed;
     if (i == n->nkids && k > 0) {
-        if (all_stops)
+        if (all_stops) {
             op = QY_Q_AND;
-        else if (op == QY_Q_PHRASE && stops)
+            window = 0; /* Xapian refuses a window on AND */
+        } else if (op == QY_Q_PHRASE && stops)
             window = (unsigned)n->nkids;
         q = k == 1 && words_as_typed ? subs[0]
                                      : qy_query_combine(op, subs, k, window);
@@ -713,7 +714,7 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
         .b = opts->b,
         .offset = 0,
         .limit = opts->feedback_docs,
-        .check_at_least = 0,
+        .check_at_least = 100,
     };
     qy_mset_t *first = NULL;
     st = qy_db_search(db, *q, &params, &first);

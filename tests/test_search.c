@@ -176,6 +176,8 @@ static void test_phrases_with_stop_words(void **state)
         {"\"between 2020 and mid-2021\"", 2},
         {"\"more than $50 million\"", 2},
         {"stole NEAR/3 than", 2},
+        /* only stop words: all of them, anywhere in the passage */
+        {"the NEAR/3 of", 14},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         qy_results_t r;
