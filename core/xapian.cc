@@ -979,7 +979,10 @@ qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
             parts.push_back(subs[i]->query);
         }
         // Xapian reads a window of 0 as "the number of sub-queries", which
-        // is exactly the adjacent-words phrase; other operators ignore it.
+        // is exactly the adjacent-words phrase. Other operators refuse any
+        // other window (InvalidArgumentError), so they are given none.
+        if (xop != Xapian::Query::OP_PHRASE && xop != Xapian::Query::OP_NEAR)
+            window = 0;
         return wrap(Xapian::Query(xop, parts.begin(), parts.end(), window));
     } catch (...) {
         return nullptr;

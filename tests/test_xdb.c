@@ -243,6 +243,8 @@ static void test_query_operators(void **state)
     pair[1] = term("banana");
     expect_hits(db, qy_query_combine(QY_Q_AND, pair, 2, 0), HITS("one"));
     expect_hits(db, qy_query_combine(QY_Q_AND_NOT, pair, 2, 0), HITS("two"));
+    /* a window means nothing to AND, and is not an error */
+    expect_hits(db, qy_query_combine(QY_Q_AND, pair, 2, 10), HITS("one"));
     qy_query_free(pair[0]);
     qy_query_free(pair[1]);
 

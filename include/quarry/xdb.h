@@ -197,6 +197,8 @@ typedef enum qy_query_op {
  */
 qy_query_t *qy_query_term(const char *term, size_t len, unsigned wqf,
                           unsigned pos);
+/* WINDOW is the span of a PHRASE or NEAR (0: as many words as SUBS); the
+ * other operators ignore it. */
 qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
                              size_t n, unsigned window);
 /* Every term starting with PREFIX, OR-ed as a synonym, at most MAX_TERMS of
