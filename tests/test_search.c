@@ -304,6 +304,50 @@ static void test_explain_adds_up(void **state)
     qy_results_free(&r);
 }
 
+/* The score of the passage that QUESTION ranks first, and that passage's
+ * text, with repeated words counted or not. */
+static double first_score(const char *question, int count_repeats,
+                          const char **text)
+{
+    qy_results_t r;
+    qy_search_opts_t opts;
+    qy_search_opts_init(&opts);
+    opts.count_repeats = count_repeats;
+    opts.keep_duplicates = 1;
+    opts.no_spelling = 1;
+    search(question, &opts, &r);
+    assert_true(r.count > 0);
+    double score = r.hits[0].score;
+    static char first[2][4096];
+    char *keep = first[count_repeats != 0];
+    snprintf(keep, sizeof first[0], "%s", r.hits[0].rec.text);
+    *text = keep;
+    qy_results_free(&r);
+    return score;
+}
+
+/* A word typed twice weighs more than once, less than twice; two forms of
+ * one word typed once each are two question words already, so counting
+ * repeats leaves them as they are. */
+static void test_repeats_by_form(void **state)
+{
+    (void)state;
+    const char *on, *off;
+    double once = first_score("cryptocurrency theft", 1, &on);
+    double twice = first_score("cryptocurrency theft cryptocurrency", 1, &on);
+    double uncounted =
+        first_score("cryptocurrency theft cryptocurrency", 0, &off);
+    assert_string_equal(on, off);
+    if (!(twice > uncounted && twice > once))
+        fail_msg("typed twice %g, counted once %g, typed once %g", twice,
+                 uncounted, once);
+    double forms_on = first_score("cryptocurrencies cryptocurrency", 1, &on);
+    double forms_off = first_score("cryptocurrencies cryptocurrency", 0, &off);
+    assert_string_equal(on, off);
+    if (forms_on < forms_off - 1e-9 || forms_on > forms_off + 1e-9)
+        fail_msg("two forms: %g counting repeats, %g not", forms_on, forms_off);
+}
+
 /* A question of more than QY_QUESTION_MAX_WORDS words is searched for its
  * most informative ones: a rare word among many common ones still finds its
  * passage, explaining still adds up, and a misspelt word in such pasted
@@ -364,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_fold),
         cmocka_unit_test(test_per_source),
         cmocka_unit_test(test_explain_adds_up),
+        cmocka_unit_test(test_repeats_by_form),
         cmocka_unit_test(test_long_question),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
