@@ -34,7 +34,11 @@
  * unmodified filters are required, those of one field OR-ed together, so
  * `korea date:2020..` is AND(korea, date) (korea among the passages of 2020
  * and later, not either of them), and `+a b source:x` is
- * AND_MAYBE(AND(a, source), b).
+ * AND_MAYBE(AND(a, source), b). Items joined by explicit ORs form a chain:
+ * in a chain of filters only they are one required alternative
+ * (`korea source:x OR id:y` is AND(korea, OR(source, id))); in a chain that
+ * holds anything else, its filters are optional like words (`korea OR
+ * id:a2` is either).
  *
  * ORs inside an OR and ANDs inside an AND are flattened, and a group holds
  * no two equal nodes: `korea Korea` is one word.
@@ -931,6 +935,8 @@ static void add_filters(parser_t *p, nodevec_t *required, nodevec_t *filters)
 /* The nodes of a group (see the grammar at the top of this file). */
 typedef struct group {
     nodevec_t required, optional, prohibited, filters;
+    nodevec_t alternatives; /* OR-ed chains of filters, each required */
+    nodevec_t chain;        /* unmodified items joined by explicit ORs */
     int dropped; /* an optional or required item lost its stop words */
 } group_t;
 
@@ -940,13 +946,38 @@ static void group_free(parser_t *p, group_t *g)
     vec_free(p, &g->optional);
     vec_free(p, &g->prohibited);
     vec_free(p, &g->filters);
+    vec_free(p, &g->alternatives);
+    vec_free(p, &g->chain);
+}
+
+/* Files the items of the chain that has ended: a lone filter with the
+ * group's filters, a chain of filters only as one required alternative,
+ * and otherwise every item as optional. */
+static void end_chain(parser_t *p, group_t *g)
+{
+    size_t filters = 0;
+    for (size_t i = 0; i < g->chain.n; i++)
+        filters += is_filter(g->chain.v[i]);
+    if (g->chain.n == 1 && filters == 1) {
+        vec_push_unique(p, &g->filters, g->chain.v[0]);
+        g->chain.n = 0;
+    } else if (g->chain.n > 1 && filters == g->chain.n) {
+        qy_node_t *any = make_group(p, QY_N_OR, &g->chain);
+        if (any)
+            vec_push_unique(p, &g->alternatives, any);
+    } else {
+        vec_move(p, &g->optional, &g->chain);
+    }
+    vec_free(p, &g->chain);
 }
 
 static qy_node_t *group_node(parser_t *p, group_t *g)
 {
     qy_node_t *pos;
 
-    if (g->required.n == 0 && g->optional.n == 0 && g->filters.n == 0) {
+    end_chain(p, g);
+    if (g->required.n == 0 && g->optional.n == 0 && g->filters.n == 0 &&
+        g->alternatives.n == 0) {
         /* `-a -b`: nothing to search for. But `the -a` only lost its stop
          * word, and is parsed again keeping it. */
         if (g->prohibited.n && !g->dropped)
@@ -956,6 +987,7 @@ static qy_node_t *group_node(parser_t *p, group_t *g)
     }
     int terms_required = g->required.n > 0;
     add_filters(p, &g->required, &g->filters);
+    vec_move(p, &g->required, &g->alternatives);
     if (g->required.n == 0) {
         pos = make_group(p, QY_N_OR, &g->optional);
     } else if (g->optional.n == 0) {
@@ -1008,11 +1040,14 @@ static qy_node_t *parse_group(parser_t *p)
             advance(p);
             continue;
         }
+        if (!want_operand)
+            end_chain(p, &g);
         want_operand = 0;
         items++;
         size_t dropped = p->dropped;
         qy_node_t *n;
         if (k == T_PLUS || k == T_MINUS) {
+            end_chain(p, &g);
             advance(p);
             n = parse_primary(p, 1);
             enum tkind next = p->tok.kind;
@@ -1032,7 +1067,7 @@ static qy_node_t *parse_group(parser_t *p)
                     g.dropped = 1;
                 continue;
             }
-            vec_push_unique(p, is_filter(n) ? &g.filters : &g.optional, n);
+            vec_push_unique(p, &g.chain, n);
         }
     }
     if (p->err) {

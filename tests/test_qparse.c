@@ -299,7 +299,16 @@ static const qcase_t cases[] = {
     {"+korea missile source:a", "((korea AND source:a) AND_MAYBE missil)", 1,
      0},
     {"korea -source:old/", "(korea AND NOT source:old/)", 1, 0},
-    {"korea OR date:2020..", "(korea AND date:2020..)", 1, 0},
+    /* an explicit OR makes a filter an alternative to words... */
+    {"korea OR date:2020..", "(korea OR date:2020..)", 1, 0},
+    {"id:a2 OR thieves", "(id:a2 OR thiev)", 1, 0},
+    {"id:x id:x OR korea", "((id:x OR korea) AND id:x)", 1, 0},
+    /* ...and, between filters only, one required alternative */
+    {"korea source:x OR id:y", "(korea AND (source:x OR id:y))", 1, 0},
+    {"korea source:x OR source:y OR date:2020.. nuclear",
+     "((korea OR nuclear) AND (source:x OR source:y OR date:2020..))", 1, 0},
+    {"source:x OR id:y", "(source:x OR id:y)", 1, 0},
+    {"+korea OR id:x", "(korea AND id:x)", 1, 0},
     {"(korea source:a.txt)", "(korea AND source:a.txt)", 1, 0},
     {"(korea source:a(1).txt)", "(korea AND source:a(1).txt)", 1, 0},
     {"korea AND source:x", "(korea AND source:x)", 1, 0},

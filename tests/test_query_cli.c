@@ -246,6 +246,15 @@ static void test_files(void **state)
         {"yonhap", {WION}, 0},
         {"chainalysis", {LATIN}, 0},
         {"source:" CORPUS "/" WION " korea", {WION}, 0},
+        /* a filter is required, unless an OR makes it an alternative */
+        {"yonhap source:" CORPUS "/" LATIN, {NULL}, 1},
+        {"yonhap OR source:" CORPUS "/" LATIN, {WION, LATIN}, 0},
+        {"korea source:" CORPUS "/" LATIN " OR source:" CORPUS "/" WION,
+         {WION, LATIN},
+         0},
+        {"chainalysis source:" CORPUS "/" LATIN " OR source:" CORPUS "/" WION,
+         {LATIN},
+         0},
         {"zzyzzx", {NULL}, 1},
     };
     static const char *const forms[][3] = {
