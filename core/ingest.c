@@ -173,9 +173,9 @@ static int learn_acronym(void *ctx, const char *acr, size_t len,
     c->st = qy_wordcount_add(ing->acronyms, pair, (size_t)plen);
     if (c->st != QY_OK || qy_wordcount_size(ing->acronyms) == before)
         return c->st != QY_OK;
-    c->st = qy_db_add_synonym(ing->db, acronym, key);
+    c->st = qy_synonym_learned(ing->db, acronym, key);
     if (c->st == QY_OK)
-        c->st = qy_db_add_synonym(ing->db, key, acronym);
+        c->st = qy_synonym_learned(ing->db, key, acronym);
     return c->st != QY_OK;
 }
 

@@ -14,6 +14,9 @@
 /* The user metadata key that lists the pairs stored, "KEY\tSYNONYM\n"
  * each. */
 #define SYNONYMS_KEY "quarry.synonyms"
+/* The prefix of a user metadata key "PREFIX KEY\tSYNONYM" that marks a pair
+ * as learned from the text. */
+#define LEARNED_PREFIX "quarry.learned "
 
 typedef struct pairs {
     char *buf; /* "KEY\tSYNONYM\n"... */
@@ -294,6 +297,38 @@ static qy_status_t each_pair(qy_db_t *db, char *list,
     return QY_OK;
 }
 
+static int learned_key(char *buf, size_t size, const char *term,
+                       const char *syn)
+{
+    int n = snprintf(buf, size, "%s%s\t%s", LEARNED_PREFIX, term, syn);
+    return n > 0 && (size_t)n < size;
+}
+
+qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
+{
+    char key[sizeof LEARNED_PREFIX + 2 * QY_MAX_TERM_BYTES + 2];
+    if (!db || !term || !syn || !learned_key(key, sizeof key, term, syn))
+        return QY_INVALID;
+    qy_status_t st = qy_db_add_synonym(db, term, syn);
+    return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
+}
+
+/* Removes a user pair, unless the text taught the index the same one. */
+static qy_status_t remove_user_pair(qy_db_t *db, const char *term,
+                                    const char *syn)
+{
+    char key[sizeof LEARNED_PREFIX + 2 * QY_MAX_TERM_BYTES + 2];
+    char *value = NULL;
+    size_t len = 0;
+    if (!learned_key(key, sizeof key, term, syn))
+        return qy_db_remove_synonym(db, term, syn);
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &len);
+    free(value);
+    if (st != QY_OK)
+        return st;
+    return len ? QY_OK : qy_db_remove_synonym(db, term, syn);
+}
+
 static qy_status_t db_failed(qy_db_t *db, qy_status_t st, char **error)
 {
     const char *why = qy_db_error(db);
@@ -329,7 +364,7 @@ qy_status_t qy_synonyms_store(qy_db_t *db, qy_analyzer_t *a, const char *name,
     size_t old_len = 0;
     st = qy_db_get_metadata(db, SYNONYMS_KEY, &old, &old_len);
     if (st == QY_OK)
-        st = each_pair(db, old, qy_db_remove_synonym);
+        st = each_pair(db, old, remove_user_pair);
     if (st == QY_OK && pairs.buf)
         st = each_pair(db, pairs.buf, qy_db_add_synonym);
     if (st == QY_OK)

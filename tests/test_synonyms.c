@@ -163,6 +163,10 @@ static void test_new_file_replaces_old(void **state)
     store_ok(dir, "", 0);
     expect(dir, "laptop", "Notebook sales", 0);
     expect(dir, "DPRK", "launched more missiles", 1);
+    /* nor when the user's file held the same pair for a while */
+    store_ok(dir, "DPRK, Democratic People's Republic of Korea\n", 1);
+    store_ok(dir, "laptop, notebook\n", 1);
+    expect(dir, "DPRK", "launched more missiles", 1);
     free(dir);
 }
 

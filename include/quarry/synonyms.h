@@ -32,6 +32,11 @@ extern "C" {
 qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
                            char *key, unsigned *words);
 
+/* Stores TERM => SYN, learned from the text of the index (an acronym and
+ * its long form's key), and remembers it as learned, so that replacing the
+ * user synonyms never removes it. Nothing is committed. */
+qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
+
 /* Replaces the user synonyms of DB (those a previous call stored; the
  * acronyms learned from the text stay) by those of TEXT, LEN bytes read
  * from NAME (named in errors). Nothing is committed: the caller commits.
