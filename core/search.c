@@ -361,10 +361,9 @@ static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
     }
     b->in_phrase -= words_as_typed;
     if (i == n->nkids && k > 0) {
-        if (all_stops) {
+        if (all_stops)
             op = QY_Q_AND;
-            window = 0; /* Xapian refuses a window on AND */
-        } else if (op == QY_Q_PHRASE && stops)
+        else if (op == QY_Q_PHRASE && stops)
             window = (unsigned)n->nkids;
         q = k == 1 && words_as_typed ? subs[0]
                                      : qy_query_combine(op, subs, k, window);
