@@ -214,12 +214,7 @@ static void remove_leftovers(const char *target)
 
 static uint64_t hash_key(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return qy_fnv1a(s, strlen(s), QY_FNV_START);
 }
 
 static void job_free(job_t *job)

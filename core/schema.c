@@ -15,18 +15,31 @@ size_t qy_boolean_term(const char *prefix, const char *value, char *buf)
         buf[plen + vlen] = '\0';
         return plen + vlen;
     }
-    /* 64-bit FNV-1a: cheap, stable across builds, and collisions among the
-     * few very long paths of one index are vanishingly unlikely. */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < vlen; i++) {
-        h ^= (unsigned char)value[i];
-        h *= 0x100000001b3ULL;
-    }
+    /* Collisions among the few very long paths of one index are
+     * vanishingly unlikely. */
+    uint64_t h = qy_fnv1a(value, vlen, QY_FNV_START);
     size_t keep = QY_MAX_TERM_BYTES - plen - 17;
     memcpy(buf, prefix, plen);
     memcpy(buf + plen, value, keep);
     snprintf(buf + plen + keep, 18, "#%016llx", (unsigned long long)h);
     return QY_MAX_TERM_BYTES;
+}
+
+uint64_t qy_fnv1a(const void *data, size_t len, uint64_t h)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+void qy_source_key(const char *source, unsigned char key[QY_SOURCE_KEY_BYTES])
+{
+    uint64_t h = qy_fnv1a(source, strlen(source), QY_FNV_START);
+    for (int i = 0; i < QY_SOURCE_KEY_BYTES; i++, h >>= 8)
+        key[i] = (unsigned char)h;
 }
 
 #define STRINGIFY_(x) #x
@@ -48,8 +61,8 @@ static qy_status_t check_format(qy_db_t *db, int *empty, char **error)
     size_t len;
     qy_status_t st = qy_db_get_metadata(db, QY_META_FORMAT, &format, &len);
     if (st != QY_OK) {
-        *error = format_error("index '%s': %s", qy_db_name(db),
-                              qy_db_error(db));
+        *error =
+            format_error("index '%s': %s", qy_db_name(db), qy_db_error(db));
         return st;
     }
     *empty = len == 0;
@@ -79,8 +92,8 @@ qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error)
     size_t len;
     st = qy_db_get_metadata(db, QY_META_LANG, lang_out, &len);
     if (st != QY_OK) {
-        *error = format_error("index '%s': %s", qy_db_name(db),
-                              qy_db_error(db));
+        *error =
+            format_error("index '%s': %s", qy_db_name(db), qy_db_error(db));
         return st;
     }
     if (len == 0) {
@@ -106,8 +119,8 @@ qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
         return st;
     st = qy_db_get_metadata(db, QY_META_LANG, &have, &len);
     if (st != QY_OK) {
-        *error = format_error("index '%s': %s", qy_db_name(db),
-                              qy_db_error(db));
+        *error =
+            format_error("index '%s': %s", qy_db_name(db), qy_db_error(db));
         return st;
     }
     if (len == 0) {
@@ -119,8 +132,8 @@ qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
             st = qy_db_set_metadata(db, QY_META_LANG, use, strlen(use));
         free(have);
         if (st != QY_OK) {
-            *error = format_error("index '%s': %s", qy_db_name(db),
-                                  qy_db_error(db));
+            *error =
+                format_error("index '%s': %s", qy_db_name(db), qy_db_error(db));
             return st;
         }
         have = strdup(use);

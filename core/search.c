@@ -376,6 +376,21 @@ static qy_query_t *build_kids(build_t *b, const qy_node_t *n, qy_query_op_t op,
     return q;
 }
 
+/* A phrase or NEAR matches within the text or within the title: the
+ * title's words are in every passage's text, but without positions there
+ * (core/ingest.c), so its phrases are found through its prefixed terms. */
+static qy_query_t *build_positional(build_t *b, const qy_node_t *n,
+                                    qy_query_op_t op, unsigned window)
+{
+    qy_query_t *text = build_kids(b, n, op, window);
+    if (!text || *b->prefix)
+        return text;
+    b->prefix = QY_PREFIX_TITLE;
+    qy_query_t *either[2] = {text, build_kids(b, n, op, window)};
+    b->prefix = "";
+    return combine_owned(QY_Q_OR, either, 2, 0);
+}
+
 static qy_query_t *build_node(build_t *b, const qy_node_t *n)
 {
     switch (n->kind) {
@@ -391,9 +406,9 @@ static qy_query_t *build_node(build_t *b, const qy_node_t *n)
         return qy_query_wildcard(term, plen + n->text_len, QY_PREFIX_MAX_TERMS);
     }
     case QY_N_PHRASE:
-        return build_kids(b, n, QY_Q_PHRASE, 0);
+        return build_positional(b, n, QY_Q_PHRASE, 0);
     case QY_N_NEAR:
-        return build_kids(b, n, QY_Q_NEAR, n->window ? n->window : 10);
+        return build_positional(b, n, QY_Q_NEAR, n->window ? n->window : 10);
     case QY_N_AND:
         return build_kids(b, n, QY_Q_AND, 0);
     case QY_N_OR:
@@ -906,21 +921,12 @@ typedef struct shingles {
     int failed;
 } shingles_t;
 
-static uint64_t fnv(const char *s, size_t n, uint64_t h)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static int add_shingle_word(void *ctx, const qy_token_t *tok)
 {
     shingles_t *sh = ctx;
     sh->w[0] = sh->w[1];
     sh->w[1] = sh->w[2];
-    sh->w[2] = fnv(tok->word, tok->word_len, 0xcbf29ce484222325ULL);
+    sh->w[2] = qy_fnv1a(tok->word, tok->word_len, QY_FNV_START);
     if (++sh->words < 3)
         return 0;
     if (sh->n == sh->cap) {

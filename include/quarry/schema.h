@@ -4,6 +4,7 @@
 #define QUARRY_SCHEMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "quarry/status.h"
 #include "quarry/xdb.h"
@@ -14,9 +15,9 @@ extern "C" {
 
 /* Unprefixed terms are the stems of the passage text, with positions
  * (stop words without: see core/ingest.c), and those of the article title,
- * at positions after the text's, so that a word of the title finds every
- * passage of its article. Prefixed terms (Xapian's conventions where there
- * is one): */
+ * without positions, so that a word of the title finds every passage of its
+ * article (a phrase or NEAR matches within the text; title: matches within
+ * the title). Prefixed terms (Xapian's conventions where there is one): */
 #define QY_PREFIX_TITLE "S"  /* stems of the article title, with positions */
 #define QY_PREFIX_SOURCE "P" /* boolean: the source path */
 #define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
@@ -24,9 +25,10 @@ extern "C" {
 /* Value slots. The date of a JSON Lines document: YYYY-MM-DD text (or only
  * YYYY or YYYY-MM when that is all it gives), compared bytewise. */
 #define QY_SLOT_DATE 0
-/* The passage's source path, so that a search can keep one hit per source
- * (Xapian's collapse key). */
+/* The key of the passage's source path (qy_source_key), so that a search
+ * can keep one hit per source (Xapian's collapse key). */
 #define QY_SLOT_SOURCE 1
+#define QY_SOURCE_KEY_BYTES 8
 
 /* The index format this build writes and the newest it reads. */
 #define QY_INDEX_FORMAT 1
@@ -39,6 +41,17 @@ extern "C" {
  * too long for a term keep their first bytes and end in a hash of the whole,
  * so distinct values keep distinct terms. */
 size_t qy_boolean_term(const char *prefix, const char *value, char *buf);
+
+/* 64-bit FNV-1a of LEN bytes at DATA, continuing from H (QY_FNV_START for
+ * a new hash): cheap and stable across builds and machines. */
+#define QY_FNV_START 0xcbf29ce484222325ULL
+uint64_t qy_fnv1a(const void *data, size_t len, uint64_t h);
+
+/* The collapse key of SOURCE: its hash, QY_SOURCE_KEY_BYTES bytes (least
+ * significant first). Paths are long and repeated in every passage of
+ * their source; the key takes 8 bytes, and two sources of one index share
+ * one with a probability near 2^-64 per pair. */
+void qy_source_key(const char *source, unsigned char key[QY_SOURCE_KEY_BYTES]);
 
 /* For a writer: records LANG and the format in a new index, or checks that an
  * existing index was built with LANG (NULL: whatever it was built with; the
