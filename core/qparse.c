@@ -958,16 +958,17 @@ static void end_chain(parser_t *p, group_t *g)
     size_t filters = 0;
     for (size_t i = 0; i < g->chain.n; i++)
         filters += is_filter(g->chain.v[i]);
-    if (g->chain.n == 1 && filters == 1) {
-        vec_push_unique(p, &g->filters, g->chain.v[0]);
-        g->chain.n = 0;
-    } else if (g->chain.n > 1 && filters == g->chain.n) {
+    if (g->chain.n > 1 && filters == g->chain.n) {
         qy_node_t *any = make_group(p, QY_N_OR, &g->chain);
         if (any)
             vec_push_unique(p, &g->alternatives, any);
-    } else {
-        vec_move(p, &g->optional, &g->chain);
+        return;
     }
+    nodevec_t *to = filters == 1 && g->chain.n == 1 ? &g->filters
+                                                     : &g->optional;
+    for (size_t i = 0; i < g->chain.n; i++)
+        vec_push_unique(p, to, g->chain.v[i]);
+    g->chain.n = 0;
     vec_free(p, &g->chain);
 }
 
