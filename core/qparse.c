@@ -964,8 +964,8 @@ static void end_chain(parser_t *p, group_t *g)
             vec_push_unique(p, &g->alternatives, any);
         return;
     }
-    nodevec_t *to = filters == 1 && g->chain.n == 1 ? &g->filters
-                                                     : &g->optional;
+    nodevec_t *to =
+        filters == 1 && g->chain.n == 1 ? &g->filters : &g->optional;
     for (size_t i = 0; i < g->chain.n; i++)
         vec_push_unique(p, to, g->chain.v[i]);
     g->chain.n = 0;
