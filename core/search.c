@@ -728,7 +728,7 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
         .b = opts->b,
         .offset = 0,
         .limit = opts->feedback_docs,
-        .check_at_least = 100,
+        .check_at_least = 0,
     };
     qy_mset_t *first = NULL;
     st = qy_db_search(db, *q, &params, &first);
