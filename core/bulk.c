@@ -42,6 +42,7 @@ typedef struct job {
     char *source;
     qy_article_t article; /* JOB_ARTICLE */
     qy_jsonl_doc_t doc;   /* JOB_JSONL: split by the worker */
+    size_t bytes;         /* its text, counted once when queued */
 } job_t;
 
 typedef struct worker {
@@ -306,7 +307,7 @@ static void *worker_main(void *arg)
         memset(&w->queue[w->head], 0, sizeof job);
         w->head = (w->head + 1) % QUEUE_JOBS;
         w->count--;
-        w->bytes -= job_bytes(&job);
+        w->bytes -= job.bytes;
         pthread_cond_signal(&w->not_full);
         pthread_mutex_unlock(&w->mu);
         /* After a failure the queue is still drained, so that the reader
@@ -324,7 +325,7 @@ static void *worker_main(void *arg)
  * than the byte budget waits for an empty queue. */
 static void worker_push(worker_t *w, job_t *job)
 {
-    size_t bytes = job_bytes(job);
+    size_t bytes = job->bytes = job_bytes(job);
     pthread_mutex_lock(&w->mu);
     while (w->count == QUEUE_JOBS ||
            (w->count > 0 && w->bytes + bytes > QUEUE_BYTES))

@@ -91,6 +91,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/schema.h"
 #include "quarry/utf8.h"
 
 /* Nesting of parentheses beyond this is invalid: it bounds the recursion
@@ -1106,12 +1107,7 @@ typedef struct plain_ctx {
 
 static size_t hash_word(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h % PLAIN_SLOTS;
+    return (size_t)(qy_fnv1a(s, n, QY_FNV_START) % PLAIN_SLOTS);
 }
 
 static int add_plain_word(void *ctx, const qy_token_t *tok)

@@ -17,6 +17,7 @@
 /* The prefix of a user metadata key "PREFIX KEY\tSYNONYM" that marks a pair
  * as learned from the text. */
 #define LEARNED_PREFIX "quarry.learned "
+#define LEARNED_KEY_BYTES (sizeof LEARNED_PREFIX + 2 * QY_MAX_TERM_BYTES + 2)
 
 typedef struct pairs {
     char *buf; /* "KEY\tSYNONYM\n"... */
@@ -306,7 +307,7 @@ static int learned_key(char *buf, size_t size, const char *term,
 
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
 {
-    char key[sizeof LEARNED_PREFIX + 2 * QY_MAX_TERM_BYTES + 2];
+    char key[LEARNED_KEY_BYTES];
     if (!db || !term || !syn || !learned_key(key, sizeof key, term, syn))
         return QY_INVALID;
     qy_status_t st = qy_db_add_synonym(db, term, syn);
@@ -317,7 +318,7 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
 static qy_status_t remove_user_pair(qy_db_t *db, const char *term,
                                     const char *syn)
 {
-    char key[sizeof LEARNED_PREFIX + 2 * QY_MAX_TERM_BYTES + 2];
+    char key[LEARNED_KEY_BYTES];
     char *value = NULL;
     size_t len = 0;
     if (!learned_key(key, sizeof key, term, syn))
