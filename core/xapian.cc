@@ -9,13 +9,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <new>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <dirent.h>
@@ -30,6 +35,14 @@ struct qy_db {
     bool writable = false;
     std::string error;
     std::string name; // the path(s) it was opened with, for messages
+    // A single local index is searched on several threads, each over a
+    // range of docids through a handle of its own (Xapian's handles are
+    // not shared between threads): local is its path, twins the handles
+    // of the threads beyond the caller's, opened at the first such search.
+    std::string local;
+    std::vector<Xapian::Database> twins;
+    unsigned threads = 0; // as asked: 0 is one per core
+    unsigned parallel_min_docs = QY_PARALLEL_MIN_DOCS;
 };
 
 struct qy_doc {
@@ -48,6 +61,7 @@ struct qy_mset {
     };
     std::vector<hit> hits;
     Xapian::doccount matches_estimated = 0;
+    unsigned threads = 1;
 };
 
 namespace
@@ -376,6 +390,8 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
         db->db = combined;
         for (size_t i = 0; i < n; i++)
             db->name += (i ? ", " : "") + std::string(paths[i]);
+        if (n == 1 && !is_tcp(paths[0]))
+            db->local = paths[0];
         *out = db;
         return QY_OK;
     } catch (...) {
@@ -1077,6 +1093,259 @@ void qy_query_free(qy_query_t *q)
 
 /* ---- Searching -------------------------------------------------------- */
 
+namespace
+{
+
+// More search threads than this cost more in setting up each thread's
+// posting lists than they save.
+const unsigned MAX_SEARCH_THREADS = 4;
+
+// The docids FIRST to LAST, without weight: a query filtered by it is
+// searched within that range only, its posting lists skipping to it.
+class DocidRange : public Xapian::PostingSource
+{
+  public:
+    DocidRange(Xapian::docid from, Xapian::docid to) : first(from), last(to) {}
+    DocidRange *clone() const override
+    {
+        return new DocidRange(first, last);
+    }
+    void init(const Xapian::Database &db) override
+    {
+        current = 0;
+        span = last - first + 1;
+        // Xapian's AND is driven by its least frequent part: claiming
+        // every document keeps the range from driving, so that the query
+        // advances by next() and the range only checks its docids.
+        estimate = db.get_doccount();
+    }
+    // Deleted documents leave gaps: the range may hold none.
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return 0;
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return estimate;
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return std::max(span, estimate);
+    }
+    void next(double) override
+    {
+        current = current < first ? first : current + 1;
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        if (did > current)
+            current = std::max(did, first);
+    }
+    bool at_end() const override
+    {
+        return current > last;
+    }
+    Xapian::docid get_docid() const override
+    {
+        return current;
+    }
+    std::string get_description() const override
+    {
+        return "DocidRange(" + std::to_string(first) + ".." +
+               std::to_string(last) + ")";
+    }
+
+  private:
+    Xapian::docid first, last, current = 0;
+    Xapian::doccount span = 0, estimate = 0;
+};
+
+struct ranked {
+    Xapian::docid docid;
+    double weight;
+    std::string key; // the collapse key, when collapsing
+};
+
+struct range_result {
+    std::vector<ranked> hits;
+    double estimated = 0; // matching documents within the range
+    std::exception_ptr failure;
+};
+
+Xapian::BM25Weight bm25(const qy_search_params_t *params)
+{
+    // k2 = 0 and k3 = 1 are the textbook BM25; min_normlen 0.5 keeps very
+    // short passages from being over-rewarded.
+    return Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5);
+}
+
+// The best OFFSET + LIMIT hits of QUERY among the docids FIRST..LAST of DB,
+// as DB's whole index weighs them (the statistics are the index's, so each
+// hit has the weight that a search of the whole index gives it). A thread
+// of its own passes WIRE, the query serialised, instead of QUERY: it
+// rebuilds the query so that no Xapian object is shared between threads.
+void search_range(const Xapian::Database &db, const Xapian::Query *query,
+                  const std::string *wire, const qy_search_params_t *params,
+                  Xapian::docid first, Xapian::docid last,
+                  range_result &out) noexcept
+{
+    try {
+        const Xapian::Query mine =
+            query != nullptr ? *query : Xapian::Query::unserialise(*wire);
+        Xapian::Enquire enquire(db);
+        enquire.set_query(Xapian::Query(
+            Xapian::Query::OP_FILTER, mine,
+            Xapian::Query((new DocidRange(first, last))->release())));
+        enquire.set_weighting_scheme(bm25(params));
+        if (params->collapse)
+            enquire.set_collapse_key(params->collapse_slot);
+        const Xapian::MSet mset = enquire.get_mset(
+            0, params->offset + params->limit, params->check_at_least);
+        // A count checked to the end is exact. An estimate comes from the
+        // query's frequencies over the whole index (the range claims every
+        // document, see DocidRange): the range's share of it is counted.
+        const Xapian::doccount lower = mset.get_matches_lower_bound();
+        const Xapian::doccount upper = mset.get_matches_upper_bound();
+        double estimated = mset.get_matches_estimated();
+        if (lower != upper) {
+            const Xapian::docid top = db.get_lastdocid();
+            if (top > 0)
+                estimated = estimated * (last - first + 1) / top;
+            estimated =
+                std::min(std::max(estimated, double(lower)), double(upper));
+        }
+        out.estimated = estimated;
+        out.hits.reserve(mset.size());
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            out.hits.push_back(ranked{*it, it.get_weight(),
+                                      params->collapse ? it.get_collapse_key()
+                                                       : std::string()});
+    } catch (...) {
+        out.failure = std::current_exception();
+    }
+}
+
+// How many threads search DB now: as many as asked (0: one per core, up to
+// MAX_SEARCH_THREADS) for a single local index of at least
+// db->parallel_min_docs documents whose other handles read the same
+// revision as db->db; otherwise one.
+unsigned search_threads(qy_db_t *db)
+{
+    unsigned want = db->threads;
+    if (want == 0)
+        want =
+            std::min(std::thread::hardware_concurrency(), MAX_SEARCH_THREADS);
+    if (db->local.empty() || db->writable || want < 2)
+        return 1;
+    try {
+        if (db->db.get_doccount() < db->parallel_min_docs)
+            return 1;
+        // Search ranges of one docid at least.
+        want = std::min<unsigned>(want, db->db.get_lastdocid());
+        if (want < 2)
+            return 1;
+        while (db->twins.size() + 1 < want)
+            db->twins.emplace_back(db->local);
+        const Xapian::rev revision = db->db.get_revision();
+        const std::string uuid = db->db.get_uuid();
+        for (Xapian::Database &twin : db->twins) {
+            if (twin.get_uuid() != uuid) {
+                // Another index now has the path (a bulk load swaps the
+                // new one in): open it afresh at the next search.
+                db->twins.clear();
+                return 1;
+            }
+            if (twin.get_revision() == revision)
+                continue;
+            twin.reopen();
+            // The index moved on past db->db: search on one thread, as of
+            // db->db's revision, until db->db is reopened.
+            if (twin.get_revision() != revision)
+                return 1;
+        }
+        return want;
+    } catch (...) {
+        // A handle that will not open costs the speed-up, not the search.
+        db->twins.clear();
+        return 1;
+    }
+}
+
+// Searches Q on THREADS threads, each over an equal range of docids, and
+// merges their hits: the same hits, weights and order as one search (equal
+// weights rank by docid, as Xapian's do; with collapsing, each range's best
+// of a key competes with the other ranges' for the key).
+std::unique_ptr<qy_mset_t> search_parallel(qy_db_t *db, const qy_query_t *q,
+                                           const qy_search_params_t *params,
+                                           unsigned threads)
+{
+    const std::string wire = q->query.serialise();
+    const Xapian::docid top = db->db.get_lastdocid();
+    std::vector<range_result> parts(threads);
+    std::vector<std::thread> workers;
+    auto first_of = [&](unsigned t) {
+        return static_cast<Xapian::docid>(
+            static_cast<unsigned long long>(top) * t / threads + 1);
+    };
+    auto last_of = [&](unsigned t) {
+        return static_cast<Xapian::docid>(static_cast<unsigned long long>(top) *
+                                          (t + 1) / threads);
+    };
+    for (unsigned t = 1; t < threads; t++) {
+        const Xapian::Database &twin = db->twins[t - 1];
+        try {
+            workers.emplace_back(search_range, std::cref(twin), nullptr, &wire,
+                                 params, first_of(t), last_of(t),
+                                 std::ref(parts[t]));
+        } catch (...) {
+            // No thread to be had: this range is searched here.
+            search_range(twin, nullptr, &wire, params, first_of(t), last_of(t),
+                         parts[t]);
+        }
+    }
+    search_range(db->db, &q->query, nullptr, params, first_of(0), last_of(0),
+                 parts[0]);
+    for (std::thread &w : workers)
+        w.join();
+    std::vector<ranked> all;
+    double estimated = 0;
+    for (range_result &part : parts) {
+        if (part.failure)
+            std::rethrow_exception(part.failure);
+        estimated += part.estimated;
+        std::move(part.hits.begin(), part.hits.end(), std::back_inserter(all));
+    }
+    std::sort(all.begin(), all.end(), [](const ranked &a, const ranked &b) {
+        return a.weight != b.weight ? a.weight > b.weight : a.docid < b.docid;
+    });
+    std::unique_ptr<qy_mset_t> result(new qy_mset_t);
+    std::set<std::string> keys;
+    size_t skip = params->offset;
+    for (const ranked &hit : all) {
+        // Documents without a value of the slot are not collapsed. A key
+        // seen in another range counts once in the total, as in one search.
+        if (params->collapse && !hit.key.empty() &&
+            !keys.insert(hit.key).second) {
+            estimated -= 1;
+            continue;
+        }
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        if (result->hits.size() < params->limit)
+            result->hits.push_back(
+                qy_mset_t::hit{hit.docid, hit.weight,
+                               db->db.get_document(hit.docid).get_data()});
+    }
+    result->matches_estimated =
+        static_cast<Xapian::doccount>(std::lround(std::max(estimated, 0.0)));
+    result->threads = threads;
+    return result;
+}
+
+} // namespace
+
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out)
 {
@@ -1090,14 +1359,16 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
         return fail(db, QY_INVALID,
                     "BM25 parameters out of range (need k1 >= 0, 0 <= b <= 1)");
     try {
-        // k2 = 0 and k3 = 1 are the textbook BM25; min_normlen 0.5 keeps
-        // very short passages from being over-rewarded.
-        const Xapian::BM25Weight weight(params->k1, 0, 1, params->b, 0.5);
         for (int attempt = 0;; attempt++) {
             try {
+                const unsigned threads = search_threads(db);
+                if (threads > 1) {
+                    *out = search_parallel(db, q, params, threads).release();
+                    return QY_OK;
+                }
                 Xapian::Enquire enquire(db->db);
                 enquire.set_query(q->query);
-                enquire.set_weighting_scheme(weight);
+                enquire.set_weighting_scheme(bm25(params));
                 if (params->collapse)
                     enquire.set_collapse_key(params->collapse_slot);
                 const Xapian::MSet mset = enquire.get_mset(
@@ -1122,6 +1393,14 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
     } catch (...) {
         return status_from_exception(&db->error);
     }
+}
+
+void qy_db_set_search_threads(qy_db_t *db, unsigned threads, unsigned min_docs)
+{
+    if (db == nullptr)
+        return;
+    db->threads = threads;
+    db->parallel_min_docs = min_docs;
 }
 
 namespace
@@ -1187,6 +1466,11 @@ size_t qy_mset_size(const qy_mset_t *mset)
 unsigned qy_mset_matches_estimated(const qy_mset_t *mset)
 {
     return mset == nullptr ? 0 : mset->matches_estimated;
+}
+
+unsigned qy_mset_threads(const qy_mset_t *mset)
+{
+    return mset == nullptr ? 1 : mset->threads;
 }
 
 void qy_mset_hit(const qy_mset_t *mset, size_t i, qy_hit_t *out)

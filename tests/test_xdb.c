@@ -117,6 +117,9 @@ static void build_sample(const char *path)
     qy_db_close(db);
 }
 
+static void add_generation(qy_db_t *w, qy_doc_t *doc, unsigned gen,
+                           unsigned count);
+
 static qy_db_t *open_reader(const char *path)
 {
     qy_db_t *db = NULL;
@@ -349,6 +352,220 @@ static void test_multiple_shards(void **state)
     assert_int_equal(count, 2 * SAMPLE_COUNT);
     expect_hits(db, term("Qone"), HITS("one", "one"));
     qy_db_close(db);
+}
+
+/* ---- Searching on several threads ------------------------------------- */
+
+/* Documents of words drawn from a small vocabulary with a skewed
+ * frequency, so that weights spread and tie; a value in slot 1 for two
+ * documents in three (the others are never collapsed). */
+static void build_random(const char *path, unsigned docs)
+{
+    static const char *const VOCAB[] = {"alpha", "beta",  "gamma", "delta",
+                                        "eps",   "zeta",  "eta",   "theta",
+                                        "iota",  "kappa", "lambda"};
+    qy_db_t *db = NULL;
+    assert_int_equal(qy_db_open_write(path, QY_DB_NO_SYNC, &db, NULL), QY_OK);
+    qy_doc_t *doc = qy_doc_new();
+    assert_non_null(doc);
+    uint32_t seed = 12345;
+    for (unsigned d = 0; d < docs; d++) {
+        qy_doc_clear(doc);
+        unsigned len = 1 + d % 7;
+        for (unsigned i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 64;
+            /* word k with a chance of about 2^-k */
+            unsigned k = 0;
+            while (k + 1 < 11 && (r & (1u << k)) == 0)
+                k++;
+            assert_int_equal(
+                qy_doc_add_posting(doc, VOCAB[k], strlen(VOCAB[k]), i + 1, 1),
+                QY_OK);
+        }
+        char data[16], key[8];
+        snprintf(data, sizeof data, "d%u", d);
+        assert_int_equal(qy_doc_set_data(doc, data, strlen(data)), QY_OK);
+        if (d % 3 != 0) {
+            snprintf(key, sizeof key, "k%u", d % 17);
+            assert_int_equal(qy_doc_set_value(doc, 1, key, strlen(key)), QY_OK);
+        }
+        assert_int_equal(qy_db_add_doc(db, doc), QY_OK);
+    }
+    qy_doc_free(doc);
+    assert_int_equal(qy_db_commit(db), QY_OK);
+    qy_db_close(db);
+}
+
+/* Runs Q with PARAMS on one thread and on THREADS, and checks that both
+ * give the same hits (docids, weights, data) in the same order. */
+static void expect_same_on_threads(qy_db_t *db, const qy_query_t *q,
+                                   const qy_search_params_t *params,
+                                   unsigned threads)
+{
+    qy_mset_t *one = NULL, *many = NULL;
+    qy_db_set_search_threads(db, 1, 1);
+    assert_int_equal(qy_db_search(db, q, params, &one), QY_OK);
+    assert_int_equal(qy_mset_threads(one), 1);
+    qy_db_set_search_threads(db, threads, 1);
+    assert_int_equal(qy_db_search(db, q, params, &many), QY_OK);
+    assert_int_equal(qy_mset_threads(many), threads);
+    char *desc = qy_query_describe(q);
+    if (qy_mset_size(one) != qy_mset_size(many))
+        fail_msg("%s (offset %u, limit %u, collapse %d): %zu hits on one "
+                 "thread, %zu on %u",
+                 desc, params->offset, params->limit, params->collapse,
+                 qy_mset_size(one), qy_mset_size(many), threads);
+    for (size_t i = 0; i < qy_mset_size(one); i++) {
+        qy_hit_t a, b;
+        qy_mset_hit(one, i, &a);
+        qy_mset_hit(many, i, &b);
+        if (a.docid != b.docid || a.weight != b.weight ||
+            a.data_len != b.data_len || memcmp(a.data, b.data, a.data_len))
+            fail_msg("%s (offset %u, limit %u, collapse %d), hit %zu: "
+                     "docid %u weight %.17g on one thread, docid %u weight "
+                     "%.17g on %u",
+                     desc, params->offset, params->limit, params->collapse, i,
+                     a.docid, a.weight, b.docid, b.weight, threads);
+    }
+    /* Counted to the end, the totals are exact both ways. */
+    if (params->check_at_least >= 100000)
+        assert_int_equal(qy_mset_matches_estimated(one),
+                         qy_mset_matches_estimated(many));
+    free(desc);
+    qy_mset_free(one);
+    qy_mset_free(many);
+}
+
+static void test_threads_give_the_same_hits(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("threads");
+    build_random(path, 3000);
+    /* Deleted documents leave gaps in the docids of each range. */
+    qy_db_t *w = NULL;
+    assert_int_equal(qy_db_open_write(path, QY_DB_NO_SYNC, &w, NULL), QY_OK);
+    assert_int_equal(qy_db_delete_by_term(w, "lambda", 6), QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_db_close(w);
+
+    qy_db_t *db = open_reader(path);
+    qy_query_t *words[4] = {term("alpha"), term("gamma"), term("theta"),
+                            term("kappa")};
+    qy_query_t *queries[5];
+    queries[0] = term("delta");
+    queries[1] = qy_query_combine(QY_Q_OR, words, 4, 0);
+    queries[2] = qy_query_combine(QY_Q_AND, words, 2, 0);
+    queries[3] = qy_query_combine(QY_Q_PHRASE, words + 1, 2, 0);
+    qy_query_t *scaled = qy_query_scale(words[3], 3.0);
+    qy_query_t *maybe[2] = {words[0], scaled};
+    queries[4] = qy_query_combine(QY_Q_AND_MAYBE, maybe, 2, 0);
+    qy_query_free(scaled);
+    for (size_t i = 0; i < 4; i++)
+        qy_query_free(words[i]);
+    static const struct {
+        unsigned offset, limit, check;
+        int collapse;
+    } PAGES[] = {{0, 10, 0, 0},       {0, 30, 100, 0}, {7, 10, 0, 0},
+                 {0, 10, 0, 1},       {3, 5, 0, 1},    {0, 1000, 100000, 0},
+                 {0, 1000, 100000, 1}};
+    for (size_t qi = 0; qi < 5; qi++) {
+        assert_non_null(queries[qi]);
+        for (size_t p = 0; p < sizeof PAGES / sizeof *PAGES; p++) {
+            qy_search_params_t params = {.k1 = 1.2,
+                                         .b = 0.75,
+                                         .offset = PAGES[p].offset,
+                                         .limit = PAGES[p].limit,
+                                         .check_at_least = PAGES[p].check,
+                                         .collapse = PAGES[p].collapse,
+                                         .collapse_slot = 1};
+            for (unsigned t = 2; t <= 4; t++)
+                expect_same_on_threads(db, queries[qi], &params, t);
+        }
+        qy_query_free(queries[qi]);
+    }
+    qy_db_close(db);
+}
+
+/* A reader searches the revision it opened on every thread: when the index
+ * has moved on, one thread answers from that revision until reopened. */
+static void test_threads_keep_to_the_readers_revision(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("threads-revision");
+    qy_db_t *w = NULL;
+    assert_int_equal(qy_db_open_write(path, QY_DB_NO_SYNC, &w, NULL), QY_OK);
+    qy_doc_t *doc = qy_doc_new();
+    assert_non_null(doc);
+    add_generation(w, doc, 0, 100);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+
+    qy_db_t *r = open_reader(path);
+    qy_db_set_search_threads(r, 2, 1);
+    add_generation(w, doc, 1, 100);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+
+    qy_query_t *q = term("common");
+    qy_search_params_t params = PARAMS;
+    params.limit = 1000;
+    params.check_at_least = 1000;
+    qy_mset_t *mset = NULL;
+    /* The other thread's handle opens now, on the newer revision. */
+    assert_int_equal(qy_db_search(r, q, &params, &mset), QY_OK);
+    assert_int_equal(qy_mset_size(mset), 100);
+    assert_int_equal(qy_mset_threads(mset), 1);
+    qy_mset_free(mset);
+
+    assert_int_equal(qy_db_reopen(r), QY_OK);
+    assert_int_equal(qy_db_search(r, q, &params, &mset), QY_OK);
+    assert_int_equal(qy_mset_size(mset), 200);
+    assert_int_equal(qy_mset_threads(mset), 2);
+    qy_mset_free(mset);
+
+    /* Both handles on one revision stay on it while the index moves on. */
+    add_generation(w, doc, 2, 100);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    assert_int_equal(qy_db_search(r, q, &params, &mset), QY_OK);
+    assert_int_equal(qy_mset_size(mset), 200);
+    assert_int_equal(qy_mset_threads(mset), 2);
+    qy_mset_free(mset);
+
+    qy_query_free(q);
+    qy_doc_free(doc);
+    qy_db_close(r);
+    qy_db_close(w);
+}
+
+/* Several shards and small indexes are searched on one thread. */
+static void test_threads_only_where_they_pay(void **state)
+{
+    (void)state;
+    const char *paths[2] = {tmp_path("threads-a"), tmp_path("threads-b")};
+    build_sample(paths[0]);
+    build_sample(paths[1]);
+    qy_query_t *q = term("apple");
+    qy_mset_t *mset = NULL;
+
+    qy_db_t *db = open_reader(paths[0]);
+    qy_db_set_search_threads(db, 2, QY_PARALLEL_MIN_DOCS);
+    assert_int_equal(qy_db_search(db, q, &PARAMS, &mset), QY_OK);
+    assert_int_equal(qy_mset_threads(mset), 1);
+    qy_mset_free(mset);
+    qy_db_set_search_threads(db, 2, 1);
+    assert_int_equal(qy_db_search(db, q, &PARAMS, &mset), QY_OK);
+    assert_int_equal(qy_mset_threads(mset), 2);
+    assert_int_equal(qy_mset_size(mset), 2);
+    qy_mset_free(mset);
+    qy_db_close(db);
+
+    assert_int_equal(qy_db_open_read(paths, 2, &db, NULL), QY_OK);
+    qy_db_set_search_threads(db, 2, 1);
+    assert_int_equal(qy_db_search(db, q, &PARAMS, &mset), QY_OK);
+    assert_int_equal(qy_mset_threads(mset), 1);
+    assert_int_equal(qy_mset_size(mset), 4);
+    qy_mset_free(mset);
+    qy_db_close(db);
+    qy_query_free(q);
 }
 
 /* ---- Changing an index ------------------------------------------------ */
@@ -806,6 +1023,9 @@ int main(void)
         cmocka_unit_test(test_query_constructor_misuse),
         cmocka_unit_test(test_search_misuse),
         cmocka_unit_test(test_multiple_shards),
+        cmocka_unit_test(test_threads_give_the_same_hits),
+        cmocka_unit_test(test_threads_keep_to_the_readers_revision),
+        cmocka_unit_test(test_threads_only_where_they_pay),
         cmocka_unit_test(test_delete_by_term),
         cmocka_unit_test(test_close_commits),
         cmocka_unit_test(test_metadata_round_trip),

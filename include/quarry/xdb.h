@@ -234,6 +234,18 @@ typedef struct qy_search_params {
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out);
 
+/* A single local index of at least this many documents is searched on
+ * several threads, each over a range of docids; the hits, weights and order
+ * are those of a search on one thread. */
+#define QY_PARALLEL_MIN_DOCS 20000
+
+/* Searches of DB run on THREADS threads (0: one per core, at most 4; 1:
+ * one thread) when it holds at least MIN_DOCS documents. The default is
+ * 0 and QY_PARALLEL_MIN_DOCS. Indexes of several shards and remote ones are
+ * always searched on one thread, and so is a search of a revision that the
+ * index has moved past (until qy_db_reopen). */
+void qy_db_set_search_threads(qy_db_t *db, unsigned threads, unsigned min_docs);
+
 /* Explains scores: for each of the ND documents DOCIDS, the weight that each
  * of the NQ QUERIES alone gives it under the BM25 of PARAMS (0 when it does
  * not match), in WEIGHTS[d * NQ + q]. For the terms of an OR query these add
@@ -252,6 +264,9 @@ typedef struct qy_hit {
 size_t qy_mset_size(const qy_mset_t *mset);
 /* Xapian's estimate of all matching documents (exact when few). */
 unsigned qy_mset_matches_estimated(const qy_mset_t *mset);
+
+/* The number of threads that searched for MSET (1 for NULL). */
+unsigned qy_mset_threads(const qy_mset_t *mset);
 /* Fills *HIT with the I-th hit (0-based, below qy_mset_size). */
 void qy_mset_hit(const qy_mset_t *mset, size_t i, qy_hit_t *hit);
 void qy_mset_free(qy_mset_t *mset);
