@@ -90,6 +90,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "quarry/schema.h"
 #include "quarry/utf8.h"
@@ -240,6 +241,36 @@ static qy_node_t *text_node(parser_t *p, qy_node_kind_t kind, const char *s,
         return NULL;
     }
     n->text_len = len;
+    return n;
+}
+
+/* Whether S[0, LEN) is written as an acronym: capitals (and digits or
+ * marks), no small letter. */
+static int typed_as_acronym(const char *s, size_t len)
+{
+    int upper = 0;
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0)
+            return 0;
+        utf8proc_category_t cat = utf8proc_category(cp);
+        if (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)
+            return 0;
+        upper |= cat == UTF8PROC_CATEGORY_LU;
+        i += (size_t)n;
+    }
+    return upper;
+}
+
+/* A WORD node for TOK, found at BASE + TOK's offsets of the input. */
+static qy_node_t *word_node(parser_t *p, const qy_token_t *tok,
+                            const char *base)
+{
+    qy_node_t *n = text_node(p, QY_N_WORD, tok->word, tok->word_len);
+    if (n)
+        n->acronym = typed_as_acronym(base + tok->start, tok->end - tok->start);
     return n;
 }
 
@@ -637,12 +668,13 @@ static int and_not_ahead(parser_t *p)
 typedef struct words_ctx {
     parser_t *p;
     nodevec_t *vec;
+    const char *base; /* the text tokenized */
 } words_ctx_t;
 
 static int add_word(void *ctx, const qy_token_t *tok)
 {
     words_ctx_t *w = ctx;
-    qy_node_t *n = text_node(w->p, QY_N_WORD, tok->word, tok->word_len);
+    qy_node_t *n = word_node(w->p, tok, w->base);
     if (n)
         vec_push(w->p, w->vec, n);
     return w->p->err != P_OK;
@@ -652,7 +684,7 @@ static int add_word(void *ctx, const qy_token_t *tok)
 static void tokenize_words(parser_t *p, size_t start, size_t len,
                            nodevec_t *vec)
 {
-    words_ctx_t w = {p, vec};
+    words_ctx_t w = {p, vec, p->s + start};
     if (p->err)
         return;
     if (qy_tokenize(p->a, p->s + start, len, add_word, &w) != QY_OK)
@@ -1123,7 +1155,7 @@ static int add_plain_word(void *ctx, const qy_token_t *tok)
             return 0; /* seen */
         h = (h + 1) % PLAIN_SLOTS;
     }
-    qy_node_t *n = text_node(c->p, QY_N_WORD, tok->word, tok->word_len);
+    qy_node_t *n = word_node(c->p, tok, c->p->s);
     if (n)
         vec_push(c->p, &c->words, n);
     if (c->p->err)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "quarry/forms.h"
+#include "quarry/synonyms.h"
 #include "quarry/schema.h"
 
 /* Longest run of question words looked up as a defined long form. */
@@ -66,6 +67,7 @@ typedef struct alternatives {
     qy_query_t *subs[32];
     size_t n;
     const char *self; /* the word's own stem, not an alternative */
+    int learned_ok;   /* long forms learned from the text apply */
     int failed;
 } alternatives_t;
 
@@ -139,6 +141,17 @@ static int add_synonym(void *ctx, const char *syn, size_t len)
     alternatives_t *alt = ctx;
     qy_query_t *words[QY_LONG_FORM_WORDS];
     size_t n = 0;
+    if (!alt->learned_ok) {
+        int only = 0;
+        qy_status_t st =
+            qy_synonym_learned_only(alt->b->db, alt->self, syn, len, &only);
+        if (st != QY_OK) {
+            alt->b->failed = st;
+            return 1;
+        }
+        if (only)
+            return 0;
+    }
     note_alternative(alt->b, alt->self, syn, len, alt->n == 0);
     for (size_t i = 0; i < len && n < QY_LONG_FORM_WORDS;) {
         size_t j = i;
@@ -158,7 +171,11 @@ static int add_synonym(void *ctx, const char *syn, size_t len)
     return 0;
 }
 
-static qy_query_t *stem_term(build_t *b, const char *word, size_t len)
+/* The acronyms learned from the text ("CAN", "WAR", "WHO") find their long
+ * forms only when typed in capitals: "can" and "war" are words of their
+ * own. ACRONYM: the word was typed so. */
+static qy_query_t *stem_term(build_t *b, const char *word, size_t len,
+                             int acronym)
 {
     size_t n;
     const char *s = qy_stem(b->a, word, len, &n);
@@ -174,7 +191,7 @@ static qy_query_t *stem_term(build_t *b, const char *word, size_t len)
         return q;
     if (!b->forms)
         return q;
-    alternatives_t alt = {.b = b, .self = stem};
+    alternatives_t alt = {.b = b, .self = stem, .learned_ok = acronym};
     qy_forms_each(b->forms, stem, n, add_form, &alt);
     if (!*b->prefix) {
         qy_status_t st = qy_db_each_synonym(b->db, stem, add_synonym, &alt);
@@ -395,7 +412,7 @@ static qy_query_t *build_node(build_t *b, const qy_node_t *n)
 {
     switch (n->kind) {
     case QY_N_WORD:
-        return stem_term(b, n->text, n->text_len);
+        return stem_term(b, n->text, n->text_len, n->acronym);
     case QY_N_PREFIX: {
         char term[QY_MAX_TERM_BYTES + 1];
         size_t plen = strlen(b->prefix);
@@ -544,7 +561,7 @@ static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
             key[len] = '\0';
             if (j == i)
                 continue;
-            alternatives_t alt = {.b = b, .self = key};
+            alternatives_t alt = {.b = b, .self = key, .learned_ok = 1};
             if (qy_db_each_synonym(b->db, key, add_synonym, &alt) != QY_OK)
                 break;
             if (alt.failed) {

@@ -28,7 +28,7 @@ static int pairs_has(const pairs_t *p, const char *line, size_t n)
 {
     for (size_t i = 0; i < p->len;) {
         const char *end = memchr(p->buf + i, '\n', p->len - i);
-        size_t k = (size_t)(end - (p->buf + i)) + 1;
+        size_t k = end ? (size_t)(end - (p->buf + i)) + 1 : p->len - i;
         if (k == n && memcmp(p->buf + i, line, n) == 0)
             return 1;
         i += k;
@@ -312,6 +312,39 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
         return QY_INVALID;
     qy_status_t st = qy_db_add_synonym(db, term, syn);
     return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
+}
+
+qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
+                                    const char *syn, size_t len, int *only)
+{
+    char key[LEARNED_KEY_BYTES];
+    char pair_syn[QY_MAX_TERM_BYTES + 1];
+    *only = 0;
+    if (!db || !term || !syn)
+        return QY_INVALID;
+    if (len > QY_MAX_TERM_BYTES)
+        return QY_OK; /* too long to have been learned */
+    memcpy(pair_syn, syn, len);
+    pair_syn[len] = '\0';
+    if (!learned_key(key, sizeof key, term, pair_syn))
+        return QY_OK;
+    char *value = NULL;
+    size_t vlen = 0;
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
+    free(value);
+    if (st != QY_OK || vlen == 0)
+        return st;
+    /* learned; the user's too when their list holds "TERM\tSYN\n" */
+    st = qy_db_get_metadata(db, SYNONYMS_KEY, &value, &vlen);
+    if (st != QY_OK)
+        return st;
+    pairs_t user = {.buf = value, .len = vlen, .cap = vlen};
+    const char *line = key + sizeof LEARNED_PREFIX - 1;
+    size_t n = strlen(line);
+    key[sizeof LEARNED_PREFIX - 1 + n] = '\n';
+    *only = !pairs_has(&user, line, n + 1);
+    free(value);
+    return QY_OK;
 }
 
 /* Removes a user pair, unless the text taught the index the same one. */

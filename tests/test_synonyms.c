@@ -21,6 +21,8 @@ static const char *const passages[] = {
     "The Democratic People's Republic of Korea launched more missiles.",
     "Analysts say the DPRK (Democratic People's Republic of Korea) is "
     "short of money.",
+    "The Collect Art Network (CAN) lends paintings to schools.",
+    "The Collect Art Network opened a gallery in the old station.",
 };
 
 /* A new index of the passages above in the temporary directory. */
@@ -170,6 +172,27 @@ static void test_new_file_replaces_old(void **state)
     free(dir);
 }
 
+/* An acronym learned from the text finds its long form when typed in
+ * capitals; typed in small letters it is a word of its own ("can"), and
+ * only the user's synonyms expand it. */
+static void test_learned_acronyms_need_capitals(void **state)
+{
+    (void)state;
+    char *dir = build_index();
+    expect(dir, "CAN", "opened a gallery", 1);
+    expect(dir, "where CAN exhibits", "opened a gallery", 1);
+    expect(dir, "can", "opened a gallery", 0);
+    expect(dir, "how can schools borrow", "opened a gallery", 0);
+    expect(dir, "dprk", "launched more missiles", 0);
+    expect(dir, "DPRK", "launched more missiles", 1);
+    /* the long form typed still finds the acronym */
+    expect(dir, "collect art network", "lends paintings", 1);
+    /* a user's pair applies however it is typed */
+    store_ok(dir, "can, collect art network\n", 1);
+    expect(dir, "can", "opened a gallery", 1);
+    free(dir);
+}
+
 /* Each bad file gives its error, naming the line, and changes nothing. */
 static void test_bad_files(void **state)
 {
@@ -300,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_groups_find_each_other),
         cmocka_unit_test(test_new_file_replaces_old),
+        cmocka_unit_test(test_learned_acronyms_need_capitals),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_indexer_option),
     };

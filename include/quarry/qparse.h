@@ -13,33 +13,34 @@ extern "C" {
 #endif
 
 typedef enum qy_node_kind {
-    QY_N_WORD,    /* text: one normalised word (not stemmed) */
-    QY_N_PREFIX,  /* text: normalised beginning of words, from `word*` */
-    QY_N_PHRASE,  /* kids: QY_N_WORD in order, from "quoted words" */
-    QY_N_NEAR,    /* kids: words within `window` positions in any order */
-    QY_N_AND,     /* kids: all must match */
-    QY_N_OR,      /* kids: any may match; more matches rank higher */
-    QY_N_AND_NOT, /* kids[0] must match, none of kids[1..] may */
+    QY_N_WORD,      /* text: one normalised word (not stemmed) */
+    QY_N_PREFIX,    /* text: normalised beginning of words, from `word*` */
+    QY_N_PHRASE,    /* kids: QY_N_WORD in order, from "quoted words" */
+    QY_N_NEAR,      /* kids: words within `window` positions in any order */
+    QY_N_AND,       /* kids: all must match */
+    QY_N_OR,        /* kids: any may match; more matches rank higher */
+    QY_N_AND_NOT,   /* kids[0] must match, none of kids[1..] may */
     QY_N_AND_MAYBE, /* kids[0] must match, kids[1..] only add to the score */
-    QY_N_FIELD    /* field: "title", "source", "id" or "date"; for title,
-                     kids[0] is the sub-query; for the others text holds the
-                     raw value (source path or glob, id, FROM..TO) */
+    QY_N_FIELD      /* field: "title", "source", "id" or "date"; for title,
+                       kids[0] is the sub-query; for the others text holds the
+                       raw value (source path or glob, id, FROM..TO) */
 } qy_node_kind_t;
 
 typedef struct qy_node {
     qy_node_kind_t kind;
-    char *text;      /* NUL-terminated, or NULL */
+    char *text; /* NUL-terminated, or NULL */
     size_t text_len;
     char *field;     /* QY_N_FIELD only */
     unsigned window; /* QY_N_NEAR only */
+    int acronym;     /* QY_N_WORD: typed in capitals, no small letter */
     struct qy_node **kids;
     size_t nkids;
 } qy_node_t;
 
 typedef struct qy_parsed {
-    qy_node_t *root;  /* NULL when the query has no searchable word */
-    int syntax;       /* 1: the query used the syntax; 0: plain words */
-    int fallback;     /* 1: the syntax was invalid, searched as plain words */
+    qy_node_t *root; /* NULL when the query has no searchable word */
+    int syntax;      /* 1: the query used the syntax; 0: plain words */
+    int fallback;    /* 1: the syntax was invalid, searched as plain words */
 } qy_parsed_t;
 
 /* Parses QUERY (UTF-8, may be invalid) with A's tokenizer and stop words.

@@ -37,6 +37,11 @@ qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
  * user synonyms never removes it. Nothing is committed. */
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
 
+/* *ONLY: whether TERM => SYN (LEN bytes) was learned from the text and is
+ * not also one of the user's pairs. */
+qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
+                                    const char *syn, size_t len, int *only);
+
 /* Replaces the user synonyms of DB (those a previous call stored; the
  * acronyms learned from the text stay) by those of TEXT, LEN bytes read
  * from NAME (named in errors). Nothing is committed: the caller commits.
