@@ -30,7 +30,7 @@ extern "C" {
 #define QY_DEFAULT_PROXIMITY 0.0
 #define QY_DEFAULT_PROXIMITY_WINDOW 8
 #define QY_DEFAULT_FEEDBACK_DOCS 5
-#define QY_DEFAULT_FEEDBACK_TERMS 20
+#define QY_DEFAULT_FEEDBACK_TERMS 15
 #define QY_DEFAULT_FEEDBACK_WEIGHT 0.5
 #define QY_DEFAULT_COUNT_REPEATS 1
 /* Feedback is used only when the index holds at least this many passages
