@@ -39,7 +39,7 @@ extern "C" {
 #define QY_FEEDBACK_MIN_RATIO 100
 /* A plain question of more words is searched for its this many most
  * informative ones (highest qtf * IDF); see core/search.c. */
-#define QY_QUESTION_MAX_WORDS 30
+#define QY_QUESTION_MAX_WORDS 28
 
 typedef struct qy_search_opts {
     unsigned offset;        /* hits to skip */
