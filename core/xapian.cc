@@ -1181,20 +1181,15 @@ Xapian::BM25Weight bm25(const qy_search_params_t *params)
 
 // The best OFFSET + LIMIT hits of QUERY among the docids FIRST..LAST of DB,
 // as DB's whole index weighs them (the statistics are the index's, so each
-// hit has the weight that a search of the whole index gives it). A thread
-// of its own passes WIRE, the query serialised, instead of QUERY: it
-// rebuilds the query so that no Xapian object is shared between threads.
-void search_range(const Xapian::Database &db, const Xapian::Query *query,
-                  const std::string *wire, const qy_search_params_t *params,
-                  Xapian::docid first, Xapian::docid last,
-                  range_result &out) noexcept
+// hit has the weight that a search of the whole index gives it).
+void search_range(const Xapian::Database &db, const Xapian::Query &query,
+                  const qy_search_params_t *params, Xapian::docid first,
+                  Xapian::docid last, range_result &out) noexcept
 {
     try {
-        const Xapian::Query mine =
-            query != nullptr ? *query : Xapian::Query::unserialise(*wire);
         Xapian::Enquire enquire(db);
         enquire.set_query(Xapian::Query(
-            Xapian::Query::OP_FILTER, mine,
+            Xapian::Query::OP_FILTER, query,
             Xapian::Query((new DocidRange(first, last))->release())));
         enquire.set_weighting_scheme(bm25(params));
         if (params->collapse)
@@ -1220,6 +1215,21 @@ void search_range(const Xapian::Database &db, const Xapian::Query *query,
             out.hits.push_back(ranked{*it, it.get_weight(),
                                       params->collapse ? it.get_collapse_key()
                                                        : std::string()});
+    } catch (...) {
+        out.failure = std::current_exception();
+    }
+}
+
+// search_range() for a thread of its own, given WIRE, the query serialised:
+// it rebuilds the query, so that no Xapian object is shared between
+// threads.
+void search_range_wire(const Xapian::Database &db, const std::string &wire,
+                       const qy_search_params_t *params, Xapian::docid first,
+                       Xapian::docid last, range_result &out) noexcept
+{
+    try {
+        search_range(db, Xapian::Query::unserialise(wire), params, first, last,
+                     out);
     } catch (...) {
         out.failure = std::current_exception();
     }
@@ -1294,17 +1304,16 @@ std::unique_ptr<qy_mset_t> search_parallel(qy_db_t *db, const qy_query_t *q,
     for (unsigned t = 1; t < threads; t++) {
         const Xapian::Database &twin = db->twins[t - 1];
         try {
-            workers.emplace_back(search_range, std::cref(twin), nullptr, &wire,
-                                 params, first_of(t), last_of(t),
-                                 std::ref(parts[t]));
+            workers.emplace_back(search_range_wire, std::cref(twin),
+                                 std::cref(wire), params, first_of(t),
+                                 last_of(t), std::ref(parts[t]));
         } catch (...) {
             // No thread to be had: this range is searched here.
-            search_range(twin, nullptr, &wire, params, first_of(t), last_of(t),
-                         parts[t]);
+            search_range_wire(twin, wire, params, first_of(t), last_of(t),
+                              parts[t]);
         }
     }
-    search_range(db->db, &q->query, nullptr, params, first_of(0), last_of(0),
-                 parts[0]);
+    search_range(db->db, q->query, params, first_of(0), last_of(0), parts[0]);
     for (std::thread &w : workers)
         w.join();
     std::vector<ranked> all;
