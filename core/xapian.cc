@@ -1093,6 +1093,9 @@ void qy_query_free(qy_query_t *q)
 
 /* ---- Searching -------------------------------------------------------- */
 
+} // extern "C"
+
+// The helpers of a search return C++ types: outside the C linkage block.
 namespace
 {
 
@@ -1354,6 +1357,8 @@ std::unique_ptr<qy_mset_t> search_parallel(qy_db_t *db, const qy_query_t *q,
 }
 
 } // namespace
+
+extern "C" {
 
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out)

@@ -19,8 +19,8 @@ static const char *const passages[] = {
     "The United States of America signed the treaty in the spring.",
     "Officials in the USA disagreed with the treaty in public.",
     "The Democratic People's Republic of Korea launched more missiles.",
-    "Analysts say the DPRK (Democratic People's Republic of Korea) is "
-    "short of money.",
+    ("Analysts say the DPRK (Democratic People's Republic of Korea) is "
+     "short of money."),
     "The Collect Art Network (CAN) lends paintings to schools.",
     "The Collect Art Network opened a gallery in the old station.",
 };
