@@ -1347,6 +1347,17 @@ static void put_value(sbuf_t *b, const qy_node_t *n)
         put(b, "\"", 1);
 }
 
+/* Whether every word of N, a phrase or NEAR, is a stop word: stop words
+ * have no positions, so it is searched as an AND of them (core/search.c). */
+static int only_stop_words(qy_analyzer_t *a, const qy_node_t *n)
+{
+    for (size_t i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind != QY_N_WORD ||
+            !qy_is_stopword(a, n->kids[i]->text, n->kids[i]->text_len))
+            return 0;
+    return n->nkids > 0;
+}
+
 static void describe(sbuf_t *b, qy_analyzer_t *a, const qy_node_t *n, int bare)
 {
     const char *sep = NULL;
@@ -1364,6 +1375,10 @@ static void describe(sbuf_t *b, qy_analyzer_t *a, const qy_node_t *n, int bare)
         return;
     case QY_N_PHRASE:
     case QY_N_NEAR:
+        if (only_stop_words(a, n)) {
+            sep = " AND ";
+            break;
+        }
         if (n->kind == QY_N_PHRASE) {
             put(b, "\"", 1);
         } else {

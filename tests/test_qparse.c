@@ -213,6 +213,10 @@ static const qcase_t cases[] = {
     {"missile NEAR launch NEAR site", "NEAR/10(missil launch site)", 1, 0},
     {"missile NEAR/3 launch NEAR/5 site", "NEAR/5(missil launch site)", 1, 0},
     {"the NEAR test", "NEAR/10(the test)", 1, 0},
+    /* stop words have no positions: only stop words are all required */
+    {"the NEAR of", "(the AND of)", 1, 0},
+    {"\"of the\"", "(of AND the)", 1, 0},
+    {"korea OR \"of the\"", "(korea OR (of AND the))", 1, 0},
     {"missile NEAR Covid-19", "NEAR/10(missil covid 19)", 1, 0},
     {"+korea missile", "(korea AND_MAYBE missil)", 1, 0},
     {"korea -south", "(korea AND NOT south)", 1, 0},
