@@ -314,11 +314,27 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
     return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
 }
 
+/* *LEARNED: whether the text taught the index TERM => SYN. */
+static qy_status_t is_learned(qy_db_t *db, const char *term, const char *syn,
+                              int *learned)
+{
+    char key[LEARNED_KEY_BYTES];
+    char *value = NULL;
+    size_t len = 0;
+    *learned = 0;
+    if (!learned_key(key, sizeof key, term, syn))
+        return QY_OK; /* too long to have been learned */
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &len);
+    free(value);
+    *learned = st == QY_OK && len > 0;
+    return st;
+}
+
 qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
                                     const char *syn, size_t len, int *only)
 {
-    char key[LEARNED_KEY_BYTES];
     char pair_syn[QY_MAX_TERM_BYTES + 1];
+    char line[2 * QY_MAX_TERM_BYTES + 3];
     *only = 0;
     if (!db || !term || !syn)
         return QY_INVALID;
@@ -326,41 +342,34 @@ qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
         return QY_OK; /* too long to have been learned */
     memcpy(pair_syn, syn, len);
     pair_syn[len] = '\0';
-    if (!learned_key(key, sizeof key, term, pair_syn))
+    int learned = 0;
+    qy_status_t st = is_learned(db, term, pair_syn, &learned);
+    if (st != QY_OK || !learned)
+        return st;
+    /* the user's too when their list holds "TERM\tSYN\n" */
+    int n = snprintf(line, sizeof line, "%s\t%s\n", term, pair_syn);
+    if (n <= 0 || (size_t)n >= sizeof line)
         return QY_OK;
     char *value = NULL;
     size_t vlen = 0;
-    qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
-    free(value);
-    if (st != QY_OK || vlen == 0)
-        return st;
-    /* learned; the user's too when their list holds "TERM\tSYN\n" */
     st = qy_db_get_metadata(db, SYNONYMS_KEY, &value, &vlen);
-    if (st != QY_OK)
-        return st;
-    pairs_t user = {.buf = value, .len = vlen, .cap = vlen};
-    const char *line = key + sizeof LEARNED_PREFIX - 1;
-    size_t n = strlen(line);
-    key[sizeof LEARNED_PREFIX - 1 + n] = '\n';
-    *only = !pairs_has(&user, line, n + 1);
+    if (st == QY_OK) {
+        pairs_t user = {.buf = value, .len = vlen, .cap = vlen};
+        *only = !pairs_has(&user, line, (size_t)n);
+    }
     free(value);
-    return QY_OK;
+    return st;
 }
 
 /* Removes a user pair, unless the text taught the index the same one. */
 static qy_status_t remove_user_pair(qy_db_t *db, const char *term,
                                     const char *syn)
 {
-    char key[LEARNED_KEY_BYTES];
-    char *value = NULL;
-    size_t len = 0;
-    if (!learned_key(key, sizeof key, term, syn))
-        return qy_db_remove_synonym(db, term, syn);
-    qy_status_t st = qy_db_get_metadata(db, key, &value, &len);
-    free(value);
+    int learned = 0;
+    qy_status_t st = is_learned(db, term, syn, &learned);
     if (st != QY_OK)
         return st;
-    return len ? QY_OK : qy_db_remove_synonym(db, term, syn);
+    return learned ? QY_OK : qy_db_remove_synonym(db, term, syn);
 }
 
 static qy_status_t db_failed(qy_db_t *db, qy_status_t st, char **error)
