@@ -1182,6 +1182,19 @@ Xapian::BM25Weight bm25(const qy_search_params_t *params)
     return Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5);
 }
 
+// An Enquire of QUERY on DB, ranked and collapsed as PARAMS ask.
+Xapian::Enquire ranked_enquire(const Xapian::Database &db,
+                               const Xapian::Query &query,
+                               const qy_search_params_t *params)
+{
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(bm25(params));
+    if (params->collapse)
+        enquire.set_collapse_key(params->collapse_slot);
+    return enquire;
+}
+
 // The best OFFSET + LIMIT hits of QUERY among the docids FIRST..LAST of DB,
 // as DB's whole index weighs them (the statistics are the index's, so each
 // hit has the weight that a search of the whole index gives it).
@@ -1190,13 +1203,9 @@ void search_range(const Xapian::Database &db, const Xapian::Query &query,
                   Xapian::docid last, range_result &out) noexcept
 {
     try {
-        Xapian::Enquire enquire(db);
-        enquire.set_query(Xapian::Query(
-            Xapian::Query::OP_FILTER, query,
-            Xapian::Query((new DocidRange(first, last))->release())));
-        enquire.set_weighting_scheme(bm25(params));
-        if (params->collapse)
-            enquire.set_collapse_key(params->collapse_slot);
+        const Xapian::Query range((new DocidRange(first, last))->release());
+        const Xapian::Enquire enquire = ranked_enquire(
+            db, Xapian::Query(Xapian::Query::OP_FILTER, query, range), params);
         const Xapian::MSet mset = enquire.get_mset(
             0, params->offset + params->limit, params->check_at_least);
         // A count checked to the end is exact. An estimate comes from the
@@ -1380,11 +1389,8 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                     *out = search_parallel(db, q, params, threads).release();
                     return QY_OK;
                 }
-                Xapian::Enquire enquire(db->db);
-                enquire.set_query(q->query);
-                enquire.set_weighting_scheme(bm25(params));
-                if (params->collapse)
-                    enquire.set_collapse_key(params->collapse_slot);
+                const Xapian::Enquire enquire =
+                    ranked_enquire(db->db, q->query, params);
                 const Xapian::MSet mset = enquire.get_mset(
                     params->offset, params->limit, params->check_at_least);
                 std::unique_ptr<qy_mset_t> result(new qy_mset_t);
@@ -1451,10 +1457,9 @@ qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
     if (nq == 0 || nd == 0)
         return QY_OK;
     try {
-        const Xapian::BM25Weight weight(params->k1, 0, 1, params->b, 0.5);
         const DocidSet only(docids, nd);
         Xapian::Enquire enquire(db->db);
-        enquire.set_weighting_scheme(weight);
+        enquire.set_weighting_scheme(bm25(params));
         for (size_t q = 0; q < nq; q++) {
             if (queries[q] == nullptr)
                 return fail(db, QY_INVALID, "no query to explain");
