@@ -670,7 +670,8 @@ static qy_status_t removed_docids(qy_bulk_t *b, docids_t *out, char **error)
 typedef struct meta_copy {
     qy_db_t *from, *to;
     qy_status_t st;
-    int deleting; /* second pass: drop keys FROM does not have */
+    /* Second pass: drop the keys FROM does not have but COMMITTED has. */
+    qy_db_t *committed;
 } meta_copy_t;
 
 static int copy_key(void *ctx, const char *key, size_t len)
@@ -682,10 +683,17 @@ static int copy_key(void *ctx, const char *key, size_t len)
         m->st = QY_NOMEM;
         return 1;
     }
-    if (m->deleting) {
+    if (m->committed) {
         m->st = qy_db_get_metadata(m->from, k, &value, &vlen);
-        if (m->st == QY_OK && vlen == 0)
-            m->st = qy_db_set_metadata(m->to, k, "", 0);
+        if (m->st == QY_OK && vlen == 0) {
+            /* The handle deleted it if its last commit had it; a key only
+             * the shards have (an acronym a worker learned) stays. */
+            free(value);
+            value = NULL;
+            m->st = qy_db_get_metadata(m->committed, k, &value, &vlen);
+            if (m->st == QY_OK && vlen > 0)
+                m->st = qy_db_set_metadata(m->to, k, "", 0);
+        }
     } else {
         m->st = qy_db_get_metadata(m->from, k, &value, &vlen);
         if (m->st == QY_OK)
@@ -705,22 +713,29 @@ static qy_status_t finish_merged(qy_bulk_t *b, const char *merged,
     qy_status_t st = qy_db_open_write(merged, 0, &db, error);
     if (st != QY_OK)
         return st;
-    meta_copy_t m = {b->target, db, QY_OK, 0};
+    meta_copy_t m = {b->target, db, QY_OK, NULL};
     st = qy_db_each_metadata_key(b->target, "", copy_key, &m);
     if (st == QY_OK)
         st = m.st;
     if (st == QY_OK) {
-        /* Keys the handle deleted but its last commit still had. */
-        meta_copy_t d = {b->target, db, QY_OK, 1};
-        st = qy_db_each_metadata_key(db, "", copy_key, &d);
-        if (st == QY_OK)
-            st = d.st;
+        /* Keys the handle deleted but its last commit still had: the
+         * target's directory holds that commit until the swap. */
+        const char *path = b->target_path;
+        qy_db_t *committed = NULL;
+        st = qy_db_open_read(&path, 1, &committed, error);
+        if (st == QY_OK) {
+            meta_copy_t d = {b->target, db, QY_OK, committed};
+            st = qy_db_each_metadata_key(db, "", copy_key, &d);
+            if (st == QY_OK)
+                st = d.st;
+        }
+        qy_db_close(committed);
     }
     for (size_t i = 0; st == QY_OK && i < gone->n; i++)
         st = qy_db_delete_docid(db, gone->v[i]);
     if (st == QY_OK)
         st = qy_db_commit(db);
-    if (st != QY_OK)
+    if (st != QY_OK && !*error)
         *error = fmt("index '%s': %s", merged, qy_db_error(db));
     qy_db_close(db);
     return st;

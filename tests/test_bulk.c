@@ -39,7 +39,7 @@ static void plain_article(int i, qy_article_t *art)
     snprintf(text, sizeof text,
              "Notes on the castle %d\n\nThe castle number %d stands above "
              "the river valley.\n\nIts library keeps old maps of the valley "
-             "roads.\n",
+             "roads. The Valley Roads Trust (VRT) lends them.\n",
              i, i);
     assert_int_equal(qy_split_plain(text, strlen(text), art), QY_OK);
 }
@@ -82,6 +82,30 @@ static char *metadata(const char *path, const char *key)
     assert_int_equal(qy_db_get_metadata(db, key, &value, NULL), QY_OK);
     qy_db_close(db);
     return value;
+}
+
+static int add_key(void *ctx, const char *key, size_t len)
+{
+    char **all = ctx;
+    size_t n = strlen(*all);
+    char *more = realloc(*all, n + len + 2);
+    assert_non_null(more);
+    memcpy(more + n, key, len);
+    memcpy(more + n + len, "\n", 2);
+    *all = more;
+    return 0;
+}
+
+/* The user metadata keys of PATH that start with PREFIX, one per line. */
+static char *metadata_keys(const char *path, const char *prefix)
+{
+    qy_db_t *db = NULL;
+    char *all = calloc(1, 1);
+    assert_non_null(all);
+    assert_int_equal(qy_db_open_read(&path, 1, &db, NULL), QY_OK);
+    assert_int_equal(qy_db_each_metadata_key(db, prefix, add_key, &all), QY_OK);
+    qy_db_close(db);
+    return all;
 }
 
 /* Entries of the temporary directory whose name contains ".bulk-". */
@@ -169,6 +193,15 @@ static void test_bulk_matches_one_writer(void **state)
     char *lang = metadata(bulk, QY_META_LANG);
     assert_string_equal(lang, "english");
     free(lang);
+    /* The acronym the workers learned keeps its mark: it finds its long
+     * form only when typed in capitals. */
+    char *learned_one = metadata_keys(one, "quarry.learned ");
+    char *learned_bulk = metadata_keys(bulk, "quarry.learned ");
+    assert_string_equal(learned_one, "quarry.learned valley road trust\tvrt\n"
+                                     "quarry.learned vrt\tvalley road trust\n");
+    assert_string_equal(learned_bulk, learned_one);
+    free(learned_one);
+    free(learned_bulk);
     assert_int_equal(leftovers(), 0);
 
     /* The merged index answers questions like the one written directly. */
@@ -194,8 +227,14 @@ static void test_bulk_into_existing_index_replaces(void **state)
     tmp_path(path, sizeof path, "existing.idx");
     load(path, 0, 1);
     unsigned before = doc_count(path);
-
     qy_db_t *db = open_target(path);
+    assert_int_equal(qy_db_set_metadata(db, "test.gone", "x", 1), QY_OK);
+    assert_int_equal(qy_db_commit(db), QY_OK);
+    qy_db_close(db);
+    char *learned = metadata_keys(path, "quarry.learned ");
+    assert_string_not_equal(learned, "");
+
+    db = open_target(path);
     qy_bulk_opts_t opts = {2, 0};
     qy_bulk_t *b = NULL;
     char *error = NULL;
@@ -214,6 +253,7 @@ static void test_bulk_into_existing_index_replaces(void **state)
     size_t n = qy_boolean_term(QY_PREFIX_SOURCE, "/castle-5.txt", term);
     assert_int_equal(qy_db_delete_by_term(db, term, n), QY_OK);
     assert_int_equal(qy_db_set_metadata(db, "test.key", "kept", 4), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, "test.gone", "", 0), QY_OK);
     assert_int_equal(qy_bulk_finish(b, &db, NULL, &error), QY_OK);
 
     /* 2 passages per JSON Lines document, 2 per castle. */
@@ -228,6 +268,13 @@ static void test_bulk_into_existing_index_replaces(void **state)
     char *value = metadata(path, "test.key");
     assert_string_equal(value, "kept");
     free(value);
+    value = metadata(path, "test.gone");
+    assert_string_equal(value, "");
+    free(value);
+    char *after = metadata_keys(path, "quarry.learned ");
+    assert_string_equal(after, learned);
+    free(after);
+    free(learned);
     assert_int_equal(leftovers(), 0);
 }
 
