@@ -342,17 +342,16 @@ qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
         return QY_OK; /* too long to have been learned */
     memcpy(pair_syn, syn, len);
     pair_syn[len] = '\0';
-    int learned = 0;
-    qy_status_t st = is_learned(db, term, pair_syn, &learned);
-    if (st != QY_OK || !learned)
-        return st;
-    /* the user's too when their list holds "TERM\tSYN\n" */
+    /* Every pair of the synonym table is the user's, listed under
+     * SYNONYMS_KEY, or learned. The list decides, not the learned mark:
+     * indexes written before the marks (or merged without them) have
+     * learned pairs without one. */
     int n = snprintf(line, sizeof line, "%s\t%s\n", term, pair_syn);
     if (n <= 0 || (size_t)n >= sizeof line)
         return QY_OK;
     char *value = NULL;
     size_t vlen = 0;
-    st = qy_db_get_metadata(db, SYNONYMS_KEY, &value, &vlen);
+    qy_status_t st = qy_db_get_metadata(db, SYNONYMS_KEY, &value, &vlen);
     if (st == QY_OK) {
         pairs_t user = {.buf = value, .len = vlen, .cap = vlen};
         *only = !pairs_has(&user, line, (size_t)n);

@@ -187,6 +187,20 @@ static void test_learned_acronyms_need_capitals(void **state)
     expect(dir, "DPRK", "launched more missiles", 1);
     /* the long form typed still finds the acronym */
     expect(dir, "collect art network", "lends paintings", 1);
+    /* An index written before pairs were marked as learned: a pair that
+     * is not in the user's list was learned all the same. */
+    qy_db_t *w = NULL;
+    char *error = NULL;
+    assert_int_equal(qy_db_open_write(dir, 0, &w, &error), QY_OK);
+    assert_int_equal(qy_db_set_metadata(w,
+                                        "quarry.learned can\tcollect art "
+                                        "network",
+                                        "", 0),
+                     QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_db_close(w);
+    expect(dir, "can", "opened a gallery", 0);
+    expect(dir, "CAN", "opened a gallery", 1);
     /* a user's pair applies however it is typed */
     store_ok(dir, "can, collect art network\n", 1);
     expect(dir, "can", "opened a gallery", 1);

@@ -37,8 +37,8 @@ qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
  * user synonyms never removes it. Nothing is committed. */
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
 
-/* *ONLY: whether TERM => SYN (LEN bytes) was learned from the text and is
- * not also one of the user's pairs. */
+/* *ONLY: whether TERM => SYN (LEN bytes), a pair of DB's synonym table,
+ * was learned from the text and is not also one of the user's pairs. */
 qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
                                     const char *syn, size_t len, int *only);
 
