@@ -35,6 +35,10 @@ struct qy_db {
     bool writable = false;
     std::string error;
     std::string name; // the path(s) it was opened with, for messages
+    // A reader's paths, and the directories they named when it opened
+    // them (a bulk load swaps another directory in).
+    std::vector<std::string> paths;
+    std::vector<std::pair<dev_t, ino_t>> dirs;
     // A single local index is searched on several threads, each over a
     // range of docids through a handle of its own (Xapian's handles are
     // not shared between threads): local is its path, twins the handles
@@ -151,6 +155,8 @@ qy_status_t status_from_exception(std::string *msg) noexcept
     }
 }
 
+void reopen_reader(qy_db_t *db);
+
 // Runs BODY, reopening a reader and running it again when a writer's
 // commits have discarded the revision it was reading.
 template <typename F> qy_status_t read_retrying(qy_db_t *db, F body)
@@ -163,7 +169,7 @@ template <typename F> qy_status_t read_retrying(qy_db_t *db, F body)
             } catch (const Xapian::DatabaseModifiedError &) {
                 if (db->writable || attempt >= MAX_MODIFIED_RETRIES)
                     throw;
-                db->db.reopen();
+                reopen_reader(db);
             }
         }
     } catch (...) {
@@ -303,6 +309,52 @@ bool open_one_for_reading(const char *path, Xapian::Database &out,
     }
 }
 
+// The directory a local index path names now: (0, 0) for a remote or a
+// path that does not stat.
+std::pair<dev_t, ino_t> directory_id(const std::string &path)
+{
+    struct stat st;
+    if (is_tcp(path.c_str()) || stat(path.c_str(), &st) != 0)
+        return {0, 0};
+    return {st.st_dev, st.st_ino};
+}
+
+// Brings a reader to the latest commit of its indexes. A bulk load puts
+// another index (another directory) in the path; Xapian's reopen() would
+// read the new index's version file but keep the old one's tables while
+// the revision number is the same, pairing the new statistics with the old
+// postings. So when a path names another directory than at the opening,
+// the indexes are opened afresh; until that succeeds the reader keeps the
+// revision it has. Throws as Xapian does.
+void reopen_reader(qy_db_t *db)
+{
+    bool moved = false;
+    for (size_t i = 0; i < db->paths.size() && !moved; i++)
+        moved = directory_id(db->paths[i]) != db->dirs[i];
+    if (!moved) {
+        db->db.reopen();
+        return;
+    }
+    Xapian::Database combined;
+    std::vector<std::pair<dev_t, ino_t>> dirs;
+    for (const std::string &path : db->paths) {
+        dirs.push_back(directory_id(path));
+        Xapian::Database shard;
+        open_failure why{QY_OK, std::string()};
+        if (!open_one_for_reading(path.c_str(), shard, why)) {
+            // Its message names the path; the caller names the index.
+            const std::string named = "cannot open index '" + path + "': ";
+            if (why.message.compare(0, named.size(), named) == 0)
+                why.message.erase(0, named.size());
+            throw Xapian::DatabaseOpeningError(why.message);
+        }
+        combined.add_database(shard);
+    }
+    db->db = combined;
+    db->dirs = dirs;
+    db->twins.clear();
+}
+
 // An existing directory is only written to when it is empty or already a
 // glass index: otherwise Xapian would scatter its tables among whatever
 // files the user keeps there.
@@ -377,7 +429,9 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
             }
         }
         Xapian::Database combined;
+        std::vector<std::pair<dev_t, ino_t>> dirs;
         for (size_t i = 0; i < n; i++) {
+            dirs.push_back(directory_id(paths[i]));
             Xapian::Database shard;
             open_failure why{QY_OK, std::string()};
             if (!open_one_for_reading(paths[i], shard, why)) {
@@ -388,8 +442,11 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
         }
         qy_db_t *db = new qy_db_t;
         db->db = combined;
-        for (size_t i = 0; i < n; i++)
+        db->dirs = dirs;
+        for (size_t i = 0; i < n; i++) {
             db->name += (i ? ", " : "") + std::string(paths[i]);
+            db->paths.emplace_back(paths[i]);
+        }
         if (n == 1 && !is_tcp(paths[0]))
             db->local = paths[0];
         *out = db;
@@ -583,7 +640,7 @@ qy_status_t qy_db_reopen(qy_db_t *db)
     if (db->writable)
         return QY_OK;
     try {
-        db->db.reopen();
+        reopen_reader(db);
         return QY_OK;
     } catch (...) {
         return status_from_exception(&db->error);
@@ -1407,7 +1464,7 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
             } catch (const Xapian::DatabaseModifiedError &) {
                 if (attempt >= MAX_MODIFIED_RETRIES)
                     throw;
-                db->db.reopen();
+                reopen_reader(db);
             }
         }
     } catch (...) {

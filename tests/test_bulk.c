@@ -362,6 +362,44 @@ static void test_bad_arguments(void **state)
     qy_bulk_free(NULL);
 }
 
+/* A reader opened before a bulk load answers from the new index once it
+ * reopens: the load put another directory in the path, perhaps at the same
+ * revision number as the old one. */
+static void test_reader_follows_the_swap(void **state)
+{
+    (void)state;
+    char path[4200];
+    tmp_path(path, sizeof path, "swapped.idx");
+    load(path, 0, 1);
+    const char *paths[] = {path};
+    qy_db_t *r = NULL;
+    unsigned n = 0;
+    assert_int_equal(qy_db_open_read(paths, 1, &r, NULL), QY_OK);
+    assert_int_equal(qy_db_term_freq(r, "alpha", 5, &n), QY_OK);
+    assert_int_equal(n, DOCS);
+    for (int round = 0; round < 3; round++) {
+        int version = round % 2 ? 1 : 2;
+        load(path, 2, version);
+        assert_int_equal(qy_db_reopen(r), QY_OK);
+        assert_int_equal(qy_db_doc_count(r, &n), QY_OK);
+        assert_int_equal(n, DOCS * 4);
+        assert_int_equal(qy_db_term_freq(r, "omega", 5, &n), QY_OK);
+        assert_int_equal(n, version == 2 ? DOCS : 0);
+        assert_int_equal(qy_db_term_freq(r, "alpha", 5, &n), QY_OK);
+        assert_int_equal(n, version == 1 ? DOCS : 0);
+        /* the postings agree with the statistics */
+        qy_query_t *q = qy_query_term("omega", 5, 1, 0);
+        qy_search_params_t params = {.limit = 2 * DOCS, .k1 = 1.2, .b = 0.75};
+        qy_mset_t *m = NULL;
+        assert_int_equal(qy_db_search(r, q, &params, &m), QY_OK);
+        assert_int_equal(qy_mset_size(m), version == 2 ? DOCS : 0);
+        qy_mset_free(m);
+        qy_query_free(q);
+    }
+    qy_db_close(r);
+    assert_int_equal(leftovers(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_abandoned_load_leaves_target_alone),
         cmocka_unit_test(test_documents_added_to_target_fail_the_load),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_reader_follows_the_swap),
     };
     return cmocka_run_group_tests(tests, cli_setup, cli_teardown);
 }
