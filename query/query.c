@@ -117,8 +117,7 @@ static void print_help(void)
         progname, progname, QY_DEFAULT_SNIPPET_WORDS, QY_DEFAULT_K1,
         QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT, QY_DEFAULT_PROXIMITY,
         QY_DEFAULT_FEEDBACK_DOCS, QY_DEFAULT_FEEDBACK_TERMS,
-        QY_DEFAULT_FEEDBACK_WEIGHT,
-        QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
+        QY_DEFAULT_FEEDBACK_WEIGHT, QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
 }
 
 static int parse_unsigned(const char *opt, const char *s, unsigned max,
@@ -128,8 +127,10 @@ static int parse_unsigned(const char *opt, const char *s, unsigned max,
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || errno || v > max || s[0] == '-') {
-        fprintf(stderr, "%s: %s expects a whole number from 0 to %u, not "
-                        "'%s'\n", progname, opt, max, s);
+        fprintf(stderr,
+                "%s: %s expects a whole number from 0 to %u, not "
+                "'%s'\n",
+                progname, opt, max, s);
         return -1;
     }
     *out = (unsigned)v;
@@ -188,8 +189,7 @@ static int finish_output(int status)
         return status;
     if (errno == EPIPE)
         return status;
-    fprintf(stderr, "%s: cannot write output: %s\n", progname,
-            strerror(errno));
+    fprintf(stderr, "%s: cannot write output: %s\n", progname, strerror(errno));
     return EXIT_ERROR;
 }
 
@@ -217,7 +217,10 @@ static void list_formats(FILE *out, unsigned flags)
         if ((printers[i]->flags & flags) != flags)
             continue;
         n++;
-        fprintf(out, "%s%s", n == 1 ? "" : n == total ? " or " : ", ",
+        fprintf(out, "%s%s",
+                n == 1       ? ""
+                : n == total ? " or "
+                             : ", ",
                 printers[i]->name);
     }
 }
@@ -238,8 +241,8 @@ static int answer(session_t *s, const char *question, int *found)
     qy_results_t results = {0};
     char *error = NULL;
     int rc = 0;
-    qy_status_t st = qy_search(s->db, s->a, question, &s->opts, &results,
-                               &error);
+    qy_status_t st =
+        qy_search(s->db, s->a, question, &s->opts, &results, &error);
     if (st != QY_OK) {
         fprintf(stderr, "%s: %s\n", progname,
                 error ? error : qy_status_to_string(st));
@@ -282,6 +285,14 @@ static int run_batch(session_t *s)
         if (n > 0 && line[n - 1] == '\r')
             line[--n] = '\0';
         int found = 0;
+        /* Each answer is the one a single run would print now: from the
+         * index as last committed, or swapped in by a bulk load. */
+        if (qy_db_reopen(s->db) != QY_OK) {
+            fprintf(stderr, "%s: index '%s': %s\n", progname, qy_db_name(s->db),
+                    qy_db_error(s->db));
+            status = EXIT_ERROR;
+            break;
+        }
         if (answer(s, line, &found) != 0) {
             status = EXIT_ERROR;
             break;
@@ -372,8 +383,7 @@ int main(int argc, char **argv)
             indexes[nindexes++] = optarg;
             break;
         case 'n':
-            if (parse_unsigned("--limit", optarg, QUERY_MAX_LIMIT,
-                               &opts.limit))
+            if (parse_unsigned("--limit", optarg, QUERY_MAX_LIMIT, &opts.limit))
                 return EXIT_ERROR;
             limit_given = 1;
             break;
@@ -409,18 +419,20 @@ int main(int argc, char **argv)
             if (parse_unsigned("--context", optarg, 1000, &context))
                 return EXIT_ERROR;
             if (context == 0) {
-                fprintf(stderr, "%s: --context expects a whole number "
-                                "from 1 to 1000, not '%s'\n", progname,
-                        optarg);
+                fprintf(stderr,
+                        "%s: --context expects a whole number "
+                        "from 1 to 1000, not '%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             opts.snippet_words = context;
             break;
         case OPT_HIGHLIGHT:
             if (!strchr(optarg, ',')) {
-                fprintf(stderr, "%s: --highlight expects START,END (e.g. "
-                                "--highlight='[,]'), not '%s'\n", progname,
-                        optarg);
+                fprintf(stderr,
+                        "%s: --highlight expects START,END (e.g. "
+                        "--highlight='[,]'), not '%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             highlight = optarg;
@@ -461,8 +473,7 @@ int main(int argc, char **argv)
                 return EXIT_ERROR;
             break;
         case 'F':
-            if (parse_unsigned("--feedback", optarg, 1000,
-                               &opts.feedback_docs))
+            if (parse_unsigned("--feedback", optarg, 1000, &opts.feedback_docs))
                 return EXIT_ERROR;
             break;
         case 'E':
@@ -477,8 +488,10 @@ int main(int argc, char **argv)
             break;
         case 'R':
             if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-                fprintf(stderr, "%s: --repeats expects on or off, not "
-                                "'%s'\n", progname, optarg);
+                fprintf(stderr,
+                        "%s: --repeats expects on or off, not "
+                        "'%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             opts.count_repeats = strcmp(optarg, "on") == 0;
@@ -486,8 +499,10 @@ int main(int argc, char **argv)
         case 'C':
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
                 strcmp(optarg, "never")) {
-                fprintf(stderr, "%s: --color expects auto, always or never, "
-                                "not '%s'\n", progname, optarg);
+                fprintf(stderr,
+                        "%s: --color expects auto, always or never, "
+                        "not '%s'\n",
+                        progname, optarg);
                 return EXIT_ERROR;
             }
             color_when = optarg;
@@ -503,9 +518,8 @@ int main(int argc, char **argv)
             /* A long option is named as written: getopt's optopt holds
              * its internal code, not a letter. */
             qy_cli_bad_option(progname, c == ':',
-                              strncmp(argv[optind - 1], "--", 2) == 0
-                                  ? 0
-                                  : optopt,
+                              strncmp(argv[optind - 1], "--", 2) == 0 ? 0
+                                                                      : optopt,
                               argv[optind - 1]);
             return EXIT_ERROR;
         }
@@ -513,9 +527,10 @@ int main(int argc, char **argv)
     if (!printer)
         printer = batch ? &json_printer : &text_printer;
     if (batch && optind < argc) {
-        fprintf(stderr, "%s: --batch reads the questions from standard "
-                        "input, not from WORDS ('%s')\n", progname,
-                argv[optind]);
+        fprintf(stderr,
+                "%s: --batch reads the questions from standard "
+                "input, not from WORDS ('%s')\n",
+                progname, argv[optind]);
         usage_hint();
         return EXIT_ERROR;
     }
@@ -538,8 +553,10 @@ int main(int argc, char **argv)
     if (nindexes == 0) {
         default_index = qy_index_path(NULL);
         if (!default_index) {
-            fprintf(stderr, "%s: no index given (-d DIR), and no HOME to "
-                            "look in\n", progname);
+            fprintf(stderr,
+                    "%s: no index given (-d DIR), and no HOME to "
+                    "look in\n",
+                    progname);
             return EXIT_ERROR;
         }
         indexes[nindexes++] = default_index;
@@ -557,9 +574,10 @@ int main(int argc, char **argv)
         goto out;
     }
     if (qy_analyzer_new(lang ? lang : index_lang, &s.a) != QY_OK) {
-        fprintf(stderr, "%s: unknown language '%s' (see indexer "
-                        "--list-languages)\n", progname,
-                lang ? lang : index_lang);
+        fprintf(stderr,
+                "%s: unknown language '%s' (see indexer "
+                "--list-languages)\n",
+                progname, lang ? lang : index_lang);
         goto out;
     }
     s.popts = (printer_opts_t){

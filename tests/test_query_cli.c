@@ -453,6 +453,73 @@ static void test_batch_statuses(void **state)
     }
 }
 
+/* Starts `query -d INDEX --batch ARGS...` on pipes: *TO writes its
+ * questions, *FROM reads its answers. */
+static pid_t start_batch(const char *index, const char *const *args, int *to,
+                         int *from)
+{
+    int in[2], out[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[1]);
+        close(out[0]);
+        char *argv[MAX_ARGS] = {QUERY, "-d", (char *)index, "--batch"};
+        int n = 4;
+        for (int k = 0; args[k] && n < MAX_ARGS - 1; k++)
+            argv[n++] = (char *)args[k];
+        argv[n] = NULL;
+        exec_wrapped(argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    *to = in[1];
+    *from = out[0];
+    return pid;
+}
+
+/* Writes QUESTION and a newline to TO, and reads one answer line from FROM
+ * into BUF (without its newline). Only one line may come: the next
+ * question is not written yet, so a buffered answer never arrives (the
+ * guard turns that into a failure instead of a hang). */
+static void ask(int to, int from, const char *question, char *buf, size_t size)
+{
+    size_t len = strlen(question);
+    assert_int_equal(write(to, question, len), (ssize_t)len);
+    assert_int_equal(write(to, "\n", 1), 1);
+    size_t n = 0;
+    do {
+        struct pollfd p = {from, POLLIN, 0};
+        if (poll(&p, 1, 120000) != 1)
+            fail_msg("no answer to '%s'", question);
+        ssize_t got = read(from, buf + n, size - 1 - n);
+        if (got <= 0)
+            fail_msg("output ended at '%s'", question);
+        n += (size_t)got;
+    } while (buf[n - 1] != '\n' && n < size - 1);
+    buf[n] = '\0';
+    assert_int_equal(strchr(buf, '\n') - buf, (ptrdiff_t)n - 1);
+    buf[n - 1] = '\0';
+}
+
+/* Closes TO and expects the batch to end with STATUS, having printed
+ * nothing more. */
+static void end_batch(pid_t pid, int to, int from, int status)
+{
+    close(to);
+    char rest[16];
+    assert_int_equal(read(from, rest, sizeof rest), 0);
+    close(from);
+    int wstatus;
+    waitpid(pid, &wstatus, 0);
+    assert_true(WIFEXITED(wstatus));
+    assert_int_equal(WEXITSTATUS(wstatus), status);
+}
+
 /* Each answer is written before the next question is read: a program can
  * ask, read the answer, and ask again over the same pipes. */
 static void test_batch_answers_each_question_at_once(void **state)
@@ -460,51 +527,54 @@ static void test_batch_answers_each_question_at_once(void **state)
     (void)state;
     static const char *const modes[] = {"--json", "--jsonl", "--count"};
     for (size_t m = 0; m < 3; m++) {
-        int to[2], from[2];
-        assert_int_equal(pipe(to), 0);
-        assert_int_equal(pipe(from), 0);
-        pid_t pid = fork();
-        if (pid == 0) {
-            dup2(to[0], 0);
-            dup2(from[1], 1);
-            close(to[1]);
-            close(from[0]);
-            char *argv[] = {QUERY, "-d", index_dir,        "--batch",
-                            "-n",  "1",  (char *)modes[m], NULL};
-            exec_wrapped(argv);
-            _exit(127);
-        }
-        close(to[0]);
-        close(from[1]);
+        const char *args[] = {"-n", "1", modes[m], NULL};
+        int to, from;
+        pid_t pid = start_batch(index_dir, args, &to, &from);
         for (int round = 0; round < 3; round++) {
-            assert_int_equal(write(to[1], "stole\n", 6), 6);
-            /* The answer is one line; the question after it is not written
-             * yet, so a buffered answer never arrives (the guard below
-             * turns that into a failure instead of a hang). */
             char buf[8192];
-            size_t n = 0;
-            do {
-                struct pollfd p = {from[0], POLLIN, 0};
-                if (poll(&p, 1, 120000) != 1)
-                    fail_msg("%s: no answer to question %d", modes[m], round);
-                ssize_t got = read(from[0], buf + n, sizeof buf - 1 - n);
-                if (got <= 0)
-                    fail_msg("%s: output ended", modes[m]);
-                n += (size_t)got;
-            } while (buf[n - 1] != '\n');
-            buf[n] = '\0';
-            assert_non_null(strchr(buf, '\n'));
-            assert_int_equal(strchr(buf, '\n') - buf, (ptrdiff_t)n - 1);
+            ask(to, from, "stole", buf, sizeof buf);
         }
-        close(to[1]);
-        char rest[16];
-        assert_int_equal(read(from[0], rest, sizeof rest), 0);
-        close(from[0]);
-        int wstatus;
-        waitpid(pid, &wstatus, 0);
-        assert_true(WIFEXITED(wstatus));
-        assert_int_equal(WEXITSTATUS(wstatus), 0);
+        end_batch(pid, to, from, 0);
     }
+}
+
+/* A batch answers each question from the index as it is then: after
+ * commits of the indexer, and after a bulk load put a new index in its
+ * place. */
+static void test_batch_follows_the_index(void **state)
+{
+    (void)state;
+    char dir[4200], idx[4200], file[4300];
+    tmp_path(dir, sizeof dir, "follow");
+    tmp_path(idx, sizeof idx, "follow.idx");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (int i = 0; i < 4; i++) {
+        snprintf(file, sizeof file, "%s/note-%d.txt", dir, i);
+        write_file(file, "A jar of marmalade stood on the kitchen table.\n");
+    }
+    run_result_t r = run(INDEXER, "-q", "-d", idx, dir, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    /* one thread commits to the index; two load a new one in its place */
+    static const char *const jobs[] = {"1", "2", "2", "1"};
+    const char *args[] = {"--count", NULL};
+    int to, from;
+    char buf[64];
+    pid_t pid = start_batch(idx, args, &to, &from);
+    ask(to, from, "marmalade", buf, sizeof buf);
+    assert_string_equal(buf, "4");
+    for (int i = 4; i < 8; i++) {
+        snprintf(file, sizeof file, "%s/note-%d.txt", dir, i);
+        write_file(file, "Orange marmalade on toast, again, for breakfast.\n");
+        r = run(INDEXER, "-q", "--jobs", jobs[i - 4], "-d", idx, dir, NULL);
+        assert_int_equal(r.status, 0);
+        run_free(&r);
+        ask(to, from, "marmalade", buf, sizeof buf);
+        char want[8];
+        snprintf(want, sizeof want, "%d", i + 1);
+        assert_string_equal(buf, want);
+    }
+    end_batch(pid, to, from, 0);
 }
 
 /* ---- Snippets ---------------------------------------------------------- */
@@ -1171,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_batch_equals_single_runs),
         cmocka_unit_test(test_batch_statuses),
         cmocka_unit_test(test_batch_answers_each_question_at_once),
+        cmocka_unit_test(test_batch_follows_the_index),
         cmocka_unit_test(test_highlight_markers),
         cmocka_unit_test(test_context),
         cmocka_unit_test(test_fragments),
