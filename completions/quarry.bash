@@ -130,8 +130,8 @@ _quarry_indexer()
     esac
     if [[ $cur == -* ]]; then
         _quarry_choose "--index --lang --list-languages --format --include
-            --exclude --no-delete --stdin-name --wait --commit-every --jobs --synonyms
-            --json
+            --exclude --no-delete --stdin-name --wait --commit-every --jobs --compact
+            --synonyms --json
             --quiet --help --version -d -q -h -V"
         return
     fi

@@ -766,6 +766,15 @@ static int install(const char *merged, const char *target, const char *old)
     return 0;
 }
 
+qy_status_t qy_bulk_compact(qy_db_t **target, char **error)
+{
+    /* A load of nothing: the merge is the target's compaction. */
+    qy_bulk_opts_t opts = {1, 0};
+    qy_bulk_t *b = NULL;
+    qy_status_t st = qy_bulk_new(*target, &opts, &b, error);
+    return st == QY_OK ? qy_bulk_finish(b, target, NULL, error) : st;
+}
+
 qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
                            unsigned long *passages, char **error)
 {

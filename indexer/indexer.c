@@ -84,6 +84,12 @@ static void print_help(void)
         "one per core),\n"
         "                      merging the new passages into the index once, "
         "at the end\n"
+        "      --compact       rewrite the index compactly at the end "
+        "(PATH may then\n"
+        "                      be left out); done without it when one "
+        "thread wrote\n"
+        "                      %d passages or more, half the index or "
+        "more\n"
         "      --synonyms FILE  store the synonym groups of FILE in the "
         "index, in place\n"
         "                      of those stored before (PATH may then be "
@@ -106,7 +112,7 @@ static void print_help(void)
         "given could not be read), 130 or 143 when interrupted by SIGINT or "
         "SIGTERM\n"
         "(what was indexed until then is kept).\n",
-        progname, IX_COMMIT_EVERY);
+        progname, IX_COMMIT_EVERY, IX_COMPACT_MIN_PASSAGES);
 }
 
 /* Writes S with control characters, C1 controls and invalid UTF-8 shown
@@ -310,6 +316,19 @@ static void catch_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Xapian's writer leaves its B-tree blocks about half full; a compaction
+ * rewrites them full, in a few seconds for an index of 160,000 passages
+ * (docs/performance.md). Worth it after a run on one thread that wrote
+ * most of the index: a first build, or a reload. */
+static int compact_pays(indexer_t *ix)
+{
+    unsigned total = 0;
+    if (ix->stats.passages < IX_COMPACT_MIN_PASSAGES ||
+        qy_db_doc_count(ix->db, &total) != QY_OK)
+        return 0;
+    return ix->stats.passages >= total / 2;
+}
+
 int main(int argc, char **argv)
 {
     enum {
@@ -324,7 +343,8 @@ int main(int argc, char **argv)
         OPT_COMMIT_EVERY,
         OPT_JOBS,
         OPT_JSON,
-        OPT_SYNONYMS
+        OPT_SYNONYMS,
+        OPT_COMPACT
     };
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
@@ -340,6 +360,7 @@ int main(int argc, char **argv)
         {"jobs", required_argument, NULL, OPT_JOBS},
         {"json", no_argument, NULL, OPT_JSON},
         {"synonyms", required_argument, NULL, OPT_SYNONYMS},
+        {"compact", no_argument, NULL, OPT_COMPACT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -348,7 +369,7 @@ int main(int argc, char **argv)
     const char *index_arg = NULL, *lang = NULL, *synonyms_arg = NULL;
     char *synonyms = NULL;
     size_t synonyms_len = 0;
-    int quiet = 0, json = 0, wait_lock = 0;
+    int quiet = 0, json = 0, wait_lock = 0, compact = 0;
     indexer_t ix;
     memset(&ix, 0, sizeof ix);
     ix.format = QY_FORMAT_AUTO;
@@ -423,6 +444,9 @@ int main(int argc, char **argv)
         case OPT_SYNONYMS:
             synonyms_arg = optarg;
             break;
+        case OPT_COMPACT:
+            compact = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -443,7 +467,7 @@ int main(int argc, char **argv)
             goto out_args;
         }
     }
-    if (optind >= argc && !synonyms_arg) {
+    if (optind >= argc && !synonyms_arg && !compact) {
         fprintf(stderr, "%s: no PATH to index\n", progname);
         usage_hint();
         goto out_args;
@@ -562,6 +586,26 @@ int main(int argc, char **argv)
     if (ix.failed && ix.in_transaction)
         qy_db_cancel_transaction(ix.db); /* keep the last committed state */
     ix.in_transaction = 0;
+    /* After a bulk load that merged, ix.db is closed: already compact. */
+    if (!ix.failed && !ix_interrupted && ix.db &&
+        (compact || compact_pays(&ix))) {
+        st = qy_bulk_compact(&ix.db, &error);
+        if (st != QY_OK) {
+            /* The index stays as committed: only what was asked fails. */
+            const char *why = error ? error : qy_status_to_string(st);
+            if (compact) {
+                ix_fatal(&ix, path, "cannot compact the index", why);
+            } else {
+                char *msg = malloc(strlen(why) + 32);
+                if (msg)
+                    sprintf(msg, "not compacted: %s", why);
+                ix_warn(&ix, path, msg ? msg : "not compacted");
+                free(msg);
+            }
+            free(error);
+            error = NULL;
+        }
+    }
 
     unsigned total = 0;
     if (ix.db) {

@@ -21,6 +21,9 @@
 #define IX_COMMIT_EVERY 20000
 /* Bytes of input read between commits, whatever the passage count. */
 #define IX_COMMIT_BYTES (64u << 20)
+/* A run on one thread that wrote at least this many passages, half of the
+ * index or more, compacts the index at the end (as --compact does). */
+#define IX_COMPACT_MIN_PASSAGES 10000
 
 typedef struct indexer {
     /* Set up by main() */

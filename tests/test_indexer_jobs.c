@@ -522,6 +522,92 @@ static void test_interrupted_bulk(void **state)
     free(out);
 }
 
+static ino_t dir_ino(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_ino;
+}
+
+/* REL: a JSON Lines file of N one-passage documents, ids from FIRST. */
+static void put_feed(const char *rel, unsigned first, unsigned n)
+{
+    size_t size = (size_t)n * 160 + 1, o = 0;
+    char *feed = malloc(size);
+    assert_non_null(feed);
+    unsigned seed = first;
+    for (unsigned d = first; d < first + n; d++) {
+        o += (size_t)snprintf(feed + o, size - o,
+                              "{\"id\": \"doc%u\", \"text\": \"", d);
+        o = put_words(feed, size, o, 8, &seed);
+        o += (size_t)snprintf(feed + o, size - o, "\"}\n");
+    }
+    put_bytes(rel, feed, o);
+    free(feed);
+}
+
+/* --compact rewrites the index in a new directory that takes its place,
+ * with the same answers; without it, a run on one thread compacts when it
+ * wrote IX_COMPACT_MIN_PASSAGES passages or more, half the index or
+ * more. */
+static void test_compact(void **state)
+{
+    (void)state;
+    char *tree = tmp_file("compact-tree"), *index = tmp_file("compact.idx");
+    make_tree("compact-tree", 12, 20, 7);
+    cJSON_Delete(index_json(0, index, tree, (char *)NULL));
+    char *before[NQUESTIONS];
+    for (size_t q = 0; q < NQUESTIONS; q++)
+        before[q] = answer_text(index, questions[q]);
+    unsigned docs = index_doc_count(index);
+    ino_t ino = dir_ino(index);
+
+    cJSON *j = index_json(0, index, "--compact", (char *)NULL);
+    assert_int_equal((int)json_num(j, "passages"), 0);
+    assert_int_equal((int)json_num(j, "total"), (int)docs);
+    cJSON_Delete(j);
+    assert_int_not_equal(dir_ino(index), ino);
+    assert_int_equal(index_doc_count(index), docs);
+    for (size_t q = 0; q < NQUESTIONS; q++) {
+        char *after = answer_text(index, questions[q]);
+        assert_string_equal(after, before[q]);
+        free(after);
+        free(before[q]);
+    }
+    /* with files, and with --jobs 2 that has nothing to write */
+    ino = dir_ino(index);
+    cJSON_Delete(index_json(0, index, "--compact", tree, (char *)NULL));
+    assert_int_not_equal(dir_ino(index), ino);
+    ino = dir_ino(index);
+    cJSON_Delete(
+        index_json(0, index, "--jobs", "2", "--compact", tree, (char *)NULL));
+    assert_int_not_equal(dir_ino(index), ino);
+
+    /* Without --compact: not for fewer passages than the minimum ... */
+    put_feed("compact-tree/small.jsonl", 0, 9999);
+    ino = dir_ino(index);
+    cJSON_Delete(index_json(0, index, tree, (char *)NULL));
+    assert_int_equal(dir_ino(index), ino);
+    /* ... nor for less than half the index ... */
+    put_feed("compact-tree/large.jsonl", 100000, 10000);
+    put_feed("compact-tree/more.jsonl", 200000, 10000);
+    ino = dir_ino(index);
+    cJSON_Delete(index_json(0, index, tree, (char *)NULL));
+    assert_int_not_equal(dir_ino(index), ino); /* 20,000 of 30,000 */
+    put_feed("compact-tree/last.jsonl", 300000, 10000);
+    ino = dir_ino(index);
+    j = index_json(0, index, tree, (char *)NULL);
+    assert_int_equal((int)json_num(j, "passages"), 10000);
+    cJSON_Delete(j);
+    assert_int_equal(dir_ino(index), ino); /* 10,000 of 40,000 */
+    assert_int_equal(index_doc_count(index), docs + 39999);
+    cJSON_Delete(index_json(0, index, "--commit-every", "3000", tree,
+                            (char *)NULL)); /* nothing to write */
+    assert_int_equal(dir_ino(index), ino);
+    free(tree);
+    free(index);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_article_over_queue_budget),
         cmocka_unit_test(test_bad_jobs),
         cmocka_unit_test(test_interrupted_bulk),
+        cmocka_unit_test(test_compact),
     };
     return cmocka_run_group_tests(tests, ix_setup, cli_teardown);
 }

@@ -88,6 +88,14 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
  * a no-op. */
 void qy_bulk_free(qy_bulk_t *b);
 
+/* Rewrites the index of *TARGET, a local index open for writing with
+ * nothing uncommitted, in its compact form (Xapian's compaction: full
+ * blocks, about half the size a writer leaves), and puts it in place as
+ * qy_bulk_finish does, with the same guarantees: *TARGET is closed and set
+ * to NULL on success; on failure the index is as it was, *TARGET stays
+ * open and *ERROR receives a malloc'd message. */
+qy_status_t qy_bulk_compact(qy_db_t **target, char **error);
+
 /* Removes what bulk loads into TARGET that were killed left behind (their
  * shards, beside the target), as qy_bulk_new does: for writers that may
  * not start a load. TARGET must be a local index open for writing (whoever
