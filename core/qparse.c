@@ -244,33 +244,13 @@ static qy_node_t *text_node(parser_t *p, qy_node_kind_t kind, const char *s,
     return n;
 }
 
-/* Whether S[0, LEN) is written as an acronym: capitals (and digits or
- * marks), no small letter. */
-static int typed_as_acronym(const char *s, size_t len)
-{
-    int upper = 0;
-    for (size_t i = 0; i < len;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
-        if (n <= 0)
-            return 0;
-        utf8proc_category_t cat = utf8proc_category(cp);
-        if (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)
-            return 0;
-        upper |= cat == UTF8PROC_CATEGORY_LU;
-        i += (size_t)n;
-    }
-    return upper;
-}
-
 /* A WORD node for TOK, found at BASE + TOK's offsets of the input. */
 static qy_node_t *word_node(parser_t *p, const qy_token_t *tok,
                             const char *base)
 {
     qy_node_t *n = text_node(p, QY_N_WORD, tok->word, tok->word_len);
     if (n)
-        n->acronym = typed_as_acronym(base + tok->start, tok->end - tok->start);
+        n->acronym = qy_in_capitals(base + tok->start, tok->end - tok->start);
     return n;
 }
 

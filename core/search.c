@@ -1191,11 +1191,13 @@ static int append(speller_t *sp, const char *s, size_t n)
 }
 
 /* A word the index has never seen, and the spelling data knows one close
- * to, is replaced by that one. */
+ * to, is replaced by that one. Not a word typed in capitals: an acronym
+ * the index lacks ("MEDLARS") is no misspelled word ("pedlars"). */
 static int correct_word(void *ctx, const qy_token_t *tok)
 {
     speller_t *sp = ctx;
-    if (tok->word_len < 3 || qy_is_stopword(sp->a, tok->word, tok->word_len))
+    if (tok->word_len < 3 || qy_is_stopword(sp->a, tok->word, tok->word_len) ||
+        qy_in_capitals(sp->query + tok->start, tok->end - tok->start))
         return 0;
     if (sp->query[tok->end] == ':')
         return 0; /* a field's name (title:), not a word */

@@ -192,6 +192,24 @@ enum cp_class {
     CP_IGNORABLE, /* default-ignorable format character (soft hyphen, ZWJ) */
 };
 
+int qy_in_capitals(const char *s, size_t len)
+{
+    int upper = 0;
+    for (size_t i = 0; i < len;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0)
+            return 0;
+        utf8proc_category_t cat = utf8proc_category(cp);
+        if (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)
+            return 0;
+        upper |= cat == UTF8PROC_CATEGORY_LU;
+        i += (size_t)n;
+    }
+    return upper;
+}
+
 int qy_is_cjk(int32_t cp)
 {
     return (cp >= 0x3040 && cp <= 0x30FF) ||   /* Hiragana, Katakana */

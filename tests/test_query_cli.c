@@ -1014,6 +1014,10 @@ static void test_spelling_suggestion(void **state)
         {{NULL}, "who stole cryptocurrency", NULL, 0, 0},
         {{"--no-spelling"}, "cryptocurency", NULL, 0, 1},
         {{"--no-spelling"}, "who stole cryptocurency", NULL, 0, 0},
+        {{NULL}, "Cryptocurency", "cryptocurrency", 1, 0},
+        /* A word in capitals is an acronym, not a misspelled word. */
+        {{NULL}, "who stole CRYPTOCURENCY", NULL, 0, 0},
+        {{NULL}, "CRYPTOCURENCY", NULL, 0, 1},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         const char *args[6] = {"--json", "-n", "20"};

@@ -62,6 +62,10 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
  * spaces between words, where each such letter is a word of its own. */
 int qy_is_cjk(int32_t cp);
 
+/* Non-zero when S[0, LEN), a word as typed (UTF-8), is written as an
+ * acronym: capitals (and digits or marks), no small letter. */
+int qy_in_capitals(const char *s, size_t len);
+
 /* Non-zero when the normalised WORD is a stop word of A's language, or a
  * question word (who, what, when, where, which, why, how). */
 int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len);
