@@ -569,6 +569,8 @@ int main(int argc, char **argv)
         qy_bulk_t *bulk = ix.bulk;
         ix.bulk = NULL;
         unsigned long written = 0;
+        if (!ix.failed)
+            ix_progress_note(&ix.progress, "merging the index");
         if (ix.failed) {
             qy_bulk_free(bulk);
         } else if ((st = qy_bulk_finish(bulk, &ix.db, &written, &error)) !=
@@ -589,6 +591,7 @@ int main(int argc, char **argv)
     /* After a bulk load that merged, ix.db is closed: already compact. */
     if (!ix.failed && !ix_interrupted && ix.db &&
         (compact || compact_pays(&ix))) {
+        ix_progress_note(&ix.progress, "compacting the index");
         st = qy_bulk_compact(&ix.db, &error);
         if (st != QY_OK) {
             /* The index stays as committed: only what was asked fails. */

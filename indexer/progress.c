@@ -48,6 +48,15 @@ void ix_progress_update(ix_progress_t *p, const ix_stats_t *s)
     p->shown = 1;
 }
 
+void ix_progress_note(ix_progress_t *p, const char *what)
+{
+    if (!p->enabled)
+        return;
+    fprintf(stderr, "\r\033[Kindexer: %s...", what);
+    fflush(stderr);
+    p->shown = 1;
+}
+
 void ix_progress_clear(ix_progress_t *p)
 {
     if (!p->shown)

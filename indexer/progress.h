@@ -28,6 +28,10 @@ double ix_progress_elapsed(const ix_progress_t *p);
 /* Redraws the progress line, at most ten times a second. */
 void ix_progress_update(ix_progress_t *p, const ix_stats_t *s);
 
+/* Replaces the progress line by "indexer: WHAT..." for a long step at the
+ * end of the run, such as the merge. */
+void ix_progress_note(ix_progress_t *p, const char *what);
+
 /* Erases the progress line, before a warning or the summary. */
 void ix_progress_clear(ix_progress_t *p);
 

@@ -150,6 +150,26 @@ static void test_progress_on_terminal(void **state)
     assert_non_null(strstr(seen, "blob.txt: binary file, skipped"));
     assert_non_null(strstr(seen, "indexer: files: 2 added"));
     free(seen);
+    /* The long steps at the end say what they do, then give way to the
+     * summary. */
+    char *merged = tmp_file("tty-jobs.idx");
+    char *jobs[] = {INDEXER, "--jobs", "2", "-d", merged, tree, NULL};
+    seen = run_on_terminal(jobs, &status);
+    assert_int_equal(status, 0);
+    const char *note = strstr(seen, "\r\033[Kindexer: merging the index...");
+    if (!note)
+        fail_msg("no merge note in '%s'", seen);
+    assert_non_null(strstr(note, "\r\033[Kindexer: files: 2 added"));
+    free(seen);
+    char *compact[] = {INDEXER, "--compact", "-d", merged, NULL};
+    seen = run_on_terminal(compact, &status);
+    assert_int_equal(status, 0);
+    note = strstr(seen, "\r\033[Kindexer: compacting the index...");
+    if (!note)
+        fail_msg("no compaction note in '%s'", seen);
+    assert_non_null(strstr(note, "\r\033[Kindexer: files: 0 added"));
+    free(seen);
+    free(merged);
     /* --quiet: nothing at all (the warning is remembered: no new one). */
     char *quiet[] = {INDEXER, "--quiet", "-d", index, tree, NULL};
     seen = run_on_terminal(quiet, &status);
