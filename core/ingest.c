@@ -180,6 +180,10 @@ static int learn_acronym(void *ctx, const char *acr, size_t len,
     c->st = qy_synonym_learned(ing->db, acronym, key);
     if (c->st == QY_OK)
         c->st = qy_synonym_learned(ing->db, key, acronym);
+    if (c->st == QY_INVALID) {
+        c->st = QY_OK; /* the pair's mark is too long for a key: not kept */
+        return 0;
+    }
     return c->st != QY_OK;
 }
 

@@ -14,10 +14,14 @@
 /* The user metadata key that lists the pairs stored, "KEY\tSYNONYM\n"
  * each. */
 #define SYNONYMS_KEY "quarry.synonyms"
-/* The prefix of a user metadata key "PREFIX KEY\tSYNONYM" that marks a pair
- * as learned from the text. */
+/* The prefixes of user metadata keys "PREFIX KEY\tSYNONYM" that mark a
+ * pair as learned from the text, or as the user's. */
 #define LEARNED_PREFIX "quarry.learned "
-#define LEARNED_KEY_BYTES (sizeof LEARNED_PREFIX + 2 * QY_MAX_TERM_BYTES + 2)
+#define USER_PREFIX "quarry.user "
+/* Set when every user pair whose key fits is marked under USER_PREFIX
+ * (indexes whose synonyms were stored earlier have only the list). */
+#define USER_MARKS_KEY "quarry.user-marks"
+#define PAIR_KEY_BYTES (QY_MAX_METADATA_KEY_BYTES + 1)
 
 typedef struct pairs {
     char *buf; /* "KEY\tSYNONYM\n"... */
@@ -298,55 +302,46 @@ static qy_status_t each_pair(qy_db_t *db, char *list,
     return QY_OK;
 }
 
-static int learned_key(char *buf, size_t size, const char *term,
-                       const char *syn)
+/* The key PREFIX TERM \t SYN in BUF; 0 when it is too long for a key. */
+static int pair_key(char buf[PAIR_KEY_BYTES], const char *prefix,
+                    const char *term, const char *syn)
 {
-    int n = snprintf(buf, size, "%s%s\t%s", LEARNED_PREFIX, term, syn);
-    return n > 0 && (size_t)n < size;
+    int n = snprintf(buf, PAIR_KEY_BYTES, "%s%s\t%s", prefix, term, syn);
+    return n > 0 && n < PAIR_KEY_BYTES;
 }
 
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
 {
-    char key[LEARNED_KEY_BYTES];
-    if (!db || !term || !syn || !learned_key(key, sizeof key, term, syn))
+    char key[PAIR_KEY_BYTES];
+    if (!db || !term || !syn || !pair_key(key, LEARNED_PREFIX, term, syn))
         return QY_INVALID;
     qy_status_t st = qy_db_add_synonym(db, term, syn);
     return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
 }
 
-/* *LEARNED: whether the text taught the index TERM => SYN. */
-static qy_status_t is_learned(qy_db_t *db, const char *term, const char *syn,
-                              int *learned)
+/* *MARKED: whether the pair TERM => SYN is marked under PREFIX. */
+static qy_status_t is_marked(qy_db_t *db, const char *prefix, const char *term,
+                             const char *syn, int *marked)
 {
-    char key[LEARNED_KEY_BYTES];
+    char key[PAIR_KEY_BYTES];
     char *value = NULL;
     size_t len = 0;
-    *learned = 0;
-    if (!learned_key(key, sizeof key, term, syn))
-        return QY_OK; /* too long to have been learned */
+    *marked = 0;
+    if (!pair_key(key, prefix, term, syn))
+        return QY_OK; /* too long to be marked */
     qy_status_t st = qy_db_get_metadata(db, key, &value, &len);
     free(value);
-    *learned = st == QY_OK && len > 0;
+    *marked = st == QY_OK && len > 0;
     return st;
 }
 
-qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
-                                    const char *syn, size_t len, int *only)
+/* *FOUND: whether the user's list holds TERM => SYN. */
+static qy_status_t in_user_list(qy_db_t *db, const char *term, const char *syn,
+                                int *found)
 {
-    char pair_syn[QY_MAX_TERM_BYTES + 1];
     char line[2 * QY_MAX_TERM_BYTES + 3];
-    *only = 0;
-    if (!db || !term || !syn)
-        return QY_INVALID;
-    if (len > QY_MAX_TERM_BYTES)
-        return QY_OK; /* too long to have been learned */
-    memcpy(pair_syn, syn, len);
-    pair_syn[len] = '\0';
-    /* Every pair of the synonym table is the user's, listed under
-     * SYNONYMS_KEY, or learned. The list decides, not the learned mark:
-     * indexes written before the marks (or merged without them) have
-     * learned pairs without one. */
-    int n = snprintf(line, sizeof line, "%s\t%s\n", term, pair_syn);
+    *found = 0;
+    int n = snprintf(line, sizeof line, "%s\t%s\n", term, syn);
     if (n <= 0 || (size_t)n >= sizeof line)
         return QY_OK;
     char *value = NULL;
@@ -354,21 +349,64 @@ qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
     qy_status_t st = qy_db_get_metadata(db, SYNONYMS_KEY, &value, &vlen);
     if (st == QY_OK) {
         pairs_t user = {.buf = value, .len = vlen, .cap = vlen};
-        *only = !pairs_has(&user, line, (size_t)n);
+        *found = pairs_has(&user, line, (size_t)n);
     }
     free(value);
     return st;
 }
 
-/* Removes a user pair, unless the text taught the index the same one. */
+qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
+                                    const char *syn, size_t len, int *only)
+{
+    char pair_syn[QY_MAX_TERM_BYTES + 1];
+    *only = 0;
+    if (!db || !term || !syn)
+        return QY_INVALID;
+    if (len > QY_MAX_TERM_BYTES)
+        return QY_OK; /* too long to have been learned */
+    memcpy(pair_syn, syn, len);
+    pair_syn[len] = '\0';
+    /* Every pair of the synonym table is the user's or learned, so the
+     * user's marks decide (indexes written before the learned marks, or
+     * merged without them, have learned pairs without one). Where the
+     * user's pairs are not marked, or this one's key is too long to be,
+     * their list decides: a read of all of it. */
+    char key[PAIR_KEY_BYTES], *flag = NULL;
+    size_t flen = 0;
+    qy_status_t st = qy_db_get_metadata(db, USER_MARKS_KEY, &flag, &flen);
+    free(flag);
+    int users = 0;
+    if (st == QY_OK && flen > 0 && pair_key(key, USER_PREFIX, term, pair_syn))
+        st = is_marked(db, USER_PREFIX, term, pair_syn, &users);
+    else if (st == QY_OK)
+        st = in_user_list(db, term, pair_syn, &users);
+    *only = st == QY_OK && !users;
+    return st;
+}
+
+/* Removes a user pair, unless the text taught the index the same one, and
+ * its mark. */
 static qy_status_t remove_user_pair(qy_db_t *db, const char *term,
                                     const char *syn)
 {
+    char key[PAIR_KEY_BYTES];
     int learned = 0;
-    qy_status_t st = is_learned(db, term, syn, &learned);
-    if (st != QY_OK)
-        return st;
-    return learned ? QY_OK : qy_db_remove_synonym(db, term, syn);
+    qy_status_t st = is_marked(db, LEARNED_PREFIX, term, syn, &learned);
+    if (st == QY_OK && !learned)
+        st = qy_db_remove_synonym(db, term, syn);
+    if (st == QY_OK && pair_key(key, USER_PREFIX, term, syn))
+        st = qy_db_set_metadata(db, key, "", 0);
+    return st;
+}
+
+/* Stores a user pair, and marks it as the user's when its key fits. */
+static qy_status_t add_user_pair(qy_db_t *db, const char *term, const char *syn)
+{
+    char key[PAIR_KEY_BYTES];
+    qy_status_t st = qy_db_add_synonym(db, term, syn);
+    if (st == QY_OK && pair_key(key, USER_PREFIX, term, syn))
+        st = qy_db_set_metadata(db, key, "1", 1);
+    return st;
 }
 
 static qy_status_t db_failed(qy_db_t *db, qy_status_t st, char **error)
@@ -408,10 +446,12 @@ qy_status_t qy_synonyms_store(qy_db_t *db, qy_analyzer_t *a, const char *name,
     if (st == QY_OK)
         st = each_pair(db, old, remove_user_pair);
     if (st == QY_OK && pairs.buf)
-        st = each_pair(db, pairs.buf, qy_db_add_synonym);
+        st = each_pair(db, pairs.buf, add_user_pair);
     if (st == QY_OK)
         st = qy_db_set_metadata(db, SYNONYMS_KEY, pairs.buf ? pairs.buf : "",
                                 pairs.len);
+    if (st == QY_OK)
+        st = qy_db_set_metadata(db, USER_MARKS_KEY, "1", 1);
     free(old);
     free(pairs.buf);
     if (st != QY_OK)

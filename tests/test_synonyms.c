@@ -23,6 +23,11 @@ static const char *const passages[] = {
      "short of money."),
     "The Collect Art Network (CAN) lends paintings to schools.",
     "The Collect Art Network opened a gallery in the old station.",
+    /* a definition whose pair is too long for a metadata key */
+    ("The Aaaaaaaaaaaaaaaaaaaaaa Bbbbbbbbbbbbbbbbbbbbbb Cccccccccccccccccccccc "
+     "Dddddddddddddddddddddd Eeeeeeeeeeeeeeeeeeeeee Ffffffffffffffffffffff "
+     "Gggggggggggggggggggggg Hhhhhhhhhhhhhhhhhhhhhh Iiiiiiiiiiiiiiiiiiiiii "
+     "Jjjjjjjjjjjjjjjjjjjjjj (ABCDEFGHIJ) met in the harbour."),
 };
 
 /* A new index of the passages above in the temporary directory. */
@@ -204,6 +209,20 @@ static void test_learned_acronyms_need_capitals(void **state)
     /* a user's pair applies however it is typed */
     store_ok(dir, "can, collect art network\n", 1);
     expect(dir, "can", "opened a gallery", 1);
+    expect(dir, "dprk", "launched more missiles", 0);
+    /* An index whose user pairs were stored before they were marked: their
+     * list decides. */
+    assert_int_equal(qy_db_open_write(dir, 0, &w, &error), QY_OK);
+    assert_int_equal(qy_db_set_metadata(w, "quarry.user-marks", "", 0), QY_OK);
+    assert_int_equal(
+        qy_db_set_metadata(w, "quarry.user can\tcollect art network", "", 0),
+        QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_db_close(w);
+    expect(dir, "can", "opened a gallery", 1);
+    expect(dir, "dprk", "launched more missiles", 0);
+    /* a definition too long to learn is only text */
+    expect(dir, "ABCDEFGHIJ harbour", "met in the harbour", 1);
     free(dir);
 }
 

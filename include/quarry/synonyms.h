@@ -34,7 +34,8 @@ qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
 
 /* Stores TERM => SYN, learned from the text of the index (an acronym and
  * its long form's key), and remembers it as learned, so that replacing the
- * user synonyms never removes it. Nothing is committed. */
+ * user synonyms never removes it. Nothing is committed. QY_INVALID, and
+ * nothing stored, when the pair is too long for its mark's key. */
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
 
 /* *ONLY: whether TERM => SYN (LEN bytes), a pair of DB's synonym table,

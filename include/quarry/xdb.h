@@ -24,6 +24,8 @@ extern "C" {
 /* Xapian's hard limit on the length of a term, in bytes. The functions below
  * refuse longer terms with QY_INVALID instead of passing them on. */
 #define QY_MAX_TERM_BYTES 245
+/* ... and on the length of a user metadata key. */
+#define QY_MAX_METADATA_KEY_BYTES 253
 
 typedef struct qy_db qy_db_t;       /* an open index (one or more shards) */
 typedef struct qy_doc qy_doc_t;     /* a document being built for the index */
