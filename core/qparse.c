@@ -90,7 +90,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "quarry/schema.h"
 #include "quarry/utf8.h"

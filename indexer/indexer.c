@@ -569,16 +569,17 @@ int main(int argc, char **argv)
         qy_bulk_t *bulk = ix.bulk;
         ix.bulk = NULL;
         unsigned long written = 0;
-        if (!ix.failed)
-            ix_progress_note(&ix.progress, "merging the index");
         if (ix.failed) {
             qy_bulk_free(bulk);
-        } else if ((st = qy_bulk_finish(bulk, &ix.db, &written, &error)) !=
-                   QY_OK) {
-            ix_fatal(&ix, path, "cannot build the index",
-                     error ? error : qy_status_to_string(st));
-            free(error);
-            error = NULL;
+        } else {
+            ix_progress_note(&ix.progress, "merging the index");
+            st = qy_bulk_finish(bulk, &ix.db, &written, &error);
+            if (st != QY_OK) {
+                ix_fatal(&ix, path, "cannot build the index",
+                         error ? error : qy_status_to_string(st));
+                free(error);
+                error = NULL;
+            }
         }
         ix.stats.passages = ix.failed ? 0 : written;
     }
@@ -599,11 +600,9 @@ int main(int argc, char **argv)
             if (compact) {
                 ix_fatal(&ix, path, "cannot compact the index", why);
             } else {
-                char *msg = malloc(strlen(why) + 32);
-                if (msg)
-                    sprintf(msg, "not compacted: %s", why);
-                ix_warn(&ix, path, msg ? msg : "not compacted");
-                free(msg);
+                char msg[1024];
+                snprintf(msg, sizeof msg, "not compacted: %s", why);
+                ix_warn(&ix, path, msg);
             }
             free(error);
             error = NULL;
