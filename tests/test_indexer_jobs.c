@@ -608,6 +608,50 @@ static void test_compact(void **state)
     free(index);
 }
 
+/* A compaction that cannot be done (no room beside the index for the new
+ * one): after a large run on one thread a warning, the passages being
+ * committed; with --compact an error; the index as it was either way. */
+static void test_compact_fails(void **state)
+{
+    (void)state;
+    char *parent = tmp_file("fixed"), *index = tmp_file("fixed/c.idx");
+    char *feeds = tmp_file("feeds");
+    assert_int_equal(mkdir(parent, 0755), 0);
+    put_feed("feeds/one.jsonl", 0, 10000);
+    /* Root creates entries anywhere: the check runs as an ordinary user. */
+    choose_run_user();
+    if (geteuid() == 0 && run_uid == (uid_t)-1) {
+        print_message("running as root without a user to drop to: a failed "
+                      "compaction is not checked\n");
+    } else {
+        char *argv[] = {NULL, "-q", "-d", index, feeds, NULL};
+        run_result_t r = run_indexer(argv);
+        assert_int_equal(r.status, 0);
+        run_free(&r);
+        ino_t ino = dir_ino(index);
+        assert_int_equal(chmod(parent, 0555), 0);
+        put_feed("feeds/two.jsonl", 10000, 10000);
+        assert_int_equal(chown_tree(feeds), 0);
+        r = run_indexer(argv);
+        assert_int_equal(r.status, 0);
+        if (!strstr(r.err, "c.idx: not compacted: cannot create "))
+            fail_msg("no warning in '%s'", r.err);
+        run_free(&r);
+        char *compact[] = {NULL, "-q", "--compact", "-d", index, NULL};
+        r = run_indexer(compact);
+        assert_int_equal(r.status, 2);
+        if (!strstr(r.err, "c.idx: cannot compact the index: cannot create "))
+            fail_msg("no error in '%s'", r.err);
+        run_free(&r);
+        chmod(parent, 0755);
+        assert_int_equal(dir_ino(index), ino);
+        assert_int_equal(index_doc_count(index), 20000);
+    }
+    free(parent);
+    free(index);
+    free(feeds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -618,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_bad_jobs),
         cmocka_unit_test(test_interrupted_bulk),
         cmocka_unit_test(test_compact),
+        cmocka_unit_test(test_compact_fails),
     };
     return cmocka_run_group_tests(tests, ix_setup, cli_teardown);
 }
