@@ -177,6 +177,19 @@ static void test_new_file_replaces_old(void **state)
     free(dir);
 }
 
+/* Deletes the user metadata KEYS (NULL-terminated) of the index DIR, as
+ * an index written by an earlier version lacks them. */
+static void drop_metadata(const char *dir, const char *const *keys)
+{
+    qy_db_t *w = NULL;
+    char *error = NULL;
+    assert_int_equal(qy_db_open_write(dir, 0, &w, &error), QY_OK);
+    for (size_t i = 0; keys[i]; i++)
+        assert_int_equal(qy_db_set_metadata(w, keys[i], "", 0), QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_db_close(w);
+}
+
 /* An acronym learned from the text finds its long form when typed in
  * capitals; typed in small letters it is a word of its own ("can"), and
  * only the user's synonyms expand it. */
@@ -194,16 +207,8 @@ static void test_learned_acronyms_need_capitals(void **state)
     expect(dir, "collect art network", "lends paintings", 1);
     /* An index written before pairs were marked as learned: a pair that
      * is not in the user's list was learned all the same. */
-    qy_db_t *w = NULL;
-    char *error = NULL;
-    assert_int_equal(qy_db_open_write(dir, 0, &w, &error), QY_OK);
-    assert_int_equal(qy_db_set_metadata(w,
-                                        "quarry.learned can\tcollect art "
-                                        "network",
-                                        "", 0),
-                     QY_OK);
-    assert_int_equal(qy_db_commit(w), QY_OK);
-    qy_db_close(w);
+    const char *learned[] = {"quarry.learned can\tcollect art network", NULL};
+    drop_metadata(dir, learned);
     expect(dir, "can", "opened a gallery", 0);
     expect(dir, "CAN", "opened a gallery", 1);
     /* a user's pair applies however it is typed */
@@ -212,13 +217,9 @@ static void test_learned_acronyms_need_capitals(void **state)
     expect(dir, "dprk", "launched more missiles", 0);
     /* An index whose user pairs were stored before they were marked: their
      * list decides. */
-    assert_int_equal(qy_db_open_write(dir, 0, &w, &error), QY_OK);
-    assert_int_equal(qy_db_set_metadata(w, "quarry.user-marks", "", 0), QY_OK);
-    assert_int_equal(
-        qy_db_set_metadata(w, "quarry.user can\tcollect art network", "", 0),
-        QY_OK);
-    assert_int_equal(qy_db_commit(w), QY_OK);
-    qy_db_close(w);
+    const char *marks[] = {"quarry.user-marks",
+                           "quarry.user can\tcollect art network", NULL};
+    drop_metadata(dir, marks);
     expect(dir, "can", "opened a gallery", 1);
     expect(dir, "dprk", "launched more missiles", 0);
     /* a definition too long to learn is only text */
