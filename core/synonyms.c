@@ -319,20 +319,26 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
     return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
 }
 
+/* *SET: whether the user metadata KEY has a value. */
+static qy_status_t key_set(qy_db_t *db, const char *key, int *set)
+{
+    char *value = NULL;
+    size_t len = 0;
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &len);
+    free(value);
+    *set = st == QY_OK && len > 0;
+    return st;
+}
+
 /* *MARKED: whether the pair TERM => SYN is marked under PREFIX. */
 static qy_status_t is_marked(qy_db_t *db, const char *prefix, const char *term,
                              const char *syn, int *marked)
 {
     char key[PAIR_KEY_BYTES];
-    char *value = NULL;
-    size_t len = 0;
     *marked = 0;
     if (!pair_key(key, prefix, term, syn))
         return QY_OK; /* too long to be marked */
-    qy_status_t st = qy_db_get_metadata(db, key, &value, &len);
-    free(value);
-    *marked = st == QY_OK && len > 0;
-    return st;
+    return key_set(db, key, marked);
 }
 
 /* *FOUND: whether the user's list holds TERM => SYN. */
@@ -371,13 +377,11 @@ qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
      * merged without them, have learned pairs without one). Where the
      * user's pairs are not marked, or this one's key is too long to be,
      * their list decides: a read of all of it. */
-    char key[PAIR_KEY_BYTES], *flag = NULL;
-    size_t flen = 0;
-    qy_status_t st = qy_db_get_metadata(db, USER_MARKS_KEY, &flag, &flen);
-    free(flag);
-    int users = 0;
-    if (st == QY_OK && flen > 0 && pair_key(key, USER_PREFIX, term, pair_syn))
-        st = is_marked(db, USER_PREFIX, term, pair_syn, &users);
+    char key[PAIR_KEY_BYTES];
+    int marks = 0, users = 0;
+    qy_status_t st = key_set(db, USER_MARKS_KEY, &marks);
+    if (st == QY_OK && marks && pair_key(key, USER_PREFIX, term, pair_syn))
+        st = key_set(db, key, &users);
     else if (st == QY_OK)
         st = in_user_list(db, term, pair_syn, &users);
     *only = st == QY_OK && !users;
