@@ -8,7 +8,8 @@
 #   make fuzz    run every fuzz target for FUZZ_SECONDS (default 60) each
 #   make valgrind  every test, and every program they run, under valgrind
 #                (slow: half an hour on two cores)
-#   make lint    cppcheck and clang-tidy over the project's code
+#   make lint    cppcheck and clang-tidy over the project's code, and no
+#                two files calling into each other (scripts/file-cycles)
 #   make clean   remove the build directories
 
 BUILD_DIR := build
@@ -107,8 +108,8 @@ valgrind-quick: build
 		echo "valgrind: errors in the logs above"; exit 1; fi
 	tests/valgrind-programs $(BUILD_DIR)
 
-lint: deps
-	./scripts/lint $(LINT_DIR)
+lint: build
+	./scripts/lint $(LINT_DIR) $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(LINT_DIR)
