@@ -7,15 +7,21 @@
  * - A block whose lines are all at most 100 bytes and whose lines but the
  *   last are all at least 40 bytes is one wrapped paragraph; any other block
  *   holds one paragraph per line. Lengths exclude surrounding whitespace.
- * - Leading paragraphs with fewer than 3 words of letters, or that are
- *   copyright notices, are skipped. If the next paragraph is a single line
- *   of at most 200 bytes (cleaned) that does not end with . ! ? : ; or …
- *   (or CJK 。！？：；, closing quotes and brackets aside), it is the
- *   headline: the title, and not a passage.
- * - Other paragraphs are passages unless they have fewer than 5 words of
- *   letters (a Han, Hiragana or Katakana letter counts as a word) or are
- *   copyright notices: under 300 bytes, and starting with "©", "(c)" or
- *   "copyright", or containing "all rights reserved" (ASCII case ignored).
+ * - The first paragraph of 3 words of letters or more that is not a
+ *   copyright notice is the headline when it is a single line of at most
+ *   200 bytes (cleaned) that does not end with . ! ? : ; or … (or CJK
+ *   。！？：；, closing quotes and brackets aside): the title, and not a
+ *   passage.
+ * - Other paragraphs are passages unless they hold no word of letters (a
+ *   Han, Hiragana or Katakana letter counts as a word) or are copyright
+ *   notices: under 300 bytes, and starting with "©", "(c)" or "copyright",
+ *   or containing "all rights reserved" (ASCII case ignored). Text handed
+ *   over by a format without QY_TEXT_UNIT (the lines of a JSON Lines
+ *   document, whose unit is the document; a Markdown code block) also drops
+ *   paragraphs of fewer than 5 words.
+ * - Nothing that holds a word is lost whole: a text that kept no passage
+ *   is split again keeping every paragraph with a letter or digit (the
+ *   headline of a one-line file is then its passage too).
  * - Without a headline, the title is the first sentence of the first
  *   passage (see first_sentence()).
  *
@@ -349,6 +355,23 @@ static int is_copyright(const char *text, size_t len)
     return 0;
 }
 
+/* Non-zero when the cleaned TEXT holds a letter or a digit: a word. */
+static int has_word(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        i += next_cp(text, len, i, &cp);
+        if (cp < 0x80 ? (cp >= '0' && cp <= '9') || is_letter(cp)
+                      : cp > 0 && (is_letter(cp) ||
+                                   (utf8proc_category(cp) >=
+                                        UTF8PROC_CATEGORY_ND &&
+                                    utf8proc_category(cp) <=
+                                        UTF8PROC_CATEGORY_NO)))
+            return 1;
+    }
+    return 0;
+}
+
 /* ---- Titles -------------------------------------------------------------- */
 
 /* The first sentence of the cleaned TEXT, at most TITLE_MAX_BYTES: a
@@ -428,6 +451,8 @@ typedef struct splitter {
     qy_article_t *out;
     size_t cap;
     int seeking_headline; /* still among the leading boilerplate */
+    size_t min_words;     /* words of letters a kept paragraph needs */
+    int keep_all;         /* keep every paragraph holding a word */
     char *scratch;        /* the paragraph being judged, cleaned */
     size_t scratch_cap;
     /* For qy_article_add_text: */
@@ -462,21 +487,23 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     }
     char *text = s->scratch;
     size_t n = clean_span(s->buf, start, end, text);
-    size_t words = letter_words(text, n, PROSE_MIN_WORDS);
-    int copyright = is_copyright(text, n);
-
-    if (s->seeking_headline) {
-        if (words < HEADLINE_MIN_WORDS || copyright)
-            return QY_OK; /* leading boilerplate: not prose either */
-        s->seeking_headline = 0;
-        if (single_line && n <= HEADLINE_MAX_BYTES &&
-            !ends_like_sentence(text, n)) {
-            s->out->title = copy_text(text, n);
-            return s->out->title ? QY_OK : QY_NOMEM;
+    if (s->keep_all) {
+        if (!has_word(text, n))
+            return QY_OK;
+    } else {
+        size_t words = letter_words(text, n, PROSE_MIN_WORDS);
+        int copyright = is_copyright(text, n);
+        if (s->seeking_headline && words >= HEADLINE_MIN_WORDS && !copyright) {
+            s->seeking_headline = 0;
+            if (single_line && n <= HEADLINE_MAX_BYTES &&
+                !ends_like_sentence(text, n)) {
+                s->out->title = copy_text(text, n);
+                return s->out->title ? QY_OK : QY_NOMEM;
+            }
         }
+        if (words < s->min_words || copyright)
+            return QY_OK;
     }
-    if (words < PROSE_MIN_WORDS || copyright)
-        return QY_OK;
     if (s->out->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         qy_passage_t *p = realloc(s->out->passages, cap * sizeof *p);
@@ -579,13 +606,23 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
 qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
 {
     memset(out, 0, sizeof *out);
-    splitter_t s = {buf, len, out, 0, 1, NULL, 0, 0, NULL, NULL, NULL};
+    splitter_t s = {.buf = buf,
+                    .len = len,
+                    .out = out,
+                    .seeking_headline = 1,
+                    .min_words = 1};
     size_t pos = 0;
 
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* byte order mark */
 
     qy_status_t st = split_blocks(&s, pos);
+    if (st == QY_OK && out->count == 0) {
+        /* Nothing kept: keep whatever holds a word, the headline too. */
+        s.seeking_headline = 0;
+        s.keep_all = 1;
+        st = split_blocks(&s, pos);
+    }
     if (st == QY_OK)
         st = qy_article_default_title(out);
     if (st != QY_OK)
@@ -642,10 +679,21 @@ qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
                     .out = article,
                     .cap = cap,
                     .flags = flags,
+                    .min_words = flags & QY_TEXT_UNIT ? 1 : PROSE_MIN_WORDS,
+                    .keep_all = (flags & QY_TEXT_ALL) != 0,
                     .title = title,
                     .span = span,
                     .span_ctx = ctx};
     return split_blocks(&s, 0);
+}
+
+qy_status_t qy_article_title_passage(qy_article_t *article)
+{
+    if (article->count > 0 || !article->title ||
+        !has_word(article->title, strlen(article->title)))
+        return QY_OK;
+    return qy_article_add_text(article, article->title, strlen(article->title),
+                               QY_TEXT_ALL, NULL, NULL, NULL);
 }
 
 void qy_article_free(qy_article_t *article)
