@@ -462,6 +462,33 @@ typedef struct splitter {
     void *span_ctx;
 } splitter_t;
 
+/* The rules that drop a paragraph, as the indexer names them. */
+static const char rule_no_word[] = "no word of letters";
+static const char rule_copyright[] = "copyright notice";
+static const char rule_short[] = "fewer than 5 words, in a longer document";
+
+/* Records that BUF[start, end) was dropped by RULE. */
+static qy_status_t drop(splitter_t *s, size_t start, size_t end,
+                        const char *rule)
+{
+    qy_article_t *a = s->out;
+    if (a->ndrops == a->drops_cap) {
+        size_t cap = a->drops_cap ? a->drops_cap * 2 : 16;
+        qy_drop_t *d = realloc(a->drops, cap * sizeof *d);
+        if (!d)
+            return QY_NOMEM;
+        a->drops = d;
+        a->drops_cap = cap;
+    }
+    qy_drop_t *d = &a->drops[a->ndrops++];
+    d->offset = start;
+    d->length = end - start;
+    d->rule = rule;
+    if (s->span)
+        s->span(s->span_ctx, start, end, &d->offset, &d->length);
+    return QY_OK;
+}
+
 /* Judges the paragraph BUF[start, end), keeping it as the title, as a
  * passage, or dropping it. Returns QY_OK or QY_NOMEM. */
 static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
@@ -489,7 +516,7 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     size_t n = clean_span(s->buf, start, end, text);
     if (s->keep_all) {
         if (!has_word(text, n))
-            return QY_OK;
+            return drop(s, start, end, rule_no_word);
     } else {
         size_t words = letter_words(text, n, PROSE_MIN_WORDS);
         int copyright = is_copyright(text, n);
@@ -501,8 +528,12 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
                 return s->out->title ? QY_OK : QY_NOMEM;
             }
         }
-        if (words < s->min_words || copyright)
-            return QY_OK;
+        if (copyright)
+            return drop(s, start, end, rule_copyright);
+        if (words == 0)
+            return drop(s, start, end, rule_no_word);
+        if (words < s->min_words)
+            return drop(s, start, end, rule_short);
     }
     if (s->out->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -619,6 +650,7 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
     qy_status_t st = split_blocks(&s, pos);
     if (st == QY_OK && out->count == 0) {
         /* Nothing kept: keep whatever holds a word, the headline too. */
+        out->ndrops = 0;
         s.seeking_headline = 0;
         s.keep_all = 1;
         st = split_blocks(&s, pos);
@@ -705,6 +737,7 @@ void qy_article_free(qy_article_t *article)
         free(article->passages[i].title);
     }
     free(article->passages);
+    free(article->drops);
     free(article->title);
     memset(article, 0, sizeof *article);
 }

@@ -283,6 +283,30 @@ static void warn_stripped(indexer_t *ix, const char *path, size_t count)
     ix_warn(ix, path, msg);
 }
 
+/* Counts the blocks ART dropped from BUF[0, LEN) and, with --verbose,
+ * names each by its line. */
+static void report_drops(indexer_t *ix, const char *path, const char *buf,
+                         size_t len, const qy_article_t *art)
+{
+    ix->stats.dropped += art->ndrops;
+    if (!ix->verbose)
+        return;
+    size_t pos = 0;
+    unsigned long line = 1;
+    for (size_t i = 0; i < art->ndrops; i++) {
+        const qy_drop_t *d = &art->drops[i];
+        size_t at = d->offset < len ? d->offset : len;
+        size_t n = d->length < len - at ? d->length : len - at;
+        if (at < pos) { /* out of order (HTML's misnested tags) */
+            pos = 0;
+            line = 1;
+        }
+        for (; pos < at; pos++)
+            line += buf[pos] == '\n';
+        ix_note_drop(ix, path, line, NULL, d->rule, buf + at, n);
+    }
+}
+
 /* Opens the regular file IN names without following a symbolic link and
  * without blocking (a FIFO put in its place is refused, not waited for). */
 static int open_input(const ix_input_t *in, struct stat *st)
@@ -351,6 +375,14 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
     st = qy_split_jsonl(&doc, &art);
     if (st == QY_OK) {
         count = art.count;
+        ix->stats.dropped += art.ndrops;
+        for (size_t i = 0; ix->verbose && i < art.ndrops; i++) {
+            const qy_drop_t *d = &art.drops[i];
+            size_t tlen = strlen(doc.text);
+            size_t at = d->offset < tlen ? d->offset : tlen;
+            ix_note_drop(ix, path, lineno, doc.id, d->rule, doc.text + at,
+                         d->length < tlen - at ? d->length : tlen - at);
+        }
         st = qy_ingest_jsonl(ix->ing, source, &doc, &art);
         if (st == QY_OK) {
             *passages += (unsigned)count;
@@ -570,6 +602,8 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
             warn_stripped(ix, in->path, stripped);
         qy_article_t art = {0};
         st = split(format, buf, len, &art);
+        if (st == QY_OK)
+            report_drops(ix, in->path, buf, len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
         if (st != QY_OK)
@@ -645,6 +679,8 @@ void ix_index_stdin(indexer_t *ix)
             warn_stripped(ix, path, stripped);
         qy_article_t art = {0};
         st = split(format, buf, len, &art);
+        if (st == QY_OK)
+            report_drops(ix, path, buf, len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
         if (st != QY_OK)

@@ -98,12 +98,53 @@ static void test_title_only_document(void **state)
     cJSON_Delete(a);
 }
 
+/* The summary counts the blocks dropped; --verbose names each, by file
+ * and line, with the rule that dropped it. */
+static void test_dropped_blocks(void **state)
+{
+    (void)state;
+    put_file("drops/page.txt", "A paragraph of prose with enough words.\n\n"
+                               "-----\n\n"
+                               "Copyright 2024 Example Press\n");
+    put_file("drops/feed.jsonl",
+             "{\"id\": \"d-1\", \"text\": \"Short line\\nA line of "
+             "prose long enough to be kept.\"}\n");
+    char *index = tmp_file("drops.idx"), *dir = tmp_file("drops");
+    cJSON *j = index_json(0, index, dir, (char *)NULL);
+    assert_int_equal((int)json_num(j, "passages"), 2);
+    assert_int_equal((int)json_num(j, "dropped"), 3);
+    assert_int_equal((int)json_num(j, "warnings"), 0);
+    cJSON_Delete(j);
+    run_result_t r = run(INDEXER, "--verbose", "--no-delete", "-d", index,
+                         "--compact", dir, (char *)NULL);
+    assert_int_equal(r.status, 0);
+    /* Unchanged files are not read again: nothing is named. */
+    assert_null(strstr(r.err, "dropped ("));
+    run_free(&r);
+    char *index2 = tmp_file("drops2.idx");
+    r = run(INDEXER, "-v", "-d", index2, dir, (char *)NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(
+        strstr(r.err, "page.txt:3: dropped (no word of letters): \"-----\""));
+    assert_non_null(strstr(r.err, "page.txt:5: dropped (copyright notice): "
+                                  "\"Copyright 2024 Example Press\""));
+    assert_non_null(strstr(r.err, "feed.jsonl:1 (id d-1): dropped (fewer "
+                                  "than 5 words, in a longer document): "
+                                  "\"Short line\""));
+    assert_non_null(strstr(r.err, "3 blocks dropped"));
+    run_free(&r);
+    free(index);
+    free(index2);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_short_units),
         cmocka_unit_test(test_headline_only_file),
         cmocka_unit_test(test_title_only_document),
+        cmocka_unit_test(test_dropped_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

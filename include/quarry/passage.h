@@ -23,10 +23,18 @@ typedef struct qy_passage {
                         it), cleaned like text; NULL: the article's title */
 } qy_passage_t;
 
+/* A block of the source that was not made a passage, and why. */
+typedef struct qy_drop {
+    size_t offset, length; /* its span in the source, like a passage's */
+    const char *rule;      /* static: "no word of letters", ... */
+} qy_drop_t;
+
 typedef struct qy_article {
     char *title;          /* cleaned like passage text; "" when none */
     qy_passage_t *passages;
     size_t count;
+    qy_drop_t *drops;     /* the blocks dropped, in source order */
+    size_t ndrops, drops_cap;
 } qy_article_t;
 
 /* Splits plain text into passages.
