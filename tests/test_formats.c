@@ -1053,8 +1053,8 @@ static void test_ingest_jsonl(void **state)
     index_close(&x);
 }
 
-/* A passage's own title (its section's heading) is what is stored and what
- * title: searches. */
+/* Every passage stores its article's title, and the heading above it as
+ * its section; title: searches the one, section: the other. */
 static void test_ingest_section_titles(void **state)
 {
     (void)state;
@@ -1069,19 +1069,23 @@ static void test_ingest_section_titles(void **state)
     assert_int_equal(qy_ingest_article(x.ing, "/notes/garden.md", &a), QY_OK);
     qy_article_free(&a);
 
-    assert_int_equal(term_freq(&x, "Smain"), 1);
-    assert_int_equal(term_freq(&x, "Sgarden"), 1);
+    assert_int_equal(term_freq(&x, "Smain"), 2);
+    assert_int_equal(term_freq(&x, "Sgarden"), 0);
+    assert_int_equal(term_freq(&x, "XSgarden"), 1);
+    assert_int_equal(term_freq(&x, "garden"), 1); /* a word of its text */
     qy_mset_t *mset;
     qy_record_t rec;
     assert_int_equal(search(&x, qy_query_term("rose", 4, 1, 0), &mset, &rec),
                      1);
-    assert_string_equal(rec.title, "Gardening Section");
+    assert_string_equal(rec.title, "Main Title");
+    assert_string_equal(rec.section, "Gardening Section");
     assert_string_equal(rec.id, "");
     assert_int_equal(rec.ordinal, 2);
     qy_mset_free(mset);
     assert_int_equal(search(&x, qy_query_term("open", 4, 1, 0), &mset, &rec),
                      1);
     assert_string_equal(rec.title, "Main Title");
+    assert_string_equal(rec.section, "");
     qy_mset_free(mset);
     index_close(&x);
 }
