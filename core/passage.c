@@ -24,6 +24,11 @@
  *   headline of a one-line file is then its passage too).
  * - Without a headline, the title is the first sentence of the first
  *   passage (see first_sentence()).
+ * - Plain text (qy_split_plain) is also read for its structure (see
+ *   structure()): running page headers and footers are dropped, the
+ *   centred block below a two-column header is the title, and headings
+ *   (underlined, numbered, in capitals, or a short line at the margin
+ *   above indented text) become the section of the passages below them.
  *
  * Everything runs in time linear in the input: each line is scanned a fixed
  * number of times and no per-line table is kept, so a 50 MB single line or
@@ -453,6 +458,15 @@ typedef struct splitter {
     int seeking_headline; /* still among the leading boilerplate */
     size_t min_words;     /* words of letters a kept paragraph needs */
     int keep_all;         /* keep every paragraph holding a word */
+    /* Structure of plain text (qy_split_plain only): */
+    int plain;
+    int blocks_seen;     /* blocks of content met so far */
+    int want_centred;    /* after a two-column header: a centred title */
+    size_t page_width;   /* the header's, in bytes */
+    char *section;       /* the heading above, malloc'd, or NULL */
+    int has_cand;        /* a short line at the margin, a heading when the
+                            text below it is indented */
+    size_t cand_start, cand_end;
     char *scratch;        /* the paragraph being judged, cleaned */
     size_t scratch_cap;
     /* For qy_article_add_text: */
@@ -562,6 +576,243 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     return QY_OK;
 }
 
+/* ---- Structure of plain text -------------------------------------------- */
+
+#define HEADING_MAX_BYTES 80 /* longer lines are text */
+#define CENTRED_SLACK 12 /* a centred line's middle is at most 6 bytes off */
+#define MARGIN_MAX_INDENT 3  /* a heading starts at most this far in */
+#define COLUMN_GAP 3         /* spaces between two columns of a header */
+
+static const char rule_furniture[] = "page header or footer";
+
+/* Runs of COLUMN_GAP spaces or more inside BUF[start, end). */
+static size_t column_gaps(const char *buf, size_t start, size_t end)
+{
+    size_t gaps = 0, run = 0;
+    for (size_t i = start; i < end; i++) {
+        if (buf[i] == ' ') {
+            run++;
+            continue;
+        }
+        gaps += run >= COLUMN_GAP;
+        run = 0;
+    }
+    return gaps;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Non-zero when the cleaned TEXT ends with a year (19xx, 20xx). */
+static int ends_with_year(const char *t, size_t n)
+{
+    return n >= 5 && t[n - 5] == ' ' && (t[n - 4] == '1' || t[n - 4] == '2') &&
+           is_digit(t[n - 3]) && is_digit(t[n - 2]) && is_digit(t[n - 1]);
+}
+
+/* A running page header or footer of the cleaned single line TEXT: one
+ * ending "[Page N]", an RFC's or Internet-Draft's running head ("RFC 2351
+ * MATIP May 1998"), or a manual page's ("LS(1) User Commands LS(1)"),
+ * whose columns GAPS counts. */
+static int is_page_furniture(const char *t, size_t n, size_t gaps)
+{
+    if (n >= 8 && t[n - 1] == ']') {
+        size_t i = n - 1;
+        while (i > 0 && is_digit(t[i - 1]))
+            i--;
+        if (i < n - 1 && i >= 6 && memcmp(t + i - 6, "[Page ", 6) == 0)
+            return 1;
+    }
+    if (n > 5 && memcmp(t, "RFC ", 4) == 0 && is_digit(t[4]) &&
+        ends_with_year(t, n))
+        return 1;
+    if (starts_with_nocase(t, n, "internet-draft ") && ends_with_year(t, n))
+        return 1;
+    /* NAME(SECTION) at the end, columns between */
+    if (gaps >= 2 && n > 4 && t[n - 1] == ')') {
+        size_t i = n - 1;
+        while (i > 0 && t[i - 1] != '(' && t[i - 1] != ' ')
+            i--;
+        if (i > 1 && t[i - 1] == '(' && is_digit(t[i]) && t[i - 2] != ' ')
+            return 1;
+    }
+    return 0;
+}
+
+/* "4.2.1.  Name", "3. FUNCTIONAL SPECIFICATION", "A.1 Name": a section
+ * number, then a name starting with a letter. */
+static int is_numbered_heading(const char *t, size_t n)
+{
+    size_t i = 0;
+    if (n >= 2 && t[0] >= 'A' && t[0] <= 'Z' && t[1] == '.')
+        i = 2; /* an appendix letter */
+    else if (!is_digit(t[0]))
+        return 0;
+    int digits = 0;
+    while (i < n && (is_digit(t[i]) || t[i] == '.'))
+        digits += is_digit(t[i++]);
+    if (!digits || i >= n || t[i] != ' ' || i > 12)
+        return 0;
+    i++;
+    if (i >= n || !is_letter((unsigned char)t[i]))
+        return 0;
+    /* a table of contents' line ends with a page number */
+    return !is_digit(t[n - 1]) && t[n - 1] != '.';
+}
+
+/* A line all in capitals: two letters or more, no lower-case one. */
+static int is_capitals_heading(const char *t, size_t n)
+{
+    size_t upper = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        i += next_cp(t, n, i, &cp);
+        if (cp < 0)
+            return 0;
+        if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL)
+            return 0;
+        upper += utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
+    }
+    return upper >= 2 && !is_digit(t[n - 1]);
+}
+
+/* A line of one repeated mark (=, -, ~, *) at least 3 long: it
+ * underlines the line above. */
+static int is_underline(const char *buf, size_t start, size_t end)
+{
+    char c = buf[start];
+    if (end - start < 3 || (c != '=' && c != '-' && c != '~' && c != '*'))
+        return 0;
+    for (size_t i = start; i < end; i++)
+        if (buf[i] != c)
+            return 0;
+    return 1;
+}
+
+/* Cleans BUF[start, end) into a malloc'd string; NULL when out of memory. */
+static char *clean_copy(const char *buf, size_t start, size_t end, size_t *n)
+{
+    size_t need = clean_span(buf, start, end, NULL);
+    char *t = need < SIZE_MAX ? malloc(need + 1) : NULL;
+    if (t) {
+        clean_span(buf, start, end, t);
+        t[need] = '\0';
+        *n = need;
+    }
+    return t;
+}
+
+/* Makes BUF[start, end) the heading of the passages that follow, or the
+ * title when AS_TITLE and the text has none yet. */
+static qy_status_t heading(splitter_t *s, size_t start, size_t end,
+                           int as_title)
+{
+    size_t n;
+    char *t = clean_copy(s->buf, start, end, &n);
+    if (!t)
+        return QY_NOMEM;
+    while (n > 0 && t[n - 1] == ':') /* "Security Considerations:" */
+        t[--n] = '\0';
+    if (as_title && s->seeking_headline && !s->out->title) {
+        s->out->title = t;
+        s->seeking_headline = 0;
+        return QY_OK;
+    }
+    free(s->section);
+    s->section = t;
+    s->title = t;
+    return QY_OK;
+}
+
+/* Settles the pending short line at the margin: a heading when the block
+ * that follows is indented (INDENT), else a paragraph. */
+static qy_status_t settle_candidate(splitter_t *s, size_t indent)
+{
+    if (!s->has_cand)
+        return QY_OK;
+    s->has_cand = 0;
+    if (indent > 0)
+        return heading(s, s->cand_start, s->cand_end, 0);
+    return paragraph(s, s->cand_start, s->cand_end, 1);
+}
+
+static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
+                         size_t *next);
+
+/* The structure of plain text: running heads and feet, the title below a
+ * two-column header, headings. Returns 1 when the block (LINES lines, the
+ * first FIRST indented FIRST_INDENT, the second SECOND_INDENT, the last
+ * LAST; GAPS lines with columns; MIN_INDENT the least indentation, WIDTH
+ * the longest line; CENTRED when every line is centred on the page; *NEXT
+ * where it ends) was taken as structure, with *ST set; 0 when it is text
+ * to judge. */
+static int structure(splitter_t *s, size_t lines,
+                     const line_t *first, const line_t *last,
+                     size_t first_indent, size_t second_indent,
+                     size_t min_indent, size_t width, int centred,
+                     size_t gaps, size_t *next, qy_status_t *st)
+{
+    const char *buf = s->buf;
+    *st = settle_candidate(s, first_indent);
+    if (*st != QY_OK)
+        return 1;
+    int first_block = s->blocks_seen++ == 0;
+    size_t n;
+    char *t = clean_copy(buf, first->start, first->end, &n);
+    if (!t) {
+        *st = QY_NOMEM;
+        return 1;
+    }
+    int taken = 1;
+    size_t fgaps = column_gaps(buf, first->start, first->end);
+    if (lines == 1 && is_page_furniture(t, n, fgaps)) {
+        *st = drop(s, first->start, first->end, rule_furniture);
+    } else if (first_block && lines >= 2 && gaps >= 2) {
+        /* A two-column header (RFC, memo): its lines are passages, judged
+         * by the caller; the centred block below it is the title. */
+        s->seeking_headline = 0;
+        s->want_centred = 1;
+        s->page_width = width;
+        free(t);
+        return 0;
+    } else if (s->want_centred && centred && gaps == 0 &&
+               (min_indent > 0 || lines <= 2)) {
+        s->want_centred = 0;
+        free(s->out->title);
+        size_t tn;
+        s->out->title = clean_copy(buf, first->start, last->end, &tn);
+        s->seeking_headline = 0;
+        *st = s->out->title ? QY_OK : QY_NOMEM;
+    } else if (lines == 2 && n <= HEADING_MAX_BYTES &&
+               is_underline(buf, last->start, last->end)) {
+        *st = heading(s, first->start, first->end, 1);
+    } else if (first_indent <= MARGIN_MAX_INDENT && n <= HEADING_MAX_BYTES &&
+               (lines == 1 || second_indent > first_indent) &&
+               (is_numbered_heading(t, n) || is_capitals_heading(t, n))) {
+        *st = heading(s, first->start, first->end, 0);
+        if (*st == QY_OK && lines > 1) { /* the text below it */
+            line_t second;
+            scan_line(buf, s->len, first->next, &second);
+            *st = block(s, first->next, &second, next);
+        }
+    } else if (lines == 1 && first_indent == 0 && n <= HEADING_MAX_BYTES / 2 &&
+               letter_words(t, n, 1) > 0 &&
+               (!ends_like_sentence(t, n) || t[n - 1] == ':') &&
+               !s->seeking_headline) {
+        s->has_cand = 1;
+        s->cand_start = first->start;
+        s->cand_end = first->end;
+    } else {
+        taken = 0;
+    }
+    if (!taken)
+        s->want_centred = 0;
+    free(t);
+    return taken;
+}
+
 /* Splits the block of non-blank lines starting at POS, whose first line
  * HEAD the caller has scanned; returns where the block ends through *NEXT. */
 static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
@@ -572,6 +823,9 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
     line_t line, first = {0, 0, 0}, last = {0, 0, 0};
     size_t lines = 0, longest = 0;
     int filled = 1; /* every line but the last is at least WRAP_MIN_LINE */
+    size_t first_indent = 0, second_indent = 0, min_indent = SIZE_MAX;
+    size_t gaps = 0, width = 0;
+    int centred = s->want_centred;
 
     /* First pass: measure the lines. */
     size_t p = pos;
@@ -582,6 +836,23 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
             scan_line(buf, len, p, &line);
         if (line.start == line.end)
             break;
+        if (s->plain) {
+            size_t indent = line.start - p;
+            if (lines == 0)
+                first_indent = indent;
+            else if (lines == 1)
+                second_indent = indent;
+            if (indent < min_indent)
+                min_indent = indent;
+            gaps += column_gaps(buf, line.start, line.end) > 0;
+            if (line.end - p > width)
+                width = line.end - p;
+            /* twice the middle of the line against the page's width */
+            size_t mid2 = 2 * indent + (line.end - line.start);
+            if (centred && (mid2 + CENTRED_SLACK < s->page_width ||
+                            mid2 > s->page_width + CENTRED_SLACK))
+                centred = 0;
+        }
         if (lines == 0)
             first = line;
         else if (last.end - last.start < WRAP_MIN_LINE)
@@ -596,6 +867,11 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
     *next = p;
     if (lines == 0)
         return QY_OK;
+    qy_status_t sst;
+    if (s->plain && !s->keep_all &&
+        structure(s, lines, &first, &last, first_indent, second_indent,
+                  min_indent, width, centred, gaps, next, &sst))
+        return sst;
 
     if (longest <= WRAP_MAX_LINE && filled &&
         (lines == 1 || !(s->flags & QY_TEXT_LINES)))
@@ -629,6 +905,8 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
         }
         st = block(s, pos, &line, &pos);
     }
+    if (st == QY_OK && s->plain && !s->keep_all)
+        st = settle_candidate(s, 0);
     free(s->scratch);
     s->scratch = NULL;
     return st;
@@ -641,7 +919,8 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
                     .len = len,
                     .out = out,
                     .seeking_headline = 1,
-                    .min_words = 1};
+                    .min_words = 1,
+                    .plain = 1};
     size_t pos = 0;
 
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
@@ -653,8 +932,10 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
         out->ndrops = 0;
         s.seeking_headline = 0;
         s.keep_all = 1;
+        s.title = NULL;
         st = split_blocks(&s, pos);
     }
+    free(s.section);
     if (st == QY_OK)
         st = qy_article_default_title(out);
     if (st != QY_OK)

@@ -51,6 +51,12 @@ typedef struct qy_article {
  * Without one, the title is the first sentence of the first passage, cut at
  * a word and ended with "…" when longer than 120 bytes (the "…" included).
  *
+ * Structure is read too: the centred block below a two-column header (an
+ * RFC's) is the title; running page headers and footers ("[Page 3]") are
+ * dropped; headings (underlined, numbered "4.2.1.  Name", in capitals at
+ * the margin, or a short line at the margin above indented text) are the
+ * title (qy_passage_t.title) of the passages below them.
+ *
  * Paragraphs that are provably not content are dropped: those without a
  * word of letters (rules, page numbers) and copyright notices. A text that
  * keeps no passage that way is split again keeping every paragraph with a
