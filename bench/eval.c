@@ -5,6 +5,7 @@
  * path, every question is answered by qy_search, and the passages found are
  * turned into a ranking of documents. */
 #define _XOPEN_SOURCE 700 /* nftw */
+#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
@@ -774,8 +775,19 @@ static void remove_tree(const char *dir)
 
 typedef struct index_stats {
     size_t passages;
-    size_t empty_docs; /* documents that gave no passage */
+    size_t wordless_docs; /* documents without a word: no passage is due */
+    size_t empty_docs;    /* documents with a word that gave no passage */
 } index_stats_t;
+
+/* Non-zero when TEXT holds a letter or digit (any non-ASCII byte is taken
+ * for one: the count this serves only tells empty documents apart). */
+static int has_word(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++)
+        if (isalnum(*p) || *p >= 0x80)
+            return 1;
+    return 0;
+}
 
 /* Writes every document of C into a new index at DIR: the text split with
  * qy_split_plain, each passage added with qy_ingest_record under the
@@ -801,9 +813,19 @@ static int build_index(const collection_t *c, const char *dir,
         qy_article_t art;
         st = qy_split_plain(text, strlen(text), &art);
         free(text);
+        if (st == QY_OK && art.count == 0 && d->title && *d->title) {
+            /* A document of only a title is found by it, as in the
+             * indexer's JSON Lines. */
+            free(art.title);
+            art.title = xstrdup(d->title);
+            st = qy_article_title_passage(&art);
+        }
         if (st != QY_OK)
             break;
-        stats->empty_docs += art.count == 0;
+        if (art.count == 0 && has_word(d->text) + has_word(d->title) == 0)
+            stats->wordless_docs++;
+        else
+            stats->empty_docs += art.count == 0;
         for (size_t k = 0; st == QY_OK && k < art.count; k++) {
             qy_record_t rec = {
                 .source = c->source,
@@ -1516,10 +1538,12 @@ int main(int argc, char **argv)
             die_nomem();
         if (built == 0)
             fprintf(stderr,
-                    "%s: %s: %zu documents (%zu without a passage), %zu "
+                    "%s: %s: %zu documents (%zu without a passage, %zu "
+                    "without a word), %zu "
                     "passages, %zu questions, %zu judgments; indexed in "
                     "%.1f s\n",
                     progname, coll.name, coll.ndocs, stats.empty_docs,
+                    stats.wordless_docs,
                     stats.passages, coll.nquestions, coll.nqrels, now() - t0);
         for (size_t s = 0; built == 0 && s < nchosen; s++) {
             row_t *row = &rows[nrows];

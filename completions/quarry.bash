@@ -132,7 +132,7 @@ _quarry_indexer()
         _quarry_choose "--index --lang --list-languages --format --include
             --exclude --no-delete --stdin-name --wait --commit-every --jobs --compact
             --synonyms --json
-            --quiet --help --version -d -q -h -V"
+            --quiet --verbose --help --version -d -q -v -h -V"
         return
     fi
     _quarry_files # PATH: files and directories to index, or -

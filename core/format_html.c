@@ -427,8 +427,11 @@ static void fail(walk_t *w, qy_status_t st)
 
 static void flush(walk_t *w)
 {
+    /* A block is a unit, kept whatever its length; the lines of <pre> are
+     * kept only where prose. */
     if (w->st == QY_OK && !w->heading)
-        fail(w, qy_block_flush(&w->block, w->out, 0, w->section));
+        fail(w, qy_block_flush(&w->block, w->out, w->lines ? 0 : QY_TEXT_UNIT,
+                               w->section));
 }
 
 static void add_text(walk_t *w, const GumboText *t)
@@ -652,7 +655,7 @@ static void end_heading(walk_t *w)
     }
     if (n > QY_HEADING_MAX_BYTES) { /* too long for a title: text */
         free(text);
-        fail(w, qy_block_flush(&w->block, w->out, 0, w->section));
+        fail(w, qy_block_flush(&w->block, w->out, QY_TEXT_UNIT, w->section));
         return;
     }
     qy_block_clear(&w->block);
@@ -769,6 +772,8 @@ qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out)
         qy_article_drop_same_titles(out);
         w.st = qy_article_default_title(out);
     }
+    if (w.st == QY_OK)
+        w.st = qy_article_title_passage(out);
     qy_block_free(&w.block);
     free(w.section);
     free(w.title);

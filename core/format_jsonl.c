@@ -218,6 +218,15 @@ qy_status_t qy_split_jsonl(const qy_jsonl_doc_t *doc, qy_article_t *out)
     if (st == QY_OK)
         st = qy_article_add_text(out, text, strlen(text), QY_TEXT_LINES, NULL,
                                  NULL, NULL);
+    /* The document is the unit: when no line of it is prose, every line
+     * with a word is kept, and a document without one is its title. */
+    if (st == QY_OK && out->count == 0) {
+        out->ndrops = 0; /* judged again */
+        st = qy_article_add_text(out, text, strlen(text),
+                                 QY_TEXT_LINES | QY_TEXT_ALL, NULL, NULL, NULL);
+    }
+    if (st == QY_OK)
+        st = qy_article_title_passage(out);
     if (st != QY_OK)
         qy_article_free(out);
     return st;

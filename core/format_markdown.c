@@ -64,7 +64,10 @@ static int failed(md_t *m, qy_status_t st)
 
 static int flush(md_t *m)
 {
-    return failed(m, qy_block_flush(&m->block, m->out, 0, m->section));
+    /* A paragraph, heading or list item is a unit, kept whatever its
+     * length; the lines of code are kept only where prose. */
+    return failed(m, qy_block_flush(&m->block, m->out,
+                                    m->code ? 0 : QY_TEXT_UNIT, m->section));
 }
 
 /* ---- Blocks -------------------------------------------------------------- */
@@ -139,8 +142,11 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *ctx)
         m->heading = 0;
         return m->st != QY_OK;
     }
-    if (type == MD_BLOCK_CODE)
+    if (type == MD_BLOCK_CODE) {
+        flush(m); /* as code */
         m->code = 0;
+        return m->st != QY_OK;
+    }
     return flush(m);
 }
 
@@ -426,6 +432,8 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out)
         qy_article_drop_same_titles(out);
         m.st = qy_article_default_title(out);
     }
+    if (m.st == QY_OK)
+        m.st = qy_article_title_passage(out);
     qy_block_free(&m.block);
     free(padded);
     free(m.section);

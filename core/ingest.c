@@ -18,6 +18,7 @@ struct qy_ingest {
     qy_analyzer_t *a;
     qy_doc_t *doc;
     qy_status_t failed; /* first failure inside a tokenizer callback */
+    const char *prefix; /* of the heading being added: title or section */
     const char *date;   /* QY_SLOT_DATE of the records being added, or NULL */
     size_t date_len;
     qy_wordcount_t *spelling; /* words seen since the last flush */
@@ -108,13 +109,14 @@ static int add_title_word(void *ctx, const qy_token_t *tok)
      * BM25 then counts them with the text's own (a title word doubles when
      * the text repeats the title) and in the passage's length. They carry
      * no position there: a phrase or NEAR matches within the text (title:
-     * within the title), and the index is 2 % smaller. */
+     * within the title), and the index is 2 % smaller. A section heading's
+     * words are added the same way, under their own prefix. */
     if (failed(ing, qy_doc_add_term(ing->doc, stem, n, 1)))
         return 1;
-    size_t plen = strlen(QY_PREFIX_TITLE);
+    size_t plen = strlen(ing->prefix);
     if (plen + n > QY_MAX_TERM_BYTES)
         return 0;
-    memcpy(ing->term, QY_PREFIX_TITLE, plen);
+    memcpy(ing->term, ing->prefix, plen);
     memcpy(ing->term + plen, stem, n);
     return failed(
         ing, qy_doc_add_posting(ing->doc, ing->term, plen + n, tok->pos, 1));
@@ -212,8 +214,15 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
     st = qy_tokenize(ing->a, text, strlen(text), add_text_word, ing);
     if (st == QY_OK)
         st = ing->failed;
+    ing->prefix = QY_PREFIX_TITLE;
     if (st == QY_OK)
         st = qy_tokenize(ing->a, title, strlen(title), add_title_word, ing);
+    if (st == QY_OK)
+        st = ing->failed;
+    ing->prefix = QY_PREFIX_SECTION;
+    if (st == QY_OK && rec->section && *rec->section)
+        st = qy_tokenize(ing->a, rec->section, strlen(rec->section),
+                         add_title_word, ing);
     if (st == QY_OK)
         st = ing->failed;
     if (st == QY_OK) {
@@ -258,7 +267,8 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
         const qy_passage_t *p = &article->passages[i];
         qy_record_t rec = {
             .source = source,
-            .title = p->title ? p->title : article->title,
+            .title = article->title,
+            .section = p->title,
             .text = p->text,
             .ordinal = p->ordinal,
             .offset = p->offset,
@@ -299,7 +309,8 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
         const qy_passage_t *p = &passages->passages[i];
         qy_record_t rec = {
             .source = source,
-            .title = p->title ? p->title : passages->title,
+            .title = passages->title,
+            .section = p->title,
             .text = p->text,
             .id = doc->id,
             .meta = doc->meta,

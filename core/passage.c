@@ -7,17 +7,28 @@
  * - A block whose lines are all at most 100 bytes and whose lines but the
  *   last are all at least 40 bytes is one wrapped paragraph; any other block
  *   holds one paragraph per line. Lengths exclude surrounding whitespace.
- * - Leading paragraphs with fewer than 3 words of letters, or that are
- *   copyright notices, are skipped. If the next paragraph is a single line
- *   of at most 200 bytes (cleaned) that does not end with . ! ? : ; or …
- *   (or CJK 。！？：；, closing quotes and brackets aside), it is the
- *   headline: the title, and not a passage.
- * - Other paragraphs are passages unless they have fewer than 5 words of
- *   letters (a Han, Hiragana or Katakana letter counts as a word) or are
- *   copyright notices: under 300 bytes, and starting with "©", "(c)" or
- *   "copyright", or containing "all rights reserved" (ASCII case ignored).
+ * - The first paragraph of 3 words of letters or more that is not a
+ *   copyright notice is the headline when it is a single line of at most
+ *   200 bytes (cleaned) that does not end with . ! ? : ; or … (or CJK
+ *   。！？：；, closing quotes and brackets aside): the title, and not a
+ *   passage.
+ * - Other paragraphs are passages unless they hold no word of letters (a
+ *   Han, Hiragana or Katakana letter counts as a word) or are copyright
+ *   notices: under 300 bytes, and starting with "©", "(c)" or "copyright",
+ *   or containing "all rights reserved" (ASCII case ignored). Text handed
+ *   over by a format without QY_TEXT_UNIT (the lines of a JSON Lines
+ *   document, whose unit is the document; a Markdown code block) also drops
+ *   paragraphs of fewer than 5 words.
+ * - Nothing that holds a word is lost whole: a text that kept no passage
+ *   is split again keeping every paragraph with a letter or digit (the
+ *   headline of a one-line file is then its passage too).
  * - Without a headline, the title is the first sentence of the first
  *   passage (see first_sentence()).
+ * - Plain text (qy_split_plain) is also read for its structure (see
+ *   structure()): running page headers and footers are dropped, the
+ *   centred block below a two-column header is the title, and headings
+ *   (underlined, numbered, in capitals, or a short line at the margin
+ *   above indented text) become the section of the passages below them.
  *
  * Everything runs in time linear in the input: each line is scanned a fixed
  * number of times and no per-line table is kept, so a 50 MB single line or
@@ -349,6 +360,23 @@ static int is_copyright(const char *text, size_t len)
     return 0;
 }
 
+/* Non-zero when the cleaned TEXT holds a letter or a digit: a word. */
+static int has_word(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        i += next_cp(text, len, i, &cp);
+        if (cp < 0x80 ? (cp >= '0' && cp <= '9') || is_letter(cp)
+                      : cp > 0 && (is_letter(cp) ||
+                                   (utf8proc_category(cp) >=
+                                        UTF8PROC_CATEGORY_ND &&
+                                    utf8proc_category(cp) <=
+                                        UTF8PROC_CATEGORY_NO)))
+            return 1;
+    }
+    return 0;
+}
+
 /* ---- Titles -------------------------------------------------------------- */
 
 /* The first sentence of the cleaned TEXT, at most TITLE_MAX_BYTES: a
@@ -428,6 +456,17 @@ typedef struct splitter {
     qy_article_t *out;
     size_t cap;
     int seeking_headline; /* still among the leading boilerplate */
+    size_t min_words;     /* words of letters a kept paragraph needs */
+    int keep_all;         /* keep every paragraph holding a word */
+    /* Structure of plain text (qy_split_plain only): */
+    int plain;
+    int blocks_seen;     /* blocks of content met so far */
+    int want_centred;    /* after a two-column header: a centred title */
+    size_t page_width;   /* the header's, in bytes */
+    char *section;       /* the heading above, malloc'd, or NULL */
+    int has_cand;        /* a short line at the margin, a heading when the
+                            text below it is indented */
+    size_t cand_start, cand_end;
     char *scratch;        /* the paragraph being judged, cleaned */
     size_t scratch_cap;
     /* For qy_article_add_text: */
@@ -436,6 +475,33 @@ typedef struct splitter {
     qy_span_fn span;   /* maps spans of BUF to the source, or NULL */
     void *span_ctx;
 } splitter_t;
+
+/* The rules that drop a paragraph, as the indexer names them. */
+static const char rule_no_word[] = "no word of letters";
+static const char rule_copyright[] = "copyright notice";
+static const char rule_short[] = "fewer than 5 words, in a longer document";
+
+/* Records that BUF[start, end) was dropped by RULE. */
+static qy_status_t drop(splitter_t *s, size_t start, size_t end,
+                        const char *rule)
+{
+    qy_article_t *a = s->out;
+    if (a->ndrops == a->drops_cap) {
+        size_t cap = a->drops_cap ? a->drops_cap * 2 : 16;
+        qy_drop_t *d = realloc(a->drops, cap * sizeof *d);
+        if (!d)
+            return QY_NOMEM;
+        a->drops = d;
+        a->drops_cap = cap;
+    }
+    qy_drop_t *d = &a->drops[a->ndrops++];
+    d->offset = start;
+    d->length = end - start;
+    d->rule = rule;
+    if (s->span)
+        s->span(s->span_ctx, start, end, &d->offset, &d->length);
+    return QY_OK;
+}
 
 /* Judges the paragraph BUF[start, end), keeping it as the title, as a
  * passage, or dropping it. Returns QY_OK or QY_NOMEM. */
@@ -462,21 +528,27 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     }
     char *text = s->scratch;
     size_t n = clean_span(s->buf, start, end, text);
-    size_t words = letter_words(text, n, PROSE_MIN_WORDS);
-    int copyright = is_copyright(text, n);
-
-    if (s->seeking_headline) {
-        if (words < HEADLINE_MIN_WORDS || copyright)
-            return QY_OK; /* leading boilerplate: not prose either */
-        s->seeking_headline = 0;
-        if (single_line && n <= HEADLINE_MAX_BYTES &&
-            !ends_like_sentence(text, n)) {
-            s->out->title = copy_text(text, n);
-            return s->out->title ? QY_OK : QY_NOMEM;
+    if (s->keep_all) {
+        if (!has_word(text, n))
+            return drop(s, start, end, rule_no_word);
+    } else {
+        size_t words = letter_words(text, n, PROSE_MIN_WORDS);
+        int copyright = is_copyright(text, n);
+        if (s->seeking_headline && words >= HEADLINE_MIN_WORDS && !copyright) {
+            s->seeking_headline = 0;
+            if (single_line && n <= HEADLINE_MAX_BYTES &&
+                !ends_like_sentence(text, n)) {
+                s->out->title = copy_text(text, n);
+                return s->out->title ? QY_OK : QY_NOMEM;
+            }
         }
+        if (copyright)
+            return drop(s, start, end, rule_copyright);
+        if (words == 0)
+            return drop(s, start, end, rule_no_word);
+        if (words < s->min_words)
+            return drop(s, start, end, rule_short);
     }
-    if (words < PROSE_MIN_WORDS || copyright)
-        return QY_OK;
     if (s->out->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         qy_passage_t *p = realloc(s->out->passages, cap * sizeof *p);
@@ -504,6 +576,243 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
     return QY_OK;
 }
 
+/* ---- Structure of plain text -------------------------------------------- */
+
+#define HEADING_MAX_BYTES 80 /* longer lines are text */
+#define CENTRED_SLACK 12 /* a centred line's middle is at most 6 bytes off */
+#define MARGIN_MAX_INDENT 3  /* a heading starts at most this far in */
+#define COLUMN_GAP 3         /* spaces between two columns of a header */
+
+static const char rule_furniture[] = "page header or footer";
+
+/* Runs of COLUMN_GAP spaces or more inside BUF[start, end). */
+static size_t column_gaps(const char *buf, size_t start, size_t end)
+{
+    size_t gaps = 0, run = 0;
+    for (size_t i = start; i < end; i++) {
+        if (buf[i] == ' ') {
+            run++;
+            continue;
+        }
+        gaps += run >= COLUMN_GAP;
+        run = 0;
+    }
+    return gaps;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Non-zero when the cleaned TEXT ends with a year (19xx, 20xx). */
+static int ends_with_year(const char *t, size_t n)
+{
+    return n >= 5 && t[n - 5] == ' ' && (t[n - 4] == '1' || t[n - 4] == '2') &&
+           is_digit(t[n - 3]) && is_digit(t[n - 2]) && is_digit(t[n - 1]);
+}
+
+/* A running page header or footer of the cleaned single line TEXT: one
+ * ending "[Page N]", an RFC's or Internet-Draft's running head ("RFC 2351
+ * MATIP May 1998"), or a manual page's ("LS(1) User Commands LS(1)"),
+ * whose columns GAPS counts. */
+static int is_page_furniture(const char *t, size_t n, size_t gaps)
+{
+    if (n >= 8 && t[n - 1] == ']') {
+        size_t i = n - 1;
+        while (i > 0 && is_digit(t[i - 1]))
+            i--;
+        if (i < n - 1 && i >= 6 && memcmp(t + i - 6, "[Page ", 6) == 0)
+            return 1;
+    }
+    if (n > 5 && memcmp(t, "RFC ", 4) == 0 && is_digit(t[4]) &&
+        ends_with_year(t, n))
+        return 1;
+    if (starts_with_nocase(t, n, "internet-draft ") && ends_with_year(t, n))
+        return 1;
+    /* NAME(SECTION) at the end, columns between */
+    if (gaps >= 2 && n > 4 && t[n - 1] == ')') {
+        size_t i = n - 1;
+        while (i > 0 && t[i - 1] != '(' && t[i - 1] != ' ')
+            i--;
+        if (i > 1 && t[i - 1] == '(' && is_digit(t[i]) && t[i - 2] != ' ')
+            return 1;
+    }
+    return 0;
+}
+
+/* "4.2.1.  Name", "3. FUNCTIONAL SPECIFICATION", "A.1 Name": a section
+ * number, then a name starting with a letter. */
+static int is_numbered_heading(const char *t, size_t n)
+{
+    size_t i = 0;
+    if (n >= 2 && t[0] >= 'A' && t[0] <= 'Z' && t[1] == '.')
+        i = 2; /* an appendix letter */
+    else if (!is_digit(t[0]))
+        return 0;
+    int digits = 0;
+    while (i < n && (is_digit(t[i]) || t[i] == '.'))
+        digits += is_digit(t[i++]);
+    if (!digits || i >= n || t[i] != ' ' || i > 12)
+        return 0;
+    i++;
+    if (i >= n || !is_letter((unsigned char)t[i]))
+        return 0;
+    /* a table of contents' line ends with a page number */
+    return !is_digit(t[n - 1]) && t[n - 1] != '.';
+}
+
+/* A line all in capitals: two letters or more, no lower-case one. */
+static int is_capitals_heading(const char *t, size_t n)
+{
+    size_t upper = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        i += next_cp(t, n, i, &cp);
+        if (cp < 0)
+            return 0;
+        if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL)
+            return 0;
+        upper += utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
+    }
+    return upper >= 2 && !is_digit(t[n - 1]);
+}
+
+/* A line of one repeated mark (=, -, ~, *) at least 3 long: it
+ * underlines the line above. */
+static int is_underline(const char *buf, size_t start, size_t end)
+{
+    char c = buf[start];
+    if (end - start < 3 || (c != '=' && c != '-' && c != '~' && c != '*'))
+        return 0;
+    for (size_t i = start; i < end; i++)
+        if (buf[i] != c)
+            return 0;
+    return 1;
+}
+
+/* Cleans BUF[start, end) into a malloc'd string; NULL when out of memory. */
+static char *clean_copy(const char *buf, size_t start, size_t end, size_t *n)
+{
+    size_t need = clean_span(buf, start, end, NULL);
+    char *t = need < SIZE_MAX ? malloc(need + 1) : NULL;
+    if (t) {
+        clean_span(buf, start, end, t);
+        t[need] = '\0';
+        *n = need;
+    }
+    return t;
+}
+
+/* Makes BUF[start, end) the heading of the passages that follow, or the
+ * title when AS_TITLE and the text has none yet. */
+static qy_status_t heading(splitter_t *s, size_t start, size_t end,
+                           int as_title)
+{
+    size_t n;
+    char *t = clean_copy(s->buf, start, end, &n);
+    if (!t)
+        return QY_NOMEM;
+    while (n > 0 && t[n - 1] == ':') /* "Security Considerations:" */
+        t[--n] = '\0';
+    if (as_title && s->seeking_headline && !s->out->title) {
+        s->out->title = t;
+        s->seeking_headline = 0;
+        return QY_OK;
+    }
+    free(s->section);
+    s->section = t;
+    s->title = t;
+    return QY_OK;
+}
+
+/* Settles the pending short line at the margin: a heading when the block
+ * that follows is indented (INDENT), else a paragraph. */
+static qy_status_t settle_candidate(splitter_t *s, size_t indent)
+{
+    if (!s->has_cand)
+        return QY_OK;
+    s->has_cand = 0;
+    if (indent > 0)
+        return heading(s, s->cand_start, s->cand_end, 0);
+    return paragraph(s, s->cand_start, s->cand_end, 1);
+}
+
+static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
+                         size_t *next);
+
+/* The structure of plain text: running heads and feet, the title below a
+ * two-column header, headings. Returns 1 when the block (LINES lines, the
+ * first FIRST indented FIRST_INDENT, the second SECOND_INDENT, the last
+ * LAST; GAPS lines with columns; MIN_INDENT the least indentation, WIDTH
+ * the longest line; CENTRED when every line is centred on the page; *NEXT
+ * where it ends) was taken as structure, with *ST set; 0 when it is text
+ * to judge. */
+static int structure(splitter_t *s, size_t lines,
+                     const line_t *first, const line_t *last,
+                     size_t first_indent, size_t second_indent,
+                     size_t min_indent, size_t width, int centred,
+                     size_t gaps, size_t *next, qy_status_t *st)
+{
+    const char *buf = s->buf;
+    *st = settle_candidate(s, first_indent);
+    if (*st != QY_OK)
+        return 1;
+    int first_block = s->blocks_seen++ == 0;
+    size_t n;
+    char *t = clean_copy(buf, first->start, first->end, &n);
+    if (!t) {
+        *st = QY_NOMEM;
+        return 1;
+    }
+    int taken = 1;
+    size_t fgaps = column_gaps(buf, first->start, first->end);
+    if (lines == 1 && is_page_furniture(t, n, fgaps)) {
+        *st = drop(s, first->start, first->end, rule_furniture);
+    } else if (first_block && lines >= 2 && gaps >= 2) {
+        /* A two-column header (RFC, memo): its lines are passages, judged
+         * by the caller; the centred block below it is the title. */
+        s->seeking_headline = 0;
+        s->want_centred = 1;
+        s->page_width = width;
+        free(t);
+        return 0;
+    } else if (s->want_centred && centred && gaps == 0 &&
+               (min_indent > 0 || lines <= 2)) {
+        s->want_centred = 0;
+        free(s->out->title);
+        size_t tn;
+        s->out->title = clean_copy(buf, first->start, last->end, &tn);
+        s->seeking_headline = 0;
+        *st = s->out->title ? QY_OK : QY_NOMEM;
+    } else if (lines == 2 && n <= HEADING_MAX_BYTES &&
+               is_underline(buf, last->start, last->end)) {
+        *st = heading(s, first->start, first->end, 1);
+    } else if (first_indent <= MARGIN_MAX_INDENT && n <= HEADING_MAX_BYTES &&
+               (lines == 1 || second_indent > first_indent) &&
+               (is_numbered_heading(t, n) || is_capitals_heading(t, n))) {
+        *st = heading(s, first->start, first->end, 0);
+        if (*st == QY_OK && lines > 1) { /* the text below it */
+            line_t second;
+            scan_line(buf, s->len, first->next, &second);
+            *st = block(s, first->next, &second, next);
+        }
+    } else if (lines == 1 && first_indent == 0 && n <= HEADING_MAX_BYTES / 2 &&
+               letter_words(t, n, 1) > 0 &&
+               (!ends_like_sentence(t, n) || t[n - 1] == ':') &&
+               !s->seeking_headline) {
+        s->has_cand = 1;
+        s->cand_start = first->start;
+        s->cand_end = first->end;
+    } else {
+        taken = 0;
+    }
+    if (!taken)
+        s->want_centred = 0;
+    free(t);
+    return taken;
+}
+
 /* Splits the block of non-blank lines starting at POS, whose first line
  * HEAD the caller has scanned; returns where the block ends through *NEXT. */
 static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
@@ -514,6 +823,9 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
     line_t line, first = {0, 0, 0}, last = {0, 0, 0};
     size_t lines = 0, longest = 0;
     int filled = 1; /* every line but the last is at least WRAP_MIN_LINE */
+    size_t first_indent = 0, second_indent = 0, min_indent = SIZE_MAX;
+    size_t gaps = 0, width = 0;
+    int centred = s->want_centred;
 
     /* First pass: measure the lines. */
     size_t p = pos;
@@ -524,6 +836,23 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
             scan_line(buf, len, p, &line);
         if (line.start == line.end)
             break;
+        if (s->plain) {
+            size_t indent = line.start - p;
+            if (lines == 0)
+                first_indent = indent;
+            else if (lines == 1)
+                second_indent = indent;
+            if (indent < min_indent)
+                min_indent = indent;
+            gaps += column_gaps(buf, line.start, line.end) > 0;
+            if (line.end - p > width)
+                width = line.end - p;
+            /* twice the middle of the line against the page's width */
+            size_t mid2 = 2 * indent + (line.end - line.start);
+            if (centred && (mid2 + CENTRED_SLACK < s->page_width ||
+                            mid2 > s->page_width + CENTRED_SLACK))
+                centred = 0;
+        }
         if (lines == 0)
             first = line;
         else if (last.end - last.start < WRAP_MIN_LINE)
@@ -538,6 +867,11 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
     *next = p;
     if (lines == 0)
         return QY_OK;
+    qy_status_t sst;
+    if (s->plain && !s->keep_all &&
+        structure(s, lines, &first, &last, first_indent, second_indent,
+                  min_indent, width, centred, gaps, next, &sst))
+        return sst;
 
     if (longest <= WRAP_MAX_LINE && filled &&
         (lines == 1 || !(s->flags & QY_TEXT_LINES)))
@@ -571,6 +905,8 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
         }
         st = block(s, pos, &line, &pos);
     }
+    if (st == QY_OK && s->plain && !s->keep_all)
+        st = settle_candidate(s, 0);
     free(s->scratch);
     s->scratch = NULL;
     return st;
@@ -579,13 +915,27 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
 qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
 {
     memset(out, 0, sizeof *out);
-    splitter_t s = {buf, len, out, 0, 1, NULL, 0, 0, NULL, NULL, NULL};
+    splitter_t s = {.buf = buf,
+                    .len = len,
+                    .out = out,
+                    .seeking_headline = 1,
+                    .min_words = 1,
+                    .plain = 1};
     size_t pos = 0;
 
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* byte order mark */
 
     qy_status_t st = split_blocks(&s, pos);
+    if (st == QY_OK && out->count == 0) {
+        /* Nothing kept: keep whatever holds a word, the headline too. */
+        out->ndrops = 0;
+        s.seeking_headline = 0;
+        s.keep_all = 1;
+        s.title = NULL;
+        st = split_blocks(&s, pos);
+    }
+    free(s.section);
     if (st == QY_OK)
         st = qy_article_default_title(out);
     if (st != QY_OK)
@@ -642,10 +992,21 @@ qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
                     .out = article,
                     .cap = cap,
                     .flags = flags,
+                    .min_words = flags & QY_TEXT_UNIT ? 1 : PROSE_MIN_WORDS,
+                    .keep_all = (flags & QY_TEXT_ALL) != 0,
                     .title = title,
                     .span = span,
                     .span_ctx = ctx};
     return split_blocks(&s, 0);
+}
+
+qy_status_t qy_article_title_passage(qy_article_t *article)
+{
+    if (article->count > 0 || !article->title ||
+        !has_word(article->title, strlen(article->title)))
+        return QY_OK;
+    return qy_article_add_text(article, article->title, strlen(article->title),
+                               QY_TEXT_ALL, NULL, NULL, NULL);
 }
 
 void qy_article_free(qy_article_t *article)
@@ -657,6 +1018,7 @@ void qy_article_free(qy_article_t *article)
         free(article->passages[i].title);
     }
     free(article->passages);
+    free(article->drops);
     free(article->title);
     memset(article, 0, sizeof *article);
 }

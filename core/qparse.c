@@ -158,7 +158,7 @@ enum tkind {
     T_RPAREN,
     T_PHRASE, /* start, len: the bytes between the quotes */
     T_TERM,   /* start, len: the raw term */
-    T_TITLE,  /* `title:`; the sub-query follows */
+    T_TITLE,  /* field: `title:` or `section:`; the sub-query follows */
     T_FILTER, /* field, start, len: source:, id: or date: and its value */
     T_AND,
     T_OR,
@@ -436,6 +436,12 @@ static int match_operator(const char *s, size_t n, enum tkind *kind,
 
 static const char *const filter_fields[] = {"source", "id", "date"};
 
+/* title: and section: hold a sub-query of words; the others select. */
+static int is_text_field(const char *field)
+{
+    return strcmp(field, "title") == 0 || strcmp(field, "section") == 0;
+}
+
 /* The field S[0, N) starts with, "title" or one of filter_fields, or NULL;
  * *FLEN gets the length of `name:`. */
 static const char *match_field(const char *s, size_t n, size_t *flen)
@@ -443,6 +449,10 @@ static const char *match_field(const char *s, size_t n, size_t *flen)
     if (n >= 6 && memcmp(s, "title:", 6) == 0) {
         *flen = 6;
         return "title";
+    }
+    if (n >= 8 && memcmp(s, "section:", 8) == 0) {
+        *flen = 8;
+        return "section";
     }
     for (size_t i = 0; i < sizeof filter_fields / sizeof *filter_fields; i++) {
         size_t k = strlen(filter_fields[i]);
@@ -592,7 +602,7 @@ static void lex(parser_t *p, enum lexmode mode)
 
     size_t end = term_end(p, i), flen;
     const char *field = match_field(p->s + i, end - i, &flen);
-    if (field && strcmp(field, "title") == 0) {
+    if (field && is_text_field(field)) {
         size_t j = i + flen;
         /* The sub-query must follow at once. */
         if (j >= p->len || space_at(p->s, p->len, j) || p->s[j] == ')') {
@@ -601,6 +611,7 @@ static void lex(parser_t *p, enum lexmode mode)
             return;
         }
         t->kind = T_TITLE;
+        t->field = field;
         p->pos = j;
         return;
     }
@@ -763,7 +774,7 @@ static qy_node_t *parse_primary(parser_t *p, int keep)
         p->in_title--;
         if (!sub)
             return NULL;
-        n = field_node(p, "title");
+        n = field_node(p, t.field);
         /* The node gets its kid only once both exist: node_free(n) then
          * frees a node without kids. */
         qy_node_t **kids = n ? malloc(sizeof *kids) : NULL;
@@ -903,7 +914,7 @@ static qy_node_t *parse_and(parser_t *p)
 
 static int is_filter(const qy_node_t *n)
 {
-    return n->kind == QY_N_FIELD && n->field && strcmp(n->field, "title");
+    return n->kind == QY_N_FIELD && n->field && !is_text_field(n->field);
 }
 
 /* Moves VEC's nodes to the end of DST. */

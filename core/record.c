@@ -1,13 +1,13 @@
-/* Record layout: the byte 'Q', a format byte (1), three varints (ordinal,
+/* Record layout: the byte 'Q', a format byte (2), three varints (ordinal,
  * offset, length), then each string field in the order of qy_record_t as a
  * varint length, its bytes and a NUL, so that decoded strings can be used in
- * place without copying. */
+ * place without copying. Format 1, still read, lacks the section. */
 #include "quarry/record.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { RECORD_MAGIC = 'Q', RECORD_FORMAT = 1, RECORD_STRINGS = 5 };
+enum { RECORD_MAGIC = 'Q', RECORD_FORMAT = 2, RECORD_STRINGS = 6 };
 
 static size_t put_varint(unsigned char *p, uint64_t v)
 {
@@ -45,6 +45,7 @@ static void record_strings(const qy_record_t *rec,
     out[2] = rec->text;
     out[3] = rec->id;
     out[4] = rec->meta;
+    out[5] = rec->section;
     for (int i = 0; i < RECORD_STRINGS; i++)
         if (!out[i])
             out[i] = "";
@@ -85,14 +86,15 @@ qy_status_t qy_record_decode(const char *data, size_t len, qy_record_t *rec)
     const unsigned char *end = p + len;
     uint64_t ordinal, offset, length;
     memset(rec, 0, sizeof *rec);
-    if (len < 2 || p[0] != RECORD_MAGIC || p[1] != RECORD_FORMAT)
+    if (len < 2 || p[0] != RECORD_MAGIC || (p[1] != 1 && p[1] != RECORD_FORMAT))
         return QY_CORRUPT;
+    int nstrings = p[1] == 1 ? RECORD_STRINGS - 1 : RECORD_STRINGS;
     p += 2;
     if (get_varint(&p, end, &ordinal) || get_varint(&p, end, &offset) ||
         get_varint(&p, end, &length) || ordinal > UINT32_MAX)
         return QY_CORRUPT;
-    const char *strs[RECORD_STRINGS];
-    for (int i = 0; i < RECORD_STRINGS; i++) {
+    const char *strs[RECORD_STRINGS] = {"", "", "", "", "", ""};
+    for (int i = 0; i < nstrings; i++) {
         uint64_t n;
         if (get_varint(&p, end, &n) || n >= (uint64_t)(end - p) || p[n] != 0)
             return QY_CORRUPT;
@@ -104,6 +106,7 @@ qy_status_t qy_record_decode(const char *data, size_t len, qy_record_t *rec)
     rec->text = strs[2];
     rec->id = strs[3];
     rec->meta = strs[4];
+    rec->section = strs[5];
     rec->ordinal = (unsigned)ordinal;
     rec->offset = offset;
     rec->length = length;

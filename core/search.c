@@ -322,11 +322,11 @@ static qy_query_t *date_filter(const char *value)
 static qy_query_t *build_field(build_t *b, const qy_node_t *n)
 {
     const char *f = n->field ? n->field : "";
-    if (strcmp(f, "title") == 0) {
+    if (strcmp(f, "title") == 0 || strcmp(f, "section") == 0) {
         if (!n->nkids)
             return qy_query_match_nothing();
         const char *saved = b->prefix;
-        b->prefix = QY_PREFIX_TITLE;
+        b->prefix = f[0] == 't' ? QY_PREFIX_TITLE : QY_PREFIX_SECTION;
         qy_query_t *q = build_node(b, n->kids[0]);
         b->prefix = saved;
         return q;

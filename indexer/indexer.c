@@ -13,6 +13,7 @@
 
 #include "indexer.h"
 #include "quarry/cli.h"
+#include "quarry/passage.h"
 #include "quarry/paths.h"
 #include "quarry/schema.h"
 #include "quarry/synonyms.h"
@@ -98,6 +99,9 @@ static void print_help(void)
         "standard output\n"
         "  -q, --quiet         no progress line and no summary on standard "
         "error\n"
+        "  -v, --verbose       name each block of text not made a passage, "
+        "and why,\n"
+        "                      on standard error\n"
         "  -h, --help          show this help and exit\n"
         "  -V, --version       show the version and exit\n"
         "\n"
@@ -145,6 +149,39 @@ void ix_warn(indexer_t *ix, const char *path, const char *why)
     put_escaped(stderr, path);
     fprintf(stderr, ": %s\n", why);
     ix->stats.warnings++;
+}
+
+/* Bytes of a dropped block shown by --verbose. */
+#define DROP_PREVIEW_BYTES 60
+
+void ix_note_drop(indexer_t *ix, const char *path, unsigned long line,
+                  const char *id, const char *rule, const char *text,
+                  size_t len)
+{
+    size_t n;
+    char *clean = qy_passage_clean(text, len, &n);
+    if (!clean)
+        return;
+    int cut = n > DROP_PREVIEW_BYTES;
+    if (cut) { /* at a character boundary */
+        n = DROP_PREVIEW_BYTES;
+        while (n > 0 && ((unsigned char)clean[n] & 0xC0) == 0x80)
+            n--;
+        clean[n] = '\0';
+    }
+    ix_progress_clear(&ix->progress);
+    fprintf(stderr, "%s: ", progname);
+    put_escaped(stderr, path);
+    fprintf(stderr, ":%lu", line);
+    if (id) {
+        fputs(" (id ", stderr);
+        put_escaped(stderr, id);
+        fputc(')', stderr);
+    }
+    fprintf(stderr, ": dropped (%s): \"", rule);
+    put_escaped(stderr, clean);
+    fprintf(stderr, "%s\"\n", cut ? "\xE2\x80\xA6" : "");
+    free(clean);
 }
 
 void ix_fatal(indexer_t *ix, const char *path, const char *what,
@@ -362,6 +399,7 @@ int main(int argc, char **argv)
         {"synonyms", required_argument, NULL, OPT_SYNONYMS},
         {"compact", no_argument, NULL, OPT_COMPACT},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -390,7 +428,7 @@ int main(int argc, char **argv)
     int status = EXIT_ERROR;
     int c;
     opterr = 0; /* our own one-line messages name the program */
-    while ((c = getopt_long(argc, argv, ":d:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:qvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             index_arg = optarg;
@@ -449,6 +487,9 @@ int main(int argc, char **argv)
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'v':
+            ix.verbose = 1;
             break;
         case 'h':
             print_help();

@@ -35,6 +35,7 @@ typedef struct indexer {
     unsigned long commit_every;
     unsigned jobs;      /* --jobs: 1 writes here; more, the bulk loader */
     int delete_missing; /* remove passages of files that went away */
+    int verbose;        /* --verbose: name each dropped block */
     dev_t index_dev;    /* the index directory, never read as input */
     ino_t index_ino;
     ix_progress_t progress;
@@ -60,6 +61,14 @@ extern volatile sig_atomic_t ix_interrupted;
 /* Prints "indexer: PATH: WHY" on standard error, with the control
  * characters and invalid UTF-8 of PATH escaped, and counts a warning. */
 void ix_warn(indexer_t *ix, const char *path, const char *why);
+
+/* With --verbose, prints "indexer: PATH:LINE: dropped (RULE): TEXT" (with
+ * "(id ID)" after LINE when ID is not NULL) for a block of text that was
+ * not made a passage: TEXT[0, LEN), cleaned, escaped and cut to a few
+ * words. Not a warning. */
+void ix_note_drop(indexer_t *ix, const char *path, unsigned long line,
+                  const char *id, const char *rule, const char *text,
+                  size_t len);
 
 /* Prints "indexer: PATH: WHAT: DETAIL" for a fatal error and marks the run
  * failed. */

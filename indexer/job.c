@@ -17,9 +17,13 @@
 #include "quarry/schema.h"
 #include "state.h"
 
-/* A file with a NUL byte is binary; the first block is checked before the
- * rest is read, so large binaries cost one small read. */
+/* Whether a file is binary is judged on its first block before the rest is
+ * read, so large binaries cost one small read, and then on the whole. */
 #define BINARY_PROBE 8192
+/* Text holds control bytes other than whitespace only by accident: a file
+ * is binary when more than 1 byte in CONTROL_SHARE (and more than one in
+ * all) is one. Machine code and compressed data hold about one in ten. */
+#define CONTROL_SHARE 16
 /* Text, Markdown and HTML files are read whole; larger ones are skipped. */
 #define MAX_DOCUMENT_BYTES ((size_t)1 << 30)
 /* Warnings about bad lines of one JSON Lines file before they are only
@@ -27,6 +31,63 @@
 #define MAX_LINE_WARNINGS 10
 
 enum read_result { READ_OK, READ_ERROR, READ_BINARY, READ_TOO_LARGE };
+
+/* NUL, the C0 controls that are not whitespace, and DEL. */
+static int is_control(unsigned char c)
+{
+    return (c < 0x20 && (c < '\t' || c > '\r')) || c == 0x7f;
+}
+
+static size_t count_controls(const char *p, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += is_control((unsigned char)p[i]);
+    return count;
+}
+
+/* Non-zero when the N bytes at P, a file's start or the whole of it, are
+ * not text: they open like an executable, an image or an archive, or too
+ * many of them are control bytes. */
+static int looks_binary(const char *p, size_t n, size_t controls)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+    } magics[] = {
+        {"\x7f"
+         "ELF",
+         4},
+        {"\x89PNG", 4},
+        {"\x1f\x8b", 2},
+        {"PK\x03\x04", 4},
+        {"GIF8", 4},
+        {"\xff\xd8\xff", 3},
+        {"\xfd"
+         "7zXZ",
+         5},
+        {"BZh", 3},
+        {"%PDF-", 5},
+        {"\x28\xb5\x2f\xfd", 4}, /* zstd */
+    };
+    for (size_t k = 0; k < sizeof magics / sizeof *magics; k++)
+        if (n >= magics[k].len &&
+            memcmp(p, magics[k].magic, magics[k].len) == 0)
+            return 1;
+    return controls > 1 && controls > n / CONTROL_SHARE;
+}
+
+/* Removes the NUL bytes from BUF[0, *LEN) and NUL-terminates it. Other
+ * control characters stay: the printers show them escaped. */
+static void strip_nuls(char *buf, size_t *len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < *len; i++)
+        if (buf[i])
+            buf[o++] = buf[i];
+    buf[o] = '\0';
+    *len = o;
+}
 
 static qy_status_t begin(indexer_t *ix)
 {
@@ -143,10 +204,13 @@ static qy_status_t add_article(indexer_t *ix, const char *path,
 }
 
 /* Reads FD whole into a NUL-terminated buffer, after checking its first
- * block for NUL bytes. ST is the file's fstat (NULL for a pipe). */
+ * block for the signs of a binary file, then the whole; the stray NUL
+ * bytes of a text are removed and counted in *STRIPPED. ST is the file's
+ * fstat (NULL for a pipe). */
 static enum read_result read_all(int fd, const struct stat *st, char **buf,
-                                 size_t *len)
+                                 size_t *len, size_t *stripped)
 {
+    *stripped = 0;
     size_t cap = st && st->st_size > 0 ? (size_t)st->st_size + 1 : 65536;
     if (st && (uint64_t)st->st_size > MAX_DOCUMENT_BYTES)
         return READ_TOO_LARGE;
@@ -189,20 +253,58 @@ static enum read_result read_all(int fd, const struct stat *st, char **buf,
         n += (size_t)r;
         if (!probed && n >= BINARY_PROBE) {
             probed = 1;
-            if (memchr(data, '\0', n)) {
+            if (looks_binary(data, n, count_controls(data, n))) {
                 free(data);
                 return READ_BINARY;
             }
         }
     }
     data[n] = '\0';
-    if (memchr(data, '\0', n)) {
+    size_t controls = count_controls(data, n);
+    if (looks_binary(data, n, controls)) {
         free(data);
         return READ_BINARY;
+    }
+    if (controls && memchr(data, '\0', n)) {
+        size_t before = n;
+        strip_nuls(data, &n);
+        *stripped = before - n;
     }
     *buf = data;
     *len = n;
     return READ_OK;
+}
+
+static void warn_stripped(indexer_t *ix, const char *path, size_t count)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "%zu stray NUL byte%s removed", count,
+             count == 1 ? "" : "s");
+    ix_warn(ix, path, msg);
+}
+
+/* Counts the blocks ART dropped from BUF[0, LEN) and, with --verbose,
+ * names each by its line. */
+static void report_drops(indexer_t *ix, const char *path, const char *buf,
+                         size_t len, const qy_article_t *art)
+{
+    ix->stats.dropped += art->ndrops;
+    if (!ix->verbose)
+        return;
+    size_t pos = 0;
+    unsigned long line = 1;
+    for (size_t i = 0; i < art->ndrops; i++) {
+        const qy_drop_t *d = &art->drops[i];
+        size_t at = d->offset < len ? d->offset : len;
+        size_t n = d->length < len - at ? d->length : len - at;
+        if (at < pos) { /* out of order (HTML's misnested tags) */
+            pos = 0;
+            line = 1;
+        }
+        for (; pos < at; pos++)
+            line += buf[pos] == '\n';
+        ix_note_drop(ix, path, line, NULL, d->rule, buf + at, n);
+    }
 }
 
 /* Opens the regular file IN names without following a symbolic link and
@@ -273,6 +375,14 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
     st = qy_split_jsonl(&doc, &art);
     if (st == QY_OK) {
         count = art.count;
+        ix->stats.dropped += art.ndrops;
+        for (size_t i = 0; ix->verbose && i < art.ndrops; i++) {
+            const qy_drop_t *d = &art.drops[i];
+            size_t tlen = strlen(doc.text);
+            size_t at = d->offset < tlen ? d->offset : tlen;
+            ix_note_drop(ix, path, lineno, doc.id, d->rule, doc.text + at,
+                         d->length < tlen - at ? d->length : tlen - at);
+        }
         st = qy_ingest_jsonl(ix->ing, source, &doc, &art);
         if (st == QY_OK) {
             *passages += (unsigned)count;
@@ -434,7 +544,8 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         do
             r = pread(fd, probe, sizeof probe, 0);
         while (r < 0 && errno == EINTR && !ix_interrupted);
-        if (r > 0 && memchr(probe, '\0', (size_t)r)) {
+        if (r > 0 &&
+            looks_binary(probe, (size_t)r, count_controls(probe, (size_t)r))) {
             close(fd);
             skip_content(ix, in, &fst, format, "binary file, skipped");
             return;
@@ -469,7 +580,8 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
     } else {
         char *buf;
         size_t len;
-        enum read_result rr = read_all(fd, &fst, &buf, &len);
+        size_t stripped;
+        enum read_result rr = read_all(fd, &fst, &buf, &len, &stripped);
         int e = errno;
         close(fd);
         if (rr == READ_BINARY) {
@@ -486,8 +598,12 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
             ix->arg_errors |= in->named;
             return;
         }
+        if (stripped)
+            warn_stripped(ix, in->path, stripped);
         qy_article_t art = {0};
         st = split(format, buf, len, &art);
+        if (st == QY_OK)
+            report_drops(ix, in->path, buf, len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
         if (st != QY_OK)
@@ -545,7 +661,9 @@ void ix_index_stdin(indexer_t *ix)
     } else {
         char *buf;
         size_t len;
-        enum read_result rr = read_all(STDIN_FILENO, NULL, &buf, &len);
+        size_t stripped;
+        enum read_result rr =
+            read_all(STDIN_FILENO, NULL, &buf, &len, &stripped);
         if (rr != READ_OK) {
             if (rr == READ_ERROR && ix_interrupted)
                 return;
@@ -557,8 +675,12 @@ void ix_index_stdin(indexer_t *ix)
             ix->arg_errors |= rr == READ_ERROR;
             return;
         }
+        if (stripped)
+            warn_stripped(ix, path, stripped);
         qy_article_t art = {0};
         st = split(format, buf, len, &art);
+        if (st == QY_OK)
+            report_drops(ix, path, buf, len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
         if (st != QY_OK)

@@ -72,10 +72,11 @@ void ix_summary_text(FILE *out, const char *progname, const ix_stats_t *s,
 {
     fprintf(out,
             "%s: %sfiles: %u added, %u updated, %u removed, %u unchanged, "
-            "%u skipped; %llu passages written, %u in %s (%.2f s)\n",
+            "%u skipped; %llu passages written, %llu blocks dropped, %u in %s "
+            "(%.2f s)\n",
             progname, interrupted ? "interrupted; " : "", s->added, s->updated,
-            s->removed, s->unchanged, s->skipped, s->passages, total, index,
-            seconds);
+            s->removed, s->unchanged, s->skipped, s->passages, s->dropped,
+            total, index, seconds);
 }
 
 int ix_summary_json(FILE *out, const ix_stats_t *s, const char *index,
@@ -93,6 +94,7 @@ int ix_summary_json(FILE *out, const ix_stats_t *s, const char *index,
              cJSON_AddNumberToObject(files, "unchanged", s->unchanged) &&
              cJSON_AddNumberToObject(files, "skipped", s->skipped) &&
              cJSON_AddNumberToObject(o, "passages", (double)s->passages) &&
+             cJSON_AddNumberToObject(o, "dropped", (double)s->dropped) &&
              cJSON_AddNumberToObject(o, "total", total) &&
              cJSON_AddNumberToObject(o, "bytes", (double)s->bytes) &&
              cJSON_AddNumberToObject(o, "seconds", seconds) &&

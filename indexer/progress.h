@@ -9,6 +9,7 @@
 typedef struct ix_stats {
     unsigned added, updated, removed, unchanged, skipped; /* files */
     unsigned long long passages; /* written in this run */
+    unsigned long long dropped;  /* blocks of text not made passages */
     unsigned long long bytes;    /* of input read */
     unsigned warnings;
 } ix_stats_t;

@@ -104,6 +104,7 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
              add_cstring(o, "source", h->rec.source) &&
              cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
              add_cstring(o, "title", h->rec.title) &&
+             add_cstring(o, "section", h->rec.section) &&
              add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
     if (ok && h->rec.id && *h->rec.id)
         ok = add_cstring(o, "id", h->rec.id) != NULL;

@@ -394,11 +394,18 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
         fprintf(out, ":%u%s  %s%.3f%s\n", h->rec.ordinal,
                 color ? SGR_RESET : "", color ? SGR_DIM : "", h->score,
                 color ? SGR_RESET : "");
-        if (h->rec.title && *h->rec.title) {
+        int titled = h->rec.title && *h->rec.title;
+        int sectioned = h->rec.section && *h->rec.section;
+        if (titled || sectioned) { /* Title › Section */
             fputs("   ", out);
             if (color)
                 fputs(SGR_TITLE, out);
-            put_cstr(out, h->rec.title);
+            if (titled)
+                put_cstr(out, h->rec.title);
+            if (titled && sectioned)
+                fputs(" \xE2\x80\xBA ", out);
+            if (sectioned)
+                put_cstr(out, h->rec.section);
             if (color)
                 fputs(SGR_RESET, out);
             fputc('\n', out);

@@ -59,7 +59,7 @@ static int setup(void **state)
 static void test_index_summary_and_count(void **state)
 {
     (void)state;
-    assert_int_equal(doc_count(index_dir), 18);
+    assert_int_equal(doc_count(index_dir), 25);
 }
 
 static void test_reindex_does_not_duplicate(void **state)
@@ -75,7 +75,7 @@ static void test_reindex_does_not_duplicate(void **state)
     assert_int_equal(r.status, 0);
     assert_string_equal(r.err, "");
     run_free(&r);
-    assert_int_equal(doc_count(index_dir), 18);
+    assert_int_equal(doc_count(index_dir), 25);
 }
 
 /* Every highlight is a whole word of the text that the question asked
@@ -309,7 +309,7 @@ static void test_errors(void **state)
         run_free(&r);
     }
     /* None of that damaged the index. */
-    assert_int_equal(doc_count(index_dir), 18);
+    assert_int_equal(doc_count(index_dir), 25);
 }
 
 static void test_locked_index(void **state)
@@ -381,7 +381,7 @@ static void test_index_location_from_environment(void **state)
     run_free(&r);
     char expected[4300];
     snprintf(expected, sizeof expected, "%s/.local/share/quarry/index", home);
-    assert_int_equal(doc_count(expected), 18);
+    assert_int_equal(doc_count(expected), 25);
 }
 
 int main(void)

@@ -23,7 +23,7 @@
 #define INDEXER QUARRY_INDEXER_BIN
 #define QUERY QUARRY_QUERY_BIN
 #define CORPUS QUARRY_SOURCE_DIR "/corpus"
-#define CORPUS_PASSAGES 18
+#define CORPUS_PASSAGES 25
 
 static int skipped; /* a test needed a mount it could not make */
 /* Mounts made by the running test, undone by teardown if it fails. */

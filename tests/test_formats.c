@@ -25,7 +25,7 @@
 #include "quarry/utf8.h"
 #include "quarry/xdb.h"
 
-#define MAX_PASSAGES 12
+#define MAX_PASSAGES 16
 
 /* ---- Checks every article must pass -------------------------------------- */
 
@@ -192,7 +192,7 @@ static const split_case_t split_cases[] = {
      {"The sea was calm and blue all day long."},
      {NULL},
      {"The sea"}},
-    {"md: list items, quotes and table cells are blocks",
+    {"md: list items, quotes and table cells are blocks, short ones too",
      QY_FORMAT_MARKDOWN,
      "- First item has enough words in it\n- Short\n"
      "- Third item also has enough words\n\n"
@@ -202,14 +202,15 @@ static const split_case_t split_cases[] = {
      "| Name | Description |\n|---|---|\n"
      "| alpha | The first letter of the Greek alphabet |\n",
      NULL,
-     {"First item has enough words in it", "Third item also has enough words",
+     {"First item has enough words in it", "Short",
+      "Third item also has enough words",
       "Numbered item with five or more words",
       "Quoted text that has a fair number of words.",
-      "Second quoted paragraph with more words here.",
-      "The first letter of the Greek alphabet"},
+      "Second quoted paragraph with more words here.", "Name", "Description",
+      "alpha", "The first letter of the Greek alphabet"},
      {NULL},
-     {"First item", "Third item", "Numbered", "Quoted", "Second quoted",
-      "The first letter"}},
+     {"First item", "Short", "Third item", "Numbered", "Quoted",
+      "Second quoted", "Name", "Description", "alpha", "The first letter"}},
     {"md: lines of a paragraph are joined as in plain text",
      QY_FORMAT_MARKDOWN,
      "This paragraph is hard-wrapped at about seventy columns so that\n"
@@ -293,7 +294,8 @@ static const split_case_t split_cases[] = {
      {"The one paragraph of the page that is kept."},
      {NULL},
      {"The one paragraph"}},
-    {"html: paragraphs, list items, cells, quotes and divisions are blocks",
+    {"html: paragraphs, list items, cells, quotes and divisions are blocks, "
+     "short ones too",
      QY_FORMAT_HTML,
      "<ul><li>A list item that mentions espresso drinks.<ul><li>A nested "
      "item inside the first list item.</li></ul></li><li>Short</li></ul>"
@@ -309,8 +311,8 @@ static const split_case_t split_cases[] = {
      "words.</figcaption></figure>",
      NULL,
      {"A list item that mentions espresso drinks.",
-      "A nested item inside the first list item.",
-      "Header cell with a few words in it",
+      "A nested item inside the first list item.", "Short",
+      "Header cell with a few words in it", "x",
       "A table cell containing a sentence of text.",
       "A quotation from someone with some words.",
       "A term that is defined in the list",
@@ -320,7 +322,8 @@ static const split_case_t split_cases[] = {
       "Trailing text of the division after the paragraph.",
       "The caption of the figure has some words."},
      {NULL},
-     {"A list item", "A nested item", "Header cell", "A table cell",
+     {"A list item", "A nested item", "Short", "Header cell", "x",
+      "A table cell",
       "A quotation", "A term", "And its", "Loose text", "A nested paragraph",
       "Trailing text", "The caption"}},
     {"html: inline markup dropped, whitespace collapsed",
@@ -1050,8 +1053,8 @@ static void test_ingest_jsonl(void **state)
     index_close(&x);
 }
 
-/* A passage's own title (its section's heading) is what is stored and what
- * title: searches. */
+/* Every passage stores its article's title, and the heading above it as
+ * its section; title: searches the one, section: the other. */
 static void test_ingest_section_titles(void **state)
 {
     (void)state;
@@ -1066,19 +1069,23 @@ static void test_ingest_section_titles(void **state)
     assert_int_equal(qy_ingest_article(x.ing, "/notes/garden.md", &a), QY_OK);
     qy_article_free(&a);
 
-    assert_int_equal(term_freq(&x, "Smain"), 1);
-    assert_int_equal(term_freq(&x, "Sgarden"), 1);
+    assert_int_equal(term_freq(&x, "Smain"), 2);
+    assert_int_equal(term_freq(&x, "Sgarden"), 0);
+    assert_int_equal(term_freq(&x, "XSgarden"), 1);
+    assert_int_equal(term_freq(&x, "garden"), 1); /* a word of its text */
     qy_mset_t *mset;
     qy_record_t rec;
     assert_int_equal(search(&x, qy_query_term("rose", 4, 1, 0), &mset, &rec),
                      1);
-    assert_string_equal(rec.title, "Gardening Section");
+    assert_string_equal(rec.title, "Main Title");
+    assert_string_equal(rec.section, "Gardening Section");
     assert_string_equal(rec.id, "");
     assert_int_equal(rec.ordinal, 2);
     qy_mset_free(mset);
     assert_int_equal(search(&x, qy_query_term("open", 4, 1, 0), &mset, &rec),
                      1);
     assert_string_equal(rec.title, "Main Title");
+    assert_string_equal(rec.section, "");
     qy_mset_free(mset);
     index_close(&x);
 }

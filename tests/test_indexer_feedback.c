@@ -77,7 +77,7 @@ static void test_text_summary_and_quiet(void **state)
     char want[8192];
     snprintf(want, sizeof want,
              "indexer: files: 2 added, 0 updated, 0 removed, 0 unchanged, 1 "
-             "skipped; 4 passages written, 4 in %s (",
+             "skipped; 4 passages written, 0 blocks dropped, 4 in %s (",
              index);
     const char *line = strstr(r.err, want);
     assert_non_null(line);

@@ -150,13 +150,28 @@ static void test_markdown(void **state)
         /* Markup removed, link text kept, the URL not. */
         {"mdintromarker", "docs/article.md", "Markdown Article Title",
          "An introduction with bold words, code and a link holding", "-"},
-        /* A heading titles the passages below it. */
-        {"mdlistmarker", "docs/article.md", "Second Section",
+        /* The article's title; the heading above is the section. */
+        {"mdlistmarker", "docs/article.md", "Markdown Article Title",
          "a list item with mdlistmarker", "-"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         check_hit(&rows[i]);
     expect_nothing("mdlink");
+    /* section: finds the passages under a heading (the two list items),
+     * title: not. */
+    const char *asked[] = {"section:second", "section:\"second section\""};
+    cJSON *a;
+    for (size_t i = 0; i < 2; i++) {
+        a = query_json(0, index_dir, asked[i], (char *)NULL);
+        assert_int_equal(cJSON_GetArraySize(hits_of(a)), 2);
+        const cJSON *h;
+        cJSON_ArrayForEach(h, hits_of(a))
+            assert_string_equal(str_field(h, "section"), "Second Section");
+        cJSON_Delete(a);
+    }
+    a = query_json(1, index_dir, "title:second", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(hits_of(a)), 0);
+    cJSON_Delete(a);
 }
 
 static void test_html(void **state)
@@ -173,7 +188,8 @@ static void test_html(void **state)
             if (strcmp(str_field(h, "source"), source_of(files[f])) != 0)
                 continue;
             seen = 1;
-            assert_string_equal(str_field(h, "title"), "Main Heading");
+            assert_string_equal(str_field(h, "title"), "HTML Page Title");
+            assert_string_equal(str_field(h, "section"), "Main Heading");
             /* Entities decoded, tags gone. */
             assert_string_equal(str_field(h, "text"),
                                 "A paragraph with htmlmarker and & "

@@ -304,7 +304,7 @@ static void test_format_and_binary_changes(void **state)
     expect_files(j, 0, 0, 0, 1, 0);
     cJSON_Delete(j);
 
-    put_bytes("f/a.txt", "yam\0binary now", 14);
+    put_bytes("f/a.txt", "yam\0binary\0now", 14);
     run_result_t r =
         run(INDEXER, "--format", "markdown", "-d", index, tree, (char *)NULL);
     assert_int_equal(r.status, 0);

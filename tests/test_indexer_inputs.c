@@ -171,7 +171,7 @@ static void test_nasty_tree(void **state)
         late[sizeof late - 1] = '\0';
         put_bytes("nasty/late-nul.txt", late, sizeof late);
     }
-    put_bytes("nasty/esc\x1b[2Jname\n.txt", "bin\0ary", 7);
+    put_bytes("nasty/esc\x1b[2Jname\n.txt", "bin\0\0ary", 8);
     make_symlink("loop2", "nasty/loop1");
     make_symlink("loop1", "nasty/loop2");
     make_symlink("/etc/passwd", "nasty/outside");
@@ -201,7 +201,6 @@ static void test_nasty_tree(void **state)
         const char *name, *why;
     } skipped[] = {
         {"nasty/nul.txt", "binary file, skipped"},
-        {"nasty/late-nul.txt", "binary file, skipped"},
         {"nasty/esc\\x1b[2Jname\\x0a.txt", "binary file, skipped"},
         {"nasty/loop1", "symbolic link, not followed"},
         {"nasty/loop2", "symbolic link, not followed"},
@@ -216,16 +215,19 @@ static void test_nasty_tree(void **state)
         if (!warned(r.err, skipped[i].name, skipped[i].why))
             fail_msg("no warning '%s' for %s in:\n%s", skipped[i].why,
                      skipped[i].name, r.err);
+    /* Text with a stray NUL is text, without it, and says so once. */
+    if (!warned(r.err, "nasty/late-nul.txt", "1 stray NUL byte removed"))
+        fail_msg("no warning for the NUL of late-nul.txt in:\n%s", r.err);
     /* One line per warning and nothing else; no raw control characters
      * from file names reach the terminal. */
-    assert_int_equal(count_lines(r.err), (int)nskipped);
+    assert_int_equal(count_lines(r.err), (int)nskipped + 1);
     assert_null(strchr(r.err, '\x1b'));
     cJSON *j = cJSON_Parse(r.out);
     assert_non_null(j);
     /* Every file written above that is neither hidden nor skipped. */
-    int indexed = can_deny ? 12 : 13;
+    int indexed = can_deny ? 13 : 14;
     expect_files(j, indexed, 0, 0, 0, (int)nskipped);
-    assert_int_equal((int)json_num(j, "warnings"), (int)nskipped);
+    assert_int_equal((int)json_num(j, "warnings"), (int)nskipped + 1);
     cJSON_Delete(j);
     run_free(&r);
 
@@ -260,7 +262,7 @@ static void test_nasty_tree(void **state)
     assert_int_equal(r.status, 0);
     j = cJSON_Parse(r.out);
     assert_non_null(j);
-    expect_files(j, 0, 0, 0, indexed + 3, (int)nskipped - 3);
+    expect_files(j, 0, 0, 0, indexed + 2, (int)nskipped - 2);
     assert_int_equal((int)json_num(j, "bytes"), 0);
     cJSON_Delete(j);
     run_free(&r);
@@ -338,6 +340,59 @@ static cJSON *index_stdin(int expect_status, const char *rel, const char *index,
 /* Standard input: its passages are stored under --stdin-name (default
  * "stdin"), whose extension picks the format unless --format says; they
  * are replaced on every run. */
+/* Binary is judged on evidence: real executables, images and compressed
+ * files are skipped; text with a few stray NUL or control bytes is text,
+ * read without its NULs, with one warning naming the file. */
+static void test_binary_on_evidence(void **state)
+{
+    (void)state;
+    static const char strayed[] = "A text file with one stray NUL\0 byte "
+                                  "and a \x01 control byte holds "
+                                  "straymarker.\n";
+    put_bytes("evidence/stray.txt", strayed, sizeof strayed - 1);
+    char *stray = tmp_file("evidence/stray.txt");
+    char *gz = tmp_file("evidence/text.gz");
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s' 2>/dev/null", stray, gz);
+    int have_gzip = system(cmd) == 0;
+    /* Real binaries of the system, where they are. */
+    const char *candidates[] = {"/usr/bin/ls",
+                                "/usr/share/gitweb/static/git-logo.png",
+                                have_gzip ? gz : NULL};
+    char *argv[8] = {NULL, "--json", "-d", NULL, stray};
+    char *index = tmp_file("evidence.idx");
+    argv[3] = index;
+    int argc = 5;
+    const char *binaries[3];
+    int nbin = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (candidates[i] && access(candidates[i], R_OK) == 0) {
+            argv[argc++] = (char *)candidates[i];
+            binaries[nbin++] = candidates[i];
+        }
+    argv[argc] = NULL;
+    run_result_t r = run_indexer(argv);
+    if (r.status != 0)
+        fail_msg("indexer exited %d: %s", r.status, r.err);
+    for (int i = 0; i < nbin; i++)
+        if (!warned(r.err, binaries[i], "binary file, skipped"))
+            fail_msg("%s not skipped as binary:\n%s", binaries[i], r.err);
+    assert_true(warned(r.err, "stray.txt", "1 stray NUL byte removed"));
+    assert_int_equal(count_lines(r.err), nbin + 1);
+    run_free(&r);
+    char *text = NULL;
+    char *src = hit_source(index, "straymarker", &text);
+    assert_non_null(src);
+    assert_string_equal(src, stray);
+    assert_string_equal(text, "A text file with one stray NUL byte and a "
+                              "\x01 control byte holds straymarker.");
+    free(src);
+    free(text);
+    free(index);
+    free(gz);
+    free(stray);
+}
+
 static void test_stdin(void **state)
 {
     (void)state;
@@ -441,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nasty_tree),
         cmocka_unit_test(test_include_exclude),
+        cmocka_unit_test(test_binary_on_evidence),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_named_special_files),
     };

@@ -328,7 +328,7 @@ static void test_lock_and_wait(void **state)
     assert_int_equal(index_doc_count(index), 0);
     qy_db_close(writer);
     assert_int_equal(wait_for(pid), 0);
-    assert_int_equal(index_doc_count(index), 18);
+    assert_int_equal(index_doc_count(index), 25);
     free(lockfile);
     free(out);
     free(index);

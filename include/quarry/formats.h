@@ -69,9 +69,11 @@ qy_status_t qy_jsonl_parse(const char *line, size_t len, qy_jsonl_doc_t *out,
 void qy_jsonl_doc_free(qy_jsonl_doc_t *doc);
 
 /* Splits DOC's text into passages: each line is a paragraph (blank lines
- * ignored), non-prose lines dropped as in qy_split_plain; the article title
- * is DOC's title (no headline detection). Offsets are positions in
- * DOC->text. */
+ * ignored), lines of fewer than 5 words and copyright notices dropped; the
+ * article title is DOC's title (no headline detection). A document always
+ * yields a passage when it holds a word: without a line of prose, every
+ * line with a word is kept; with an empty text, the title is its passage.
+ * Offsets are positions in DOC->text. */
 qy_status_t qy_split_jsonl(const qy_jsonl_doc_t *doc, qy_article_t *out);
 
 #ifdef __cplusplus

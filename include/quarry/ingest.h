@@ -21,8 +21,8 @@ typedef struct qy_ingest qy_ingest_t;
 qy_status_t qy_ingest_new(qy_db_t *db, qy_analyzer_t *a, qy_ingest_t **out);
 void qy_ingest_free(qy_ingest_t *ing);
 
-/* Adds one passage: text stems with positions, title stems (as words of the
- * text too, after it, and as title terms), and the boolean terms of its
+/* Adds one passage: text stems with positions, title and section stems (as
+ * words of the text too, after it, and as title and section terms), and the boolean terms of its
  * source and id. */
 qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec);
 
@@ -35,7 +35,7 @@ qy_status_t qy_ingest_flush(qy_ingest_t *ing);
 qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source);
 
 /* Replaces every passage of SOURCE by those of ARTICLE. A passage's own
- * title, when it has one, is stored instead of the article's. */
+ * title (the heading above it), when it has one, is stored as its section. */
 qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
                               const qy_article_t *article);
 

@@ -23,10 +23,18 @@ typedef struct qy_passage {
                         it), cleaned like text; NULL: the article's title */
 } qy_passage_t;
 
+/* A block of the source that was not made a passage, and why. */
+typedef struct qy_drop {
+    size_t offset, length; /* its span in the source, like a passage's */
+    const char *rule;      /* static: "no word of letters", ... */
+} qy_drop_t;
+
 typedef struct qy_article {
     char *title;          /* cleaned like passage text; "" when none */
     qy_passage_t *passages;
     size_t count;
+    qy_drop_t *drops;     /* the blocks dropped, in source order */
+    size_t ndrops, drops_cap;
 } qy_article_t;
 
 /* Splits plain text into passages.
@@ -43,9 +51,18 @@ typedef struct qy_article {
  * Without one, the title is the first sentence of the first passage, cut at
  * a word and ended with "…" when longer than 120 bytes (the "…" included).
  *
- * Paragraphs that are not prose are dropped: fewer than 5 words of letters
- * (banners, bylines, datelines, image captions, credits) or a copyright
- * notice. Returns QY_OK (OUT filled, possibly with no passages) or QY_NOMEM. */
+ * Structure is read too: the centred block below a two-column header (an
+ * RFC's) is the title; running page headers and footers ("[Page 3]") are
+ * dropped; headings (underlined, numbered "4.2.1.  Name", in capitals at
+ * the margin, or a short line at the margin above indented text) are the
+ * title (qy_passage_t.title) of the passages below them.
+ *
+ * Paragraphs that are provably not content are dropped: those without a
+ * word of letters (rules, page numbers) and copyright notices. A text that
+ * keeps no passage that way is split again keeping every paragraph with a
+ * letter or digit, the headline included, so that a text holding a word
+ * always yields a passage. Returns QY_OK (OUT filled, with no passages only
+ * when the text holds no word) or QY_NOMEM. */
 qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out);
 
 /* Frees everything OUT holds and zeroes it. */
@@ -68,14 +85,22 @@ typedef void (*qy_span_fn)(void *ctx, size_t start, size_t end,
                            size_t *offset, size_t *length);
 
 enum {
-    QY_TEXT_LINES = 1 << 0 /* every line is a paragraph: wrapped lines are
-                              not joined */
+    QY_TEXT_LINES = 1 << 0, /* every line is a paragraph: wrapped lines are
+                               not joined */
+    QY_TEXT_UNIT = 1 << 1,  /* the text is a unit its format marks (an HTML
+                               block, a Markdown paragraph or list item):
+                               kept whatever its length; without it,
+                               paragraphs of fewer than 5 words of letters
+                               are dropped (the lines of a JSON Lines
+                               document, whose unit is the document) */
+    QY_TEXT_ALL = 1 << 2    /* keep every paragraph holding a letter or a
+                               digit, copyright notices included */
 };
 
 /* Appends the paragraphs of TEXT[0, LEN) to ARTICLE as qy_split_plain
  * splits them, without looking for a headline: blank lines separate blocks,
  * a block is one wrapped paragraph or holds a paragraph per line (always
- * the latter with QY_TEXT_LINES), and only prose paragraphs are kept.
+ * the latter with QY_TEXT_LINES), and paragraphs are judged as FLAGS say.
  * Ordinals continue ARTICLE's. Each new passage's title is a copy of TITLE
  * (NULL: none of its own); its span is SPAN's mapping, or positions in TEXT
  * when SPAN is NULL. Returns QY_OK or QY_NOMEM (ARTICLE then holds what was
@@ -88,6 +113,11 @@ qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
  * when there is no headline: the first sentence of its first passage, or
  * "". Returns QY_OK or QY_NOMEM. */
 qy_status_t qy_article_default_title(qy_article_t *article);
+
+/* Makes ARTICLE's title, when it holds a word, its one passage when it has
+ * none: a document whose only content is its title is found by it. Returns
+ * QY_OK or QY_NOMEM. */
+qy_status_t qy_article_title_passage(qy_article_t *article);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ typedef struct qy_record {
     const char *text;   /* the whole passage */
     const char *id;     /* the document id of a JSON Lines record, or "" */
     const char *meta;   /* other fields as a JSON object text, or "" */
+    const char *section; /* the heading of the passage's section, or "" */
     unsigned ordinal;   /* 1-based position of the passage in its source */
     uint64_t offset;    /* byte span of the passage in the source */
     uint64_t length;

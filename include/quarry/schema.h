@@ -19,6 +19,8 @@ extern "C" {
  * article (a phrase or NEAR matches within the text; title: matches within
  * the title). Prefixed terms (Xapian's conventions where there is one): */
 #define QY_PREFIX_TITLE "S"  /* stems of the article title, with positions */
+#define QY_PREFIX_SECTION "XS" /* stems of the passage's section heading,
+                                  with positions */
 #define QY_PREFIX_SOURCE "P" /* boolean: the source path */
 #define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
 
