@@ -830,6 +830,7 @@ static int build_index(const collection_t *c, const char *dir,
             qy_record_t rec = {
                 .source = c->source,
                 .title = d->title,
+                .section = art.passages[k].title,
                 .text = art.passages[k].text,
                 .id = d->id,
                 .ordinal = art.passages[k].ordinal,
