@@ -402,6 +402,7 @@ typedef struct walk {
     qy_article_t *out;
     qy_block_t block;
     char *section; /* the heading above, cleaned; NULL before the first */
+    size_t section_since; /* passages when it was met */
     char *title;   /* of <title> */
     char *first_h1;
     GumboNode *heading; /* the heading being read, or NULL */
@@ -666,8 +667,11 @@ static void end_heading(walk_t *w)
     if (w->heading->v.element.tag == GUMBO_TAG_H1 && !w->first_h1 &&
         !(w->first_h1 = strdup(text)))
         fail(w, QY_NOMEM);
+    fail(w, qy_article_keep_heading(w->out, w->section, w->section_since,
+                                    w->title ? w->title : w->first_h1));
     free(w->section);
     w->section = text;
+    w->section_since = w->out->count;
 }
 
 /* Called after NODE's children. */
@@ -758,6 +762,8 @@ qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out)
         end_heading(&w);
     w.heading = NULL;
     flush(&w);
+    fail(&w, qy_article_keep_heading(out, w.section, w.section_since,
+                                     w.title ? w.title : w.first_h1));
     arena_free(arena);
     free(copy);
 

@@ -43,6 +43,7 @@ typedef struct md {
     int code;         /* inside a code block */
     unsigned skip;    /* inside an HTML block or an image */
     char *section;    /* the heading above, or NULL */
+    size_t section_since; /* passages when it was met */
     char *front_title;
     char *top_title; /* the first heading of level TOP_LEVEL */
     unsigned top_level;
@@ -99,8 +100,12 @@ static void end_heading(md_t *m)
         }
         m->top_level = m->heading;
     }
+    failed(m, qy_article_keep_heading(m->out, m->section, m->section_since,
+                                      m->front_title ? m->front_title
+                                                     : m->top_title));
     free(m->section);
     m->section = text;
+    m->section_since = m->out->count;
 }
 
 static int enter_block(MD_BLOCKTYPE type, void *detail, void *ctx)
@@ -420,6 +425,9 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out)
     if (m.st == QY_OK) {
         m.heading = 0;
         flush(&m);
+        failed(&m, qy_article_keep_heading(out, m.section, m.section_since,
+                                           m.front_title ? m.front_title
+                                                         : m.top_title));
     }
     if (m.st == QY_OK) {
         if (m.front_title) {

@@ -464,6 +464,7 @@ typedef struct splitter {
     int want_centred;    /* after a two-column header: a centred title */
     size_t page_width;   /* the header's, in bytes */
     char *section;       /* the heading above, malloc'd, or NULL */
+    size_t section_since; /* passages when it was met */
     int has_cand;        /* a short line at the margin, a heading when the
                             text below it is indented */
     size_t cand_start, cand_end;
@@ -704,6 +705,21 @@ static char *clean_copy(const char *buf, size_t start, size_t end, size_t *n)
     return t;
 }
 
+/* Keeps the current section's heading as a passage when none stood under
+ * it. qy_article_add_text grows the passages as this splitter does, by
+ * doubling from 16: the capacity follows from the count. */
+static qy_status_t keep_heading(splitter_t *s)
+{
+    qy_status_t st = qy_article_keep_heading(s->out, s->section,
+                                             s->section_since, NULL);
+    if (s->out->count > 0) {
+        s->cap = 16;
+        while (s->cap < s->out->count)
+            s->cap *= 2;
+    }
+    return st;
+}
+
 /* Makes BUF[start, end) the heading of the passages that follow, or the
  * title when AS_TITLE and the text has none yet. */
 static qy_status_t heading(splitter_t *s, size_t start, size_t end,
@@ -720,10 +736,12 @@ static qy_status_t heading(splitter_t *s, size_t start, size_t end,
         s->seeking_headline = 0;
         return QY_OK;
     }
+    qy_status_t st = keep_heading(s);
     free(s->section);
     s->section = t;
     s->title = t;
-    return QY_OK;
+    s->section_since = s->out->count;
+    return st;
 }
 
 /* Settles the pending short line at the margin: a heading when the block
@@ -907,6 +925,8 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
     }
     if (st == QY_OK && s->plain && !s->keep_all)
         st = settle_candidate(s, 0);
+    if (st == QY_OK && s->plain && !s->keep_all)
+        st = keep_heading(s);
     free(s->scratch);
     s->scratch = NULL;
     return st;
@@ -998,6 +1018,16 @@ qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
                     .span = span,
                     .span_ctx = ctx};
     return split_blocks(&s, 0);
+}
+
+qy_status_t qy_article_keep_heading(qy_article_t *article, const char *heading,
+                                    size_t since, const char *title)
+{
+    if (!heading || article->count != since ||
+        (title && strcmp(heading, title) == 0))
+        return QY_OK;
+    return qy_article_add_text(article, heading, strlen(heading), QY_TEXT_ALL,
+                               heading, NULL, NULL);
 }
 
 qy_status_t qy_article_title_passage(qy_article_t *article)

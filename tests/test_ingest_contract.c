@@ -35,6 +35,14 @@ static int setup(void **state)
                                "tiny txtthree words\n");
     put_file("docs/oneline.txt", "a single line of twelve words without any "
                                  "final stop onelinemarker here\n");
+    /* Headings with nothing under them but another heading. */
+    put_file("docs/heads.md", "# Heads Title\n\nSome opening prose of the "
+                              "notes.\n\n## Mdemptyhead Notes\n\n"
+                              "## Next Part\n\nThe text of the next part.\n");
+    put_file("docs/heads.txt", "Some opening prose of the text file.\n\n"
+                               "1.  Txtemptyhead Protocol\n\n"
+                               "1.1  Philosophy\n\n"
+                               "   The indented text of the subsection.\n");
     index_dir = tmp_file("contract.idx");
     char *docs = tmp_file("docs");
     run_result_t r = run(INDEXER, "-d", index_dir, docs, (char *)NULL);
@@ -84,6 +92,18 @@ static void test_headline_only_file(void **state)
     (void)state;
     expect_one("onelinemarker", "docs/oneline.txt",
                "a single line of twelve words without any final stop");
+}
+
+static void test_empty_sections(void **state)
+{
+    (void)state;
+    expect_one("mdemptyhead", "docs/heads.md", "Mdemptyhead Notes");
+    expect_one("txtemptyhead", "docs/heads.txt", "1. Txtemptyhead Protocol");
+    /* The text under a heading carries it as its section. */
+    cJSON *a = query_json(0, index_dir, "subsection", (char *)NULL);
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "section"),
+                        "1.1 Philosophy");
+    cJSON_Delete(a);
 }
 
 static void test_title_only_document(void **state)
@@ -144,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_short_units),
         cmocka_unit_test(test_headline_only_file),
         cmocka_unit_test(test_title_only_document),
+        cmocka_unit_test(test_empty_sections),
         cmocka_unit_test(test_dropped_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

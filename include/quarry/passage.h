@@ -114,6 +114,14 @@ qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
  * "". Returns QY_OK or QY_NOMEM. */
 qy_status_t qy_article_default_title(qy_article_t *article);
 
+/* Keeps the words of HEADING (NULL: none), a section heading that no
+ * passage stood under (ARTICLE has SINCE passages, as many as when the
+ * heading was met), as a passage of its own, unless it is the document's
+ * TITLE (NULL: not known), whose words every passage carries. Returns QY_OK
+ * or QY_NOMEM. */
+qy_status_t qy_article_keep_heading(qy_article_t *article, const char *heading,
+                                    size_t since, const char *title);
+
 /* Makes ARTICLE's title, when it holds a word, its one passage when it has
  * none: a document whose only content is its title is found by it. Returns
  * QY_OK or QY_NOMEM. */
