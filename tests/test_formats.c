@@ -493,7 +493,9 @@ static void test_format_names(void **state)
         {"md", 0, QY_FORMAT_MARKDOWN},  {"html", 0, QY_FORMAT_HTML},
         {"htm", 0, QY_FORMAT_HTML},     {"jsonl", 0, QY_FORMAT_JSONL},
         {"ndjson", 0, QY_FORMAT_JSONL}, {"HTML", 0, QY_FORMAT_HTML},
-        {"pdf", -1, QY_FORMAT_AUTO},    {"", -1, QY_FORMAT_AUTO},
+        {"pdf", 0, QY_FORMAT_PDF},      {"ODT", 0, QY_FORMAT_ODT},
+        {"docx", 0, QY_FORMAT_DOCX},    {"epub", 0, QY_FORMAT_EPUB},
+        {"doc", -1, QY_FORMAT_AUTO},    {"", -1, QY_FORMAT_AUTO},
         {"json", -1, QY_FORMAT_AUTO},   {"markdownx", -1, QY_FORMAT_AUTO},
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
