@@ -42,7 +42,7 @@ static xmlDoc *read_xml(qy_zip_t *z, const char *name, const char **why)
     char *xml = qy_zip_read(z, name, &len, why);
     xmlDoc *doc = xml ? qy_xml_read(xml, len) : NULL;
     if (xml && !doc)
-        *why = "damaged XML in the book, skipped";
+        *why = "unreadable XML (damaged, or declaring entities), skipped";
     free(xml);
     return doc;
 }

@@ -27,7 +27,15 @@ xmlDoc *qy_xml_read(const char *buf, size_t len)
 {
     if (len > (size_t)0x7fffffff)
         return NULL;
-    return xmlReadMemory(buf, (int)len, NULL, NULL, XML_OPTIONS);
+    xmlDoc *doc = xmlReadMemory(buf, (int)len, NULL, NULL, XML_OPTIONS);
+    /* Entities are left unexpanded in the tree, but reading a node's
+     * content expands them, and nested ones grow exponentially (a
+     * "billion laughs"): the parts of these formats declare none. */
+    if (doc && doc->intSubset && doc->intSubset->entities) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
 }
 
 /* The text of the first element named NAME below N (depth first), or
@@ -194,7 +202,7 @@ static qy_status_t split_office(const char *buf, size_t len, int docx,
     free(xml);
     if (!doc) {
         if (xml)
-            *why = "damaged XML in the document, skipped";
+            *why = "unreadable XML (damaged, or declaring entities), skipped";
         qy_zip_close(z);
         return QY_INVALID;
     }

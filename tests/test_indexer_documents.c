@@ -303,6 +303,19 @@ static void test_damaged(void **state)
     if (!have("ps2pdf") || !have("qpdf") || !have("python3"))
         skip();
     make_pdf("bad/good.pdf");
+    /* Entities nested ten deep, ten times each: a "billion laughs". */
+    char laughs[2048] = "<!DOCTYPE d [<!ENTITY a \"haha\">";
+    for (int i = 1; i < 10; i++) {
+        size_t n = strlen(laughs);
+        n += (size_t)snprintf(laughs + n, sizeof laughs - n,
+                              "<!ENTITY %c \"", 'a' + i);
+        for (int k = 0; k < 10; k++)
+            n += (size_t)snprintf(laughs + n, sizeof laughs - n, "&%c;",
+                                  'a' + i - 1);
+        snprintf(laughs + n, sizeof laughs - n, "\">");
+    }
+    strcat(laughs, "]><d><title>&j;</title><p><r><t>&j;</t></r></p></d>");
+    put_file("bad/laughs.xml", laughs);
     shell("cd bad && head -c 1500 good.pdf > cut.pdf && "
           "qpdf --encrypt user owner 256 -- good.pdf locked.pdf && "
           "printf 'not a zip at all' > fake.docx && "
@@ -312,7 +325,11 @@ static void test_damaged(void **state)
           "rm lines.ps && "
           "python3 -c \"import zipfile; z = zipfile.ZipFile('bomb.odt', 'w', "
           "zipfile.ZIP_DEFLATED); z.writestr('content.xml', b'<a>' + b' ' * "
-          "(70 << 20) + b'</a>'); z.close()\"");
+          "(70 << 20) + b'</a>'); z.close()\" && "
+          "python3 -c \"import zipfile; z = zipfile.ZipFile('laughs.docx', "
+          "'w'); z.write('laughs.xml', 'word/document.xml'); "
+          "z.write('laughs.xml', 'docProps/core.xml'); z.close()\" && "
+          "rm laughs.xml");
     char *idx = tmp_file("bad.idx"), *dir = tmp_file("bad");
     run_result_t r =
         run(INDEXER, "-d", idx, "--json", dir, (char *)NULL);
@@ -324,6 +341,8 @@ static void test_damaged(void **state)
         "fake.epub: not a zip container (damaged?), skipped",
         "drawing.pdf: no text in the PDF (scanned pages?), skipped",
         "bomb.odt: inflates to too much text, skipped",
+        "laughs.docx: unreadable XML (damaged, or declaring entities), "
+        "skipped",
     };
     for (size_t i = 0; i < sizeof warnings / sizeof *warnings; i++)
         if (!strstr(r.err, warnings[i]))
@@ -331,9 +350,9 @@ static void test_damaged(void **state)
     int lines = 0;
     for (const char *p = r.err; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, 6);
+    assert_int_equal(lines, 7);
     cJSON *j = cJSON_Parse(r.out);
-    expect_files(j, 1, 0, 0, 0, 6);
+    expect_files(j, 1, 0, 0, 0, 7);
     cJSON_Delete(j);
     run_free(&r);
     cJSON *a = query_json(0, idx, "gulls", (char *)NULL);

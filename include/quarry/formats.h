@@ -65,7 +65,8 @@ int qy_format_is_binary(qy_format_t format);
 qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
                           qy_article_t *out, const char **why);
 
-/* Splits a whole document of FORMAT (text, markdown or html; not jsonl)
+/* Splits a whole document of FORMAT (not jsonl; for pdf, odt, docx and
+ * epub, see qy_split_file, which also says why a file cannot be read)
  * into passages, like qy_split_plain does for text:
  * - markdown: markup removed with a real Markdown parser; each heading
  *   becomes the title of the passages below it (qy_passage_t.title), the
