@@ -290,12 +290,13 @@ static void warn_stripped(indexer_t *ix, const char *path, size_t count)
 }
 
 /* Counts the blocks ART dropped from BUF[0, LEN) and, with --verbose,
- * names each by its line. */
+ * names each by its line (BUF NULL: a document whose blocks have no line
+ * in its bytes, as in a PDF or a zip container, is only counted). */
 static void report_drops(indexer_t *ix, const char *path, const char *buf,
                          size_t len, const qy_article_t *art)
 {
     ix->stats.dropped += art->ndrops;
-    if (!ix->verbose)
+    if (!ix->verbose || !buf)
         return;
     size_t pos = 0;
     unsigned long line = 1;
@@ -629,7 +630,8 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         const char *why = NULL;
         st = split(content, buf, len, &art, &why);
         if (st == QY_OK)
-            report_drops(ix, in->path, buf, len, &art);
+            report_drops(ix, in->path,
+                         qy_format_is_binary(content) ? NULL : buf, len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
         if (st == QY_INVALID) {
@@ -712,7 +714,8 @@ void ix_index_stdin(indexer_t *ix)
         const char *why = NULL;
         st = split(format, buf, len, &art, &why);
         if (st == QY_OK)
-            report_drops(ix, path, buf, len, &art);
+            report_drops(ix, path, qy_format_is_binary(format) ? NULL : buf,
+                         len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
         if (st == QY_INVALID) {
