@@ -341,8 +341,8 @@ static void test_damaged(void **state)
         "fake.epub: not a zip container (damaged?), skipped",
         "drawing.pdf: no text in the PDF (scanned pages?), skipped",
         "bomb.odt: inflates to too much text, skipped",
-        "laughs.docx: unreadable XML (damaged, or declaring entities), "
-        "skipped",
+        ("laughs.docx: unreadable XML (damaged, or declaring entities), "
+         "skipped"),
     };
     for (size_t i = 0; i < sizeof warnings / sizeof *warnings; i++)
         if (!strstr(r.err, warnings[i]))
