@@ -108,7 +108,7 @@ _quarry_indexer()
         return
         ;;
     --format)
-        _quarry_choose "auto text markdown html jsonl"
+        _quarry_choose "auto text markdown html jsonl pdf odt docx epub"
         return
         ;;
     --lang)

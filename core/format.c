@@ -18,7 +18,9 @@ static const struct {
     {"txt", QY_FORMAT_TEXT},     {"markdown", QY_FORMAT_MARKDOWN},
     {"md", QY_FORMAT_MARKDOWN},  {"html", QY_FORMAT_HTML},
     {"htm", QY_FORMAT_HTML},     {"jsonl", QY_FORMAT_JSONL},
-    {"ndjson", QY_FORMAT_JSONL},
+    {"ndjson", QY_FORMAT_JSONL}, {"pdf", QY_FORMAT_PDF},
+    {"odt", QY_FORMAT_ODT},      {"docx", QY_FORMAT_DOCX},
+    {"epub", QY_FORMAT_EPUB},
 };
 
 int qy_format_from_name(const char *name, qy_format_t *out)
@@ -45,6 +47,14 @@ const char *qy_format_name(qy_format_t format)
         return "html";
     case QY_FORMAT_JSONL:
         return "jsonl";
+    case QY_FORMAT_PDF:
+        return "pdf";
+    case QY_FORMAT_ODT:
+        return "odt";
+    case QY_FORMAT_DOCX:
+        return "docx";
+    case QY_FORMAT_EPUB:
+        return "epub";
     }
     return "unknown";
 }
@@ -56,22 +66,43 @@ static const struct {
     {"md", QY_FORMAT_MARKDOWN},  {"markdown", QY_FORMAT_MARKDOWN},
     {"html", QY_FORMAT_HTML},    {"htm", QY_FORMAT_HTML},
     {"xhtml", QY_FORMAT_HTML},   {"jsonl", QY_FORMAT_JSONL},
-    {"ndjson", QY_FORMAT_JSONL},
+    {"ndjson", QY_FORMAT_JSONL}, {"pdf", QY_FORMAT_PDF},
+    {"odt", QY_FORMAT_ODT},      {"docx", QY_FORMAT_DOCX},
+    {"epub", QY_FORMAT_EPUB},    {"txt", QY_FORMAT_TEXT},
+    {"text", QY_FORMAT_TEXT},
 };
 
-qy_format_t qy_format_for_path(const char *path)
+/* The entry of extensions[] for PATH's extension, or -1. */
+static int extension_of(const char *path)
 {
     if (!path)
-        return QY_FORMAT_TEXT;
+        return -1;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');
     if (!dot || dot == base) /* no extension, or a hidden file's name */
-        return QY_FORMAT_TEXT;
+        return -1;
     for (size_t i = 0; i < sizeof extensions / sizeof *extensions; i++)
         if (strcasecmp(dot + 1, extensions[i].ext) == 0)
-            return extensions[i].format;
-    return QY_FORMAT_TEXT;
+            return (int)i;
+    return -1;
+}
+
+qy_format_t qy_format_for_path(const char *path)
+{
+    int i = extension_of(path);
+    return i < 0 ? QY_FORMAT_TEXT : extensions[i].format;
+}
+
+int qy_format_known_extension(const char *path)
+{
+    return extension_of(path) >= 0;
+}
+
+int qy_format_is_binary(qy_format_t format)
+{
+    return format == QY_FORMAT_PDF || format == QY_FORMAT_ODT ||
+           format == QY_FORMAT_DOCX || format == QY_FORMAT_EPUB;
 }
 
 qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
@@ -88,12 +119,41 @@ qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
         return qy_split_markdown(buf, len, out);
     case QY_FORMAT_HTML:
         return qy_split_html(buf, len, out);
+    case QY_FORMAT_PDF:
+    case QY_FORMAT_ODT:
+    case QY_FORMAT_DOCX:
+    case QY_FORMAT_EPUB: {
+        const char *why;
+        return qy_split_file(format, buf, len, out, &why);
+    }
     case QY_FORMAT_AUTO:
     case QY_FORMAT_JSONL:
         break;
     }
     memset(out, 0, sizeof *out);
     return QY_INVALID;
+}
+
+qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
+                          qy_article_t *out, const char **why)
+{
+    *why = "invalid";
+    if (!buf) {
+        buf = "";
+        len = 0;
+    }
+    switch (format) {
+    case QY_FORMAT_PDF:
+        return qy_split_pdf(buf, len, out, why);
+    case QY_FORMAT_ODT:
+        return qy_split_odt(buf, len, out, why);
+    case QY_FORMAT_DOCX:
+        return qy_split_docx(buf, len, out, why);
+    case QY_FORMAT_EPUB:
+        return qy_split_epub(buf, len, out, why);
+    default:
+        return qy_split_document(format, buf, len, out);
+    }
 }
 
 /* ---- Blocks -------------------------------------------------------------- */

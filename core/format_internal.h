@@ -68,4 +68,42 @@ char *qy_html_decode_reference(const char *ent, size_t n, size_t *out_len);
 qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out);
 qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out);
 
+/* The binary formats behind qy_split_file (core/format_pdf.c,
+ * core/format_office.c, core/format_epub.c). */
+qy_status_t qy_split_pdf(const char *buf, size_t len, qy_article_t *out,
+                         const char **why);
+qy_status_t qy_split_odt(const char *buf, size_t len, qy_article_t *out,
+                         const char **why);
+qy_status_t qy_split_docx(const char *buf, size_t len, qy_article_t *out,
+                          const char **why);
+qy_status_t qy_split_epub(const char *buf, size_t len, qy_article_t *out,
+                          const char **why);
+
+/* ---- Shared by the binary formats (core/format_container.c) ---- */
+
+typedef struct qy_zip qy_zip_t;
+
+/* Opens the zip archive BUF[0, LEN) (borrowed: it must outlive the
+ * handle). NULL when it is not one (or out of memory). */
+qy_zip_t *qy_zip_open(const char *buf, size_t len);
+void qy_zip_close(qy_zip_t *z);
+
+/* The inflated entry NAME, NUL-terminated, malloc'd (the caller frees it),
+ * its length in *LEN. NULL with *WHY set when it is missing, damaged, or
+ * would pass QY_EXTRACT_MAX_BYTES or the archive's QY_INFLATE_MAX_BYTES
+ * in all. */
+char *qy_zip_read(qy_zip_t *z, const char *name, size_t *len,
+                  const char **why);
+
+/* Sets OUT's title to TITLE cleaned (when not empty), its meta to
+ * {"author": AUTHOR} (when AUTHOR is not empty) and its date to DATE (an
+ * ISO 8601 date, as document properties hold it; qy_ingest_article keeps
+ * the YYYY-MM-DD it starts with). Any may be NULL. QY_OK or QY_NOMEM. */
+qy_status_t qy_article_set_properties(qy_article_t *out, const char *title,
+                                      const char *author, const char *date);
+
+/* Parses the XML document BUF[0, LEN) with libxml2, without network or
+ * entity expansion and silently. NULL when it is not well-formed. */
+struct _xmlDoc *qy_xml_read(const char *buf, size_t len);
+
 #endif

@@ -259,25 +259,6 @@ qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source)
     return qy_db_delete_by_term(ing->db, ing->term, n);
 }
 
-qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
-                              const qy_article_t *article)
-{
-    qy_status_t st = qy_ingest_remove_source(ing, source);
-    for (size_t i = 0; st == QY_OK && i < article->count; i++) {
-        const qy_passage_t *p = &article->passages[i];
-        qy_record_t rec = {
-            .source = source,
-            .title = article->title,
-            .section = p->title,
-            .text = p->text,
-            .ordinal = p->ordinal,
-            .offset = p->offset,
-            .length = p->length,
-        };
-        st = qy_ingest_record(ing, &rec);
-    }
-    return st;
-}
 
 /* The length of DATE's leading YYYY, YYYY-MM or YYYY-MM-DD, or 0 (also
  * for digits run together, as in 20220206). */
@@ -293,6 +274,32 @@ static size_t date_prefix(const char *date)
             ok = n;
     }
     return date[ok] >= '0' && date[ok] <= '9' ? 0 : ok;
+}
+
+qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
+                              const qy_article_t *article)
+{
+    qy_status_t st = qy_ingest_remove_source(ing, source);
+    ing->date_len = article->date ? date_prefix(article->date) : 0;
+    ing->date = ing->date_len ? article->date : NULL;
+    for (size_t i = 0; st == QY_OK && i < article->count; i++) {
+        const qy_passage_t *p = &article->passages[i];
+        qy_record_t rec = {
+            .source = source,
+            .title = article->title,
+            .section = p->title,
+            .text = p->text,
+            .meta = article->meta,
+            .ordinal = p->ordinal,
+            .offset = p->offset,
+            .length = p->length,
+            .page = p->page,
+        };
+        st = qy_ingest_record(ing, &rec);
+    }
+    ing->date = NULL;
+    ing->date_len = 0;
+    return st;
 }
 
 qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,

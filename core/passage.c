@@ -574,6 +574,7 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
         s->span(s->span_ctx, start, end, &p->offset, &p->length);
     p->ordinal = (unsigned)s->out->count;
     p->title = title;
+    p->page = 0;
     return QY_OK;
 }
 
@@ -1050,5 +1051,7 @@ void qy_article_free(qy_article_t *article)
     free(article->passages);
     free(article->drops);
     free(article->title);
+    free(article->date);
+    free(article->meta);
     memset(article, 0, sizeof *article);
 }

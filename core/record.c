@@ -1,7 +1,9 @@
 /* Record layout: the byte 'Q', a format byte (2), three varints (ordinal,
  * offset, length), then each string field in the order of qy_record_t as a
  * varint length, its bytes and a NUL, so that decoded strings can be used in
- * place without copying. Format 1, still read, lacks the section. */
+ * place without copying. Format 1, still read, lacks the section. Optional
+ * fields follow, each a varint, absent when zero, so that records written
+ * before them read the same: the page. */
 #include "quarry/record.h"
 
 #include <stdlib.h>
@@ -56,7 +58,7 @@ char *qy_record_encode(const qy_record_t *rec, size_t *len)
     const char *strs[RECORD_STRINGS];
     size_t slen[RECORD_STRINGS];
     record_strings(rec, strs);
-    size_t total = 2 + 3 * 10;
+    size_t total = 2 + 4 * 10;
     for (int i = 0; i < RECORD_STRINGS; i++) {
         slen[i] = strlen(strs[i]);
         total += 10 + slen[i] + 1;
@@ -76,6 +78,8 @@ char *qy_record_encode(const qy_record_t *rec, size_t *len)
         n += slen[i];
         buf[n++] = '\0';
     }
+    if (rec->page)
+        n += put_varint(buf + n, rec->page);
     *len = n;
     return (char *)buf;
 }
@@ -101,6 +105,10 @@ qy_status_t qy_record_decode(const char *data, size_t len, qy_record_t *rec)
         strs[i] = (const char *)p;
         p += n + 1;
     }
+    uint64_t page = 0;
+    if (p < end && (get_varint(&p, end, &page) || page > UINT32_MAX))
+        return QY_CORRUPT;
+    rec->page = (unsigned)page;
     rec->source = strs[0];
     rec->title = strs[1];
     rec->text = strs[2];

@@ -62,11 +62,14 @@ static void print_help(void)
         "                      see --list-languages)\n"
         "      --list-languages  print the accepted languages and exit\n"
         "      --format FMT    read every input as FMT: text, markdown, "
-        "html, jsonl\n"
-        "                      (default auto: .md .markdown are markdown, "
-        ".html .htm\n"
-        "                      .xhtml html, .jsonl .ndjson jsonl, the rest "
-        "text)\n"
+        "html, jsonl,\n"
+        "                      pdf, odt, docx, epub (default auto: by the "
+        "extension,\n"
+        "                      .md .markdown markdown, .html .htm .xhtml "
+        "html,\n"
+        "                      .jsonl .ndjson jsonl, .pdf .odt .docx .epub; "
+        "without\n"
+        "                      a known one by the content, else text)\n"
         "      --include GLOB  index only files matching GLOB (repeatable)\n"
         "      --exclude GLOB  skip files and directories matching GLOB "
         "(repeatable);\n"
@@ -443,7 +446,7 @@ int main(int argc, char **argv)
             if (qy_format_from_name(optarg, &ix.format) != 0) {
                 fprintf(stderr,
                         "%s: unknown format '%s' (expected auto, text, "
-                        "markdown, html or jsonl)\n",
+                        "markdown, html, jsonl, pdf, odt, docx or epub)\n",
                         progname, optarg);
                 goto out_args;
             }

@@ -205,10 +205,11 @@ static qy_status_t add_article(indexer_t *ix, const char *path,
 
 /* Reads FD whole into a NUL-terminated buffer, after checking its first
  * block for the signs of a binary file, then the whole; the stray NUL
- * bytes of a text are removed and counted in *STRIPPED. ST is the file's
- * fstat (NULL for a pipe). */
-static enum read_result read_all(int fd, const struct stat *st, char **buf,
-                                 size_t *len, size_t *stripped)
+ * bytes of a text are removed and counted in *STRIPPED. A BINARY format
+ * (a PDF, a zip container) is read as it is. ST is the file's fstat (NULL
+ * for a pipe). */
+static enum read_result read_all(int fd, const struct stat *st, int binary,
+                                 char **buf, size_t *len, size_t *stripped)
 {
     *stripped = 0;
     size_t cap = st && st->st_size > 0 ? (size_t)st->st_size + 1 : 65536;
@@ -253,13 +254,18 @@ static enum read_result read_all(int fd, const struct stat *st, char **buf,
         n += (size_t)r;
         if (!probed && n >= BINARY_PROBE) {
             probed = 1;
-            if (looks_binary(data, n, count_controls(data, n))) {
+            if (!binary && looks_binary(data, n, count_controls(data, n))) {
                 free(data);
                 return READ_BINARY;
             }
         }
     }
     data[n] = '\0';
+    if (binary) {
+        *buf = data;
+        *len = n;
+        return READ_OK;
+    }
     size_t controls = count_controls(data, n);
     if (looks_binary(data, n, controls)) {
         free(data);
@@ -284,12 +290,13 @@ static void warn_stripped(indexer_t *ix, const char *path, size_t count)
 }
 
 /* Counts the blocks ART dropped from BUF[0, LEN) and, with --verbose,
- * names each by its line. */
+ * names each by its line (BUF NULL: a document whose blocks have no line
+ * in its bytes, as in a PDF or a zip container, is only counted). */
 static void report_drops(indexer_t *ix, const char *path, const char *buf,
                          size_t len, const qy_article_t *art)
 {
     ix->stats.dropped += art->ndrops;
-    if (!ix->verbose)
+    if (!ix->verbose || !buf)
         return;
     size_t pos = 0;
     unsigned long line = 1;
@@ -469,13 +476,28 @@ static int index_jsonl(indexer_t *ix, FILE *f, const char *path,
     return result;
 }
 
-/* Splits a whole document of FORMAT. */
+/* Splits a whole document of FORMAT; *WHY says why one cannot be read
+ * (QY_INVALID). */
 static qy_status_t split(qy_format_t format, const char *buf, size_t len,
-                         qy_article_t *art)
+                         qy_article_t *art, const char **why)
 {
     if (format == QY_FORMAT_TEXT || format == QY_FORMAT_AUTO)
         return qy_split_plain(buf, len, art);
-    return qy_split_document(format, buf, len, art);
+    return qy_split_file(format, buf, len, art, why);
+}
+
+/* The format of the content of FD, when its name does not say it. */
+static qy_format_t sniff(const indexer_t *ix, const char *name, int fd,
+                         qy_format_t format)
+{
+    if (ix->format != QY_FORMAT_AUTO || qy_format_known_extension(name))
+        return format;
+    char probe[BINARY_PROBE];
+    ssize_t r;
+    do
+        r = pread(fd, probe, sizeof probe, 0);
+    while (r < 0 && errno == EINTR && !ix_interrupted);
+    return r > 0 ? qy_format_sniff(probe, (size_t)r) : format;
 }
 
 static qy_format_t format_of(const indexer_t *ix, const char *name)
@@ -578,10 +600,14 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         if (r2 != 0)
             return; /* interrupted or failed: no state, redone next run */
     } else {
+        /* The state keeps the format the name gives, so that the next run
+         * compares like with like; the content's is read with. */
+        qy_format_t content = sniff(ix, in->source, fd, format);
         char *buf;
         size_t len;
         size_t stripped;
-        enum read_result rr = read_all(fd, &fst, &buf, &len, &stripped);
+        enum read_result rr = read_all(fd, &fst, qy_format_is_binary(content),
+                                       &buf, &len, &stripped);
         int e = errno;
         close(fd);
         if (rr == READ_BINARY) {
@@ -601,11 +627,17 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         if (stripped)
             warn_stripped(ix, in->path, stripped);
         qy_article_t art = {0};
-        st = split(format, buf, len, &art);
+        const char *why = NULL;
+        st = split(content, buf, len, &art, &why);
         if (st == QY_OK)
-            report_drops(ix, in->path, buf, len, &art);
+            report_drops(ix, in->path,
+                         qy_format_is_binary(content) ? NULL : buf, len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
+        if (st == QY_INVALID) {
+            skip_content(ix, in, &fst, format, why);
+            return;
+        }
         if (st != QY_OK)
             write_failed(ix, in->path, st);
         else
@@ -663,7 +695,8 @@ void ix_index_stdin(indexer_t *ix)
         size_t len;
         size_t stripped;
         enum read_result rr =
-            read_all(STDIN_FILENO, NULL, &buf, &len, &stripped);
+            read_all(STDIN_FILENO, NULL, qy_format_is_binary(format), &buf,
+                     &len, &stripped);
         if (rr != READ_OK) {
             if (rr == READ_ERROR && ix_interrupted)
                 return;
@@ -678,11 +711,18 @@ void ix_index_stdin(indexer_t *ix)
         if (stripped)
             warn_stripped(ix, path, stripped);
         qy_article_t art = {0};
-        st = split(format, buf, len, &art);
+        const char *why = NULL;
+        st = split(format, buf, len, &art, &why);
         if (st == QY_OK)
-            report_drops(ix, path, buf, len, &art);
+            report_drops(ix, path, qy_format_is_binary(format) ? NULL : buf,
+                         len, &art);
         free(buf);
         passages = (unsigned)art.count; /* before the bulk loader takes it */
+        if (st == QY_INVALID) {
+            ix_warn(ix, path, why);
+            ix->stats.skipped++;
+            return;
+        }
         if (st != QY_OK)
             write_failed(ix, path, st);
         else

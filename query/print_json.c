@@ -106,6 +106,8 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
              add_cstring(o, "title", h->rec.title) &&
              add_cstring(o, "section", h->rec.section) &&
              add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
+    if (ok && h->rec.page)
+        ok = cJSON_AddNumberToObject(o, "page", h->rec.page) != NULL;
     if (ok && h->rec.id && *h->rec.id)
         ok = add_cstring(o, "id", h->rec.id) != NULL;
     if (ok && h->rec.meta && *h->rec.meta) {

@@ -391,8 +391,11 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
         if (color)
             fputs(SGR_PATH, out);
         put_cstr(out, display_source(h->rec.source, cwd));
-        fprintf(out, ":%u%s  %s%.3f%s\n", h->rec.ordinal,
-                color ? SGR_RESET : "", color ? SGR_DIM : "", h->score,
+        fprintf(out, ":%u", h->rec.ordinal);
+        if (h->rec.page)
+            fprintf(out, " (page %u)", h->rec.page);
+        fprintf(out, "%s  %s%.3f%s\n", color ? SGR_RESET : "",
+                color ? SGR_DIM : "", h->score,
                 color ? SGR_RESET : "");
         int titled = h->rec.title && *h->rec.title;
         int sectioned = h->rec.section && *h->rec.section;

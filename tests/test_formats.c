@@ -480,6 +480,62 @@ static void test_split_document_dispatch(void **state)
 
 /* ---- Format names -------------------------------------------------------- */
 
+/* The page is an optional field: a record without one is the record
+ * written before pages were kept, and reads as page 0. */
+static void test_record_page(void **state)
+{
+    (void)state;
+    qy_record_t rec = {.source = "/a.pdf", .text = "words", .ordinal = 3,
+                       .page = 12};
+    size_t len, plain_len;
+    char *data = qy_record_encode(&rec, &len);
+    rec.page = 0;
+    char *plain = qy_record_encode(&rec, &plain_len);
+    assert_non_null(data);
+    assert_non_null(plain);
+    assert_int_equal(len, plain_len + 1);
+    assert_memory_equal(data, plain, plain_len);
+    qy_record_t back;
+    assert_int_equal(qy_record_decode(data, len, &back), QY_OK);
+    assert_int_equal(back.page, 12);
+    assert_int_equal(back.ordinal, 3);
+    assert_string_equal(back.text, "words");
+    assert_int_equal(qy_record_decode(plain, plain_len, &back), QY_OK);
+    assert_int_equal(back.page, 0);
+    data[len - 1] = (char)0x80; /* a varint cut short */
+    assert_int_equal(qy_record_decode(data, len, &back), QY_CORRUPT);
+    free(data);
+    free(plain);
+}
+
+/* A file named without a known extension is read as its content says;
+ * the extensions that name a format are never sniffed. */
+static void test_format_sniff(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head;
+        qy_format_t format;
+    } heads[] = {
+        {"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", QY_FORMAT_PDF},
+        {"<!DOCTYPE html><html><body><p>x</p></body></html>\n",
+         QY_FORMAT_HTML},
+        {"Plain words in a note.\n", QY_FORMAT_TEXT},
+        {"", QY_FORMAT_TEXT},
+    };
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
+        if (qy_format_sniff(heads[i].head, strlen(heads[i].head)) !=
+            heads[i].format)
+            fail_msg("sniffed \"%s\" as %s", heads[i].head,
+                     qy_format_name(
+                         qy_format_sniff(heads[i].head, strlen(heads[i].head))));
+    assert_true(qy_format_known_extension("a/b.TXT"));
+    assert_true(qy_format_known_extension("b.pdf"));
+    assert_false(qy_format_known_extension("notes"));
+    assert_false(qy_format_known_extension("README.Debian"));
+    assert_false(qy_format_known_extension("dir.md/.hidden"));
+}
+
 static void test_format_names(void **state)
 {
     (void)state;
@@ -493,7 +549,9 @@ static void test_format_names(void **state)
         {"md", 0, QY_FORMAT_MARKDOWN},  {"html", 0, QY_FORMAT_HTML},
         {"htm", 0, QY_FORMAT_HTML},     {"jsonl", 0, QY_FORMAT_JSONL},
         {"ndjson", 0, QY_FORMAT_JSONL}, {"HTML", 0, QY_FORMAT_HTML},
-        {"pdf", -1, QY_FORMAT_AUTO},    {"", -1, QY_FORMAT_AUTO},
+        {"pdf", 0, QY_FORMAT_PDF},      {"ODT", 0, QY_FORMAT_ODT},
+        {"docx", 0, QY_FORMAT_DOCX},    {"epub", 0, QY_FORMAT_EPUB},
+        {"doc", -1, QY_FORMAT_AUTO},    {"", -1, QY_FORMAT_AUTO},
         {"json", -1, QY_FORMAT_AUTO},   {"markdownx", -1, QY_FORMAT_AUTO},
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
@@ -1098,6 +1156,8 @@ int main(void)
         cmocka_unit_test(test_split_document_dispatch),
         cmocka_unit_test(test_format_names),
         cmocka_unit_test(test_format_for_path),
+        cmocka_unit_test(test_format_sniff),
+        cmocka_unit_test(test_record_page),
         cmocka_unit_test(test_jsonl_parse_table),
         cmocka_unit_test(test_jsonl_hostile),
         cmocka_unit_test(test_split_jsonl),

@@ -263,9 +263,9 @@ static void test_format_option(void **state)
     cJSON_Delete(a);
 
     run_result_t r =
-        run(INDEXER, "-d", idx, "--format", "pdf", dir, (char *)NULL);
+        run(INDEXER, "-d", idx, "--format", "rtf", dir, (char *)NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "unknown format 'pdf'"));
+    assert_non_null(strstr(r.err, "unknown format 'rtf'"));
     run_free(&r);
     free(idx);
     free(dir);

@@ -16,23 +16,57 @@ typedef enum qy_format {
     QY_FORMAT_TEXT,
     QY_FORMAT_MARKDOWN,
     QY_FORMAT_HTML,
-    QY_FORMAT_JSONL
+    QY_FORMAT_JSONL,
+    QY_FORMAT_PDF,
+    QY_FORMAT_ODT,
+    QY_FORMAT_DOCX,
+    QY_FORMAT_EPUB
 } qy_format_t;
 
 /* Reads a --format value: "auto", "text" (or "txt"), "markdown" ("md"),
- * "html" ("htm"), "jsonl" ("ndjson"). Returns 0, or -1 for an unknown
- * name. */
+ * "html" ("htm"), "jsonl" ("ndjson"), "pdf", "odt", "docx", "epub".
+ * Returns 0, or -1 for an unknown name. */
 int qy_format_from_name(const char *name, qy_format_t *out);
 
 /* The canonical name of FORMAT ("text", "markdown", ...). Static. */
 const char *qy_format_name(qy_format_t format);
 
 /* The format of PATH by its extension, case-insensitive: .md .markdown ->
- * markdown, .html .htm .xhtml -> html, .jsonl .ndjson -> jsonl, anything
- * else -> text. */
+ * markdown, .html .htm .xhtml -> html, .jsonl .ndjson -> jsonl, .pdf,
+ * .odt, .docx, .epub, anything else -> text. */
 qy_format_t qy_format_for_path(const char *path);
 
-/* Splits a whole document of FORMAT (text, markdown or html; not jsonl)
+/* 1 when PATH's extension names its format (one of those above, or .txt
+ * and .text), 0 when qy_format_for_path only guesses text. */
+int qy_format_known_extension(const char *path);
+
+/* The format of a file by its first bytes HEAD[0, N) (libmagic): PDF,
+ * OpenDocument text, Word, EPUB and HTML are recognised, anything else is
+ * text. Thread-safe; the magic database is loaded once, on first use. */
+qy_format_t qy_format_sniff(const void *head, size_t n);
+
+/* 1 for the formats stored in a binary container (PDF and the zip based
+ * ones), which may hold NUL bytes and are read with qy_split_file. */
+int qy_format_is_binary(qy_format_t format);
+
+/* Caps for the binary formats, so that a damaged or hostile file cannot
+ * take unbounded memory: the text taken from one document, and the bytes
+ * inflated from one zip container (a zip bomb stops there). */
+#define QY_EXTRACT_MAX_BYTES ((size_t)64 << 20)
+#define QY_INFLATE_MAX_BYTES ((size_t)256 << 20)
+
+/* Splits the file BUF[0, LEN) of any format but jsonl, as
+ * qy_split_document does, with the reason a document cannot be read:
+ * QY_INVALID with *WHY set to a static one-line reason ("encrypted PDF",
+ * "damaged zip container", "no text (scanned pages?)") for a file to skip;
+ * QY_NOMEM. The binary formats give each passage its page (PDF), the
+ * article's date and meta ({"author": ...}) from the document's
+ * properties. */
+qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
+                          qy_article_t *out, const char **why);
+
+/* Splits a whole document of FORMAT (not jsonl; for pdf, odt, docx and
+ * epub, see qy_split_file, which also says why a file cannot be read)
  * into passages, like qy_split_plain does for text:
  * - markdown: markup removed with a real Markdown parser; each heading
  *   becomes the title of the passages below it (qy_passage_t.title), the

@@ -35,7 +35,9 @@ qy_status_t qy_ingest_flush(qy_ingest_t *ing);
 qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source);
 
 /* Replaces every passage of SOURCE by those of ARTICLE. A passage's own
- * title (the heading above it), when it has one, is stored as its section. */
+ * title (the heading above it), when it has one, is stored as its section;
+ * ARTICLE's meta and page numbers are stored with each passage, and its date
+ * in QY_SLOT_DATE as for qy_ingest_jsonl. */
 qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
                               const qy_article_t *article);
 

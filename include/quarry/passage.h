@@ -21,6 +21,7 @@ typedef struct qy_passage {
     unsigned ordinal; /* 1-based, counting only kept passages */
     char *title;     /* the title of this passage's section (a heading above
                         it), cleaned like text; NULL: the article's title */
+    unsigned page;   /* 1-based page of a paged document (PDF); 0: none */
 } qy_passage_t;
 
 /* A block of the source that was not made a passage, and why. */
@@ -35,6 +36,8 @@ typedef struct qy_article {
     size_t count;
     qy_drop_t *drops;     /* the blocks dropped, in source order */
     size_t ndrops, drops_cap;
+    char *date; /* from a document's properties: YYYY-MM-DD, or NULL */
+    char *meta; /* other properties (author) as JSON object text, or NULL */
 } qy_article_t;
 
 /* Splits plain text into passages.

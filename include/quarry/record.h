@@ -23,6 +23,7 @@ typedef struct qy_record {
     unsigned ordinal;   /* 1-based position of the passage in its source */
     uint64_t offset;    /* byte span of the passage in the source */
     uint64_t length;
+    unsigned page;      /* 1-based page of a paged document, 0 when none */
 } qy_record_t;
 
 /* Serialises REC into a malloc'd buffer (the caller frees it) of *LEN

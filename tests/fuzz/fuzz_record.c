@@ -29,6 +29,7 @@ static void check_same(const qy_record_t *a, const qy_record_t *b)
     FUZZ_CHECK(a->ordinal == b->ordinal);
     FUZZ_CHECK(a->offset == b->offset);
     FUZZ_CHECK(a->length == b->length);
+    FUZZ_CHECK(a->page == b->page);
 }
 
 static void round_trip(const qy_record_t *rec)
@@ -72,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     made.ordinal = (unsigned)take_u64(&p, end);
     made.offset = take_u64(&p, end);
     made.length = take_u64(&p, end);
+    made.page = (unsigned)take_u64(&p, end);
     size_t rest = (size_t)(end - p);
     char *strs = malloc(rest + 1);
     if (!strs)

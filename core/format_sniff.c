@@ -1,0 +1,56 @@
+/* Telling a file's format by its content (libmagic), for files whose name
+ * does not say it. */
+#include <pthread.h>
+#include <string.h>
+
+#include <magic.h>
+
+#include "quarry/formats.h"
+
+static pthread_once_t magic_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t magic_lock = PTHREAD_MUTEX_INITIALIZER;
+static magic_t magic; /* NULL when the database cannot be loaded */
+
+static void magic_init(void)
+{
+    /* Only the MIME type; the tests that cannot tell a document format
+     * apart (compressed and tar contents, ELF, CDF, CSV, JSON) are off. */
+    magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
+                           MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF |
+                           MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_CSV |
+                           MAGIC_NO_CHECK_JSON |
+                           MAGIC_ERROR);
+    if (m && magic_load(m, NULL) != 0) {
+        magic_close(m);
+        m = NULL;
+    }
+    magic = m;
+}
+
+static const struct {
+    const char *mime;
+    qy_format_t format;
+} mime_types[] = {
+    {"application/pdf", QY_FORMAT_PDF},
+    {"application/vnd.oasis.opendocument.text", QY_FORMAT_ODT},
+    {"application/vnd.openxmlformats-officedocument.wordprocessingml."
+     "document",
+     QY_FORMAT_DOCX},
+    {"application/epub+zip", QY_FORMAT_EPUB},
+    {"text/html", QY_FORMAT_HTML},
+};
+
+qy_format_t qy_format_sniff(const void *head, size_t n)
+{
+    pthread_once(&magic_once, magic_init);
+    if (!magic || n == 0)
+        return QY_FORMAT_TEXT;
+    qy_format_t format = QY_FORMAT_TEXT;
+    pthread_mutex_lock(&magic_lock);
+    const char *mime = magic_buffer(magic, head, n);
+    for (size_t i = 0; mime && i < sizeof mime_types / sizeof *mime_types; i++)
+        if (strcmp(mime, mime_types[i].mime) == 0)
+            format = mime_types[i].format;
+    pthread_mutex_unlock(&magic_lock);
+    return format;
+}
