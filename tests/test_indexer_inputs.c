@@ -337,9 +337,6 @@ static cJSON *index_stdin(int expect_status, const char *rel, const char *index,
     return j;
 }
 
-/* Standard input: its passages are stored under --stdin-name (default
- * "stdin"), whose extension picks the format unless --format says; they
- * are replaced on every run. */
 /* Binary is judged on evidence: real executables, images and compressed
  * files are skipped; text with a few stray NUL or control bytes is text,
  * read without its NULs, with one warning naming the file. */
@@ -359,7 +356,9 @@ static void test_binary_on_evidence(void **state)
     const char *candidates[] = {"/usr/bin/ls",
                                 "/usr/share/gitweb/static/git-logo.png",
                                 have_gzip ? gz : NULL};
-    char *argv[8] = {NULL, "--json", "-d", NULL, stray};
+    /* The indexer, its four arguments, the binaries and the NULL. */
+    char *argv[5 + sizeof candidates / sizeof *candidates + 1] = {
+        NULL, "--json", "-d", NULL, stray};
     char *index = tmp_file("evidence.idx");
     argv[3] = index;
     int argc = 5;
@@ -393,6 +392,9 @@ static void test_binary_on_evidence(void **state)
     free(stray);
 }
 
+/* Standard input: its passages are stored under --stdin-name (default
+ * "stdin"), whose extension picks the format unless --format says; they
+ * are replaced on every run. */
 static void test_stdin(void **state)
 {
     (void)state;
