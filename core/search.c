@@ -37,6 +37,7 @@ void qy_search_opts_init(qy_search_opts_t *opts)
     opts->feedback_docs = QY_DEFAULT_FEEDBACK_DOCS;
     opts->feedback_terms = QY_DEFAULT_FEEDBACK_TERMS;
     opts->feedback_weight = QY_DEFAULT_FEEDBACK_WEIGHT;
+    opts->feedback_agreement = QY_DEFAULT_FEEDBACK_AGREEMENT;
     opts->count_repeats = QY_DEFAULT_COUNT_REPEATS;
 }
 
@@ -712,6 +713,23 @@ static qy_status_t informative_words(qy_db_t *db, qy_analyzer_t *a,
     return QY_OK;
 }
 
+/* Whether the feedback passages are about one thing: the terms chosen
+ * from them are held, on average, by at least AGREEMENT of the FOUND
+ * passages. When each of them is about something else, the terms each
+ * lends are its own, and expanding with them pulls the search apart. */
+static int passages_agree(const qy_expand_term_t *terms, size_t n,
+                          size_t found, double agreement)
+{
+    if (!(agreement > 0))
+        return 1;
+    if (found == 0 || n == 0)
+        return 0;
+    double held = 0;
+    for (size_t i = 0; i < n; i++)
+        held += (double)terms[i].docs / (double)found;
+    return held / (double)n >= agreement;
+}
+
 /* RM3-style pseudo-relevance feedback: *Q becomes
  * OR(scale(1 - lambda, Q), scale(lambda * N, OR(scale(p(t), t)...))) where
  * the terms t come from Xapian's ESet over the best passages of Q, p(t) is
@@ -746,6 +764,8 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
         .offset = 0,
         .limit = opts->feedback_docs,
         .check_at_least = 0,
+        .weighting = opts->weighting,
+        .weighting_param = opts->weighting_param,
     };
     qy_mset_t *first = NULL;
     st = qy_db_search(db, *q, &params, &first);
@@ -754,7 +774,9 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     feedback_filter_t filter = {a};
     if (st == QY_OK)
         st = qy_db_expand(db, first, opts->feedback_docs, opts->feedback_terms,
-                          feedback_term_ok, &filter, &terms, &nterms);
+                          opts->feedback_scheme, feedback_term_ok, &filter,
+                          &terms, &nterms);
+    size_t fb_found = first ? qy_mset_size(first) : 0;
     qy_mset_free(first);
     if (st != QY_OK) {
         *error = dup_error("search failed: %s", qy_db_error(db));
@@ -763,7 +785,8 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     double total = 0;
     for (size_t i = 0; i < nterms; i++)
         total += terms[i].relevance;
-    if (nterms == 0 || !(total > 0)) {
+    if (nterms == 0 || !(total > 0) ||
+        !passages_agree(terms, nterms, fb_found, opts->feedback_agreement)) {
         qy_expand_terms_free(terms, nterms);
         return QY_OK;
     }
@@ -1545,6 +1568,8 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         .check_at_least = 100,
         .collapse = opts->per_source,
         .collapse_slot = QY_SLOT_SOURCE,
+        .weighting = opts->weighting,
+        .weighting_param = opts->weighting_param,
     };
     if (opts->keep_duplicates)
         params.offset = opts->offset;

@@ -33,6 +33,10 @@ extern "C" {
 #define QY_DEFAULT_FEEDBACK_TERMS 15
 #define QY_DEFAULT_FEEDBACK_WEIGHT 0.5
 #define QY_DEFAULT_COUNT_REPEATS 1
+/* Feedback expands a question only when its best passages agree: when the
+ * expansion terms are held, on average, by at least this part of them
+ * (0: always). */
+#define QY_DEFAULT_FEEDBACK_AGREEMENT 0.0
 /* Feedback is used only when the index holds at least this many passages
  * per feedback passage (500 for 5): the best few must be a small part of
  * the index to stand for the relevant ones. */
@@ -65,6 +69,12 @@ typedef struct qy_search_opts {
     unsigned feedback_terms;   /* ... at most this many terms */
     double feedback_weight;    /* ... sharing this part of the score with
                                   the question (0 to 1, RM3's lambda) */
+    double feedback_agreement; /* ... only when the terms chosen are held
+                                  by this part of the N passages on
+                                  average (0 to 1; 0: always) */
+    qy_expand_scheme_t feedback_scheme; /* how the terms are chosen */
+    qy_weighting_t weighting;  /* the scheme that ranks (BM25: k1, b) */
+    double weighting_param;    /* its parameter; 0: Xapian's default */
     int count_repeats;         /* a word the question types again in the
                                   same form weighs more (BM25's query-term
                                   factor, k3 = 1); otherwise each word
