@@ -952,6 +952,13 @@ static int open_index(const collection_t *c, const char *cache,
         int st = build_index(c, tmp, mode, stats);
         if (st == 0)
             st = write_stats(tmp, stats);
+        if (st == 0 && read_stats(final, stats) == 0) {
+            /* another run built it meanwhile: take that one */
+            remove_tree(tmp);
+            free(final);
+            *cached = 1;
+            return 0;
+        }
         remove_tree(final); /* a stale, incomplete one */
         if (st == 0 && rename(tmp, final) != 0) {
             fprintf(stderr, "%s: cannot rename '%s' to '%s': %s\n", progname,
@@ -985,7 +992,7 @@ typedef enum aggregate {
  * project's k1 and b; the `defaults` row is qy_search_opts_init's. */
 #define TRY_TITLE_WEIGHT 0.5
 #define TRY_PROXIMITY 0.3
-#define TRY_FEEDBACK_DOCS QY_DEFAULT_FEEDBACK_DOCS
+#define TRY_FEEDBACK_DOCS 5
 #define TRY_FEEDBACK_TERMS QY_DEFAULT_FEEDBACK_TERMS
 #define TRY_FEEDBACK_WEIGHT QY_DEFAULT_FEEDBACK_WEIGHT
 
@@ -1011,8 +1018,9 @@ static const setting_t settings[] = {
 typedef struct overrides {
     int k1_set, b_set, title_set, prox_set, window_set, fb_set, fbt_set,
         fbw_set, agg_set, repeats_set, repeats, fba_set, scheme_set,
-        weighting_set, wparam_set;
+        weighting_set, wparam_set, spread_set;
     double k1, b, title_weight, proximity, feedback_weight, feedback_agreement,
+        feedback_spread,
         weighting_param;
     unsigned window, feedback_docs, feedback_terms;
     aggregate_t agg;
@@ -1074,6 +1082,8 @@ static void setting_opts(const char *name, const overrides_t *ov,
         o->count_repeats = ov->repeats;
     if (ov->fba_set)
         o->feedback_agreement = ov->feedback_agreement;
+    if (ov->spread_set)
+        o->feedback_spread = ov->feedback_spread;
     if (ov->scheme_set)
         o->feedback_scheme = ov->scheme;
     if (ov->weighting_set)
@@ -1277,6 +1287,7 @@ static void print_help(void)
         "      --title-weight X, --proximity X, --proximity-window N,\n"
         "      --feedback N, --feedback-terms N, --feedback-weight X,\n"
         "      --repeats on|off, --feedback-agreement X (0 to 1),\n"
+        "      --feedback-spread X (0 to 1),\n"
         "      --feedback-scheme trad|bo1\n"
         "                       ranking options of query, on top of each "
         "setting\n"
@@ -1396,6 +1407,7 @@ static char *row_label(const char *setting, const overrides_t *ov)
     LABEL(ov->repeats_set, " repeats=%s", ov->repeats ? "on" : "off");
     LABEL(ov->agg_set, " agg=%s", ov->agg == AGG_MAX ? "max" : "sum");
     LABEL(ov->fba_set, " agree=%g", ov->feedback_agreement);
+    LABEL(ov->spread_set, " spread=%g", ov->feedback_spread);
     LABEL(ov->scheme_set, " fbscheme=%s",
           ov->scheme == QY_EXPAND_BO1 ? "bo1" : "trad");
     LABEL(ov->weighting_set, " weighting=%s", weighting_names[ov->weighting]);
@@ -1432,7 +1444,8 @@ int main(int argc, char **argv)
         OPT_FBA,
         OPT_SCHEME,
         OPT_WEIGHTING,
-        OPT_WPARAM
+        OPT_WPARAM,
+        OPT_SPREAD
     };
     static const struct option longopts[] = {
         {"setting", required_argument, NULL, 's'},
@@ -1462,6 +1475,7 @@ int main(int argc, char **argv)
         {"feedback-scheme", required_argument, NULL, OPT_SCHEME},
         {"weighting", required_argument, NULL, OPT_WEIGHTING},
         {"weighting-param", required_argument, NULL, OPT_WPARAM},
+        {"feedback-spread", required_argument, NULL, OPT_SPREAD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1623,6 +1637,12 @@ int main(int argc, char **argv)
                              &ov.feedback_agreement))
                 return EXIT_ERROR;
             ov.fba_set = 1;
+            break;
+        case OPT_SPREAD:
+            if (parse_double("--feedback-spread", optarg, 0, 1,
+                             &ov.feedback_spread))
+                return EXIT_ERROR;
+            ov.spread_set = 1;
             break;
         case OPT_SCHEME:
             if (strcmp(optarg, "trad") && strcmp(optarg, "bo1")) {
