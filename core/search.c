@@ -597,9 +597,14 @@ static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
         b->wqf = qtf ? qtf[i] : 1;
         subs[k++] = build_node(b, words[i]);
         if (title) {
+            /* the same word again: its expansions are noted once */
+            char *notes = b->notes;
+            b->notes = NULL;
             b->prefix = QY_PREFIX_TITLE;
             subs[k++] = scaled(build_node(b, words[i]), opts->title_weight);
             b->prefix = "";
+            free(b->notes);
+            b->notes = notes;
         }
         b->wqf = 1;
     }
@@ -777,6 +782,13 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
                           opts->feedback_scheme, feedback_term_ok, &filter,
                           &terms, &nterms);
     size_t fb_found = first ? qy_mset_size(first) : 0;
+    int spread = 0;
+    if (fb_found > 1 && opts->feedback_spread > 0) {
+        qy_hit_t best, last;
+        qy_mset_hit(first, 0, &best);
+        qy_mset_hit(first, fb_found - 1, &last);
+        spread = best.weight > 0 && last.weight < opts->feedback_spread * best.weight;
+    }
     qy_mset_free(first);
     if (st != QY_OK) {
         *error = dup_error("search failed: %s", qy_db_error(db));
@@ -785,7 +797,7 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     double total = 0;
     for (size_t i = 0; i < nterms; i++)
         total += terms[i].relevance;
-    if (nterms == 0 || !(total > 0) ||
+    if (nterms == 0 || !(total > 0) || spread ||
         !passages_agree(terms, nterms, fb_found, opts->feedback_agreement)) {
         qy_expand_terms_free(terms, nterms);
         return QY_OK;
