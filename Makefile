@@ -8,6 +8,8 @@
 #   make fuzz    run every fuzz target for FUZZ_SECONDS (default 60) each
 #   make valgrind  every test, and every program they run, under valgrind
 #                (slow: half an hour on two cores)
+#   make eval    ranking quality on every judged collection of ../shared/data
+#                (bench/run-eval, docs/quality.md)
 #   make lint    cppcheck and clang-tidy over the project's code, and no
 #                two files calling into each other (scripts/file-cycles)
 #   make clean   remove the build directories
@@ -21,7 +23,7 @@ FUZZ_SMOKE_SECONDS := 15
 JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all deps build demo test clean fuzz fuzz-build valgrind \
-	valgrind-quick lint
+	valgrind-quick lint eval
 
 all: build
 
@@ -110,6 +112,12 @@ valgrind-quick: build
 
 lint: build
 	./scripts/lint $(LINT_DIR) $(BUILD_DIR)
+
+# Every candidate ranking on every judged collection, the rule for defaults
+# and its leave-one-collection-out check; indexes are kept in
+# $(BUILD_DIR)/eval-cache between runs.
+eval: build
+	bench/run-eval $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(LINT_DIR)

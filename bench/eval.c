@@ -33,9 +33,14 @@
 
 enum { EXIT_OK = 0, EXIT_BELOW = 1, EXIT_ERROR = 2 };
 
-/* Passages retrieved per question before they are grouped into documents:
- * enough for 1000 documents when documents have several passages. */
-#define DEFAULT_DEPTH 5000
+/* Passages retrieved per question before they are grouped into documents,
+ * unless --depth says: enough for the QY_METRICS_DEPTH documents evaluated,
+ * at the collection's passages per document (rounded up) plus this many
+ * more, and at most MAX_AUTO_DEPTH. Fetching more costs time (each hit is
+ * compared with the others for near-duplicates) and cannot change the
+ * documents evaluated. */
+#define DEPTH_MARGIN 100
+#define MAX_AUTO_DEPTH 5000
 /* The alternative aggregation sums the best this many passages. */
 #define DEFAULT_SUM_TOP 3
 
@@ -858,6 +863,124 @@ static int build_index(const collection_t *c, const char *dir,
     return st == QY_OK ? 0 : -1;
 }
 
+/* ---- Index cache -------------------------------------------------------- */
+
+/* An index built once is kept under --index-cache DIR for the next run, in
+ * a directory named for the collection, the split and a key that changes
+ * when the collection's documents file or this program changes (a rebuilt
+ * program may index differently). The index is complete when its "stats"
+ * file is there: it is written last, after the index is committed. */
+static char *cache_path(const char *cache, const collection_t *c,
+                        split_mode_t mode)
+{
+    struct stat src, self;
+    uint64_t h = QY_FNV_START;
+    if (stat(c->source, &src) == 0) {
+        h = qy_fnv1a(&src.st_size, sizeof src.st_size, h);
+        h = qy_fnv1a(&src.st_mtime, sizeof src.st_mtime, h);
+    }
+    if (stat("/proc/self/exe", &self) == 0) {
+        h = qy_fnv1a(&self.st_size, sizeof self.st_size, h);
+        h = qy_fnv1a(&self.st_mtime, sizeof self.st_mtime, h);
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%s-%s-%016llx", c->name,
+             mode == SPLIT_WHOLE ? "whole" : "paragraphs",
+             (unsigned long long)h);
+    return path_join(cache, name);
+}
+
+static int read_stats(const char *dir, index_stats_t *stats)
+{
+    char *path = path_join(dir, "stats");
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return -1;
+    int ok = fscanf(f, "%zu %zu %zu", &stats->passages, &stats->empty_docs,
+                    &stats->wordless_docs) == 3;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+static int write_stats(const char *dir, const index_stats_t *stats)
+{
+    char *path = path_join(dir, "stats");
+    FILE *f = fopen(path, "w");
+    int ok = f && fprintf(f, "%zu %zu %zu\n", stats->passages,
+                          stats->empty_docs, stats->wordless_docs) > 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        fprintf(stderr, "%s: cannot write '%s'\n", progname, path);
+    free(path);
+    return ok ? 0 : -1;
+}
+
+/* The index of C in *DIR (PATH_MAX bytes): the cached one when CACHE holds
+ * it, else one built now, into the cache (when given, kept) or into a new
+ * temporary directory (*TEMPORARY set: the caller removes it). */
+static int open_index(const collection_t *c, const char *cache,
+                      split_mode_t mode, char *dir, int *temporary,
+                      index_stats_t *stats, int *cached)
+{
+    const char *base = getenv("TMPDIR");
+    *temporary = 0;
+    *cached = 0;
+    if (cache) {
+        char *final = cache_path(cache, c, mode);
+        snprintf(dir, PATH_MAX, "%s", final);
+        if (read_stats(final, stats) == 0) {
+            free(final);
+            *cached = 1;
+            return 0;
+        }
+        if (mkdir(cache, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "%s: cannot create '%s': %s\n", progname, cache,
+                    strerror(errno));
+            free(final);
+            return -1;
+        }
+        char tmp[PATH_MAX];
+        snprintf(tmp, sizeof tmp, "%s/.building-XXXXXX", cache);
+        if (!mkdtemp(tmp)) {
+            fprintf(stderr, "%s: cannot create a directory in '%s': %s\n",
+                    progname, cache, strerror(errno));
+            free(final);
+            return -1;
+        }
+        int st = build_index(c, tmp, mode, stats);
+        if (st == 0)
+            st = write_stats(tmp, stats);
+        if (st == 0 && read_stats(final, stats) == 0) {
+            /* another run built it meanwhile: take that one */
+            remove_tree(tmp);
+            free(final);
+            *cached = 1;
+            return 0;
+        }
+        remove_tree(final); /* a stale, incomplete one */
+        if (st == 0 && rename(tmp, final) != 0) {
+            fprintf(stderr, "%s: cannot rename '%s' to '%s': %s\n", progname,
+                    tmp, final, strerror(errno));
+            st = -1;
+        }
+        if (st != 0)
+            remove_tree(tmp);
+        free(final);
+        return st;
+    }
+    snprintf(dir, PATH_MAX, "%s/quarry-eval-XXXXXX",
+             base && *base ? base : "/tmp");
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "%s: cannot create a directory in '%s': %s\n",
+                progname, base && *base ? base : "/tmp", strerror(errno));
+        return -1;
+    }
+    *temporary = 1;
+    return build_index(c, dir, mode, stats);
+}
+
 /* ---- Settings ----------------------------------------------------------- */
 
 typedef enum aggregate {
@@ -869,7 +992,7 @@ typedef enum aggregate {
  * project's k1 and b; the `defaults` row is qy_search_opts_init's. */
 #define TRY_TITLE_WEIGHT 0.5
 #define TRY_PROXIMITY 0.3
-#define TRY_FEEDBACK_DOCS QY_DEFAULT_FEEDBACK_DOCS
+#define TRY_FEEDBACK_DOCS 5
 #define TRY_FEEDBACK_TERMS QY_DEFAULT_FEEDBACK_TERMS
 #define TRY_FEEDBACK_WEIGHT QY_DEFAULT_FEEDBACK_WEIGHT
 
@@ -894,11 +1017,20 @@ static const setting_t settings[] = {
 /* Options given on the command line on top of every setting. */
 typedef struct overrides {
     int k1_set, b_set, title_set, prox_set, window_set, fb_set, fbt_set,
-        fbw_set, agg_set, repeats_set, repeats;
-    double k1, b, title_weight, proximity, feedback_weight;
+        fbw_set, agg_set, repeats_set, repeats, fba_set, scheme_set,
+        weighting_set, wparam_set, spread_set;
+    double k1, b, title_weight, proximity, feedback_weight, feedback_agreement,
+        feedback_spread,
+        weighting_param;
     unsigned window, feedback_docs, feedback_terms;
     aggregate_t agg;
+    qy_expand_scheme_t scheme;
+    qy_weighting_t weighting;
 } overrides_t;
+
+static const char *const weighting_names[] = {"bm25", "bm25plus", "dph",
+                                              "dlh",  "pl2",      "lm"};
+#define NWEIGHTINGS (sizeof weighting_names / sizeof *weighting_names)
 
 static void setting_opts(const char *name, const overrides_t *ov,
                          qy_search_opts_t *o, aggregate_t *agg)
@@ -948,6 +1080,16 @@ static void setting_opts(const char *name, const overrides_t *ov,
         *agg = ov->agg;
     if (ov->repeats_set)
         o->count_repeats = ov->repeats;
+    if (ov->fba_set)
+        o->feedback_agreement = ov->feedback_agreement;
+    if (ov->spread_set)
+        o->feedback_spread = ov->feedback_spread;
+    if (ov->scheme_set)
+        o->feedback_scheme = ov->scheme;
+    if (ov->weighting_set)
+        o->weighting = ov->weighting;
+    if (ov->wparam_set)
+        o->weighting_param = ov->weighting_param;
 }
 
 /* ---- Evaluation --------------------------------------------------------- */
@@ -957,6 +1099,7 @@ typedef struct run_config {
     unsigned sum_top;
     size_t max_queries; /* 0: all judged questions */
     FILE *run_out;      /* TREC run file, or NULL */
+    int fold;           /* fold near-duplicate hits, as query shows them */
     const char *run_tag;
 } run_config_t;
 
@@ -1023,6 +1166,10 @@ static int evaluate(const collection_t *c, qy_db_t *db, qy_analyzer_t *a,
     setting_opts(setting, ov, &opts, &agg);
     opts.limit = cfg->depth;
     opts.no_highlights = 1;
+    /* query folds near-identical hits into one for display; that step
+     * comes after the ranking, is the same for every setting, and on
+     * thousands of hits a question costs most of the time. */
+    opts.keep_duplicates = !cfg->fold;
     passage_score_t *scratch = xrealloc(NULL, cfg->depth * sizeof *scratch);
     qy_scored_doc_t *run = xrealloc(NULL, cfg->depth * sizeof *run);
     qy_judgment_t *judged = NULL, *graded = NULL;
@@ -1139,9 +1286,16 @@ static void print_help(void)
         "      --k1 X, --b X    BM25 parameters, on top of each setting\n"
         "      --title-weight X, --proximity X, --proximity-window N,\n"
         "      --feedback N, --feedback-terms N, --feedback-weight X,\n"
-        "      --repeats on|off\n"
+        "      --repeats on|off, --feedback-agreement X (0 to 1),\n"
+        "      --feedback-spread X (0 to 1),\n"
+        "      --feedback-scheme trad|bo1\n"
         "                       ranking options of query, on top of each "
         "setting\n"
+        "      --weighting W    rank with bm25 (default), bm25plus, dph, dlh, "
+        "pl2 or lm\n"
+        "      --weighting-param X  its parameter (BM25+ delta, PL2 c, LM "
+        "Dirichlet mu;\n"
+        "                       0: Xapian's default)\n"
         "      --aggregate HOW  a document's score from its passages: max "
         "(the best\n"
         "                       one; default) or sum (its best "
@@ -1154,8 +1308,11 @@ static void print_help(void)
         "reads it; default)\n"
         "                       or paragraphs (indented lines start "
         "paragraphs)\n"
-        "      --depth N        passages retrieved per question (default "
-        "%d)\n"
+        "      --depth N        passages retrieved per question (default: "
+        "%d per\n"
+        "                       document, times the collection's passages "
+        "per document,\n"
+        "                       plus %d, at most %d)\n"
         "      --queries N      only the first N judged questions\n"
         "      --qrels FILE     judgments from a TREC qrels file (query iter "
         "doc grade)\n"
@@ -1170,11 +1327,20 @@ static void print_help(void)
         "(one setting)\n"
         "      --format F       markdown (default) or tsv\n"
         "      --min-map X      exit 1 when a row's MAP is below X\n"
+        "      --fold           fold near-identical passages into one hit, "
+        "as query\n"
+        "                       shows them (slower; the ranking is the "
+        "same)\n"
+        "      --index-cache DIR  keep each collection's index in DIR and "
+        "read it from\n"
+        "                       there next time (rebuilt when the "
+        "collection or this\n"
+        "                       program changes)\n"
         "  -h, --help           show this help and exit\n"
         "  -V, --version        show the version and exit\n"
         "\n"
         "Exit status: 0 done, 1 a MAP below --min-map, 2 error.\n",
-        DEFAULT_SUM_TOP, DEFAULT_DEPTH);
+        DEFAULT_SUM_TOP, QY_METRICS_DEPTH, DEPTH_MARGIN, MAX_AUTO_DEPTH);
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi,
@@ -1240,6 +1406,12 @@ static char *row_label(const char *setting, const overrides_t *ov)
     LABEL(ov->fbw_set, " fbweight=%g", ov->feedback_weight);
     LABEL(ov->repeats_set, " repeats=%s", ov->repeats ? "on" : "off");
     LABEL(ov->agg_set, " agg=%s", ov->agg == AGG_MAX ? "max" : "sum");
+    LABEL(ov->fba_set, " agree=%g", ov->feedback_agreement);
+    LABEL(ov->spread_set, " spread=%g", ov->feedback_spread);
+    LABEL(ov->scheme_set, " fbscheme=%s",
+          ov->scheme == QY_EXPAND_BO1 ? "bo1" : "trad");
+    LABEL(ov->weighting_set, " weighting=%s", weighting_names[ov->weighting]);
+    LABEL(ov->wparam_set, " wparam=%g", ov->weighting_param);
 #undef LABEL
     return b.s;
 }
@@ -1266,7 +1438,14 @@ int main(int argc, char **argv)
         OPT_RUN,
         OPT_FORMAT,
         OPT_MINMAP,
-        OPT_REPEATS
+        OPT_REPEATS,
+        OPT_CACHE,
+        OPT_FOLD,
+        OPT_FBA,
+        OPT_SCHEME,
+        OPT_WEIGHTING,
+        OPT_WPARAM,
+        OPT_SPREAD
     };
     static const struct option longopts[] = {
         {"setting", required_argument, NULL, 's'},
@@ -1290,6 +1469,13 @@ int main(int argc, char **argv)
         {"run", required_argument, NULL, OPT_RUN},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"min-map", required_argument, NULL, OPT_MINMAP},
+        {"index-cache", required_argument, NULL, OPT_CACHE},
+        {"fold", no_argument, NULL, OPT_FOLD},
+        {"feedback-agreement", required_argument, NULL, OPT_FBA},
+        {"feedback-scheme", required_argument, NULL, OPT_SCHEME},
+        {"weighting", required_argument, NULL, OPT_WEIGHTING},
+        {"weighting-param", required_argument, NULL, OPT_WPARAM},
+        {"feedback-spread", required_argument, NULL, OPT_SPREAD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1297,7 +1483,8 @@ int main(int argc, char **argv)
     const char *chosen[NSETTINGS * 4];
     size_t nchosen = 0;
     overrides_t ov = {0};
-    run_config_t cfg = {DEFAULT_DEPTH, DEFAULT_SUM_TOP, 0, NULL, "quarry"};
+    run_config_t cfg = {0, DEFAULT_SUM_TOP, 0, NULL, 0, "quarry"};
+    const char *cache_dir = NULL;
     split_mode_t split = SPLIT_WHOLE;
     const char *qrels_path = NULL, *run_path = NULL;
     int tsv = 0;
@@ -1445,6 +1632,56 @@ int main(int argc, char **argv)
             if (parse_double("--min-map", optarg, 0, 1, &min_map))
                 return EXIT_ERROR;
             break;
+        case OPT_FBA:
+            if (parse_double("--feedback-agreement", optarg, 0, 1,
+                             &ov.feedback_agreement))
+                return EXIT_ERROR;
+            ov.fba_set = 1;
+            break;
+        case OPT_SPREAD:
+            if (parse_double("--feedback-spread", optarg, 0, 1,
+                             &ov.feedback_spread))
+                return EXIT_ERROR;
+            ov.spread_set = 1;
+            break;
+        case OPT_SCHEME:
+            if (strcmp(optarg, "trad") && strcmp(optarg, "bo1")) {
+                fprintf(stderr,
+                        "%s: --feedback-scheme expects trad or bo1, not "
+                        "'%s'\n",
+                        progname, optarg);
+                return EXIT_ERROR;
+            }
+            ov.scheme = strcmp(optarg, "bo1") ? QY_EXPAND_TRAD : QY_EXPAND_BO1;
+            ov.scheme_set = 1;
+            break;
+        case OPT_WEIGHTING: {
+            size_t w = 0;
+            while (w < NWEIGHTINGS && strcmp(optarg, weighting_names[w]))
+                w++;
+            if (w == NWEIGHTINGS) {
+                fprintf(stderr,
+                        "%s: --weighting expects bm25, bm25plus, dph, dlh, "
+                        "pl2 or lm, not '%s'\n",
+                        progname, optarg);
+                return EXIT_ERROR;
+            }
+            ov.weighting = (qy_weighting_t)w;
+            ov.weighting_set = 1;
+            break;
+        }
+        case OPT_WPARAM:
+            if (parse_double("--weighting-param", optarg, 0, 100000,
+                             &ov.weighting_param))
+                return EXIT_ERROR;
+            ov.wparam_set = 1;
+            break;
+        case OPT_FOLD:
+            cfg.fold = 1;
+            break;
+        case OPT_CACHE:
+            cache_dir = optarg;
+            break;
         case 'h':
             print_help();
             return EXIT_OK;
@@ -1493,7 +1730,6 @@ int main(int argc, char **argv)
         die_nomem();
     size_t nrows = 0;
     int status = EXIT_OK;
-    const char *base = getenv("TMPDIR");
     for (int ci = optind; ci < argc && status == EXIT_OK; ci++) {
         collection_t coll = {0};
         double t0 = now();
@@ -1516,17 +1752,20 @@ int main(int argc, char **argv)
             coll.gains = gain;
         tidy_qrels(&coll);
         char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s/quarry-eval-XXXXXX",
-                 base && *base ? base : "/tmp");
-        if (!mkdtemp(dir)) {
-            fprintf(stderr, "%s: cannot create a directory in '%s': %s\n",
-                    progname, base && *base ? base : "/tmp", strerror(errno));
-            collection_free(&coll);
-            status = EXIT_ERROR;
-            break;
+        index_stats_t stats = {0};
+        int temporary, cached;
+        int built = open_index(&coll, cache_dir, split, dir, &temporary,
+                               &stats, &cached);
+        run_config_t ccfg = cfg;
+        if (!ccfg.depth) {
+            size_t found =
+                coll.ndocs - stats.empty_docs - stats.wordless_docs;
+            size_t per_doc =
+                found ? (stats.passages + found - 1) / found : 1;
+            size_t depth = per_doc * QY_METRICS_DEPTH + DEPTH_MARGIN;
+            ccfg.depth =
+                (unsigned)(depth < MAX_AUTO_DEPTH ? depth : MAX_AUTO_DEPTH);
         }
-        index_stats_t stats;
-        int built = build_index(&coll, dir, split, &stats);
         qy_db_t *db = NULL;
         qy_analyzer_t *a = NULL;
         char *error = NULL;
@@ -1540,15 +1779,16 @@ int main(int argc, char **argv)
         if (built == 0)
             fprintf(stderr,
                     "%s: %s: %zu documents (%zu without a passage, %zu "
-                    "without a word), %zu "
-                    "passages, %zu questions, %zu judgments; indexed in "
-                    "%.1f s\n",
+                    "without a word), %zu passages, %zu questions, %zu "
+                    "judgments; %s in %.1f s\n",
                     progname, coll.name, coll.ndocs, stats.empty_docs,
-                    stats.wordless_docs,
-                    stats.passages, coll.nquestions, coll.nqrels, now() - t0);
+                    stats.wordless_docs, stats.passages, coll.nquestions,
+                    coll.nqrels,
+                    cached ? "index read from the cache" : "indexed",
+                    now() - t0);
         for (size_t s = 0; built == 0 && s < nchosen; s++) {
             row_t *row = &rows[nrows];
-            if (evaluate(&coll, db, a, chosen[s], &ov, &cfg, row) != 0) {
+            if (evaluate(&coll, db, a, chosen[s], &ov, &ccfg, row) != 0) {
                 built = -1;
                 break;
             }
@@ -1561,7 +1801,8 @@ int main(int argc, char **argv)
         qy_analyzer_free(a);
         qy_db_close(db);
         free(error);
-        remove_tree(dir);
+        if (temporary)
+            remove_tree(dir);
         collection_free(&coll);
         if (built != 0)
             status = EXIT_ERROR;

@@ -37,6 +37,7 @@ void qy_search_opts_init(qy_search_opts_t *opts)
     opts->feedback_docs = QY_DEFAULT_FEEDBACK_DOCS;
     opts->feedback_terms = QY_DEFAULT_FEEDBACK_TERMS;
     opts->feedback_weight = QY_DEFAULT_FEEDBACK_WEIGHT;
+    opts->feedback_agreement = QY_DEFAULT_FEEDBACK_AGREEMENT;
     opts->count_repeats = QY_DEFAULT_COUNT_REPEATS;
 }
 
@@ -596,9 +597,14 @@ static qy_query_t *question_query(build_t *b, const qy_node_t *const *words,
         b->wqf = qtf ? qtf[i] : 1;
         subs[k++] = build_node(b, words[i]);
         if (title) {
+            /* the same word again: its expansions are noted once */
+            char *notes = b->notes;
+            b->notes = NULL;
             b->prefix = QY_PREFIX_TITLE;
             subs[k++] = scaled(build_node(b, words[i]), opts->title_weight);
             b->prefix = "";
+            free(b->notes);
+            b->notes = notes;
         }
         b->wqf = 1;
     }
@@ -712,6 +718,23 @@ static qy_status_t informative_words(qy_db_t *db, qy_analyzer_t *a,
     return QY_OK;
 }
 
+/* Whether the feedback passages are about one thing: the terms chosen
+ * from them are held, on average, by at least AGREEMENT of the FOUND
+ * passages. When each of them is about something else, the terms each
+ * lends are its own, and expanding with them pulls the search apart. */
+static int passages_agree(const qy_expand_term_t *terms, size_t n,
+                          size_t found, double agreement)
+{
+    if (!(agreement > 0))
+        return 1;
+    if (found == 0 || n == 0)
+        return 0;
+    double held = 0;
+    for (size_t i = 0; i < n; i++)
+        held += (double)terms[i].docs / (double)found;
+    return held / (double)n >= agreement;
+}
+
 /* RM3-style pseudo-relevance feedback: *Q becomes
  * OR(scale(1 - lambda, Q), scale(lambda * N, OR(scale(p(t), t)...))) where
  * the terms t come from Xapian's ESet over the best passages of Q, p(t) is
@@ -746,6 +769,8 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
         .offset = 0,
         .limit = opts->feedback_docs,
         .check_at_least = 0,
+        .weighting = opts->weighting,
+        .weighting_param = opts->weighting_param,
     };
     qy_mset_t *first = NULL;
     st = qy_db_search(db, *q, &params, &first);
@@ -754,7 +779,16 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     feedback_filter_t filter = {a};
     if (st == QY_OK)
         st = qy_db_expand(db, first, opts->feedback_docs, opts->feedback_terms,
-                          feedback_term_ok, &filter, &terms, &nterms);
+                          opts->feedback_scheme, feedback_term_ok, &filter,
+                          &terms, &nterms);
+    size_t fb_found = first ? qy_mset_size(first) : 0;
+    int spread = 0;
+    if (fb_found > 1 && opts->feedback_spread > 0) {
+        qy_hit_t best, last;
+        qy_mset_hit(first, 0, &best);
+        qy_mset_hit(first, fb_found - 1, &last);
+        spread = best.weight > 0 && last.weight < opts->feedback_spread * best.weight;
+    }
     qy_mset_free(first);
     if (st != QY_OK) {
         *error = dup_error("search failed: %s", qy_db_error(db));
@@ -763,7 +797,8 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
     double total = 0;
     for (size_t i = 0; i < nterms; i++)
         total += terms[i].relevance;
-    if (nterms == 0 || !(total > 0)) {
+    if (nterms == 0 || !(total > 0) || spread ||
+        !passages_agree(terms, nterms, fb_found, opts->feedback_agreement)) {
         qy_expand_terms_free(terms, nterms);
         return QY_OK;
     }
@@ -1545,6 +1580,8 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         .check_at_least = 100,
         .collapse = opts->per_source,
         .collapse_slot = QY_SLOT_SOURCE,
+        .weighting = opts->weighting,
+        .weighting_param = opts->weighting_param,
     };
     if (opts->keep_duplicates)
         params.offset = opts->offset;

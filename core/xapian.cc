@@ -1232,11 +1232,31 @@ struct range_result {
     std::exception_ptr failure;
 };
 
-Xapian::BM25Weight bm25(const qy_search_params_t *params)
+// The weighting scheme PARAMS ask for, to hand to Enquire (which clones it).
+std::unique_ptr<Xapian::Weight> weighting(const qy_search_params_t *params)
 {
+    const double p = params->weighting_param;
+    switch (params->weighting) {
+    case QY_W_BM25PLUS:
+        return std::make_unique<Xapian::BM25PlusWeight>(
+            params->k1, 0, 1, params->b, 0.5, p > 0 ? p : 1.0);
+    case QY_W_DPH:
+        return std::make_unique<Xapian::DPHWeight>();
+    case QY_W_DLH:
+        return std::make_unique<Xapian::DLHWeight>();
+    case QY_W_PL2:
+        return std::make_unique<Xapian::PL2Weight>(p > 0 ? p : 1.0);
+    case QY_W_LM:
+        return std::make_unique<Xapian::LMWeight>(
+            0.0, Xapian::Weight::DIRICHLET_SMOOTHING, p > 0 ? p : 2000.0,
+            -1.0);
+    case QY_W_BM25:
+        break;
+    }
     // k2 = 0 and k3 = 1 are the textbook BM25; min_normlen 0.5 keeps very
     // short passages from being over-rewarded.
-    return Xapian::BM25Weight(params->k1, 0, 1, params->b, 0.5);
+    return std::make_unique<Xapian::BM25Weight>(params->k1, 0, 1, params->b,
+                                                0.5);
 }
 
 // An Enquire of QUERY on DB, ranked and collapsed as PARAMS ask.
@@ -1246,7 +1266,7 @@ Xapian::Enquire ranked_enquire(const Xapian::Database &db,
 {
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
-    enquire.set_weighting_scheme(bm25(params));
+    enquire.set_weighting_scheme(*weighting(params));
     if (params->collapse)
         enquire.set_collapse_key(params->collapse_slot);
     return enquire;
@@ -1516,7 +1536,7 @@ qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
     try {
         const DocidSet only(docids, nd);
         Xapian::Enquire enquire(db->db);
-        enquire.set_weighting_scheme(bm25(params));
+        enquire.set_weighting_scheme(*weighting(params));
         for (size_t q = 0; q < nq; q++) {
             if (queries[q] == nullptr)
                 return fail(db, QY_INVALID, "no query to explain");
@@ -1603,7 +1623,7 @@ class text_terms : public Xapian::ExpandDecider
 } // namespace
 
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
-                         size_t max_terms,
+                         size_t max_terms, qy_expand_scheme_t scheme,
                          int (*accept)(void *ctx, const char *term, size_t len),
                          void *ctx, qy_expand_term_t **out, size_t *n)
 {
@@ -1627,6 +1647,8 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
         }
         const text_terms decider(accept, ctx);
         Xapian::Enquire enquire(db->db);
+        if (scheme == QY_EXPAND_BO1)
+            enquire.set_expansion_scheme("bo1");
         const Xapian::ESet eset =
             enquire.get_eset(static_cast<Xapian::termcount>(max_terms), rset,
                              Xapian::Enquire::INCLUDE_QUERY_TERMS, &decider);
@@ -1641,6 +1663,7 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
         // The relevance-model share of each chosen term: its frequency in
         // each feedback passage's text, the passages weighted by score.
         std::vector<double> relevance(chosen.size(), 0.0);
+        std::vector<unsigned> holding(chosen.size(), 0);
         std::map<std::string, size_t> index;
         for (size_t k = 0; k < chosen.size(); k++)
             index.emplace(chosen[k], k);
@@ -1663,8 +1686,10 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                 if (at != index.end())
                     wdf[at->second] = t.get_wdf();
             }
-            for (size_t k = 0; len > 0 && k < chosen.size(); k++)
+            for (size_t k = 0; len > 0 && k < chosen.size(); k++) {
                 relevance[k] += wdf[k] / len * w;
+                holding[k] += wdf[k] > 0;
+            }
         }
         terms = static_cast<qy_expand_term_t *>(
             std::calloc(chosen.size(), sizeof *terms));
@@ -1678,6 +1703,7 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
             }
             terms[count].weight = weights[count];
             terms[count].relevance = relevance[count];
+            terms[count].docs = holding[count];
         }
         *out = terms;
         *n = count;

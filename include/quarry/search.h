@@ -24,15 +24,21 @@ extern "C" {
 #define QY_DEFAULT_SNIPPET_WORDS 40
 
 /* How plain questions (queries without syntax) are ranked by default; see
- * docs/quality.md for the measurements behind each value. A weight of 0
- * turns its feature off. */
-#define QY_DEFAULT_TITLE_WEIGHT 0.0
+ * docs/quality.md for the measurements behind each value (a setting is a
+ * default only when it raises the mean over the judged collections and
+ * lowers none of them below plain BM25). A weight of 0 turns its feature
+ * off; feedback (0 passages) and repeats are off by default. */
+#define QY_DEFAULT_TITLE_WEIGHT 0.15
 #define QY_DEFAULT_PROXIMITY 0.0
 #define QY_DEFAULT_PROXIMITY_WINDOW 8
-#define QY_DEFAULT_FEEDBACK_DOCS 5
+#define QY_DEFAULT_FEEDBACK_DOCS 0
 #define QY_DEFAULT_FEEDBACK_TERMS 15
 #define QY_DEFAULT_FEEDBACK_WEIGHT 0.5
-#define QY_DEFAULT_COUNT_REPEATS 1
+#define QY_DEFAULT_COUNT_REPEATS 0
+/* Feedback expands a question only when its best passages agree: when the
+ * expansion terms are held, on average, by at least this part of them
+ * (0: always). */
+#define QY_DEFAULT_FEEDBACK_AGREEMENT 0.0
 /* Feedback is used only when the index holds at least this many passages
  * per feedback passage (500 for 5): the best few must be a small part of
  * the index to stand for the relevant ones. */
@@ -65,6 +71,15 @@ typedef struct qy_search_opts {
     unsigned feedback_terms;   /* ... at most this many terms */
     double feedback_weight;    /* ... sharing this part of the score with
                                   the question (0 to 1, RM3's lambda) */
+    double feedback_agreement; /* ... only when the terms chosen are held
+                                  by this part of the N passages on
+                                  average (0 to 1; 0: always) */
+    double feedback_spread;    /* ... only when the last of the N passages
+                                  scores at least this part of the first
+                                  (0 to 1; 0: always) */
+    qy_expand_scheme_t feedback_scheme; /* how the terms are chosen */
+    qy_weighting_t weighting;  /* the scheme that ranks (BM25: k1, b) */
+    double weighting_param;    /* its parameter; 0: Xapian's default */
     int count_repeats;         /* a word the question types again in the
                                   same form weighs more (BM25's query-term
                                   factor, k3 = 1); otherwise each word

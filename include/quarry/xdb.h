@@ -218,6 +218,19 @@ void qy_query_free(qy_query_t *q);
 
 /* ---- Searching -------------------------------------------------------- */
 
+/* The weighting schemes of Xapian 1.4 a search can rank with (see
+ * docs/quality.md for how each does). QY_W_BM25 is 0, so a zeroed
+ * qy_search_params_t ranks by BM25. */
+typedef enum qy_weighting {
+    QY_W_BM25 = 0, /* BM25(k1, b) */
+    QY_W_BM25PLUS, /* BM25+(k1, b, delta = param; 0: Xapian's 1) */
+    QY_W_DPH,      /* DFR DPH, parameter-free */
+    QY_W_DLH,      /* DFR DLH, parameter-free */
+    QY_W_PL2,      /* DFR PL2 (c = param; 0: Xapian's 1) */
+    QY_W_LM        /* query likelihood, Dirichlet smoothing (mu = param;
+                      0: Xapian's 2000) */
+} qy_weighting_t;
+
 typedef struct qy_search_params {
     double k1;               /* BM25 term-frequency saturation */
     double b;                /* BM25 length normalisation, 0..1 */
@@ -226,10 +239,12 @@ typedef struct qy_search_params {
     unsigned check_at_least; /* candidates to examine for exact totals */
     int collapse;            /* keep only the best hit per value of ... */
     unsigned collapse_slot;  /* ... this slot (documents without it stay) */
+    qy_weighting_t weighting; /* the scheme; k1 and b apply to the BM25s */
+    double weighting_param;   /* its parameter, see qy_weighting_t */
 } qy_search_params_t;
 
-/* Runs Q on DB, ranking with BM25(k1, b) (k2 = 0, k3 = 1, min_normlen =
- * 0.5). A reader whose index changes underneath is reopened and the search
+/* Runs Q on DB, ranking with PARAMS' weighting (BM25: k1, b, k2 = 0, k3 =
+ * 1, min_normlen = 0.5). A reader whose index changes underneath is reopened and the search
  * retried (QY_MODIFIED only after five changes in a row). QY_INVALID for a
  * NULL query or k1 < 0 or b outside 0..1. The hits' data is read before
  * returning. *OUT is the caller's to free with qy_mset_free. */
@@ -281,19 +296,27 @@ typedef struct qy_expand_term {
     double relevance; /* the term's share of the feedback passages' words,
                          each passage weighted by its share of their scores:
                          sum over d of wdf(t, d) / len(d) * w(d) / sum(w) */
+    unsigned docs;    /* how many of the feedback passages hold it */
 } qy_expand_term_t;
+
+/* How the expansion terms are ranked: Xapian's probabilistic expand weight
+ * ("trad", its default) or Terrier's Bo1 (Bose-Einstein). */
+typedef enum qy_expand_scheme {
+    QY_EXPAND_TRAD = 0,
+    QY_EXPAND_BO1
+} qy_expand_scheme_t;
 
 /* Terms that would expand a query whose best hits are the first FB_DOCS of
  * MSET (which must come from DB): those hits are taken as relevant, and
  * Xapian's ESet ranks the terms that tell them apart from the rest of the
- * index. Only unprefixed terms (the words of passage text) are considered,
+ * index, by SCHEME. Only unprefixed terms (the words of passage text) are considered,
  * and of those only the ones ACCEPT (when not NULL) returns non-zero for.
  * *OUT gets up to MAX_TERMS of them, best first, as a malloc'd array of *N
  * (free it with qy_expand_terms_free; NULL when *N is 0). Returns QY_OK,
  * QY_INVALID for NULL arguments, QY_NOMEM, or a Xapian failure (message in
  * qy_db_error). */
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
-                         size_t max_terms,
+                         size_t max_terms, qy_expand_scheme_t scheme,
                          int (*accept)(void *ctx, const char *term, size_t len),
                          void *ctx, qy_expand_term_t **out, size_t *n);
 void qy_expand_terms_free(qy_expand_term_t *terms, size_t n);
