@@ -1021,14 +1021,38 @@ qy_status_t qy_article_add_text(qy_article_t *article, const char *text,
     return split_blocks(&s, 0);
 }
 
+/* A passage made of a heading or a title is text of the source already
+ * counted elsewhere: it gets an empty span where the article's passages end,
+ * so that spans stay inside the source and in order. */
+static size_t passages_end(const qy_article_t *article)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < article->count; i++) {
+        const qy_passage_t *p = &article->passages[i];
+        if (p->offset + p->length > end)
+            end = p->offset + p->length;
+    }
+    return end;
+}
+
+static void at_end(void *ctx, size_t start, size_t end, size_t *offset,
+                   size_t *length)
+{
+    (void)start;
+    (void)end;
+    *offset = *(const size_t *)ctx;
+    *length = 0;
+}
+
 qy_status_t qy_article_keep_heading(qy_article_t *article, const char *heading,
                                     size_t since, const char *title)
 {
     if (!heading || article->count != since ||
         (title && strcmp(heading, title) == 0))
         return QY_OK;
+    size_t end = passages_end(article);
     return qy_article_add_text(article, heading, strlen(heading), QY_TEXT_ALL,
-                               heading, NULL, NULL);
+                               heading, at_end, &end);
 }
 
 qy_status_t qy_article_title_passage(qy_article_t *article)
@@ -1036,8 +1060,9 @@ qy_status_t qy_article_title_passage(qy_article_t *article)
     if (article->count > 0 || !article->title ||
         !has_word(article->title, strlen(article->title)))
         return QY_OK;
+    size_t end = passages_end(article);
     return qy_article_add_text(article, article->title, strlen(article->title),
-                               QY_TEXT_ALL, NULL, NULL, NULL);
+                               QY_TEXT_ALL, NULL, at_end, &end);
 }
 
 void qy_article_free(qy_article_t *article)

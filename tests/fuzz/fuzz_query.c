@@ -26,20 +26,27 @@ static qy_db_t *db;
 /* Passages no article of corpus/ has: control characters, bidi controls,
  * invalid UTF-8, long and joined words, other scripts, an id. */
 static const qy_record_t odd_records[] = {
-    {"/odd/control.txt", "Escapes \x1b[31m and bells \x07",
-     "Cryptocurrency \x1b]2;title\x07 exchanges \x1b[2J were hit\r\n again.",
-     "", "", 1, 0, 10},
+    {.source = "/odd/control.txt",
+     .title = "Escapes \x1b[31m and bells \x07",
+     .text = "Cryptocurrency \x1b]2;title\x07 exchanges \x1b[2J were hit\r\n "
+             "again.",
+     .id = "", .meta = "", .ordinal = 1, .offset = 0, .length = 10},
     /* Unbalanced bidirectional controls, on purpose. */
-    /* NOLINTNEXTLINE(misc-misleading-bidirectional) */
-    {"/odd/bidi.txt", "", "Korea \xe2\x80\xae reversed \xe2\x81\xa6 text "
-     "\xe2\x80\xac and missiles \xc2\x9b" "31m.", "", "", 1, 0, 10},
-    {"/odd/invalid.txt", "\xff\xfe title", "stole \xc3\x28 \xa0\xa1 "
-     "\xf0\x28\x8c\xbc millions of dollars", "", "", 2, 5, 10},
-    {"/odd/words.jsonl", "Naïve café", "北朝鮮のハッカー stole crypto; "
-     "Korea's cyber-attack (co-operation) naïve café "
-     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-     "aaaa soft\xc2\xadhyphen", "doc-42", "{\"date\":\"2021-02-03\"}", 1, 0,
-     10},
+    {.source = "/odd/bidi.txt", .title = "",
+     /* NOLINTNEXTLINE(misc-misleading-bidirectional) */
+     .text = "Korea \xe2\x80\xae reversed \xe2\x81\xa6 text "
+             "\xe2\x80\xac and missiles \xc2\x9b" "31m.",
+     .id = "", .meta = "", .ordinal = 1, .offset = 0, .length = 10},
+    {.source = "/odd/invalid.txt", .title = "\xff\xfe title",
+     .text = "stole \xc3\x28 \xa0\xa1 \xf0\x28\x8c\xbc millions of dollars",
+     .id = "", .meta = "", .ordinal = 2, .offset = 5, .length = 10},
+    {.source = "/odd/words.jsonl", .title = "Naïve café",
+     .text = "北朝鮮のハッカー stole crypto; "
+             "Korea's cyber-attack (co-operation) naïve café "
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "aaaaaaaa soft\xc2\xadhyphen",
+     .id = "doc-42", .meta = "{\"date\":\"2021-02-03\"}", .ordinal = 1,
+     .offset = 0, .length = 10},
 };
 
 static void fail_init(const char *what, const char *error)
