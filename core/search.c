@@ -863,7 +863,6 @@ static qy_status_t describe(qy_analyzer_t *a, const qy_parsed_t *p,
 static qy_status_t collect_hits(owner_t *o, qy_results_t *out, char **error)
 {
     size_t n = qy_mset_size(o->mset);
-    out->total = qy_mset_matches_estimated(o->mset);
     if (n == 0)
         return QY_OK;
     out->hits = calloc(n, sizeof *out->hits);
@@ -1534,9 +1533,26 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     }
     free(b.notes);
     b.notes = NULL;
+    /* What the question matches, before feedback: the passages counted,
+     * and with per_source the ones whose sources are listed. Feedback terms
+     * only rank. */
+    qy_query_t *matching = NULL;
+    if (st == QY_OK) {
+        matching = qy_query_scale(q, 1.0);
+        if (!matching)
+            st = QY_NOMEM;
+    }
     if (st == QY_OK && question)
         st = expand_question(db, a, &q, nwords, opts, &question_scale,
                              &expansion, error);
+    if (st == QY_OK && expansion && opts->per_source) {
+        qy_query_t *both[2] = {q, matching};
+        qy_query_t *within = qy_query_combine(QY_Q_FILTER, both, 2, 0);
+        qy_query_free(q);
+        q = within;
+        if (!q)
+            st = QY_NOMEM;
+    }
     qy_search_params_t params = {
         .k1 = opts->k1,
         .b = opts->b,
@@ -1546,19 +1562,30 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         .collapse = opts->per_source,
         .collapse_slot = QY_SLOT_SOURCE,
     };
-    if (opts->keep_duplicates)
+    /* Each hit of per_source is another source: none is folded under
+     * another's near-duplicate, or its source would go missing. */
+    int fold = !opts->keep_duplicates && !opts->per_source;
+    if (!fold) {
         params.offset = opts->offset;
+        params.limit = opts->limit;
+    }
     if (st == QY_OK) {
         st = qy_db_search(db, q, &params, &o->mset);
         if (st != QY_OK)
             *error = dup_error("search failed: %s", qy_db_error(db));
     }
     qy_query_free(q);
+    if (st == QY_OK) {
+        st = qy_db_count(db, matching, &out->total);
+        if (st != QY_OK)
+            *error = dup_error("search failed: %s", qy_db_error(db));
+    }
+    qy_query_free(matching);
     if (st == QY_OK)
         st = collect_hits(o, out, error);
-    if (st == QY_OK && !opts->keep_duplicates)
+    if (st == QY_OK && fold)
         st = fold_duplicates(a, out, o);
-    if (st == QY_OK && !opts->keep_duplicates)
+    if (st == QY_OK && fold)
         keep_page(out, o, opts);
     else if (st == QY_OK)
         for (size_t i = 0; i < out->count; i++)
