@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "quarry/forms.h"
@@ -53,6 +52,8 @@ typedef struct build {
     int negated;         /* inside the excluded part of a NOT */
     int in_phrase;       /* inside a phrase or NEAR: words stay as typed */
     char *notes;         /* expansions made, for `parsed`: "a=b|c; d=e" */
+    char *(*resolve)(void *ctx, const char *value); /* see qy_search_opts */
+    void *resolve_ctx;
 } build_t;
 
 static qy_query_t *build_node(build_t *b, const qy_node_t *n);
@@ -230,7 +231,7 @@ static qy_query_t *boolean_term(const char *prefix, const char *value)
 }
 
 typedef struct glob_match {
-    const char *pattern;
+    const char *pattern, *alt; /* a path matches either (ALT: NULL) */
     size_t plen;
     qy_query_t **terms;
     size_t count, cap;
@@ -243,7 +244,8 @@ static int match_source(void *ctx, const char *term, size_t len)
     char path[QY_MAX_TERM_BYTES + 1];
     memcpy(path, term + g->plen, len - g->plen);
     path[len - g->plen] = '\0';
-    if (fnmatch(g->pattern, path, 0) != 0)
+    if (fnmatch(g->pattern, path, 0) != 0 &&
+        (!g->alt || fnmatch(g->alt, path, 0) != 0))
         return 0;
     if (g->count == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 16;
@@ -264,30 +266,51 @@ static int match_source(void *ctx, const char *term, size_t len)
     return 0;
 }
 
-/* source:VALUE is a path or a glob; relative ones are taken from the
- * current directory, like the paths given to the indexer, and a directory
- * stands for everything below it. */
+/* source:VALUE matches the paths as the index stores them: absolute, as
+ * the indexer resolved them. An absolute VALUE is a file or, when the index
+ * has no file of that path, a folder (everything below it); an absolute
+ * glob matches whole paths. Any other VALUE matches the end of a path from
+ * a '/' on: `*.md`, `rfc1.txt`; a folder name, such as `notes`, stands
+ * for everything below it. The caller's resolver (b->resolve) may first
+ * turn a relative VALUE without glob characters into the path it names. */
 static qy_query_t *source_filter(build_t *b, const char *value)
 {
-    char pattern[PATH_MAX * 2 + 4];
-    char resolved[PATH_MAX];
-    struct stat st;
-    if (realpath(value, resolved)) {
-        if (stat(resolved, &st) == 0 && !S_ISDIR(st.st_mode))
-            return boolean_term(QY_PREFIX_SOURCE, resolved);
-        snprintf(pattern, sizeof pattern, "%s/*",
-                 strcmp(resolved, "/") ? resolved : "");
-    } else if (value[0] == '/') {
+    char pattern[PATH_MAX * 2 + 8], alt[PATH_MAX * 2 + 8] = "";
+    int glob = strpbrk(value, "*?[") != NULL;
+    char *resolved = NULL;
+    if (!glob && value[0] != '/' && b->resolve)
+        resolved = b->resolve(b->resolve_ctx, value);
+    if (resolved)
+        value = resolved;
+    size_t n = strlen(value);
+    while (!glob && n > 1 && value[n - 1] == '/')
+        n--; /* a folder written with its slash */
+    if (value[0] == '/' && glob) {
         snprintf(pattern, sizeof pattern, "%s", value);
+    } else if (value[0] == '/') {
+        char term[QY_MAX_TERM_BYTES + 1];
+        snprintf(pattern, sizeof pattern, "%.*s", (int)n, value);
+        size_t tn = qy_boolean_term(QY_PREFIX_SOURCE, pattern, term);
+        unsigned freq = 0;
+        qy_status_t st = qy_db_term_freq(b->db, term, tn, &freq);
+        if (st != QY_OK || freq > 0) {
+            free(resolved);
+            if (st != QY_OK)
+                b->failed = st;
+            return st == QY_OK ? unweighted(qy_query_term(term, tn, 1, 0))
+                               : NULL;
+        }
+        /* "/" itself: everything */
+        snprintf(pattern, sizeof pattern, "%.*s/*", n == 1 ? 0 : (int)n, value);
     } else {
-        char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd))
-            return qy_query_match_nothing();
-        snprintf(pattern, sizeof pattern, "%s/%s", cwd, value);
+        snprintf(pattern, sizeof pattern, "*/%.*s", (int)n, value);
+        if (!glob)
+            snprintf(alt, sizeof alt, "*/%.*s/*", (int)n, value);
     }
-    if (!strpbrk(pattern, "*?["))
-        return boolean_term(QY_PREFIX_SOURCE, pattern);
-    glob_match_t g = {.pattern = pattern, .plen = strlen(QY_PREFIX_SOURCE)};
+    free(resolved);
+    glob_match_t g = {.pattern = pattern,
+                      .alt = *alt ? alt : NULL,
+                      .plen = strlen(QY_PREFIX_SOURCE)};
     qy_status_t st2 =
         qy_db_each_term(b->db, QY_PREFIX_SOURCE, match_source, &g);
     qy_query_t *q = NULL;
@@ -1493,7 +1516,9 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
                  .a = a,
                  .prefix = "",
                  .forms = question ? forms : NULL,
-                 .terms = o->terms};
+                 .terms = o->terms,
+                 .resolve = opts->resolve_source,
+                 .resolve_ctx = opts->resolve_ctx};
     /* A long text with parentheses or quotes is syntax: an OR of its
      * parts. Of more than QY_QUESTION_MAX_WORDS parts, its phrases and
      * groups and its most informative words are searched, as for a long

@@ -290,14 +290,27 @@ static void counts_are_exact(void **state)
         unsigned total50 = json_total(text, "50");
         size_t nfiles;
         char **files = query_files(text, &nfiles);
-        int same_files = nfiles == s.n;
+        /* --per-source: a hit for every file, none hidden under another's
+         * near-duplicate. */
+        char limit[16];
+        snprintf(limit, sizeof limit, "%zu", s.n + 10);
+        run_result_t r = run(QUERY, "-d", index_dir, "--no-spelling", "--json",
+                             "--per-source", "-n", limit, text, NULL);
+        cJSON *j = cJSON_Parse(r.out);
+        assert_non_null(j);
+        size_t per_source =
+            (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(j, "hits"));
+        cJSON_Delete(j);
+        run_free(&r);
+        int same_files = nfiles == s.n && per_source == s.n;
         for (size_t k = 0; same_files && k < nfiles; k++)
             same_files = strcmp(files[k], s.names[k]) == 0;
         if (count != want || total1 != want || total50 != want || !same_files) {
             fprintf(stderr,
                     "%s: %u passages, %zu files; --count %u, total %u "
-                    "(-n 1) %u (-n 50), --files %zu\n",
-                    text, want, s.n, count, total1, total50, nfiles);
+                    "(-n 1) %u (-n 50), --files %zu, --per-source %zu\n",
+                    text, want, s.n, count, total1, total50, nfiles,
+                    per_source);
             failures++;
         }
         free_names(files, nfiles);
