@@ -1212,6 +1212,23 @@ static int append(speller_t *sp, const char *s, size_t n)
     return 0;
 }
 
+/* Whether the word at START of QUERY is in the value of a filter
+ * (source:, id:, date:): a path or an id, not a word to correct. */
+static int in_filter_value(const char *query, size_t start)
+{
+    size_t i = start;
+    while (i > 0 && query[i - 1] != ' ' && query[i - 1] != '\t' &&
+           query[i - 1] != '(')
+        i--;
+    static const char *const filters[] = {"source:", "id:", "date:"};
+    for (size_t f = 0; f < sizeof filters / sizeof *filters; f++) {
+        size_t n = strlen(filters[f]);
+        if (start >= i + n && strncmp(query + i, filters[f], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* A word the index has never seen, and the spelling data knows one close
  * to, is replaced by that one. Not a word typed in capitals: an acronym
  * the index lacks ("MEDLARS") is no misspelled word ("pedlars"). */
@@ -1223,6 +1240,12 @@ static int correct_word(void *ctx, const qy_token_t *tok)
         return 0;
     if (sp->query[tok->end] == ':')
         return 0; /* a field's name (title:), not a word */
+    /* A prefix (netw*) is no word: correcting it would search another
+     * prefix without saying so. */
+    if (sp->query[tok->end] == '*')
+        return 0;
+    if (in_filter_value(sp->query, tok->start))
+        return 0;
     size_t n;
     const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
     unsigned freq = 0;
@@ -1244,6 +1267,12 @@ static int correct_word(void *ctx, const qy_token_t *tok)
                                   QY_SPELLING_EDITS, &better) != QY_OK ||
         !better)
         return 0;
+    /* A stop word is searched for nothing in a question: "kor" is not
+     * "for". */
+    if (qy_is_stopword(sp->a, better, strlen(better))) {
+        free(better);
+        return 0;
+    }
     if (append(sp, sp->query + sp->done, tok->start - sp->done) ||
         append(sp, better, strlen(better))) {
         free(better);

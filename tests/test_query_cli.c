@@ -1044,6 +1044,11 @@ static void test_spelling_suggestion(void **state)
         /* A word in capitals is an acronym, not a misspelled word. */
         {{NULL}, "who stole CRYPTOCURENCY", NULL, 0, 0},
         {{NULL}, "CRYPTOCURENCY", NULL, 0, 1},
+        /* Never a stop word, which searches for nothing ("kor", "thw"). */
+        {{NULL}, "kor", NULL, 0, 1},
+        {{NULL}, "thw", NULL, 0, 1},
+        /* A prefix is not turned into another prefix. */
+        {{NULL}, "cryptocurenc*", NULL, 0, 1},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         const char *args[6] = {"--json", "-n", "20"};
