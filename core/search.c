@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "quarry/forms.h"
@@ -54,6 +53,8 @@ typedef struct build {
     int negated;         /* inside the excluded part of a NOT */
     int in_phrase;       /* inside a phrase or NEAR: words stay as typed */
     char *notes;         /* expansions made, for `parsed`: "a=b|c; d=e" */
+    char *(*resolve)(void *ctx, const char *value); /* see qy_search_opts */
+    void *resolve_ctx;
 } build_t;
 
 static qy_query_t *build_node(build_t *b, const qy_node_t *n);
@@ -231,7 +232,7 @@ static qy_query_t *boolean_term(const char *prefix, const char *value)
 }
 
 typedef struct glob_match {
-    const char *pattern;
+    const char *pattern, *alt; /* a path matches either (ALT: NULL) */
     size_t plen;
     qy_query_t **terms;
     size_t count, cap;
@@ -244,7 +245,8 @@ static int match_source(void *ctx, const char *term, size_t len)
     char path[QY_MAX_TERM_BYTES + 1];
     memcpy(path, term + g->plen, len - g->plen);
     path[len - g->plen] = '\0';
-    if (fnmatch(g->pattern, path, 0) != 0)
+    if (fnmatch(g->pattern, path, 0) != 0 &&
+        (!g->alt || fnmatch(g->alt, path, 0) != 0))
         return 0;
     if (g->count == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 16;
@@ -265,30 +267,51 @@ static int match_source(void *ctx, const char *term, size_t len)
     return 0;
 }
 
-/* source:VALUE is a path or a glob; relative ones are taken from the
- * current directory, like the paths given to the indexer, and a directory
- * stands for everything below it. */
+/* source:VALUE matches the paths as the index stores them: absolute, as
+ * the indexer resolved them. An absolute VALUE is a file or, when the index
+ * has no file of that path, a folder (everything below it); an absolute
+ * glob matches whole paths. Any other VALUE matches the end of a path from
+ * a '/' on: `*.md`, `rfc1.txt`; a folder name, such as `notes`, stands
+ * for everything below it. The caller's resolver (b->resolve) may first
+ * turn a relative VALUE without glob characters into the path it names. */
 static qy_query_t *source_filter(build_t *b, const char *value)
 {
-    char pattern[PATH_MAX * 2 + 4];
-    char resolved[PATH_MAX];
-    struct stat st;
-    if (realpath(value, resolved)) {
-        if (stat(resolved, &st) == 0 && !S_ISDIR(st.st_mode))
-            return boolean_term(QY_PREFIX_SOURCE, resolved);
-        snprintf(pattern, sizeof pattern, "%s/*",
-                 strcmp(resolved, "/") ? resolved : "");
-    } else if (value[0] == '/') {
+    char pattern[PATH_MAX * 2 + 8], alt[PATH_MAX * 2 + 8] = "";
+    int glob = strpbrk(value, "*?[") != NULL;
+    char *resolved = NULL;
+    if (!glob && value[0] != '/' && b->resolve)
+        resolved = b->resolve(b->resolve_ctx, value);
+    if (resolved)
+        value = resolved;
+    size_t n = strlen(value);
+    while (!glob && n > 1 && value[n - 1] == '/')
+        n--; /* a folder written with its slash */
+    if (value[0] == '/' && glob) {
         snprintf(pattern, sizeof pattern, "%s", value);
+    } else if (value[0] == '/') {
+        char term[QY_MAX_TERM_BYTES + 1];
+        snprintf(pattern, sizeof pattern, "%.*s", (int)n, value);
+        size_t tn = qy_boolean_term(QY_PREFIX_SOURCE, pattern, term);
+        unsigned freq = 0;
+        qy_status_t st = qy_db_term_freq(b->db, term, tn, &freq);
+        if (st != QY_OK || freq > 0) {
+            free(resolved);
+            if (st != QY_OK)
+                b->failed = st;
+            return st == QY_OK ? unweighted(qy_query_term(term, tn, 1, 0))
+                               : NULL;
+        }
+        /* "/" itself: everything */
+        snprintf(pattern, sizeof pattern, "%.*s/*", n == 1 ? 0 : (int)n, value);
     } else {
-        char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd))
-            return qy_query_match_nothing();
-        snprintf(pattern, sizeof pattern, "%s/%s", cwd, value);
+        snprintf(pattern, sizeof pattern, "*/%.*s", (int)n, value);
+        if (!glob)
+            snprintf(alt, sizeof alt, "*/%.*s/*", (int)n, value);
     }
-    if (!strpbrk(pattern, "*?["))
-        return boolean_term(QY_PREFIX_SOURCE, pattern);
-    glob_match_t g = {.pattern = pattern, .plen = strlen(QY_PREFIX_SOURCE)};
+    free(resolved);
+    glob_match_t g = {.pattern = pattern,
+                      .alt = *alt ? alt : NULL,
+                      .plen = strlen(QY_PREFIX_SOURCE)};
     qy_status_t st2 =
         qy_db_each_term(b->db, QY_PREFIX_SOURCE, match_source, &g);
     qy_query_t *q = NULL;
@@ -898,7 +921,6 @@ static qy_status_t describe(qy_analyzer_t *a, const qy_parsed_t *p,
 static qy_status_t collect_hits(owner_t *o, qy_results_t *out, char **error)
 {
     size_t n = qy_mset_size(o->mset);
-    out->total = qy_mset_matches_estimated(o->mset);
     if (n == 0)
         return QY_OK;
     out->hits = calloc(n, sizeof *out->hits);
@@ -1225,6 +1247,23 @@ static int append(speller_t *sp, const char *s, size_t n)
     return 0;
 }
 
+/* Whether the word at START of QUERY is in the value of a filter
+ * (source:, id:, date:): a path or an id, not a word to correct. */
+static int in_filter_value(const char *query, size_t start)
+{
+    size_t i = start;
+    while (i > 0 && query[i - 1] != ' ' && query[i - 1] != '\t' &&
+           query[i - 1] != '(')
+        i--;
+    static const char *const filters[] = {"source:", "id:", "date:"};
+    for (size_t f = 0; f < sizeof filters / sizeof *filters; f++) {
+        size_t n = strlen(filters[f]);
+        if (start >= i + n && strncmp(query + i, filters[f], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* A word the index has never seen, and the spelling data knows one close
  * to, is replaced by that one. Not a word typed in capitals: an acronym
  * the index lacks ("MEDLARS") is no misspelled word ("pedlars"). */
@@ -1236,6 +1275,12 @@ static int correct_word(void *ctx, const qy_token_t *tok)
         return 0;
     if (sp->query[tok->end] == ':')
         return 0; /* a field's name (title:), not a word */
+    /* A prefix (netw*) is no word: correcting it would search another
+     * prefix without saying so. */
+    if (sp->query[tok->end] == '*')
+        return 0;
+    if (in_filter_value(sp->query, tok->start))
+        return 0;
     size_t n;
     const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
     unsigned freq = 0;
@@ -1257,6 +1302,12 @@ static int correct_word(void *ctx, const qy_token_t *tok)
                                   QY_SPELLING_EDITS, &better) != QY_OK ||
         !better)
         return 0;
+    /* A stop word is searched for nothing in a question: "kor" is not
+     * "for". */
+    if (qy_is_stopword(sp->a, better, strlen(better))) {
+        free(better);
+        return 0;
+    }
     if (append(sp, sp->query + sp->done, tok->start - sp->done) ||
         append(sp, better, strlen(better))) {
         free(better);
@@ -1529,7 +1580,9 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
                  .a = a,
                  .prefix = "",
                  .forms = question ? forms : NULL,
-                 .terms = o->terms};
+                 .terms = o->terms,
+                 .resolve = opts->resolve_source,
+                 .resolve_ctx = opts->resolve_ctx};
     /* A long text with parentheses or quotes is syntax: an OR of its
      * parts. Of more than QY_QUESTION_MAX_WORDS parts, its phrases and
      * groups and its most informative words are searched, as for a long
@@ -1569,9 +1622,26 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     }
     free(b.notes);
     b.notes = NULL;
+    /* What the question matches, before feedback: the passages counted,
+     * and with per_source the ones whose sources are listed. Feedback terms
+     * only rank. */
+    qy_query_t *matching = NULL;
+    if (st == QY_OK) {
+        matching = qy_query_scale(q, 1.0);
+        if (!matching)
+            st = QY_NOMEM;
+    }
     if (st == QY_OK && question)
         st = expand_question(db, a, &q, nwords, opts, &question_scale,
                              &expansion, error);
+    if (st == QY_OK && expansion && opts->per_source) {
+        qy_query_t *both[2] = {q, matching};
+        qy_query_t *within = qy_query_combine(QY_Q_FILTER, both, 2, 0);
+        qy_query_free(q);
+        q = within;
+        if (!q)
+            st = QY_NOMEM;
+    }
     qy_search_params_t params = {
         .k1 = opts->k1,
         .b = opts->b,
@@ -1583,19 +1653,30 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         .weighting = opts->weighting,
         .weighting_param = opts->weighting_param,
     };
-    if (opts->keep_duplicates)
+    /* Each hit of per_source is another source: none is folded under
+     * another's near-duplicate, or its source would go missing. */
+    int fold = !opts->keep_duplicates && !opts->per_source;
+    if (!fold) {
         params.offset = opts->offset;
+        params.limit = opts->limit;
+    }
     if (st == QY_OK) {
         st = qy_db_search(db, q, &params, &o->mset);
         if (st != QY_OK)
             *error = dup_error("search failed: %s", qy_db_error(db));
     }
     qy_query_free(q);
+    if (st == QY_OK) {
+        st = qy_db_count(db, matching, &out->total);
+        if (st != QY_OK)
+            *error = dup_error("search failed: %s", qy_db_error(db));
+    }
+    qy_query_free(matching);
     if (st == QY_OK)
         st = collect_hits(o, out, error);
-    if (st == QY_OK && !opts->keep_duplicates)
+    if (st == QY_OK && fold)
         st = fold_duplicates(a, out, o);
-    if (st == QY_OK && !opts->keep_duplicates)
+    if (st == QY_OK && fold)
         keep_page(out, o, opts);
     else if (st == QY_OK)
         for (size_t i = 0; i < out->count; i++)

@@ -1492,6 +1492,23 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
     }
 }
 
+qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count)
+{
+    if (count != nullptr)
+        *count = 0;
+    if (db == nullptr || q == nullptr || count == nullptr)
+        return QY_INVALID;
+    return read_retrying(db, [&] {
+        // No weights: every match is visited and none is ranked. Checking
+        // as many as the index holds makes the bounds meet.
+        Xapian::Enquire enquire(db->db);
+        enquire.set_query(q->query);
+        enquire.set_weighting_scheme(Xapian::BoolWeight());
+        const Xapian::MSet mset = enquire.get_mset(0, 0, db->db.get_doccount());
+        *count = mset.get_matches_lower_bound();
+    });
+}
+
 void qy_db_set_search_threads(qy_db_t *db, unsigned threads, unsigned min_docs)
 {
     if (db == nullptr)

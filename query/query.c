@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "printer.h"
@@ -23,6 +24,14 @@ enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_ERROR = 2 };
 #define MAX_INDEXES 256
 
 static const char *progname = "query";
+
+/* source:VALUE of a relative path that exists: the absolute path the
+ * index stores for it, from the current directory as the indexer took it. */
+static char *resolve_source(void *ctx, const char *value)
+{
+    (void)ctx;
+    return realpath(value, NULL);
+}
 
 static void usage_hint(void)
 {
@@ -120,17 +129,17 @@ static void print_help(void)
         QY_DEFAULT_FEEDBACK_WEIGHT, QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
 }
 
-static int parse_unsigned(const char *opt, const char *s, unsigned max,
-                          unsigned *out)
+static int parse_unsigned(const char *opt, const char *s, unsigned min,
+                          unsigned max, unsigned *out)
 {
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || v > max || s[0] == '-') {
+    if (!*s || *end || errno || v < min || v > max || s[0] == '-') {
         fprintf(stderr,
-                "%s: %s expects a whole number from 0 to %u, not "
+                "%s: %s expects a whole number from %u to %u, not "
                 "'%s'\n",
-                progname, opt, max, s);
+                progname, opt, min, max, s);
         return -1;
     }
     *out = (unsigned)v;
@@ -370,6 +379,7 @@ int main(int argc, char **argv)
     unsigned context = 0;
     qy_search_opts_t opts;
     qy_search_opts_init(&opts);
+    opts.resolve_source = resolve_source;
     int c;
     opterr = 0; /* our own one-line messages name the program */
     while ((c = getopt_long(argc, argv, ":d:n:lchV", longopts, NULL)) != -1) {
@@ -383,12 +393,13 @@ int main(int argc, char **argv)
             indexes[nindexes++] = optarg;
             break;
         case 'n':
-            if (parse_unsigned("--limit", optarg, QUERY_MAX_LIMIT, &opts.limit))
+            if (parse_unsigned("--limit", optarg, 0, QUERY_MAX_LIMIT,
+                               &opts.limit))
                 return EXIT_ERROR;
             limit_given = 1;
             break;
         case 'o':
-            if (parse_unsigned("--offset", optarg, 10000000, &opts.offset))
+            if (parse_unsigned("--offset", optarg, 0, 10000000, &opts.offset))
                 return EXIT_ERROR;
             break;
         case OPT_FORMAT:
@@ -416,15 +427,8 @@ int main(int argc, char **argv)
             batch = 1;
             break;
         case OPT_CONTEXT:
-            if (parse_unsigned("--context", optarg, 1000, &context))
+            if (parse_unsigned("--context", optarg, 1, 1000, &context))
                 return EXIT_ERROR;
-            if (context == 0) {
-                fprintf(stderr,
-                        "%s: --context expects a whole number "
-                        "from 1 to 1000, not '%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
             opts.snippet_words = context;
             break;
         case OPT_HIGHLIGHT:
@@ -473,11 +477,12 @@ int main(int argc, char **argv)
                 return EXIT_ERROR;
             break;
         case 'F':
-            if (parse_unsigned("--feedback", optarg, 1000, &opts.feedback_docs))
+            if (parse_unsigned("--feedback", optarg, 0, 1000,
+                               &opts.feedback_docs))
                 return EXIT_ERROR;
             break;
         case 'E':
-            if (parse_unsigned("--feedback-terms", optarg, 1000,
+            if (parse_unsigned("--feedback-terms", optarg, 0, 1000,
                                &opts.feedback_terms))
                 return EXIT_ERROR;
             break;
@@ -565,7 +570,18 @@ int main(int argc, char **argv)
     char *error = NULL, *index_lang = NULL, *question = NULL;
     char *mark_start = NULL;
     session_t s = {.opts = opts, .printer = printer};
-    qy_status_t st = qy_db_open_read(indexes, nindexes, &s.db, &error);
+    qy_status_t st = QY_OK;
+    for (size_t i = 0; i < nindexes; i++) {
+        struct stat info;
+        if (stat(indexes[i], &info) == 0 && !S_ISDIR(info.st_mode)) {
+            fprintf(stderr,
+                    "%s: '%s' is a file, not an index (an index is the "
+                    "folder indexer -d made)\n",
+                    progname, indexes[i]);
+            return EXIT_ERROR;
+        }
+    }
+    st = qy_db_open_read(indexes, nindexes, &s.db, &error);
     if (st == QY_OK)
         st = qy_schema_read(s.db, &index_lang, &error);
     if (st != QY_OK) {

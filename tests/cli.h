@@ -71,7 +71,7 @@ static char *slurp_fd(int fd)
     return buf;
 }
 
-static void write_file(const char *path, const char *content)
+static inline void write_file(const char *path, const char *content)
 {
     FILE *f = fopen(path, "wb");
     if (!f) {

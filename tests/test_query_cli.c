@@ -256,6 +256,15 @@ static void test_files(void **state)
          {LATIN},
          0},
         {"zzyzzx", {NULL}, 1},
+        /* paths as stored, wherever query runs: a glob or a name matches
+         * the end of a path, a folder's name everything below it */
+        {"korea source:*" LATIN, {LATIN}, 0},
+        {"korea source:" LATIN, {LATIN}, 0},
+        {"korea source:corpus", {WION, LATIN}, 0},
+        {"korea source:corpus/*wion.txt", {WION}, 0},
+        {"korea source:" CORPUS, {WION, LATIN}, 0},
+        {"korea source:" CORPUS "/*wion.txt", {WION}, 0},
+        {"korea source:orpus", {NULL}, 1},
     };
     static const char *const forms[][3] = {
         {"--files", NULL}, {"-l", NULL}, {"--format", "files", NULL}};
@@ -679,7 +688,8 @@ static void test_context(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         run_result_t r = q("--context", bad[i], "korea", NULL);
         assert_int_equal(r.status, 2);
-        assert_non_null(strstr(r.err, "--context"));
+        assert_non_null(strstr(r.err, "--context expects a whole number "
+                                      "from 1 to 1000"));
         assert_string_equal(r.out, "");
         run_free(&r);
     }
@@ -766,6 +776,22 @@ static void test_exit_statuses(void **state)
         assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
         run_free(&r);
     }
+    /* A file given as the index (empty, or any other) is named as such. */
+    char file[4200];
+    tmp_path(file, sizeof file, "not-an-index");
+    static const char *const contents[] = {"", "korea\n"};
+    for (size_t i = 0; i < 2; i++) {
+        write_file(file, contents[i]);
+        char *argv[] = {QUERY, "-d", file, "korea", NULL};
+        run_result_t r = run_input(argv, NULL, 1);
+        assert_int_equal(r.status, 2);
+        assert_true(strncmp(r.err, "query: ", 7) == 0);
+        assert_non_null(strstr(r.err, file));
+        assert_non_null(strstr(r.err, "is a file, not an index"));
+        assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+        run_free(&r);
+    }
+    unlink(file);
     static const struct {
         const char *args[3];
         const char *err;
@@ -1018,6 +1044,11 @@ static void test_spelling_suggestion(void **state)
         /* A word in capitals is an acronym, not a misspelled word. */
         {{NULL}, "who stole CRYPTOCURENCY", NULL, 0, 0},
         {{NULL}, "CRYPTOCURENCY", NULL, 0, 1},
+        /* Never a stop word, which searches for nothing ("kor", "thw"). */
+        {{NULL}, "kor", NULL, 0, 1},
+        {{NULL}, "thw", NULL, 0, 1},
+        /* A prefix is not turned into another prefix. */
+        {{NULL}, "cryptocurenc*", NULL, 0, 1},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         const char *args[6] = {"--json", "-n", "20"};

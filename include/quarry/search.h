@@ -93,6 +93,12 @@ typedef struct qy_search_opts {
     int per_source;      /* only the best passage of each source */
     int explain;         /* fill each hit's `explain` */
     int no_spelling;     /* do not suggest or search spelling corrections */
+
+    /* source:VALUE, for a VALUE neither absolute nor a glob: the absolute
+     * path it names (malloc'd; the search frees it), or NULL to match it
+     * as the end of the stored paths. NULL: no resolving. */
+    char *(*resolve_source)(void *ctx, const char *value);
+    void *resolve_ctx;
 } qy_search_opts_t;
 
 /* Fills OPTS with the defaults above, offset 0 and limit 10. */

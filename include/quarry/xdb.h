@@ -251,6 +251,10 @@ typedef struct qy_search_params {
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out);
 
+/* The exact number of documents of DB that Q matches, in *COUNT (an
+ * unranked pass over every match, unlike the estimate of an mset). */
+qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count);
+
 /* A single local index of at least this many documents is searched on
  * several threads, each over a range of docids; the hits, weights and order
  * are those of a search on one thread. */
@@ -279,7 +283,8 @@ typedef struct qy_hit {
 } qy_hit_t;
 
 size_t qy_mset_size(const qy_mset_t *mset);
-/* Xapian's estimate of all matching documents (exact when few). */
+/* Xapian's estimate of all matching documents (exact when few; see
+ * qy_db_count for an exact count). */
 unsigned qy_mset_matches_estimated(const qy_mset_t *mset);
 
 /* The number of threads that searched for MSET (1 for NULL). */
