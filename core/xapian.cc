@@ -702,6 +702,31 @@ qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len)
     }
 }
 
+qy_status_t qy_db_delete_by_term_below(qy_db_t *db, const char *term,
+                                       size_t len, unsigned before)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    if (!term_ok(term, len))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        // Collected first: a postlist is not changed while it is read.
+        const std::string t(term, len);
+        std::vector<Xapian::docid> gone;
+        const Xapian::PostingIterator end = db->wdb.postlist_end(t);
+        for (Xapian::PostingIterator it = db->wdb.postlist_begin(t);
+             it != end && *it < before; ++it)
+            gone.push_back(*it);
+        for (const Xapian::docid did : gone)
+            db->wdb.delete_document(did);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
 qy_status_t qy_db_commit(qy_db_t *db)
 {
     if (db == nullptr)

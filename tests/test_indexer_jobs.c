@@ -505,7 +505,9 @@ static void test_interrupted_bulk(void **state)
     unsigned passages = (unsigned)json_num(j, "passages");
     unsigned total = (unsigned)json_num(j, "total");
     cJSON_Delete(j);
-    assert_true(passages >= 1 && passages <= 30);
+    /* The load starts before the first line is read: the signal may come
+     * before any document was, and what was read is all merged in. */
+    assert_true(passages <= 30);
     assert_int_equal(total, old_total + passages);
     assert_int_equal(index_doc_count(index), total);
     char *z = answer_text(index, "zeppelin");

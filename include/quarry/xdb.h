@@ -104,6 +104,10 @@ qy_status_t qy_db_add_doc(qy_db_t *db, const qy_doc_t *doc);
 /* Deletes every document indexed by TERM. */
 qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len);
 
+/* Deletes the documents indexed by TERM whose docid is below BEFORE. */
+qy_status_t qy_db_delete_by_term_below(qy_db_t *db, const char *term,
+                                       size_t len, unsigned before);
+
 /* Makes all changes so far durable and visible to new readers. */
 qy_status_t qy_db_commit(qy_db_t *db);
 
