@@ -4,6 +4,7 @@
 // is the single place that decides which qy_status_t an exception becomes.
 
 #include "quarry/xdb.h"
+#include "quarry/schema.h"
 
 #include <xapian.h>
 
@@ -19,11 +20,13 @@
 #include <memory>
 #include <new>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -248,6 +251,68 @@ bool is_tcp(const char *path)
     return std::strncmp(path, "tcp://", 6) == 0;
 }
 
+// The tables every quarry index holding passages has: their passages'
+// terms, term lists, data, and the positions of their words. Xapian takes
+// a missing table for an empty one, so that a writer would go on with the
+// rest (and a phrase would find nothing): refused instead.
+const char *const REQUIRED_TABLES[] = {"postlist", "termlist", "docdata",
+                                       "position"};
+const size_t N_REQUIRED_TABLES =
+    sizeof REQUIRED_TABLES / sizeof *REQUIRED_TABLES;
+
+// The errno of opening each required table of the local index at PATH for
+// reading (0: it opens). Taken before a writer opens the index: Xapian's
+// writer creates a missing table anew.
+std::vector<int> table_errors(const std::string &path)
+{
+    std::vector<int> errs;
+    for (const char *table : REQUIRED_TABLES) {
+        const std::string file = path + "/" + table + ".glass";
+        const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        errs.push_back(fd >= 0 ? 0 : errno);
+        if (fd >= 0)
+            close(fd);
+    }
+    return errs;
+}
+
+// Whether the tables of the index at PATH (ERRS: table_errors) are all
+// there. The postlist table is made with the index, and holds the count of
+// its documents and the metadata; the others are needed only when it holds
+// passages (HAS_DOCS).
+bool tables_present(const std::string &path, const std::vector<int> &errs,
+                    bool has_docs, open_failure &why)
+{
+    for (size_t i = 0; i < N_REQUIRED_TABLES && i < errs.size(); i++) {
+        if (errs[i] == 0 || (i > 0 && !has_docs))
+            continue;
+        const char *table = REQUIRED_TABLES[i];
+        why.status = QY_CORRUPT;
+        why.message = "index '" + path + "' is damaged: its " + table +
+                      " table (" + path + "/" + table + ".glass) is " +
+                      (errs[i] == ENOENT ? "missing" : std::strerror(errs[i])) +
+                      "; rebuild it (indexer --check tells what is wrong)";
+        return false;
+    }
+    return true;
+}
+
+// Whether DB is a quarry index with passages, which have their data, term
+// lists and positions (an index written through this shim alone may lack
+// them).
+bool holds_passages(const Xapian::Database &db)
+{
+    return db.get_doccount() > 0 && !db.get_metadata(QY_META_FORMAT).empty();
+}
+
+bool tables_present(const std::string &path, const Xapian::Database &db,
+                    open_failure &why)
+{
+    if (is_tcp(path.c_str()))
+        return true;
+    return tables_present(path, table_errors(path), holds_passages(db), why);
+}
+
 // Opens one shard for reading. Open failures are reported as values so the
 // caller can name the offending path.
 bool open_one_for_reading(const char *path, Xapian::Database &out,
@@ -296,7 +361,7 @@ bool open_one_for_reading(const char *path, Xapian::Database &out,
     for (int attempt = 0;; attempt++) {
         try {
             out = Xapian::Database(p);
-            return true;
+            return tables_present(p, out, why);
         } catch (...) {
             std::string desc;
             why.status = status_from_exception(&desc);
@@ -483,6 +548,15 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
             report_open_error(error, std::move(why.message));
             return why.status;
         }
+        // An index made before has its tables; a new one gets them.
+        struct stat vst;
+        const bool existed = stat((p + "/" + GLASS_MARKER).c_str(), &vst) == 0;
+        const std::vector<int> before =
+            existed ? table_errors(p) : std::vector<int>();
+        if (existed && !tables_present(p, before, false, why)) {
+            report_open_error(error, std::move(why.message));
+            return why.status;
+        }
         int action = Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS;
         if (flags & QY_DB_NO_SYNC)
             action |= Xapian::DB_NO_SYNC;
@@ -509,6 +583,10 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
                                   "cannot open index '" + p + "': " + desc);
             return status;
         }
+        if (existed && !tables_present(p, before, holds_passages(wdb), why)) {
+            report_open_error(error, std::move(why.message));
+            return why.status;
+        }
         qy_db_t *db = new qy_db_t;
         db->wdb = wdb;
         db->db = wdb;
@@ -520,6 +598,33 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
         std::string desc;
         qy_status_t status = status_from_exception(&desc);
         report_open_error(error, std::move(desc));
+        return status;
+    }
+}
+
+qy_status_t qy_db_check(const char *path, unsigned long *errors, char **detail)
+{
+    if (detail != nullptr)
+        *detail = nullptr;
+    if (path == nullptr || errors == nullptr)
+        return QY_INVALID;
+    *errors = 0;
+    try {
+        std::ostringstream out;
+        *errors = Xapian::Database::check(std::string(path), 0, &out);
+        if (*errors == 0)
+            return QY_OK;
+        // The first line Xapian wrote is the first damage it found.
+        std::string first;
+        std::istringstream lines(out.str());
+        while (first.empty() && std::getline(lines, first))
+            ;
+        report_open_error(detail, first.empty() ? "errors found" : first);
+        return QY_CORRUPT;
+    } catch (...) {
+        std::string desc;
+        qy_status_t status = status_from_exception(&desc);
+        report_open_error(detail, std::move(desc));
         return status;
     }
 }

@@ -13,6 +13,7 @@
 
 #include "indexer.h"
 #include "quarry/cli.h"
+#include "quarry/guard.h"
 #include "quarry/passage.h"
 #include "quarry/paths.h"
 #include "quarry/schema.h"
@@ -31,8 +32,21 @@ static const char *progname = "indexer";
 
 volatile sig_atomic_t ix_interrupted;
 
+static const char second_signal_msg[] =
+    "indexer: stopped at once by a second signal; the index keeps its last "
+    "commit\n";
+
+/* The first signal asks the run to stop after the current file; a second
+ * one ends it at once, even inside a commit that never returns (the index
+ * is then as last committed). */
 static void on_signal(int sig)
 {
+    if (ix_interrupted) {
+        ssize_t n = write(STDERR_FILENO, second_signal_msg,
+                          sizeof second_signal_msg - 1);
+        (void)n;
+        _exit(128 + sig);
+    }
     ix_interrupted = sig;
 }
 
@@ -98,6 +112,9 @@ static void print_help(void)
         "index, in place\n"
         "                      of those stored before (PATH may then be "
         "left out)\n"
+        "      --check         check every table of the index with Xapian's "
+        "own check\n"
+        "                      and say whether it is sound (no PATH)\n"
         "      --json          print the summary as one JSON object on "
         "standard output\n"
         "  -q, --quiet         no progress line and no summary on standard "
@@ -356,6 +373,50 @@ static void catch_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* --check: Xapian's consistency check of the index, with a one-line
+ * verdict. EXTRA is a PATH given, which --check does not take. */
+static int check_index(const char *index_arg, const char *extra)
+{
+    if (extra) {
+        fprintf(stderr, "%s: --check takes no PATH ('%s')\n", progname, extra);
+        usage_hint();
+        return EXIT_ERROR;
+    }
+    char *path = qy_index_path(index_arg);
+    if (!path) {
+        fprintf(stderr, "%s: no index given (-d DIR), and no HOME to look in\n",
+                progname);
+        return EXIT_ERROR;
+    }
+    qy_guard_faults(progname, path);
+    unsigned long errors = 0;
+    char *detail = NULL;
+    qy_status_t st = qy_db_check(path, &errors, &detail);
+    int status = EXIT_OK;
+    if (st == QY_OK) {
+        printf("%s: the index '%s' is sound\n", progname, path);
+    } else if (errors > 0) {
+        fprintf(stderr,
+                "%s: the index '%s' is damaged (%lu fault%s, first: %s); "
+                "rebuild it\n",
+                progname, path, errors, errors == 1 ? "" : "s",
+                detail ? detail : "?");
+        status = EXIT_ERROR;
+    } else if (st != QY_NOT_FOUND && st != QY_OPENING && st != QY_NOMEM) {
+        /* Xapian stops its check at damage it cannot walk past. */
+        fprintf(stderr, "%s: the index '%s' is damaged (%s); rebuild it\n",
+                progname, path, detail ? detail : qy_status_to_string(st));
+        status = EXIT_ERROR;
+    } else {
+        fprintf(stderr, "%s: the index '%s' cannot be checked: %s\n", progname,
+                path, detail ? detail : qy_status_to_string(st));
+        status = EXIT_ERROR;
+    }
+    free(detail);
+    free(path);
+    return status;
+}
+
 /* Xapian's writer leaves its B-tree blocks about half full; a compaction
  * rewrites them full, in a few seconds for an index of 160,000 passages
  * (docs/performance.md). Worth it after a run on one thread that wrote
@@ -384,7 +445,8 @@ int main(int argc, char **argv)
         OPT_JOBS,
         OPT_JSON,
         OPT_SYNONYMS,
-        OPT_COMPACT
+        OPT_COMPACT,
+        OPT_CHECK
     };
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
@@ -401,6 +463,7 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"synonyms", required_argument, NULL, OPT_SYNONYMS},
         {"compact", no_argument, NULL, OPT_COMPACT},
+        {"check", no_argument, NULL, OPT_CHECK},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -410,7 +473,7 @@ int main(int argc, char **argv)
     const char *index_arg = NULL, *lang = NULL, *synonyms_arg = NULL;
     char *synonyms = NULL;
     size_t synonyms_len = 0;
-    int quiet = 0, json = 0, wait_lock = 0, compact = 0;
+    int quiet = 0, json = 0, wait_lock = 0, compact = 0, check = 0;
     indexer_t ix;
     memset(&ix, 0, sizeof ix);
     ix.format = QY_FORMAT_AUTO;
@@ -488,6 +551,9 @@ int main(int argc, char **argv)
         case OPT_COMPACT:
             compact = 1;
             break;
+        case OPT_CHECK:
+            check = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -510,6 +576,10 @@ int main(int argc, char **argv)
                               argv[optind - 1]);
             goto out_args;
         }
+    }
+    if (check) {
+        status = check_index(index_arg, optind < argc ? argv[optind] : NULL);
+        goto out_args;
     }
     if (optind >= argc && !synonyms_arg && !compact) {
         fprintf(stderr, "%s: no PATH to index\n", progname);
@@ -546,6 +616,7 @@ int main(int argc, char **argv)
         goto out_args;
     }
     ix.index_path = path;
+    qy_guard_faults(progname, path);
     if (qy_make_parents(path) != 0) {
         fprintf(stderr, "%s: cannot create the directories for '%s': %s\n",
                 progname, path, strerror(errno));
