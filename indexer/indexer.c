@@ -139,27 +139,13 @@ static void print_help(void)
         progname, IX_COMMIT_EVERY, IX_COMPACT_MIN_PASSAGES);
 }
 
-/* Writes S with control characters, C1 controls and invalid UTF-8 shown
- * as \xNN, so that a file name cannot drive the terminal or break the
- * message's single line. */
+/* Writes S with what may not reach a terminal raw (controls, bidi and
+ * invisible format characters) and invalid UTF-8 shown as \xNN or
+ * \uNNNN, so that a file name cannot drive the terminal, read otherwise
+ * than it is, or break the message's single line. */
 static void put_escaped(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        size_t n = qy_utf8_valid_prefix(p + i, len - i);
-        int control = n == 0 || p[i] < 0x20 || p[i] == 0x7f ||
-                      (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
-        if (control) {
-            size_t k = n ? n : 1;
-            for (size_t j = 0; j < k; j++)
-                fprintf(out, "\\x%02x", p[i + j]);
-            i += k;
-        } else {
-            fwrite(p + i, 1, n, out);
-            i += n;
-        }
-    }
+    qy_utf8_put_safe(out, s, strlen(s), QY_ESCAPE_TEXT);
 }
 
 void ix_warn(indexer_t *ix, const char *path, const char *why)
