@@ -403,6 +403,33 @@ static int check_index(const char *index_arg, const char *extra)
     return status;
 }
 
+/* Whether an earlier run began compacting the index and was stopped
+ * before the compacted index was in place. */
+static int compaction_pending(qy_db_t *db)
+{
+    char *value = NULL;
+    size_t len = 0;
+    int pending = qy_db_get_metadata(db, QY_META_COMPACT_PENDING, &value,
+                                     &len) == QY_OK &&
+                  len > 0;
+    free(value);
+    return pending;
+}
+
+/* Drops the mark of a compaction from the index at PATH, now compact; a
+ * failure only means the next run compacts again. */
+static void clear_compaction_mark(const char *path)
+{
+    qy_db_t *db = NULL;
+    char *error = NULL;
+    if (qy_db_open_write(path, 0, &db, &error) == QY_OK &&
+        compaction_pending(db) &&
+        qy_db_set_metadata(db, QY_META_COMPACT_PENDING, "", 0) == QY_OK)
+        qy_db_commit(db);
+    qy_db_close(db);
+    free(error);
+}
+
 /* Xapian's writer leaves its B-tree blocks about half full; a compaction
  * rewrites them full, in a few seconds for an index of 160,000 passages
  * (docs/performance.md). Worth it after a run on one thread that wrote
@@ -691,10 +718,23 @@ int main(int argc, char **argv)
         qy_db_cancel_transaction(ix.db); /* keep the last committed state */
     ix.in_transaction = 0;
     /* After a bulk load that merged, ix.db is closed: already compact. */
+    if (!ix.db && !ix.failed) /* merged: compact, whatever was pending */
+        clear_compaction_mark(path);
+    int pending = ix.db && compaction_pending(ix.db);
     if (!ix.failed && !ix_interrupted && ix.db &&
-        (compact || compact_pays(&ix))) {
+        (compact || compact_pays(&ix) || pending)) {
         ix_progress_note(&ix.progress, "compacting the index");
-        st = qy_bulk_compact(&ix.db, &error);
+        /* Marked first: a run killed while compacting leaves the mark, and
+         * the next one compacts. */
+        st = pending
+                 ? QY_OK
+                 : qy_db_set_metadata(ix.db, QY_META_COMPACT_PENDING, "1", 1);
+        if (st == QY_OK)
+            st = qy_db_commit(ix.db);
+        if (st == QY_OK)
+            st = qy_bulk_compact(&ix.db, &error);
+        if (st == QY_OK)
+            clear_compaction_mark(path);
         if (st != QY_OK) {
             /* The index stays as committed: only what was asked fails. */
             const char *why = error ? error : qy_status_to_string(st);
