@@ -13,9 +13,6 @@
 #include "test_indexer_util.h"
 
 #define TARBALL QUARRY_DATA_DIR "/damaged-indexes/damaged-indexes.tar.xz"
-/* How long a run on a damaged index may take before the test fails it
- * (the programs' own bound is shorter). */
-#define RUN_LIMIT 10.0
 #define SKIP 77
 
 static int setup(void **state)
@@ -35,85 +32,6 @@ static char *copy_index(const char *name, const char *as)
              cli_tmp, as, cli_tmp, name, cli_tmp, as);
     assert_int_equal(system(cmd), 0);
     return tmp_file("%s", as);
-}
-
-typedef struct outcome {
-    int status;
-    char *err; /* standard error */
-} outcome_t;
-
-/* Whether PID has a signal waiting to be taken (/proc/PID/status). */
-static int signal_pending(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-    FILE *f = fopen(path, "r");
-    int pending = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "SigPnd:", 7) == 0 ||
-            strncmp(line, "ShdPnd:", 7) == 0)
-            pending |= strtoull(line + 7, NULL, 16) != 0;
-    if (f)
-        fclose(f);
-    return pending;
-}
-
-/* Runs ARGV with a bound of RUN_LIMIT; with SIGNALS, sends SIGTERM that
- * many times once the program spins (used a quarter second of CPU). */
-static outcome_t run_bounded(char *const argv[], int signals)
-{
-    char *err = tmp_file(".err");
-    pid_t pid = spawn(argv, NULL, NULL, err, (uid_t)-1, (gid_t)-1);
-    double deadline = now_seconds() + RUN_LIMIT;
-    int ws = 0, sent = 0;
-    for (;;) {
-        if (waitpid(pid, &ws, WNOHANG) == pid)
-            break;
-        if (now_seconds() > deadline) {
-            kill(pid, SIGKILL);
-            wait_for(pid);
-            fail_msg("%s %s did not end within %.0f s", argv[0], argv[1],
-                     RUN_LIMIT);
-        }
-        if (sent < signals) {
-            char stat_path[64], buf[1024];
-            snprintf(stat_path, sizeof stat_path, "/proc/%ld/stat", (long)pid);
-            FILE *f = fopen(stat_path, "r");
-            unsigned long utime = 0;
-            if (f && fgets(buf, sizeof buf, f)) {
-                const char *p = strrchr(buf, ')');
-                /* state ppid pgrp session tty tpgid flags minflt cminflt
-                 * majflt cmajflt utime */
-                if (p)
-                    sscanf(p + 2,
-                           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-                           "%*u %lu",
-                           &utime);
-            }
-            if (f)
-                fclose(f);
-            /* Signals of one kind do not queue: the next is sent once the
-             * previous one was taken. */
-            if (utime * 4 >= (unsigned long)sysconf(_SC_CLK_TCK) &&
-                !signal_pending(pid)) {
-                kill(pid, SIGTERM);
-                sent++;
-            }
-        }
-        poll_pause();
-    }
-    outcome_t o = {WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
-                   read_text(err)};
-    free(err);
-    return o;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
 }
 
 /* The last line of TEXT (a static copy). */
@@ -147,11 +65,11 @@ static void test_query_faults_are_reported(void **state)
     char *postlist = tmp_file("ix-postlist-segv");
     char *a1[] = {QUERY, "-d", termlist, "-n", "3", "protocoll", NULL};
     outcome_t o = run_bounded(a1, 0);
-    assert_int_equal(count_lines(o.err), 1);
+    assert_int_equal(stderr_lines(o.err), 1);
     expect_damage(o, termlist, "damaged");
     char *a2[] = {QUERY, "-d", postlist, "--count", "the", NULL};
     o = run_bounded(a2, 0);
-    assert_int_equal(count_lines(o.err), 1);
+    assert_int_equal(stderr_lines(o.err), 1);
     expect_damage(o, postlist, "damaged");
     free(termlist);
     free(postlist);
@@ -166,7 +84,7 @@ static void test_endless_search_is_bounded(void **state)
         index, "-n",        "3", "\"transmission control protocol\"",
         NULL};
     outcome_t o = run_bounded(argv, 0);
-    assert_int_equal(count_lines(o.err), 1);
+    assert_int_equal(stderr_lines(o.err), 1);
     expect_damage(o, index, "damaged");
 }
 
@@ -180,7 +98,7 @@ static void test_second_signal_ends_the_indexer(void **state)
     char *argv[] = {INDEXER, "-q", "-d", index, doc, NULL};
     outcome_t o = run_bounded(argv, 2);
     assert_int_equal(o.status, 128 + SIGTERM);
-    assert_int_equal(count_lines(o.err), 1);
+    assert_int_equal(stderr_lines(o.err), 1);
     assert_non_null(strstr(o.err, "second signal"));
     free(o.err);
     free(doc);
@@ -223,11 +141,11 @@ static void test_missing_tables_are_refused(void **state)
         assert_int_equal(unlink(file), 0);
         char *w[] = {INDEXER, "-q", "-d", index, doc, NULL};
         outcome_t o = run_bounded(w, 0);
-        assert_int_equal(count_lines(o.err), 1);
+        assert_int_equal(stderr_lines(o.err), 1);
         expect_damage(o, index, tables[i]);
         char *r[] = {QUERY, "-d", index, "\"transmission control\"", NULL};
         o = run_bounded(r, 0);
-        assert_int_equal(count_lines(o.err), 1);
+        assert_int_equal(stderr_lines(o.err), 1);
         expect_damage(o, index, tables[i]);
         free(file);
         free(index);
@@ -249,7 +167,7 @@ static void test_check(void **state)
         char *index = tmp_file("%s", damaged[i]);
         char *argv[] = {INDEXER, "--check", "-d", index, NULL};
         o = run_bounded(argv, 0);
-        assert_int_equal(count_lines(o.err), 1);
+        assert_int_equal(stderr_lines(o.err), 1);
         expect_damage(o, index, "damaged");
         free(index);
     }
