@@ -354,6 +354,19 @@ bool open_one_for_reading(const char *path, Xapian::Database &out,
         }
         return false;
     }
+    // A directory whose first build has not committed yet holds the
+    // writer's lock file and no version file: not an index yet, and not a
+    // damaged one either.
+    struct stat vst;
+    if (S_ISDIR(st.st_mode) &&
+        stat((p + "/" + GLASS_MARKER).c_str(), &vst) != 0 &&
+        stat((p + "/flintlock").c_str(), &vst) == 0) {
+        why.status = QY_NOT_FOUND;
+        why.message = "no index at '" + p +
+                      "' yet: its first build has not committed (try again "
+                      "when indexer has written some passages)";
+        return false;
+    }
     // Opening while a writer commits can find the blocks of the revision
     // being opened already reused: Xapian then reports DatabaseModifiedError
     // or, halfway through opening, DatabaseCorruptError. A fresh attempt

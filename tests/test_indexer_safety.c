@@ -500,6 +500,23 @@ static void test_lock_and_wait(void **state)
     free(index);
 }
 
+/* An index whose first build has not committed yet (the writer's lock
+ * file, no version file) is "no index yet", not a database of unknown
+ * type. */
+static void test_query_before_first_commit(void **state)
+{
+    (void)state;
+    char *index = tmp_file("first-build.idx");
+    assert_int_equal(mkdir(index, 0700), 0);
+    put_file("first-build.idx/flintlock", "");
+    run_result_t r = run(QUERY, "-d", index, "harbor", (char *)NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "first build has not committed"));
+    assert_null(strstr(r.err, "detect type"));
+    run_free(&r);
+    free(index);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_sigint_and_sigterm),
         cmocka_unit_test(test_queries_during_rewrite),
         cmocka_unit_test(test_lock_and_wait),
+        cmocka_unit_test(test_query_before_first_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
