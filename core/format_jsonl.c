@@ -102,8 +102,8 @@ static qy_status_t read_id(const cJSON *root, char **out, const char **key,
     return QY_INVALID;
 }
 
-qy_status_t qy_jsonl_parse(const char *line, size_t len, qy_jsonl_doc_t *out,
-                           const char **why)
+static qy_status_t parse_line(const char *line, size_t len, qy_jsonl_doc_t *out,
+                              const char **why)
 {
     static const struct {
         const char *name;
@@ -192,6 +192,68 @@ qy_status_t qy_jsonl_parse(const char *line, size_t len, qy_jsonl_doc_t *out,
     cJSON_Delete(root);
     if (st != QY_OK)
         qy_jsonl_doc_free(out);
+    return st;
+}
+
+/* A copy of LINE[0..LEN) (same length) with every \\u escape of a lone
+ * surrogate, which cJSON refuses, made \\ufffd, as invalid UTF-8 is
+ * repaired; NULL when there is none (or no memory: cJSON then refuses the
+ * line). */
+static char *without_lone_surrogates(const char *line, size_t len)
+{
+    char *copy = NULL;
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i];
+        if (!in_string) {
+            in_string = c == '"';
+            continue;
+        }
+        if (c == '"') {
+            in_string = 0;
+            continue;
+        }
+        if (c != '\\' || i + 1 >= len)
+            continue;
+        if (line[i + 1] != 'u' || i + 6 > len) {
+            i++; /* an escaped character: not a quote or a \\u */
+            continue;
+        }
+        char hex[5] = {0};
+        memcpy(hex, line + i + 2, 4);
+        char *end;
+        unsigned long cp = strtoul(hex, &end, 16);
+        if (*end || cp < 0xd800 || cp > 0xdfff) {
+            i += 1;
+            continue;
+        }
+        if (cp < 0xdc00 && i + 12 <= len && line[i + 6] == '\\' &&
+            line[i + 7] == 'u') {
+            memcpy(hex, line + i + 8, 4);
+            unsigned long low = strtoul(hex, &end, 16);
+            if (!*end && low >= 0xdc00 && low <= 0xdfff) {
+                i += 11; /* a pair */
+                continue;
+            }
+        }
+        if (!copy) {
+            if (!(copy = malloc(len + 1)))
+                return NULL;
+            memcpy(copy, line, len);
+            copy[len] = '\0';
+        }
+        memcpy(copy + i, "\\ufffd", 6);
+        i += 5;
+    }
+    return copy;
+}
+
+qy_status_t qy_jsonl_parse(const char *line, size_t len, qy_jsonl_doc_t *out,
+                           const char **why)
+{
+    char *fixed = without_lone_surrogates(line, len);
+    qy_status_t st = parse_line(fixed ? fixed : line, len, out, why);
+    free(fixed);
     return st;
 }
 

@@ -4,6 +4,7 @@
 // is the single place that decides which qy_status_t an exception becomes.
 
 #include "quarry/xdb.h"
+#include "quarry/schema.h"
 
 #include <xapian.h>
 
@@ -19,11 +20,13 @@
 #include <memory>
 #include <new>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -248,6 +251,68 @@ bool is_tcp(const char *path)
     return std::strncmp(path, "tcp://", 6) == 0;
 }
 
+// The tables every quarry index holding passages has: their passages'
+// terms, term lists, data, and the positions of their words. Xapian takes
+// a missing table for an empty one, so that a writer would go on with the
+// rest (and a phrase would find nothing): refused instead.
+const char *const REQUIRED_TABLES[] = {"postlist", "termlist", "docdata",
+                                       "position"};
+const size_t N_REQUIRED_TABLES =
+    sizeof REQUIRED_TABLES / sizeof *REQUIRED_TABLES;
+
+// The errno of opening each required table of the local index at PATH for
+// reading (0: it opens). Taken before a writer opens the index: Xapian's
+// writer creates a missing table anew.
+std::vector<int> table_errors(const std::string &path)
+{
+    std::vector<int> errs;
+    for (const char *table : REQUIRED_TABLES) {
+        const std::string file = path + "/" + table + ".glass";
+        const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        errs.push_back(fd >= 0 ? 0 : errno);
+        if (fd >= 0)
+            close(fd);
+    }
+    return errs;
+}
+
+// Whether the tables of the index at PATH (ERRS: table_errors) are all
+// there. The postlist table is made with the index, and holds the count of
+// its documents and the metadata; the others are needed only when it holds
+// passages (HAS_DOCS).
+bool tables_present(const std::string &path, const std::vector<int> &errs,
+                    bool has_docs, open_failure &why)
+{
+    for (size_t i = 0; i < N_REQUIRED_TABLES && i < errs.size(); i++) {
+        if (errs[i] == 0 || (i > 0 && !has_docs))
+            continue;
+        const char *table = REQUIRED_TABLES[i];
+        why.status = QY_CORRUPT;
+        why.message = "index '" + path + "' is damaged: its " + table +
+                      " table (" + path + "/" + table + ".glass) is " +
+                      (errs[i] == ENOENT ? "missing" : std::strerror(errs[i])) +
+                      "; rebuild it (indexer --check tells what is wrong)";
+        return false;
+    }
+    return true;
+}
+
+// Whether DB is a quarry index with passages, which have their data, term
+// lists and positions (an index written through this shim alone may lack
+// them).
+bool holds_passages(const Xapian::Database &db)
+{
+    return db.get_doccount() > 0 && !db.get_metadata(QY_META_FORMAT).empty();
+}
+
+bool tables_present(const std::string &path, const Xapian::Database &db,
+                    open_failure &why)
+{
+    if (is_tcp(path.c_str()))
+        return true;
+    return tables_present(path, table_errors(path), holds_passages(db), why);
+}
+
 // Opens one shard for reading. Open failures are reported as values so the
 // caller can name the offending path.
 bool open_one_for_reading(const char *path, Xapian::Database &out,
@@ -289,6 +354,19 @@ bool open_one_for_reading(const char *path, Xapian::Database &out,
         }
         return false;
     }
+    // A directory whose first build has not committed yet holds the
+    // writer's lock file and no version file: not an index yet, and not a
+    // damaged one either.
+    struct stat vst;
+    if (S_ISDIR(st.st_mode) &&
+        stat((p + "/" + GLASS_MARKER).c_str(), &vst) != 0 &&
+        stat((p + "/flintlock").c_str(), &vst) == 0) {
+        why.status = QY_NOT_FOUND;
+        why.message = "no index at '" + p +
+                      "' yet: its first build has not committed (try again "
+                      "when indexer has written some passages)";
+        return false;
+    }
     // Opening while a writer commits can find the blocks of the revision
     // being opened already reused: Xapian then reports DatabaseModifiedError
     // or, halfway through opening, DatabaseCorruptError. A fresh attempt
@@ -296,7 +374,7 @@ bool open_one_for_reading(const char *path, Xapian::Database &out,
     for (int attempt = 0;; attempt++) {
         try {
             out = Xapian::Database(p);
-            return true;
+            return tables_present(p, out, why);
         } catch (...) {
             std::string desc;
             why.status = status_from_exception(&desc);
@@ -483,6 +561,15 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
             report_open_error(error, std::move(why.message));
             return why.status;
         }
+        // An index made before has its tables; a new one gets them.
+        struct stat vst;
+        const bool existed = stat((p + "/" + GLASS_MARKER).c_str(), &vst) == 0;
+        const std::vector<int> before =
+            existed ? table_errors(p) : std::vector<int>();
+        if (existed && !tables_present(p, before, false, why)) {
+            report_open_error(error, std::move(why.message));
+            return why.status;
+        }
         int action = Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS;
         if (flags & QY_DB_NO_SYNC)
             action |= Xapian::DB_NO_SYNC;
@@ -509,6 +596,10 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
                                   "cannot open index '" + p + "': " + desc);
             return status;
         }
+        if (existed && !tables_present(p, before, holds_passages(wdb), why)) {
+            report_open_error(error, std::move(why.message));
+            return why.status;
+        }
         qy_db_t *db = new qy_db_t;
         db->wdb = wdb;
         db->db = wdb;
@@ -520,6 +611,33 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
         std::string desc;
         qy_status_t status = status_from_exception(&desc);
         report_open_error(error, std::move(desc));
+        return status;
+    }
+}
+
+qy_status_t qy_db_check(const char *path, unsigned long *errors, char **detail)
+{
+    if (detail != nullptr)
+        *detail = nullptr;
+    if (path == nullptr || errors == nullptr)
+        return QY_INVALID;
+    *errors = 0;
+    try {
+        std::ostringstream out;
+        *errors = Xapian::Database::check(std::string(path), 0, &out);
+        if (*errors == 0)
+            return QY_OK;
+        // The first line Xapian wrote is the first damage it found.
+        std::string first;
+        std::istringstream lines(out.str());
+        while (first.empty() && std::getline(lines, first))
+            ;
+        report_open_error(detail, first.empty() ? "errors found" : first);
+        return QY_CORRUPT;
+    } catch (...) {
+        std::string desc;
+        qy_status_t status = status_from_exception(&desc);
+        report_open_error(detail, std::move(desc));
         return status;
     }
 }
@@ -696,6 +814,31 @@ qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len)
         return fail(db, QY_INVALID, BAD_TERM);
     try {
         db->wdb.delete_document(std::string(term, len));
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+qy_status_t qy_db_delete_by_term_below(qy_db_t *db, const char *term,
+                                       size_t len, unsigned before)
+{
+    if (db == nullptr)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    if (!term_ok(term, len))
+        return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        // Collected first: a postlist is not changed while it is read.
+        const std::string t(term, len);
+        std::vector<Xapian::docid> gone;
+        const Xapian::PostingIterator end = db->wdb.postlist_end(t);
+        for (Xapian::PostingIterator it = db->wdb.postlist_begin(t);
+             it != end && *it < before; ++it)
+            gone.push_back(*it);
+        for (const Xapian::docid did : gone)
+            db->wdb.delete_document(did);
         return QY_OK;
     } catch (...) {
         return status_from_exception(&db->error);

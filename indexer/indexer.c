@@ -13,6 +13,7 @@
 
 #include "indexer.h"
 #include "quarry/cli.h"
+#include "quarry/guard.h"
 #include "quarry/passage.h"
 #include "quarry/paths.h"
 #include "quarry/schema.h"
@@ -31,8 +32,21 @@ static const char *progname = "indexer";
 
 volatile sig_atomic_t ix_interrupted;
 
+static const char second_signal_msg[] =
+    "indexer: stopped at once by a second signal; the index keeps its last "
+    "commit\n";
+
+/* The first signal asks the run to stop after the current file; a second
+ * one ends it at once, even inside a commit that never returns (the index
+ * is then as last committed). */
 static void on_signal(int sig)
 {
+    if (ix_interrupted) {
+        ssize_t n = write(STDERR_FILENO, second_signal_msg,
+                          sizeof second_signal_msg - 1);
+        (void)n;
+        _exit(128 + sig);
+    }
     ix_interrupted = sig;
 }
 
@@ -98,6 +112,9 @@ static void print_help(void)
         "index, in place\n"
         "                      of those stored before (PATH may then be "
         "left out)\n"
+        "      --check         check every table of the index with Xapian's "
+        "own check\n"
+        "                      and say whether it is sound (no PATH)\n"
         "      --json          print the summary as one JSON object on "
         "standard output\n"
         "  -q, --quiet         no progress line and no summary on standard "
@@ -122,27 +139,13 @@ static void print_help(void)
         progname, IX_COMMIT_EVERY, IX_COMPACT_MIN_PASSAGES);
 }
 
-/* Writes S with control characters, C1 controls and invalid UTF-8 shown
- * as \xNN, so that a file name cannot drive the terminal or break the
- * message's single line. */
+/* Writes S with what may not reach a terminal raw (controls, bidi and
+ * invisible format characters) and invalid UTF-8 shown as \xNN or
+ * \uNNNN, so that a file name cannot drive the terminal, read otherwise
+ * than it is, or break the message's single line. */
 static void put_escaped(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        size_t n = qy_utf8_valid_prefix(p + i, len - i);
-        int control = n == 0 || p[i] < 0x20 || p[i] == 0x7f ||
-                      (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
-        if (control) {
-            size_t k = n ? n : 1;
-            for (size_t j = 0; j < k; j++)
-                fprintf(out, "\\x%02x", p[i + j]);
-            i += k;
-        } else {
-            fwrite(p + i, 1, n, out);
-            i += n;
-        }
-    }
+    qy_utf8_put_safe(out, s, strlen(s), QY_ESCAPE_TEXT);
 }
 
 void ix_warn(indexer_t *ix, const char *path, const char *why)
@@ -356,6 +359,77 @@ static void catch_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* --check: Xapian's consistency check of the index, with a one-line
+ * verdict. EXTRA is a PATH given, which --check does not take. */
+static int check_index(const char *index_arg, const char *extra)
+{
+    if (extra) {
+        fprintf(stderr, "%s: --check takes no PATH ('%s')\n", progname, extra);
+        usage_hint();
+        return EXIT_ERROR;
+    }
+    char *path = qy_index_path(index_arg);
+    if (!path) {
+        fprintf(stderr, "%s: no index given (-d DIR), and no HOME to look in\n",
+                progname);
+        return EXIT_ERROR;
+    }
+    qy_guard_faults(progname, path);
+    unsigned long errors = 0;
+    char *detail = NULL;
+    qy_status_t st = qy_db_check(path, &errors, &detail);
+    int status = EXIT_OK;
+    if (st == QY_OK) {
+        printf("%s: the index '%s' is sound\n", progname, path);
+    } else if (errors > 0) {
+        fprintf(stderr,
+                "%s: the index '%s' is damaged (%lu fault%s, first: %s); "
+                "rebuild it\n",
+                progname, path, errors, errors == 1 ? "" : "s",
+                detail ? detail : "?");
+        status = EXIT_ERROR;
+    } else if (st != QY_NOT_FOUND && st != QY_OPENING && st != QY_NOMEM) {
+        /* Xapian stops its check at damage it cannot walk past. */
+        fprintf(stderr, "%s: the index '%s' is damaged (%s); rebuild it\n",
+                progname, path, detail ? detail : qy_status_to_string(st));
+        status = EXIT_ERROR;
+    } else {
+        fprintf(stderr, "%s: the index '%s' cannot be checked: %s\n", progname,
+                path, detail ? detail : qy_status_to_string(st));
+        status = EXIT_ERROR;
+    }
+    free(detail);
+    free(path);
+    return status;
+}
+
+/* Whether an earlier run began compacting the index and was stopped
+ * before the compacted index was in place. */
+static int compaction_pending(qy_db_t *db)
+{
+    char *value = NULL;
+    size_t len = 0;
+    int pending = qy_db_get_metadata(db, QY_META_COMPACT_PENDING, &value,
+                                     &len) == QY_OK &&
+                  len > 0;
+    free(value);
+    return pending;
+}
+
+/* Drops the mark of a compaction from the index at PATH, now compact; a
+ * failure only means the next run compacts again. */
+static void clear_compaction_mark(const char *path)
+{
+    qy_db_t *db = NULL;
+    char *error = NULL;
+    if (qy_db_open_write(path, 0, &db, &error) == QY_OK &&
+        compaction_pending(db) &&
+        qy_db_set_metadata(db, QY_META_COMPACT_PENDING, "", 0) == QY_OK)
+        qy_db_commit(db);
+    qy_db_close(db);
+    free(error);
+}
+
 /* Xapian's writer leaves its B-tree blocks about half full; a compaction
  * rewrites them full, in a few seconds for an index of 160,000 passages
  * (docs/performance.md). Worth it after a run on one thread that wrote
@@ -384,7 +458,8 @@ int main(int argc, char **argv)
         OPT_JOBS,
         OPT_JSON,
         OPT_SYNONYMS,
-        OPT_COMPACT
+        OPT_COMPACT,
+        OPT_CHECK
     };
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
@@ -401,6 +476,7 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"synonyms", required_argument, NULL, OPT_SYNONYMS},
         {"compact", no_argument, NULL, OPT_COMPACT},
+        {"check", no_argument, NULL, OPT_CHECK},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -410,7 +486,7 @@ int main(int argc, char **argv)
     const char *index_arg = NULL, *lang = NULL, *synonyms_arg = NULL;
     char *synonyms = NULL;
     size_t synonyms_len = 0;
-    int quiet = 0, json = 0, wait_lock = 0, compact = 0;
+    int quiet = 0, json = 0, wait_lock = 0, compact = 0, check = 0;
     indexer_t ix;
     memset(&ix, 0, sizeof ix);
     ix.format = QY_FORMAT_AUTO;
@@ -488,6 +564,9 @@ int main(int argc, char **argv)
         case OPT_COMPACT:
             compact = 1;
             break;
+        case OPT_CHECK:
+            check = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -510,6 +589,10 @@ int main(int argc, char **argv)
                               argv[optind - 1]);
             goto out_args;
         }
+    }
+    if (check) {
+        status = check_index(index_arg, optind < argc ? argv[optind] : NULL);
+        goto out_args;
     }
     if (optind >= argc && !synonyms_arg && !compact) {
         fprintf(stderr, "%s: no PATH to index\n", progname);
@@ -546,6 +629,7 @@ int main(int argc, char **argv)
         goto out_args;
     }
     ix.index_path = path;
+    qy_guard_faults(progname, path);
     if (qy_make_parents(path) != 0) {
         fprintf(stderr, "%s: cannot create the directories for '%s': %s\n",
                 progname, path, strerror(errno));
@@ -634,10 +718,23 @@ int main(int argc, char **argv)
         qy_db_cancel_transaction(ix.db); /* keep the last committed state */
     ix.in_transaction = 0;
     /* After a bulk load that merged, ix.db is closed: already compact. */
+    if (!ix.db && !ix.failed) /* merged: compact, whatever was pending */
+        clear_compaction_mark(path);
+    int pending = ix.db && compaction_pending(ix.db);
     if (!ix.failed && !ix_interrupted && ix.db &&
-        (compact || compact_pays(&ix))) {
+        (compact || compact_pays(&ix) || pending)) {
         ix_progress_note(&ix.progress, "compacting the index");
-        st = qy_bulk_compact(&ix.db, &error);
+        /* Marked first: a run killed while compacting leaves the mark, and
+         * the next one compacts. */
+        st = pending
+                 ? QY_OK
+                 : qy_db_set_metadata(ix.db, QY_META_COMPACT_PENDING, "1", 1);
+        if (st == QY_OK)
+            st = qy_db_commit(ix.db);
+        if (st == QY_OK)
+            st = qy_bulk_compact(&ix.db, &error);
+        if (st == QY_OK)
+            clear_compaction_mark(path);
         if (st != QY_OK) {
             /* The index stays as committed: only what was asked fails. */
             const char *why = error ? error : qy_status_to_string(st);

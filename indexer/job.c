@@ -411,14 +411,25 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
 }
 
 /* Replaces the passages of SOURCE with the documents of the JSON Lines
- * stream F. Returns 0 when the whole stream was indexed, 1 when it was
- * interrupted, -1 on a fatal error or a read error (reported). */
+ * stream F. Each document replaces its own passages (by id) in the commit
+ * that adds its new ones, and the passages of documents the stream no
+ * longer holds go once it was read whole: a batch commit or a kill in
+ * between leaves each document's old or new passages, never none. With
+ * --jobs the load starts first, so that no removal is committed before the
+ * merged index replaces the old one. Returns 0 when the whole stream was
+ * indexed, 1 when it was interrupted, -1 on a fatal error or a read error
+ * (reported). */
 static int index_jsonl(indexer_t *ix, FILE *f, const char *path,
                        const char *source, unsigned *passages)
 {
-    qy_status_t st = begin(ix);
+    unsigned first = 0, last = 0;
+    qy_status_t st = ix->jobs > 1 ? ix_bulk_start(ix) : QY_OK;
+    if (ix->failed)
+        return -1;
     if (st == QY_OK)
-        st = qy_ingest_remove_source(ix->ing, source);
+        st = begin(ix);
+    if (st == QY_OK)
+        st = qy_db_docid_range(ix->db, &first, &last);
     if (st != QY_OK) {
         write_failed(ix, path, st);
         return -1;
@@ -467,6 +478,15 @@ static int index_jsonl(indexer_t *ix, FILE *f, const char *path,
         }
     }
     free(line);
+    if (result == 0) {
+        st = begin(ix);
+        if (st == QY_OK)
+            st = qy_ingest_remove_source_before(ix->ing, source, last + 1);
+        if (st != QY_OK) {
+            write_failed(ix, path, st);
+            result = -1;
+        }
+    }
     if (bad > MAX_LINE_WARNINGS) {
         char msg[96];
         snprintf(msg, sizeof msg, "%u more bad lines skipped",

@@ -143,15 +143,15 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
 static int print_json(const printer_opts_t *opts, const qy_results_t *r)
 {
     cJSON *root = cJSON_CreateObject();
-    int ok = root && cJSON_AddNumberToObject(root, "schema",
-                                             JSON_SCHEMA_VERSION) &&
+    int ok = root &&
+             cJSON_AddNumberToObject(root, "schema", JSON_SCHEMA_VERSION) &&
              add_cstring(root, "query", opts->query) &&
              add_cstring(root, "parsed", r->parsed) &&
              cJSON_AddNumberToObject(root, "total", r->total);
     if (ok)
-        ok = r->suggestion ? add_cstring(root, "suggestion", r->suggestion)
-                                 != NULL
-                           : cJSON_AddNullToObject(root, "suggestion") != NULL;
+        ok = r->suggestion
+                 ? add_cstring(root, "suggestion", r->suggestion) != NULL
+                 : cJSON_AddNullToObject(root, "suggestion") != NULL;
     ok = ok && cJSON_AddBoolToObject(root, "corrected", r->corrected != 0);
     cJSON *hits = ok ? cJSON_AddArrayToObject(root, "hits") : NULL;
     for (size_t i = 0; hits && i < r->count; i++) {
@@ -165,7 +165,9 @@ static int print_json(const printer_opts_t *opts, const qy_results_t *r)
     cJSON_Delete(root);
     if (!text)
         return -1;
-    fputs(text, opts->out);
+    /* Controls, bidi and invisible characters as \uXXXX: JSON is read
+     * on terminals too. */
+    qy_utf8_put_safe(opts->out, text, strlen(text), QY_ESCAPE_JSON);
     fputc('\n', opts->out);
     free(text);
     return 0;
@@ -181,7 +183,9 @@ static int print_jsonl(const printer_opts_t *opts, const qy_results_t *r)
         cJSON_Delete(h);
         if (!text)
             return -1;
-        fputs(text, opts->out);
+        /* Controls, bidi and invisible characters as \uXXXX: JSON is read
+         * on terminals too. */
+        qy_utf8_put_safe(opts->out, text, strlen(text), QY_ESCAPE_JSON);
         fputc('\n', opts->out);
         free(text);
         if (fflush(opts->out) != 0)

@@ -21,50 +21,12 @@
 #define SGR_PATH "\033[35m"
 #define SGR_DIM "\033[2m"
 
-/* Code points document text may not send to a terminal: the C0 and C1
- * controls and DEL (escape sequences move the cursor, set the window title,
- * change colours; in an 8-bit terminal C1 bytes start them too), the
- * bidirectional embeddings, overrides and isolates (U+202A..U+202E,
- * U+2066..U+2069), which reorder what is shown after them, and the line and
- * paragraph separators U+2028 and U+2029. */
-static int unsafe_code_point(uint32_t cp)
-{
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-           cp == 0x2028 || cp == 0x2029;
-}
-
-static uint32_t decode_utf8(const unsigned char *s, size_t n)
-{
-    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-    uint32_t cp = s[0] & lead_mask[n];
-    for (size_t i = 1; i < n; i++)
-        cp = cp << 6 | (s[i] & 0x3f);
-    return cp;
-}
-
-/* Writes TEXT[0..LEN) with the code points above shown as \xHH or \uHHHH,
- * and bytes that are not UTF-8 as \xHH, so the output is valid UTF-8. */
+/* TEXT[0..LEN) with what may not reach a terminal raw shown as \xHH or
+ * \uHHHH (qy_utf8_terminal_unsafe), and bytes that are not UTF-8 as \xHH,
+ * so the output is valid UTF-8. */
 static void put_safe(FILE *out, const char *text, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t run = 0, i = 0;
-    while (i < len) {
-        size_t n = qy_utf8_valid_prefix(s + i, len - i);
-        uint32_t cp = n ? decode_utf8(s + i, n) : s[i];
-        if (n && !unsafe_code_point(cp)) {
-            i += n;
-            continue;
-        }
-        fwrite(text + run, 1, i - run, out);
-        if (cp < 0x100)
-            fprintf(out, "\\x%02x", (unsigned)cp);
-        else
-            fprintf(out, "\\u%04x", (unsigned)cp);
-        i += n ? n : 1;
-        run = i;
-    }
-    fwrite(text + run, 1, len - run, out);
+    qy_utf8_put_safe(out, text, len, QY_ESCAPE_TEXT);
 }
 
 static void put_cstr(FILE *out, const char *s)
@@ -159,8 +121,8 @@ typedef struct key {
 static int take_first_word(void *ctx, const qy_token_t *tok)
 {
     word_key_t *k = ctx;
-    size_t n = tok->word_len < QY_MAX_WORD_BYTES ? tok->word_len
-                                                  : QY_MAX_WORD_BYTES;
+    size_t n =
+        tok->word_len < QY_MAX_WORD_BYTES ? tok->word_len : QY_MAX_WORD_BYTES;
     memcpy(k->s, tok->word, n);
     k->s[n] = '\0';
     return 1;
@@ -235,9 +197,8 @@ static int by_start(const void *a, const void *b)
 
 /* Fills FRAGS with the windows to show, in text order; returns how many
  * (1: the snippet alone). */
-static size_t choose_fragments(const printer_opts_t *opts,
-                               const qy_result_t *h, qy_span_t *frags,
-                               qy_span_t *words_span)
+static size_t choose_fragments(const printer_opts_t *opts, const qy_result_t *h,
+                               qy_span_t *frags, qy_span_t *words_span)
 {
     frags[0] = h->snippet;
     qy_analyzer_t *a = opts->analyzer;
@@ -255,8 +216,8 @@ static size_t choose_fragments(const printer_opts_t *opts,
         free(w.v);
         return 1;
     }
-    unsigned context = opts->context_words ? opts->context_words
-                                           : QY_DEFAULT_SNIPPET_WORDS;
+    unsigned context =
+        opts->context_words ? opts->context_words : QY_DEFAULT_SNIPPET_WORDS;
     unsigned words = context >= 15 ? context / 3 : context;
     key_set_t *shown = malloc(sizeof *shown);
     if (!shown) {

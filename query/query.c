@@ -11,6 +11,7 @@
 
 #include "printer.h"
 #include "quarry/cli.h"
+#include "quarry/guard.h"
 #include "quarry/paths.h"
 #include "quarry/schema.h"
 #include "quarry/search.h"
@@ -98,6 +99,9 @@ static void print_help(void)
         "      --no-spelling  no \"Did you mean\", and no search of the "
         "correction\n"
         "                    when the question as typed finds nothing\n"
+        "      --timeout S   end a search that takes longer than S seconds "
+        "with an\n"
+        "                    error (default %d; 0: no bound)\n"
         "\n"
         "Ranking (0 turns each feature off):\n"
         "      --k1 X        BM25 term-frequency saturation (default %.2f)\n"
@@ -123,10 +127,11 @@ static void print_help(void)
         "Exit status: 0 when a passage matched (with --batch: for some "
         "question),\n"
         "1 when none did, 2 on error.\n",
-        progname, progname, QY_DEFAULT_SNIPPET_WORDS, QY_DEFAULT_K1,
-        QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT, QY_DEFAULT_PROXIMITY,
-        QY_DEFAULT_FEEDBACK_DOCS, QY_DEFAULT_FEEDBACK_TERMS,
-        QY_DEFAULT_FEEDBACK_WEIGHT, QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
+        progname, progname, QY_DEFAULT_SNIPPET_WORDS, QY_GUARD_DEFAULT_SECONDS,
+        QY_DEFAULT_K1, QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT,
+        QY_DEFAULT_PROXIMITY, QY_DEFAULT_FEEDBACK_DOCS,
+        QY_DEFAULT_FEEDBACK_TERMS, QY_DEFAULT_FEEDBACK_WEIGHT,
+        QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
 }
 
 static int parse_unsigned(const char *opt, const char *s, unsigned min,
@@ -241,6 +246,7 @@ typedef struct session {
     qy_search_opts_t opts;
     const printer_t *printer;
     printer_opts_t popts;
+    unsigned timeout; /* seconds a search may take, 0: no bound */
 } session_t;
 
 /* Searches QUESTION and prints the answer. Returns 0 (*FOUND: whether a
@@ -250,8 +256,11 @@ static int answer(session_t *s, const char *question, int *found)
     qy_results_t results = {0};
     char *error = NULL;
     int rc = 0;
+    /* A damaged index can make Xapian loop forever. */
+    qy_guard_arm(s->timeout);
     qy_status_t st =
         qy_search(s->db, s->a, question, &s->opts, &results, &error);
+    qy_guard_disarm();
     if (st != QY_OK) {
         fprintf(stderr, "%s: %s\n", progname,
                 error ? error : qy_status_to_string(st));
@@ -333,6 +342,7 @@ enum {
     OPT_PER_SOURCE,
     OPT_DUPLICATES,
     OPT_NO_SPELLING,
+    OPT_TIMEOUT,
 };
 
 int main(int argc, char **argv)
@@ -355,6 +365,7 @@ int main(int argc, char **argv)
         {"duplicates", no_argument, NULL, OPT_DUPLICATES},
         {"all", no_argument, NULL, OPT_DUPLICATES},
         {"no-spelling", no_argument, NULL, OPT_NO_SPELLING},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"lang", required_argument, NULL, 'L'},
         {"k1", required_argument, NULL, 'k'},
         {"b", required_argument, NULL, 'b'},
@@ -376,7 +387,7 @@ int main(int argc, char **argv)
     const char *highlight = NULL;
     const printer_t *printer = NULL;
     int batch = 0, limit_given = 0, show_parsed = 0;
-    unsigned context = 0;
+    unsigned context = 0, timeout = QY_GUARD_DEFAULT_SECONDS;
     qy_search_opts_t opts;
     qy_search_opts_init(&opts);
     opts.resolve_source = resolve_source;
@@ -455,6 +466,10 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_SPELLING:
             opts.no_spelling = 1;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_unsigned("--timeout", optarg, 0, 86400, &timeout))
+                return EXIT_ERROR;
             break;
         case 'L':
             lang = optarg;
@@ -569,8 +584,7 @@ int main(int argc, char **argv)
     int status = EXIT_ERROR;
     char *error = NULL, *index_lang = NULL, *question = NULL;
     char *mark_start = NULL;
-    session_t s = {.opts = opts, .printer = printer};
-    qy_status_t st = QY_OK;
+    session_t s = {.opts = opts, .printer = printer, .timeout = timeout};
     for (size_t i = 0; i < nindexes; i++) {
         struct stat info;
         if (stat(indexes[i], &info) == 0 && !S_ISDIR(info.st_mode)) {
@@ -581,7 +595,16 @@ int main(int argc, char **argv)
             return EXIT_ERROR;
         }
     }
-    st = qy_db_open_read(indexes, nindexes, &s.db, &error);
+    /* Faults inside libxapian come from a damaged index: named, not a
+     * core dump. Several indexes are named together. */
+    char named[1024];
+    size_t used = 0;
+    named[0] = '\0';
+    for (size_t i = 0; i < nindexes && used < sizeof named; i++)
+        used += (size_t)snprintf(named + used, sizeof named - used, "%s%s",
+                                 i ? "', '" : "", indexes[i]);
+    qy_guard_faults(progname, named);
+    qy_status_t st = qy_db_open_read(indexes, nindexes, &s.db, &error);
     if (st == QY_OK)
         st = qy_schema_read(s.db, &index_lang, &error);
     if (st != QY_OK) {

@@ -633,6 +633,13 @@ static const jsonl_case_t jsonl_cases[] = {
      "9007199254740991", "", "t", "", "", ""},
     {"{\"_id\":{\"$oid\":\"5f1d\"},\"text\":\"t\"}", 0, QY_OK, NULL, "5f1d", "",
      "t", "", "", ""},
+    /* A lone surrogate escape is repaired as invalid UTF-8 is (U+FFFD); a
+     * pair, and an escaped backslash before "ud800", are kept. */
+    {"{\"id\":\"s\\ud800\",\"text\":\"a \\udc00\\ud800 b \\ud83d\\ude00 "
+     "\\\\ud800 \\ud800\"}",
+     0, QY_OK, NULL, "s\xef\xbf\xbd", "",
+     "a \xef\xbf\xbd\xef\xbf\xbd b \xf0\x9f\x98\x80 \\ud800 \xef\xbf\xbd", "",
+     "", ""},
     {"  {\"id\":\"w\", \"text\":\"spaces around\"}  \r\n", 0, QY_OK, NULL, "w",
      "", "spaces around", "", "", ""},
     {"\xEF\xBB\xBF{\"id\":\"bom\",\"text\":\"t\"}", 0, QY_OK, NULL, "bom", "",

@@ -505,7 +505,9 @@ static void test_interrupted_bulk(void **state)
     unsigned passages = (unsigned)json_num(j, "passages");
     unsigned total = (unsigned)json_num(j, "total");
     cJSON_Delete(j);
-    assert_true(passages >= 1 && passages <= 30);
+    /* The load starts before the first line is read: the signal may come
+     * before any document was, and what was read is all merged in. */
+    assert_true(passages <= 30);
     assert_int_equal(total, old_total + passages);
     assert_int_equal(index_doc_count(index), total);
     char *z = answer_text(index, "zeppelin");
@@ -550,6 +552,50 @@ static void put_feed(const char *rel, unsigned first, unsigned n)
  * with the same answers; without it, a run on one thread compacts when it
  * wrote IX_COMPACT_MIN_PASSAGES passages or more, half the index or
  * more. */
+/* Whether INDEX carries the mark of a compaction begun and not done. */
+static int compact_mark(const char *index)
+{
+    qy_db_t *db = open_index(index);
+    char *value = NULL;
+    size_t len = 0;
+    assert_int_equal(
+        qy_db_get_metadata(db, QY_META_COMPACT_PENDING, &value, &len), QY_OK);
+    free(value);
+    qy_db_close(db);
+    return len > 0;
+}
+
+/* A run killed while compacting leaves the index marked as it was (the
+ * mark is committed before the compaction starts): the next run, even with
+ * nothing to index, compacts it and drops the mark. */
+static void test_compaction_resumes(void **state)
+{
+    (void)state;
+    char *tree = tmp_file("resume-tree"), *index = tmp_file("resume.idx");
+    make_tree("resume-tree", 6, 10, 3);
+    cJSON_Delete(index_json(0, index, tree, (char *)NULL));
+    assert_false(compact_mark(index));
+    qy_db_t *w = NULL;
+    char *error = NULL;
+    assert_int_equal(qy_db_open_write(index, 0, &w, &error), QY_OK);
+    assert_int_equal(qy_db_set_metadata(w, QY_META_COMPACT_PENDING, "1", 1),
+                     QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_db_close(w);
+    unsigned docs = index_doc_count(index);
+    ino_t ino = dir_ino(index);
+    cJSON_Delete(index_json(0, index, tree, (char *)NULL));
+    assert_int_not_equal(dir_ino(index), ino);
+    assert_false(compact_mark(index));
+    assert_int_equal(index_doc_count(index), docs);
+    /* Done: the run after it leaves the index alone. */
+    ino = dir_ino(index);
+    cJSON_Delete(index_json(0, index, tree, (char *)NULL));
+    assert_int_equal(dir_ino(index), ino);
+    free(tree);
+    free(index);
+}
+
 static void test_compact(void **state)
 {
     (void)state;
@@ -662,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_bad_jobs),
         cmocka_unit_test(test_interrupted_bulk),
         cmocka_unit_test(test_compact),
+        cmocka_unit_test(test_compaction_resumes),
         cmocka_unit_test(test_compact_fails),
     };
     return cmocka_run_group_tests(tests, ix_setup, cli_teardown);

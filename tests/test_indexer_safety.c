@@ -171,6 +171,172 @@ static void test_sigkill_in_jsonl(void **state)
     free(index);
 }
 
+/* ---- Updates killed: each file keeps its old or its new passages ------ */
+
+#define UPDATE_DOCS 3000 /* JSON Lines documents, one passage each */
+#define UPDATE_FILES 300 /* files of PASSAGES passages */
+#define UPDATE_KILLS 10
+
+/* Writes generation GEN of the update's input: a JSON Lines file of
+ * UPDATE_DOCS documents, or a folder of UPDATE_FILES files, every passage
+ * holding the word "zqGEN". Each generation has its own modification
+ * times, so that every file is seen as changed. */
+static void write_generation(int jsonl, unsigned gen)
+{
+    char rel[256];
+    if (jsonl) {
+        char *path = tmp_file("upd-feed/all.jsonl");
+        make_parents(path);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        for (unsigned i = 0; i < UPDATE_DOCS; i++)
+            fprintf(f,
+                    "{\"id\": \"upd%u\", \"text\": \"Document %u of "
+                    "generation zq%u speaks of %s.\"}\n",
+                    i, i, gen, words[(i + gen) % 14]);
+        assert_int_equal(fclose(f), 0);
+        free(path);
+        set_mtime("upd-feed/all.jsonl", 1000000000 + (time_t)gen);
+        return;
+    }
+    for (unsigned i = 0; i < UPDATE_FILES; i++) {
+        char text[2048];
+        size_t o = 0;
+        for (unsigned p = 0; p < PASSAGES; p++)
+            o += (size_t)snprintf(text + o, sizeof text - o,
+                                  "Passage %u of file %u, generation zq%u, "
+                                  "of %s.\n\n",
+                                  p, i, gen, words[(i + p + gen) % 14]);
+        snprintf(rel, sizeof rel, "upd-tree/d%02u/f%04u.txt", i % 7, i);
+        put_bytes(rel, text, o);
+        set_mtime(rel, 1000000000 + (time_t)gen);
+    }
+}
+
+/* How many passages of INDEX hold the word "zqGEN". */
+static unsigned generation_passages(const char *index, unsigned gen)
+{
+    char word[32];
+    int n = snprintf(word, sizeof word, "zq%u", gen);
+    qy_db_t *db = open_index(index);
+    unsigned freq = 0;
+    assert_int_equal(qy_db_term_freq(db, word, (size_t)n, &freq), QY_OK);
+    qy_db_close(db);
+    return freq;
+}
+
+/* Whether a bulk load into INDEX by PID reached kill point K: the first
+ * half of the points while the shards are written, then during the merge
+ * (once its output directory exists), and the last one just after the
+ * merged index was swapped in (the index's directory is another one).
+ * *POLLS counts the polls since the stage began; INO is the directory's
+ * inode before the load. */
+static int bulk_point(const char *index, pid_t pid, unsigned k, unsigned *polls,
+                      ino_t ino)
+{
+    struct stat st;
+    if (k <= UPDATE_KILLS / 2)
+        return *polls >= 4 * k;
+    if (k == UPDATE_KILLS)
+        return stat(index, &st) == 0 && st.st_ino != ino;
+    char real[PATH_MAX], merged[PATH_MAX + 64];
+    if (!realpath(index, real))
+        return 0;
+    snprintf(merged, sizeof merged, "%s.bulk-%ld/merged", real, (long)pid);
+    if (stat(merged, &st) != 0) {
+        *polls = 0;
+        return 0;
+    }
+    return *polls > 3 * (k - UPDATE_KILLS / 2 - 1);
+}
+
+/* Rewrites the input UPDATE_KILLS times and kills the indexer updating
+ * the index at a different point each time: on one thread after the K-th
+ * batch commit, with --jobs after K polls. Every poll (a reader during the
+ * update) and every index a kill left must hold all the passages, each of
+ * the previous generations or of the new one, never fewer. */
+static void kill_updates(int jsonl, const char *jobs)
+{
+    const unsigned expect = jsonl ? UPDATE_DOCS : UPDATE_FILES * PASSAGES;
+    char *input = tmp_file(jsonl ? "upd-feed" : "upd-tree");
+    char *index = tmp_file("upd-%d-%s.idx", jsonl, jobs);
+    write_generation(jsonl, 0);
+    cJSON *j = index_json(0, index, "--jobs", jobs, input, (char *)NULL);
+    assert_int_equal((int)json_num(j, "total"), (int)expect);
+    cJSON_Delete(j);
+    int one_thread = strcmp(jobs, "1") == 0;
+    unsigned gen;
+    for (gen = 1; gen <= UPDATE_KILLS; gen++) {
+        write_generation(jsonl, gen);
+        unsigned long long rev = index_revision(index);
+        struct stat ist;
+        assert_int_equal(stat(index, &ist), 0);
+        ino_t ino = ist.st_ino;
+        char *argv[] = {INDEXER, "--jobs", (char *)jobs, "--commit-every",
+                        "100",   "-d",     index,        input,
+                        NULL};
+        pid_t pid = spawn(argv, NULL, NULL, NULL, (uid_t)-1, (gid_t)-1);
+        double deadline = now_seconds() + POLL_LIMIT;
+        unsigned polls = 0;
+        int ended = 0, ws;
+        for (;;) {
+            long n = try_doc_count(index);
+            if (n != (long)expect)
+                fail_msg("a reader saw %ld of %u passages during the update", n,
+                         expect);
+            polls++;
+            if (waitpid(pid, &ws, WNOHANG) == pid) {
+                ended = 1;
+                break;
+            }
+            if (one_thread ? index_revision(index) >= rev + gen
+                           : bulk_point(index, pid, gen, &polls, ino))
+                break;
+            if (now_seconds() > deadline) {
+                kill(pid, SIGKILL);
+                fail_msg("the update never reached its kill point");
+            }
+            poll_pause();
+        }
+        if (!ended) {
+            kill(pid, SIGKILL);
+            int status = wait_for(pid); /* it may have just ended */
+            assert_true(status == 128 + SIGKILL || status == 0);
+        } else {
+            assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+        }
+        assert_int_equal(index_doc_count(index), expect);
+        unsigned now = generation_passages(index, gen), older = 0;
+        for (unsigned g = 0; g < gen; g++)
+            older += generation_passages(index, g);
+        assert_int_equal(now + older, expect);
+        if (!jsonl) /* whole files: every one old or new */
+            assert_int_equal(now % PASSAGES, 0);
+        expect_answers(index);
+    }
+    /* A run that is not killed brings every file to the last generation. */
+    j = index_json(0, index, "--jobs", jobs, input, (char *)NULL);
+    assert_int_equal((int)json_num(j, "total"), (int)expect);
+    cJSON_Delete(j);
+    assert_int_equal(generation_passages(index, gen - 1), expect);
+    free(index);
+    free(input);
+}
+
+static void test_killed_jsonl_update(void **state)
+{
+    (void)state;
+    kill_updates(1, "1");
+    kill_updates(1, "2");
+}
+
+static void test_killed_folder_update(void **state)
+{
+    (void)state;
+    kill_updates(0, "1");
+    kill_updates(0, "2");
+}
+
 /* SIGINT and SIGTERM: the indexer commits what it has done, reports it,
  * and exits with 128 + the signal; a re-run completes the job. */
 static void test_sigint_and_sigterm(void **state)
@@ -334,14 +500,34 @@ static void test_lock_and_wait(void **state)
     free(index);
 }
 
+/* An index whose first build has not committed yet (the writer's lock
+ * file, no version file) is "no index yet", not a database of unknown
+ * type. */
+static void test_query_before_first_commit(void **state)
+{
+    (void)state;
+    char *index = tmp_file("first-build.idx");
+    assert_int_equal(mkdir(index, 0700), 0);
+    put_file("first-build.idx/flintlock", "");
+    run_result_t r = run(QUERY, "-d", index, "harbor", (char *)NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "first build has not committed"));
+    assert_null(strstr(r.err, "detect type"));
+    run_free(&r);
+    free(index);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigkill_then_rerun),
         cmocka_unit_test(test_sigkill_in_jsonl),
+        cmocka_unit_test(test_killed_jsonl_update),
+        cmocka_unit_test(test_killed_folder_update),
         cmocka_unit_test(test_sigint_and_sigterm),
         cmocka_unit_test(test_queries_during_rewrite),
         cmocka_unit_test(test_lock_and_wait),
+        cmocka_unit_test(test_query_before_first_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

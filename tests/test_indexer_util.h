@@ -441,6 +441,90 @@ static inline run_result_t run_indexer(char **argv)
     return r;
 }
 
+/* How long run_bounded lets a program run before the test fails it. */
+#ifndef RUN_LIMIT
+#define RUN_LIMIT 10.0
+#endif
+
+typedef struct outcome {
+    int status;
+    char *err; /* standard error */
+} outcome_t;
+
+/* Whether PID has a signal waiting to be taken (/proc/PID/status). */
+static inline int signal_pending(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    FILE *f = fopen(path, "r");
+    int pending = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "SigPnd:", 7) == 0 ||
+            strncmp(line, "ShdPnd:", 7) == 0)
+            pending |= strtoull(line + 7, NULL, 16) != 0;
+    if (f)
+        fclose(f);
+    return pending;
+}
+
+/* Runs ARGV with a bound of RUN_LIMIT; with SIGNALS, sends SIGTERM that
+ * many times once the program spins (used a quarter second of CPU). */
+static inline outcome_t run_bounded(char *const argv[], int signals)
+{
+    char *err = tmp_file(".err");
+    pid_t pid = spawn(argv, NULL, NULL, err, (uid_t)-1, (gid_t)-1);
+    double deadline = now_seconds() + RUN_LIMIT;
+    int ws = 0, sent = 0;
+    for (;;) {
+        if (waitpid(pid, &ws, WNOHANG) == pid)
+            break;
+        if (now_seconds() > deadline) {
+            kill(pid, SIGKILL);
+            wait_for(pid);
+            fail_msg("%s %s did not end within %.0f s", argv[0], argv[1],
+                     RUN_LIMIT);
+        }
+        if (sent < signals) {
+            char stat_path[64], buf[1024];
+            snprintf(stat_path, sizeof stat_path, "/proc/%ld/stat", (long)pid);
+            FILE *f = fopen(stat_path, "r");
+            unsigned long utime = 0;
+            if (f && fgets(buf, sizeof buf, f)) {
+                const char *p = strrchr(buf, ')');
+                /* state ppid pgrp session tty tpgid flags minflt cminflt
+                 * majflt cmajflt utime */
+                if (p)
+                    sscanf(p + 2,
+                           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+                           "%*u %lu",
+                           &utime);
+            }
+            if (f)
+                fclose(f);
+            /* Signals of one kind do not queue: the next is sent once the
+             * previous one was taken. */
+            if (utime * 4 >= (unsigned long)sysconf(_SC_CLK_TCK) &&
+                !signal_pending(pid)) {
+                kill(pid, SIGTERM);
+                sent++;
+            }
+        }
+        poll_pause();
+    }
+    outcome_t o = {WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
+                   read_text(err)};
+    free(err);
+    return o;
+}
+
+static inline int stderr_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
 /* Every test file uses a different part of cli.h. */
 static inline void ix_util_uses_cli(void)
 {

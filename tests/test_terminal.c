@@ -10,6 +10,7 @@
 #include "cmocka_noreturn.h"
 
 #include "cli.h"
+#include "quarry/utf8.h"
 
 #define INDEXER QUARRY_INDEXER_BIN
 #define QUERY QUARRY_QUERY_BIN
@@ -43,6 +44,15 @@ static const struct escape_row {
      "a"
      "\xe2\x80\xac",
      "\\u202aa\\u202c"}, /* embedding */
+    /* Invisible marks: they reorder or hide text all the same. */
+    {"a\xe2\x80\x8e"
+     "b\xe2\x80\x8f"
+     "c",
+     "a\\u200eb\\u200fc"}, /* LRM, RLM */
+    {"a\xe2\x80\x8b"
+     "b\xef\xbb\xbf"
+     "c",
+     "a\\u200bb\\ufeffc"}, /* ZWSP, BOM */
     {"caf\xc3\xa9 \xe5\x8c\x97 \xd7\xa9", "caf\xc3\xa9 \xe5\x8c\x97 \xd7\xa9"},
 };
 #define NROWS (sizeof rows / sizeof *rows)
@@ -184,6 +194,88 @@ static void test_json_keeps_text(void **state)
     run_free(&r);
 }
 
+/* A byte of OUT[0..LEN) that starts a code point no terminal should get
+ * raw (a newline ends a line, and is fine), or NULL. */
+static const char *unsafe_in(const char *out, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)out;
+    for (size_t i = 0; i < len;) {
+        size_t n = qy_utf8_valid_prefix(s + i, len - i);
+        if (n == 0)
+            return out + i;
+        uint32_t cp = s[i];
+        if (n > 1) {
+            static const unsigned char mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+            cp = s[i] & mask[n];
+            for (size_t k = 1; k < n; k++)
+                cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if (cp != '\n' && qy_utf8_terminal_unsafe(cp))
+            return out + i;
+        i += n;
+    }
+    return NULL;
+}
+
+/* --json and --jsonl escape every control, bidi and invisible character
+ * of the text (as \uXXXX), and the text output shows them. */
+static void test_json_escapes_what_the_terminal_obeys(void **state)
+{
+    (void)state;
+    const char *formats[] = {"--json", "--jsonl", "--color=never"};
+    for (size_t i = 0; i < NROWS; i++) {
+        char word[32];
+        snprintf(word, sizeof word, "marker%02zu", i);
+        for (size_t f = 0; f < 3; f++) {
+            run_result_t r =
+                run(QUERY, formats[f], "-d", index_dir, word, NULL);
+            assert_int_equal(r.status, 0);
+            const char *bad = unsafe_in(r.out, strlen(r.out));
+            if (bad)
+                fail_msg("row %zu, %s: raw '%.4s' in '%s'", i, formats[f], bad,
+                         r.out);
+            run_free(&r);
+        }
+    }
+    run_result_t r = run(QUERY, "--json", "-d", index_dir, "marker06", NULL);
+    assert_non_null(strstr(r.out, "holds \\u202eevil between"));
+    run_free(&r);
+}
+
+/* Titles, ids and file names of JSON Lines documents: escaped in JSON, in
+ * the text output and in the indexer's warnings. */
+static void test_titles_ids_and_warnings(void **state)
+{
+    (void)state;
+    char dir[4400], path[4500], ix[4400];
+    tmp_path(dir, sizeof dir, "feed");
+    tmp_path(ix, sizeof ix, "feed-index");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    /* The name holds U+202E and DEL. */
+    snprintf(path, sizeof path, "%s/bidi\xe2\x80\xae\x7fname.jsonl", dir);
+    write_file(path,
+               "{\"id\": \"id\\u202eX\\u007f\\u200e\", \"title\": "
+               "\"T\\u202c\\u0085itle\\ufeff\", \"text\": \"The quokka "
+               "passage lives in a JSON Lines file with a hostile name.\"}\n"
+               "{not json\n");
+    run_result_t r = run(INDEXER, "-q", "-d", ix, dir, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "bidi\\u202e\\x7fname.jsonl"));
+    assert_null(unsafe_in(r.err, strlen(r.err)));
+    run_free(&r);
+    const char *formats[] = {"--json", "--jsonl", "--color=never"};
+    for (size_t f = 0; f < 3; f++) {
+        r = run(QUERY, formats[f], "-d", ix, "quokka", NULL);
+        assert_int_equal(r.status, 0);
+        const char *bad = unsafe_in(r.out, strlen(r.out));
+        if (bad)
+            fail_msg("%s: raw '%.4s' in '%s'", formats[f], bad, r.out);
+        if (f < 2)
+            assert_non_null(strstr(r.out, "id\\u202eX\\u007f\\u200e"));
+        run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_file_name_escaped),
         cmocka_unit_test(test_color_keeps_only_own_sequences),
         cmocka_unit_test(test_json_keeps_text),
+        cmocka_unit_test(test_json_escapes_what_the_terminal_obeys),
+        cmocka_unit_test(test_titles_ids_and_warnings),
     };
     return cmocka_run_group_tests(tests, setup, cli_teardown);
 }

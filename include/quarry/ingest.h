@@ -34,6 +34,13 @@ qy_status_t qy_ingest_flush(qy_ingest_t *ing);
 /* Deletes every passage of SOURCE. */
 qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source);
 
+/* Deletes the passages of SOURCE whose docid is below BEFORE: after a
+ * rewrite that replaced its documents one by one (BEFORE being the first
+ * docid the rewrite could use), those of documents the source no longer
+ * has. */
+qy_status_t qy_ingest_remove_source_before(qy_ingest_t *ing, const char *source,
+                                           unsigned before);
+
 /* Replaces every passage of SOURCE by those of ARTICLE. A passage's own
  * title (the heading above it), when it has one, is stored as its section;
  * ARTICLE's meta and page numbers are stored with each passage, and its date

@@ -37,6 +37,10 @@ extern "C" {
 
 #define QY_META_FORMAT "quarry.format"
 #define QY_META_LANG "quarry.lang"
+/* Set (committed) while the indexer compacts the index, removed once the
+ * compacted index is in place: a run killed in between leaves it, and the
+ * next run compacts. */
+#define QY_META_COMPACT_PENDING "quarry.compact-pending"
 
 /* The boolean term for PREFIX + VALUE, written to BUF (at least
  * QY_MAX_TERM_BYTES + 1 bytes), NUL-terminated; returns its length. Values

@@ -93,6 +93,15 @@ qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
 /* Re-reads the latest committed state (readers only). */
 qy_status_t qy_db_reopen(qy_db_t *db);
 
+/* Runs Xapian's consistency check of every table of the local index at
+ * PATH (it reads them whole). *ERRORS receives the number of faults found.
+ * Returns QY_OK when there are none, QY_CORRUPT when there are (*DETAIL: a
+ * malloc'd line about the first), or the status of the failure that
+ * stopped the check (QY_NOT_FOUND, QY_OPENING, QY_CORRUPT, ...; *DETAIL
+ * then holds Xapian's message). */
+qy_status_t qy_db_check(const char *path, unsigned long *errors,
+                        char **detail);
+
 /* ---- Writing ---------------------------------------------------------- */
 
 qy_status_t qy_db_set_metadata(qy_db_t *db, const char *key, const char *value,
@@ -103,6 +112,10 @@ qy_status_t qy_db_add_doc(qy_db_t *db, const qy_doc_t *doc);
 
 /* Deletes every document indexed by TERM. */
 qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len);
+
+/* Deletes the documents indexed by TERM whose docid is below BEFORE. */
+qy_status_t qy_db_delete_by_term_below(qy_db_t *db, const char *term,
+                                       size_t len, unsigned before);
 
 /* Makes all changes so far durable and visible to new readers. */
 qy_status_t qy_db_commit(qy_db_t *db);

@@ -1,0 +1,109 @@
+/* The fatal-signal and time-bound handlers of include/quarry/guard.h. The
+ * messages are composed beforehand, so that a handler only calls write(2)
+ * and _exit(2). */
+#include "quarry/guard.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A message holds a program name and an index path twice. */
+#define GUARD_MESSAGE_BYTES 8192
+
+static char fault_msg[GUARD_MESSAGE_BYTES], alarm_msg[GUARD_MESSAGE_BYTES];
+static size_t fault_len, alarm_len;
+static unsigned alarm_seconds;
+
+static void write_all(const char *msg, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDERR_FILENO, msg, len);
+        if (n <= 0)
+            return;
+        msg += n;
+        len -= (size_t)n;
+    }
+}
+
+static void on_fault(int sig)
+{
+    (void)sig;
+    write_all(fault_msg, fault_len);
+    _exit(QY_GUARD_EXIT);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    write_all(alarm_msg, alarm_len);
+    _exit(QY_GUARD_EXIT);
+}
+
+/* snprintf's length, kept within the buffer. */
+static size_t clamp(int n)
+{
+    if (n < 0)
+        return 0;
+    return (size_t)n < GUARD_MESSAGE_BYTES ? (size_t)n
+                                           : GUARD_MESSAGE_BYTES - 1;
+}
+
+static void prepare_alarm(const char *progname, const char *index)
+{
+    alarm_len = clamp(snprintf(
+        alarm_msg, sizeof alarm_msg,
+        "%s: the search in '%s' did not end within %u s: the index may be "
+        "damaged (check it with indexer --check -d '%s', or rebuild it)\n",
+        progname, index, alarm_seconds, index));
+}
+
+static char *saved_prog, *saved_index;
+
+void qy_guard_faults(const char *progname, const char *index)
+{
+    free(saved_prog);
+    free(saved_index);
+    saved_prog = strdup(progname);
+    saved_index = strdup(index);
+    fault_len = clamp(snprintf(
+        fault_msg, sizeof fault_msg,
+        "%s: the index '%s' is damaged (Xapian failed reading it; check it "
+        "with indexer --check -d '%s', or rebuild it)\n",
+        progname, index, index));
+    /* A fault from a runaway recursion has no stack left to run on. */
+    static char alt[1 << 16];
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fault;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+void qy_guard_arm(unsigned seconds)
+{
+    if (seconds == 0)
+        return;
+    if (seconds != alarm_seconds || alarm_len == 0) {
+        alarm_seconds = seconds;
+        prepare_alarm(saved_prog ? saved_prog : "quarry",
+                      saved_index ? saved_index : "the index");
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(seconds);
+}
+
+void qy_guard_disarm(void)
+{
+    alarm(0);
+}
