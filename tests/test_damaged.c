@@ -95,6 +95,7 @@ static void test_endless_search_is_bounded(void **state)
     outcome_t o = run_bounded(argv, 0);
     assert_int_equal(stderr_lines(o.err), 1);
     expect_damage(o, index, "damaged");
+    free(index);
 }
 
 /* A commit that never returns: the first SIGTERM cannot stop it, the
