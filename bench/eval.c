@@ -973,8 +973,8 @@ static int open_index(const collection_t *c, const char *cache,
     snprintf(dir, PATH_MAX, "%s/quarry-eval-XXXXXX",
              base && *base ? base : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "%s: cannot create a directory in '%s': %s\n",
-                progname, base && *base ? base : "/tmp", strerror(errno));
+        fprintf(stderr, "%s: cannot create a directory in '%s': %s\n", progname,
+                base && *base ? base : "/tmp", strerror(errno));
         return -1;
     }
     *temporary = 1;
@@ -1020,8 +1020,7 @@ typedef struct overrides {
         fbw_set, agg_set, repeats_set, repeats, fba_set, scheme_set,
         weighting_set, wparam_set, spread_set;
     double k1, b, title_weight, proximity, feedback_weight, feedback_agreement,
-        feedback_spread,
-        weighting_param;
+        feedback_spread, weighting_param;
     unsigned window, feedback_docs, feedback_terms;
     aggregate_t agg;
     qy_expand_scheme_t scheme;
@@ -1754,14 +1753,12 @@ int main(int argc, char **argv)
         char dir[PATH_MAX];
         index_stats_t stats = {0};
         int temporary, cached;
-        int built = open_index(&coll, cache_dir, split, dir, &temporary,
-                               &stats, &cached);
+        int built = open_index(&coll, cache_dir, split, dir, &temporary, &stats,
+                               &cached);
         run_config_t ccfg = cfg;
         if (!ccfg.depth) {
-            size_t found =
-                coll.ndocs - stats.empty_docs - stats.wordless_docs;
-            size_t per_doc =
-                found ? (stats.passages + found - 1) / found : 1;
+            size_t found = coll.ndocs - stats.empty_docs - stats.wordless_docs;
+            size_t per_doc = found ? (stats.passages + found - 1) / found : 1;
             size_t depth = per_doc * QY_METRICS_DEPTH + DEPTH_MARGIN;
             ccfg.depth =
                 (unsigned)(depth < MAX_AUTO_DEPTH ? depth : MAX_AUTO_DEPTH);

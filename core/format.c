@@ -299,8 +299,8 @@ qy_status_t qy_block_flush(qy_block_t *b, qy_article_t *out, unsigned flags,
 {
     qy_status_t st = QY_OK;
     if (b->len > 0)
-        st = qy_article_add_text(out, b->text, b->len, flags, title,
-                                 block_span, b);
+        st = qy_article_add_text(out, b->text, b->len, flags, title, block_span,
+                                 b);
     qy_block_clear(b);
     return st;
 }

@@ -44,8 +44,7 @@ void qy_zip_close(qy_zip_t *z)
     free(z);
 }
 
-char *qy_zip_read(qy_zip_t *z, const char *name, size_t *len,
-                  const char **why)
+char *qy_zip_read(qy_zip_t *z, const char *name, size_t *len, const char **why)
 {
     zip_file_t *f = zip_fopen(z->zip, name, 0);
     if (!f) {
@@ -125,8 +124,8 @@ qy_status_t qy_article_set_properties(qy_article_t *out, const char *title,
             return QY_NOMEM;
     }
     size_t alen;
-    char *clean = author ? qy_passage_clean(author, strlen(author), &alen)
-                         : NULL;
+    char *clean =
+        author ? qy_passage_clean(author, strlen(author), &alen) : NULL;
     if (author && !clean)
         return QY_NOMEM;
     if (!clean || alen == 0) {

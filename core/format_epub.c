@@ -17,7 +17,8 @@
 
 static int is(const xmlNode *n, const char *name)
 {
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+    return n->type == XML_ELEMENT_NODE &&
+           strcmp((const char *)n->name, name) == 0;
 }
 
 static const xmlNode *child(const xmlNode *n, const char *name)
@@ -75,7 +76,8 @@ static char *resolve(const char *dir, size_t dirlen, const char *href)
     size_t o = dirlen;
     for (size_t i = 0; i < n && href[i] != '#'; i++) {
         unsigned v;
-        if (href[i] == '%' && i + 2 < n && sscanf(href + i + 1, "%2x", &v) == 1) {
+        if (href[i] == '%' && i + 2 < n &&
+            sscanf(href + i + 1, "%2x", &v) == 1) {
             s[o++] = (char)v;
             i += 2;
         } else {
@@ -148,7 +150,8 @@ static qy_status_t chapters(qy_zip_t *z, const xmlNode *pkg, const char *opf,
         if (++count > MAX_CHAPTERS)
             break;
         const char *href = NULL;
-        for (const xmlNode *it = manifest->children; it && !href; it = it->next) {
+        for (const xmlNode *it = manifest->children; it && !href;
+             it = it->next) {
             const char *id = is(it, "item") ? attr(it, "id") : NULL;
             if (id && strcmp(id, idref) == 0)
                 href = attr(it, "href");

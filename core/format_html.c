@@ -403,7 +403,7 @@ typedef struct walk {
     qy_block_t block;
     char *section; /* the heading above, cleaned; NULL before the first */
     size_t section_since; /* passages when it was met */
-    char *title;   /* of <title> */
+    char *title;          /* of <title> */
     char *first_h1;
     GumboNode *heading; /* the heading being read, or NULL */
     unsigned mute;      /* inside a header: only headings count */

@@ -92,8 +92,7 @@ void qy_zip_close(qy_zip_t *z);
  * its length in *LEN. NULL with *WHY set when it is missing, damaged, or
  * would pass QY_EXTRACT_MAX_BYTES or the archive's QY_INFLATE_MAX_BYTES
  * in all. */
-char *qy_zip_read(qy_zip_t *z, const char *name, size_t *len,
-                  const char **why);
+char *qy_zip_read(qy_zip_t *z, const char *name, size_t *len, const char **why);
 
 /* Sets OUT's title to TITLE cleaned (when not empty), its meta to
  * {"author": AUTHOR} (when AUTHOR is not empty) and its date to DATE (an

@@ -39,10 +39,10 @@ typedef struct md {
     size_t base; /* offset of BUF in the source */
     qy_article_t *out;
     qy_block_t block;
-    unsigned heading; /* level of the heading being read, or 0 */
-    int code;         /* inside a code block */
-    unsigned skip;    /* inside an HTML block or an image */
-    char *section;    /* the heading above, or NULL */
+    unsigned heading;     /* level of the heading being read, or 0 */
+    int code;             /* inside a code block */
+    unsigned skip;        /* inside an HTML block or an image */
+    char *section;        /* the heading above, or NULL */
     size_t section_since; /* passages when it was met */
     char *front_title;
     char *top_title; /* the first heading of level TOP_LEVEL */

@@ -14,13 +14,14 @@
 
 /* No network, no entity expansion (libxml2's own limits hold), no noise
  * on standard error. */
-#define XML_OPTIONS                                                           \
+#define XML_OPTIONS                                                            \
     (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |               \
      XML_PARSE_NOBLANKS)
 
 static int is(const xmlNode *n, const char *name)
 {
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+    return n->type == XML_ELEMENT_NODE &&
+           strcmp((const char *)n->name, name) == 0;
 }
 
 xmlDoc *qy_xml_read(const char *buf, size_t len)
@@ -56,8 +57,8 @@ static xmlChar *first_text(const xmlNode *n, const char *name)
  * element DATE_NAME, else FALLBACK (names without their namespace prefix,
  * as libxml2 gives them). */
 static qy_status_t read_properties(qy_zip_t *z, const char *part,
-                                   const char *date_name,
-                                   const char *fallback, qy_article_t *out)
+                                   const char *date_name, const char *fallback,
+                                   qy_article_t *out)
 {
     size_t len;
     const char *why;
@@ -86,7 +87,7 @@ static qy_status_t read_properties(qy_zip_t *z, const char *part,
 typedef struct office {
     qy_article_t *out;
     qy_block_t block;
-    char *heading;    /* the title of the passages being added */
+    char *heading; /* the title of the passages being added */
     char *first_heading;
     int docx;
     qy_status_t st;
@@ -139,8 +140,8 @@ static int is_heading(const office_t *o, const xmlNode *n)
     if (!o->docx)
         return is(n, "h");
     const char *style = docx_style(n);
-    return style && (strncmp(style, "Heading", 7) == 0 ||
-                     strcmp(style, "Title") == 0);
+    return style &&
+           (strncmp(style, "Heading", 7) == 0 || strcmp(style, "Title") == 0);
 }
 
 static void heading(office_t *o, const xmlNode *n)
@@ -150,8 +151,8 @@ static void heading(office_t *o, const xmlNode *n)
     if (o->st != QY_OK)
         return;
     size_t len;
-    char *h = qy_passage_clean(o->block.text ? o->block.text : "",
-                               o->block.len, &len);
+    char *h = qy_passage_clean(o->block.text ? o->block.text : "", o->block.len,
+                               &len);
     qy_block_clear(&o->block);
     if (!h) {
         o->st = QY_NOMEM;
@@ -196,8 +197,8 @@ static qy_status_t split_office(const char *buf, size_t len, int docx,
         return QY_INVALID;
     }
     size_t n;
-    char *xml = qy_zip_read(z, docx ? "word/document.xml" : "content.xml",
-                            &n, why);
+    char *xml =
+        qy_zip_read(z, docx ? "word/document.xml" : "content.xml", &n, why);
     xmlDoc *doc = xml ? qy_xml_read(xml, n) : NULL;
     free(xml);
     if (!doc) {
@@ -210,8 +211,8 @@ static qy_status_t split_office(const char *buf, size_t len, int docx,
     /* Word's date is when the document was created; OpenDocument's
      * dc:date is the document's own (when it was last saved), its
      * creation date the fallback. */
-    o.st = docx ? read_properties(z, "docProps/core.xml", "created",
-                                  "modified", out)
+    o.st = docx ? read_properties(z, "docProps/core.xml", "created", "modified",
+                                  out)
                 : read_properties(z, "meta.xml", "date", "creation-date", out);
     qy_zip_close(z);
     if (o.st == QY_OK)

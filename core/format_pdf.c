@@ -83,7 +83,7 @@ static long page_lines(const char *text, const PopplerRectangle *rects,
 static int breaks(const pdf_line_t *a, const pdf_line_t *b, double height,
                   double right)
 {
-    if (b->y1 < a->y1)                 /* a new column */
+    if (b->y1 < a->y1) /* a new column */
         return 1;
     if (b->y1 - a->y2 > PARAGRAPH_GAP * height)
         return 1;
@@ -106,8 +106,8 @@ static qy_status_t add_line(qy_block_t *b, const char *text,
         else if (qy_block_add(b, " ", 1, QY_NO_SOURCE, 0, NULL, 0) != QY_OK)
             return QY_NOMEM;
     }
-    return qy_block_add(b, text + l->start, l->end - l->start, QY_NO_SOURCE,
-                        0, NULL, 0);
+    return qy_block_add(b, text + l->start, l->end - l->start, QY_NO_SOURCE, 0,
+                        NULL, 0);
 }
 
 /* The first line of the document that looks like a heading: short, not
@@ -116,8 +116,8 @@ static char *heading_line(const char *text, const pdf_line_t *l)
 {
     size_t n;
     char *s = qy_passage_clean(text + l->start, l->end - l->start, &n);
-    if (s && (n == 0 || n > QY_HEADING_MAX_BYTES ||
-              strchr(".,;:", s[n - 1]) || !strchr(s, ' '))) {
+    if (s && (n == 0 || n > QY_HEADING_MAX_BYTES || strchr(".,;:", s[n - 1]) ||
+              !strchr(s, ' '))) {
         free(s);
         s = NULL;
     }

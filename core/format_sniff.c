@@ -18,8 +18,7 @@ static void magic_init(void)
     magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
                            MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF |
                            MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_CSV |
-                           MAGIC_NO_CHECK_JSON |
-                           MAGIC_ERROR);
+                           MAGIC_NO_CHECK_JSON | MAGIC_ERROR);
     if (m && magic_load(m, NULL) != 0) {
         magic_close(m);
         m = NULL;

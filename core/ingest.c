@@ -259,8 +259,8 @@ qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source)
     return qy_db_delete_by_term(ing->db, ing->term, n);
 }
 
-qy_status_t qy_ingest_remove_source_before(qy_ingest_t *ing,
-                                           const char *source, unsigned before)
+qy_status_t qy_ingest_remove_source_before(qy_ingest_t *ing, const char *source,
+                                           unsigned before)
 {
     size_t n = qy_boolean_term(QY_PREFIX_SOURCE, source, ing->term);
     return qy_db_delete_by_term_below(ing->db, ing->term, n, before);

@@ -366,12 +366,11 @@ static int has_word(const char *text, size_t len)
     for (size_t i = 0; i < len;) {
         int32_t cp;
         i += next_cp(text, len, i, &cp);
-        if (cp < 0x80 ? (cp >= '0' && cp <= '9') || is_letter(cp)
-                      : cp > 0 && (is_letter(cp) ||
-                                   (utf8proc_category(cp) >=
-                                        UTF8PROC_CATEGORY_ND &&
-                                    utf8proc_category(cp) <=
-                                        UTF8PROC_CATEGORY_NO)))
+        if (cp < 0x80
+                ? (cp >= '0' && cp <= '9') || is_letter(cp)
+                : cp > 0 && (is_letter(cp) ||
+                             (utf8proc_category(cp) >= UTF8PROC_CATEGORY_ND &&
+                              utf8proc_category(cp) <= UTF8PROC_CATEGORY_NO)))
             return 1;
     }
     return 0;
@@ -460,15 +459,15 @@ typedef struct splitter {
     int keep_all;         /* keep every paragraph holding a word */
     /* Structure of plain text (qy_split_plain only): */
     int plain;
-    int blocks_seen;     /* blocks of content met so far */
-    int want_centred;    /* after a two-column header: a centred title */
-    size_t page_width;   /* the header's, in bytes */
-    char *section;       /* the heading above, malloc'd, or NULL */
+    int blocks_seen;      /* blocks of content met so far */
+    int want_centred;     /* after a two-column header: a centred title */
+    size_t page_width;    /* the header's, in bytes */
+    char *section;        /* the heading above, malloc'd, or NULL */
     size_t section_since; /* passages when it was met */
-    int has_cand;        /* a short line at the margin, a heading when the
-                            text below it is indented */
+    int has_cand;         /* a short line at the margin, a heading when the
+                             text below it is indented */
     size_t cand_start, cand_end;
-    char *scratch;        /* the paragraph being judged, cleaned */
+    char *scratch; /* the paragraph being judged, cleaned */
     size_t scratch_cap;
     /* For qy_article_add_text: */
     unsigned flags;    /* QY_TEXT_* */
@@ -581,9 +580,9 @@ static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
 /* ---- Structure of plain text -------------------------------------------- */
 
 #define HEADING_MAX_BYTES 80 /* longer lines are text */
-#define CENTRED_SLACK 12 /* a centred line's middle is at most 6 bytes off */
-#define MARGIN_MAX_INDENT 3  /* a heading starts at most this far in */
-#define COLUMN_GAP 3         /* spaces between two columns of a header */
+#define CENTRED_SLACK 12    /* a centred line's middle is at most 6 bytes off */
+#define MARGIN_MAX_INDENT 3 /* a heading starts at most this far in */
+#define COLUMN_GAP 3        /* spaces between two columns of a header */
 
 static const char rule_furniture[] = "page header or footer";
 
@@ -711,8 +710,8 @@ static char *clean_copy(const char *buf, size_t start, size_t end, size_t *n)
  * doubling from 16: the capacity follows from the count. */
 static qy_status_t keep_heading(splitter_t *s)
 {
-    qy_status_t st = qy_article_keep_heading(s->out, s->section,
-                                             s->section_since, NULL);
+    qy_status_t st =
+        qy_article_keep_heading(s->out, s->section, s->section_since, NULL);
     if (s->out->count > 0) {
         s->cap = 16;
         while (s->cap < s->out->count)
@@ -767,11 +766,10 @@ static qy_status_t block(splitter_t *s, size_t pos, const line_t *head,
  * the longest line; CENTRED when every line is centred on the page; *NEXT
  * where it ends) was taken as structure, with *ST set; 0 when it is text
  * to judge. */
-static int structure(splitter_t *s, size_t lines,
-                     const line_t *first, const line_t *last,
-                     size_t first_indent, size_t second_indent,
-                     size_t min_indent, size_t width, int centred,
-                     size_t gaps, size_t *next, qy_status_t *st)
+static int structure(splitter_t *s, size_t lines, const line_t *first,
+                     const line_t *last, size_t first_indent,
+                     size_t second_indent, size_t min_indent, size_t width,
+                     int centred, size_t gaps, size_t *next, qy_status_t *st)
 {
     const char *buf = s->buf;
     *st = settle_candidate(s, first_indent);

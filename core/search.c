@@ -745,8 +745,8 @@ static qy_status_t informative_words(qy_db_t *db, qy_analyzer_t *a,
  * from them are held, on average, by at least AGREEMENT of the FOUND
  * passages. When each of them is about something else, the terms each
  * lends are its own, and expanding with them pulls the search apart. */
-static int passages_agree(const qy_expand_term_t *terms, size_t n,
-                          size_t found, double agreement)
+static int passages_agree(const qy_expand_term_t *terms, size_t n, size_t found,
+                          double agreement)
 {
     if (!(agreement > 0))
         return 1;
@@ -810,7 +810,8 @@ static qy_status_t expand_question(qy_db_t *db, qy_analyzer_t *a,
         qy_hit_t best, last;
         qy_mset_hit(first, 0, &best);
         qy_mset_hit(first, fb_found - 1, &last);
-        spread = best.weight > 0 && last.weight < opts->feedback_spread * best.weight;
+        spread = best.weight > 0 &&
+                 last.weight < opts->feedback_spread * best.weight;
     }
     qy_mset_free(first);
     if (st != QY_OK) {

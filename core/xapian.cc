@@ -1391,8 +1391,7 @@ std::unique_ptr<Xapian::Weight> weighting(const qy_search_params_t *params)
         return std::make_unique<Xapian::PL2Weight>(p > 0 ? p : 1.0);
     case QY_W_LM:
         return std::make_unique<Xapian::LMWeight>(
-            0.0, Xapian::Weight::DIRICHLET_SMOOTHING, p > 0 ? p : 2000.0,
-            -1.0);
+            0.0, Xapian::Weight::DIRICHLET_SMOOTHING, p > 0 ? p : 2000.0, -1.0);
     case QY_W_BM25:
         break;
     }

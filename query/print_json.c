@@ -100,12 +100,12 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
     if (with_query)
         ok = add_cstring(o, "query", opts->query) != NULL;
     ok = ok && cJSON_AddNumberToObject(o, "rank", h->rank) &&
-             cJSON_AddNumberToObject(o, "score", h->score) &&
-             add_cstring(o, "source", h->rec.source) &&
-             cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
-             add_cstring(o, "title", h->rec.title) &&
-             add_cstring(o, "section", h->rec.section) &&
-             add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
+         cJSON_AddNumberToObject(o, "score", h->score) &&
+         add_cstring(o, "source", h->rec.source) &&
+         cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
+         add_cstring(o, "title", h->rec.title) &&
+         add_cstring(o, "section", h->rec.section) &&
+         add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
     if (ok && h->rec.page)
         ok = cJSON_AddNumberToObject(o, "page", h->rec.page) != NULL;
     if (ok && h->rec.id && *h->rec.id)

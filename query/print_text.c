@@ -356,8 +356,7 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
         if (h->rec.page)
             fprintf(out, " (page %u)", h->rec.page);
         fprintf(out, "%s  %s%.3f%s\n", color ? SGR_RESET : "",
-                color ? SGR_DIM : "", h->score,
-                color ? SGR_RESET : "");
+                color ? SGR_DIM : "", h->score, color ? SGR_RESET : "");
         int titled = h->rec.title && *h->rec.title;
         int sectioned = h->rec.section && *h->rec.section;
         if (titled || sectioned) { /* Title › Section */

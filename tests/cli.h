@@ -115,9 +115,9 @@ static run_result_t run_argv_fd(char *const argv[], int out_fd)
     pid_t pid = fork();
     if (pid == 0) {
         int in = open("/dev/null", O_RDONLY);
-        int out = out_fd >= 0 ? out_fd
-                              : open(out_path, O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
+        int out = out_fd >= 0
+                      ? out_fd
+                      : open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(in, 0);
         dup2(out, 1);
@@ -128,8 +128,8 @@ static run_result_t run_argv_fd(char *const argv[], int out_fd)
     int wstatus = 0;
     waitpid(pid, &wstatus, 0);
     run_result_t r;
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-                                  : 128 + WTERMSIG(wstatus);
+    r.status =
+        WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     int fd = open(out_path, O_RDONLY);
     r.out = out_fd >= 0 || fd < 0 ? calloc(1, 1) : slurp_fd(fd);
     if (fd >= 0)

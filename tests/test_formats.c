@@ -323,9 +323,8 @@ static const split_case_t split_cases[] = {
       "The caption of the figure has some words."},
      {NULL},
      {"A list item", "A nested item", "Short", "Header cell", "x",
-      "A table cell",
-      "A quotation", "A term", "And its", "Loose text", "A nested paragraph",
-      "Trailing text", "The caption"}},
+      "A table cell", "A quotation", "A term", "And its", "Loose text",
+      "A nested paragraph", "Trailing text", "The caption"}},
     {"html: inline markup dropped, whitespace collapsed",
      QY_FORMAT_HTML,
      "<p>\n  Some <b>bold</b>,\t<i>italic</i> and <a href=\"http://x.org/\">"
@@ -485,8 +484,8 @@ static void test_split_document_dispatch(void **state)
 static void test_record_page(void **state)
 {
     (void)state;
-    qy_record_t rec = {.source = "/a.pdf", .text = "words", .ordinal = 3,
-                       .page = 12};
+    qy_record_t rec = {
+        .source = "/a.pdf", .text = "words", .ordinal = 3, .page = 12};
     size_t len, plain_len;
     char *data = qy_record_encode(&rec, &len);
     rec.page = 0;
@@ -518,8 +517,7 @@ static void test_format_sniff(void **state)
         qy_format_t format;
     } heads[] = {
         {"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", QY_FORMAT_PDF},
-        {"<!DOCTYPE html><html><body><p>x</p></body></html>\n",
-         QY_FORMAT_HTML},
+        {"<!DOCTYPE html><html><body><p>x</p></body></html>\n", QY_FORMAT_HTML},
         {"Plain words in a note.\n", QY_FORMAT_TEXT},
         {"", QY_FORMAT_TEXT},
     };
@@ -527,8 +525,8 @@ static void test_format_sniff(void **state)
         if (qy_format_sniff(heads[i].head, strlen(heads[i].head)) !=
             heads[i].format)
             fail_msg("sniffed \"%s\" as %s", heads[i].head,
-                     qy_format_name(
-                         qy_format_sniff(heads[i].head, strlen(heads[i].head))));
+                     qy_format_name(qy_format_sniff(heads[i].head,
+                                                    strlen(heads[i].head))));
     assert_true(qy_format_known_extension("a/b.TXT"));
     assert_true(qy_format_known_extension("b.pdf"));
     assert_false(qy_format_known_extension("notes"));

@@ -239,22 +239,20 @@ static void test_office_and_epub(void **state)
     snprintf(filter, sizeof filter, "source:%s", source_of("book.docx"));
     a = query_json(0, idx, "storms", filter, (char *)NULL);
     assert_int_equal(cJSON_GetArraySize(hits_of(a)), 1);
-    assert_string_equal(
-        str_field(cJSON_GetArrayItem(hits_of(a), 0), "section"),
-        "The northern coast");
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "section"),
+                        "The northern coast");
     cJSON_Delete(a);
     /* The book's date (the OPF's); pandoc dates the others today. */
     a = query_json(0, idx, "fortnight", "date:2021-03-14..2021-03-14",
                    (char *)NULL);
     assert_int_equal(cJSON_GetArraySize(hits_of(a)), 1);
-    assert_non_null(strstr(str_field(cJSON_GetArrayItem(hits_of(a), 0),
-                                     "source"),
-                           "book.epub"));
+    assert_non_null(strstr(
+        str_field(cJSON_GetArrayItem(hits_of(a), 0), "source"), "book.epub"));
     cJSON_Delete(a);
 
     snprintf(filter, sizeof filter, "source:%s", source_of("book.epub"));
-    run_result_t r = run(QUERY, "-d", idx, "--duplicates", "fortnight",
-                         filter, (char *)NULL);
+    run_result_t r = run(QUERY, "-d", idx, "--duplicates", "fortnight", filter,
+                         (char *)NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "book.epub:4  "));
     assert_non_null(strstr(r.out, "Supplies from the mainland"));
@@ -307,8 +305,8 @@ static void test_damaged(void **state)
     char laughs[2048] = "<!DOCTYPE d [<!ENTITY a \"haha\">";
     for (int i = 1; i < 10; i++) {
         size_t n = strlen(laughs);
-        n += (size_t)snprintf(laughs + n, sizeof laughs - n,
-                              "<!ENTITY %c \"", 'a' + i);
+        n += (size_t)snprintf(laughs + n, sizeof laughs - n, "<!ENTITY %c \"",
+                              'a' + i);
         for (int k = 0; k < 10; k++)
             n += (size_t)snprintf(laughs + n, sizeof laughs - n, "&%c;",
                                   'a' + i - 1);
@@ -331,8 +329,7 @@ static void test_damaged(void **state)
           "z.write('laughs.xml', 'docProps/core.xml'); z.close()\" && "
           "rm laughs.xml");
     char *idx = tmp_file("bad.idx"), *dir = tmp_file("bad");
-    run_result_t r =
-        run(INDEXER, "-d", idx, "--json", dir, (char *)NULL);
+    run_result_t r = run(INDEXER, "-d", idx, "--json", dir, (char *)NULL);
     assert_int_equal(r.status, 0);
     static const char *const warnings[] = {
         "cut.pdf: damaged PDF, skipped",

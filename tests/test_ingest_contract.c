@@ -61,8 +61,7 @@ static int teardown(void **state)
 }
 
 /* QUESTION has exactly one hit, in FILE, whose text holds TEXT. */
-static void expect_one(const char *question, const char *file,
-                       const char *text)
+static void expect_one(const char *question, const char *file, const char *text)
 {
     cJSON *a = query_json(0, index_dir, question, (char *)NULL);
     const cJSON *hits = hits_of(a);

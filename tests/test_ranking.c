@@ -237,8 +237,9 @@ static void test_feedback_expands(void **state)
     assert_int_equal(qy_db_search(db, q, &params, &mset), QY_OK);
     qy_expand_term_t *terms;
     size_t n;
-    assert_int_equal(qy_db_expand(db, mset, 10, 20, QY_EXPAND_TRAD, NULL, NULL, &terms, &n),
-                     QY_OK);
+    assert_int_equal(
+        qy_db_expand(db, mset, 10, 20, QY_EXPAND_TRAD, NULL, NULL, &terms, &n),
+        QY_OK);
     int cider = 0;
     double total = 0;
     assert_true(n > 0);
@@ -251,13 +252,15 @@ static void test_feedback_expands(void **state)
     assert_true(cider);
     assert_true(total <= 1 + 1e-9);
     qy_expand_terms_free(terms, n);
-    assert_int_equal(
-        qy_db_expand(db, mset, 10, 20, QY_EXPAND_TRAD, not_cider, NULL, &terms, &n), QY_OK);
+    assert_int_equal(qy_db_expand(db, mset, 10, 20, QY_EXPAND_TRAD, not_cider,
+                                  NULL, &terms, &n),
+                     QY_OK);
     for (size_t i = 0; i < n; i++)
         assert_string_not_equal(terms[i].term, "cider");
     qy_expand_terms_free(terms, n);
-    assert_int_equal(qy_db_expand(db, NULL, 10, 20, QY_EXPAND_TRAD, NULL, NULL, &terms, &n),
-                     QY_INVALID);
+    assert_int_equal(
+        qy_db_expand(db, NULL, 10, 20, QY_EXPAND_TRAD, NULL, NULL, &terms, &n),
+        QY_INVALID);
     qy_mset_free(mset);
     qy_query_free(q);
     qy_analyzer_free(a);

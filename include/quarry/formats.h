@@ -86,13 +86,13 @@ qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
 /* One JSON Lines document. Strings are malloc'd, valid UTF-8 (invalid
  * input is repaired to U+FFFD) and never NULL ("" when absent). */
 typedef struct qy_jsonl_doc {
-    char *id;    /* "id", else "_id"; numbers are written in decimal */
+    char *id; /* "id", else "_id"; numbers are written in decimal */
     char *title;
     char *text;
     char *url;
-    char *date;  /* as given, e.g. "2022-02-06" */
-    char *meta;  /* every other field, and url and date, as one JSON object
-                    text; "" when there are none */
+    char *date; /* as given, e.g. "2022-02-06" */
+    char *meta; /* every other field, and url and date, as one JSON object
+                   text; "" when there are none */
 } qy_jsonl_doc_t;
 
 /* Parses LINE (one line of a .jsonl file, without its newline). Returns

@@ -22,8 +22,8 @@ qy_status_t qy_ingest_new(qy_db_t *db, qy_analyzer_t *a, qy_ingest_t **out);
 void qy_ingest_free(qy_ingest_t *ing);
 
 /* Adds one passage: text stems with positions, title and section stems (as
- * words of the text too, after it, and as title and section terms), and the boolean terms of its
- * source and id. */
+ * words of the text too, after it, and as title and section terms), and the
+ * boolean terms of its source and id. */
 qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec);
 
 /* Writes what the passages added so far taught about the language (the

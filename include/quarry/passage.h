@@ -12,16 +12,16 @@ extern "C" {
 #endif
 
 typedef struct qy_passage {
-    char *text;      /* cleaned UTF-8: whitespace runs (Unicode too) become
-                        one space, no leading/trailing space, invalid UTF-8
-                        replaced by U+FFFD, NUL-terminated */
+    char *text; /* cleaned UTF-8: whitespace runs (Unicode too) become
+                   one space, no leading/trailing space, invalid UTF-8
+                   replaced by U+FFFD, NUL-terminated */
     size_t text_len;
-    size_t offset;   /* byte span of the paragraph in the source */
+    size_t offset; /* byte span of the paragraph in the source */
     size_t length;
     unsigned ordinal; /* 1-based, counting only kept passages */
-    char *title;     /* the title of this passage's section (a heading above
-                        it), cleaned like text; NULL: the article's title */
-    unsigned page;   /* 1-based page of a paged document (PDF); 0: none */
+    char *title;      /* the title of this passage's section (a heading above
+                         it), cleaned like text; NULL: the article's title */
+    unsigned page;    /* 1-based page of a paged document (PDF); 0: none */
 } qy_passage_t;
 
 /* A block of the source that was not made a passage, and why. */
@@ -31,10 +31,10 @@ typedef struct qy_drop {
 } qy_drop_t;
 
 typedef struct qy_article {
-    char *title;          /* cleaned like passage text; "" when none */
+    char *title; /* cleaned like passage text; "" when none */
     qy_passage_t *passages;
     size_t count;
-    qy_drop_t *drops;     /* the blocks dropped, in source order */
+    qy_drop_t *drops; /* the blocks dropped, in source order */
     size_t ndrops, drops_cap;
     char *date; /* from a document's properties: YYYY-MM-DD, or NULL */
     char *meta; /* other properties (author) as JSON object text, or NULL */
@@ -84,8 +84,8 @@ char *qy_passage_clean(const char *text, size_t len, size_t *out_len);
 
 /* Maps the span [START, END) of the text given to qy_article_add_text to the
  * span of the source it came from. */
-typedef void (*qy_span_fn)(void *ctx, size_t start, size_t end,
-                           size_t *offset, size_t *length);
+typedef void (*qy_span_fn)(void *ctx, size_t start, size_t end, size_t *offset,
+                           size_t *length);
 
 enum {
     QY_TEXT_LINES = 1 << 0, /* every line is a paragraph: wrapped lines are

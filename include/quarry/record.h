@@ -14,16 +14,16 @@ extern "C" {
 
 /* Strings are UTF-8 and NUL-terminated; NULL reads as "". */
 typedef struct qy_record {
-    const char *source; /* the file the passage came from (absolute path) */
-    const char *title;  /* the article's title, "" when none */
-    const char *text;   /* the whole passage */
-    const char *id;     /* the document id of a JSON Lines record, or "" */
-    const char *meta;   /* other fields as a JSON object text, or "" */
+    const char *source;  /* the file the passage came from (absolute path) */
+    const char *title;   /* the article's title, "" when none */
+    const char *text;    /* the whole passage */
+    const char *id;      /* the document id of a JSON Lines record, or "" */
+    const char *meta;    /* other fields as a JSON object text, or "" */
     const char *section; /* the heading of the passage's section, or "" */
-    unsigned ordinal;   /* 1-based position of the passage in its source */
-    uint64_t offset;    /* byte span of the passage in the source */
+    unsigned ordinal;    /* 1-based position of the passage in its source */
+    uint64_t offset;     /* byte span of the passage in the source */
     uint64_t length;
-    unsigned page;      /* 1-based page of a paged document, 0 when none */
+    unsigned page; /* 1-based page of a paged document, 0 when none */
 } qy_record_t;
 
 /* Serialises REC into a malloc'd buffer (the caller frees it) of *LEN

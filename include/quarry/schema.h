@@ -18,9 +18,10 @@ extern "C" {
  * without positions, so that a word of the title finds every passage of its
  * article (a phrase or NEAR matches within the text; title: matches within
  * the title). Prefixed terms (Xapian's conventions where there is one): */
-#define QY_PREFIX_TITLE "S"  /* stems of the article title, with positions */
-#define QY_PREFIX_SECTION "XS" /* stems of the passage's section heading,
-                                  with positions */
+#define QY_PREFIX_TITLE "S" /* stems of the article title, with positions */
+#define QY_PREFIX_SECTION                                                      \
+    "XS"                     /* stems of the passage's section heading,        \
+                                with positions */
 #define QY_PREFIX_SOURCE "P" /* boolean: the source path */
 #define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
 

@@ -78,14 +78,14 @@ typedef struct qy_search_opts {
                                   scores at least this part of the first
                                   (0 to 1; 0: always) */
     qy_expand_scheme_t feedback_scheme; /* how the terms are chosen */
-    qy_weighting_t weighting;  /* the scheme that ranks (BM25: k1, b) */
-    double weighting_param;    /* its parameter; 0: Xapian's default */
-    int count_repeats;         /* a word the question types again in the
-                                  same form weighs more (BM25's query-term
-                                  factor, k3 = 1); otherwise each word
-                                  counts once */
-    int no_highlights;         /* leave highlights and snippets empty
-                                  (evaluation, which reads scores only) */
+    qy_weighting_t weighting; /* the scheme that ranks (BM25: k1, b) */
+    double weighting_param;   /* its parameter; 0: Xapian's default */
+    int count_repeats;        /* a word the question types again in the
+                                 same form weighs more (BM25's query-term
+                                 factor, k3 = 1); otherwise each word
+                                 counts once */
+    int no_highlights;        /* leave highlights and snippets empty
+                                 (evaluation, which reads scores only) */
 
     /* Presentation of the hits. */
     int keep_duplicates; /* do not fold near-identical passages into one hit

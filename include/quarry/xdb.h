@@ -99,8 +99,7 @@ qy_status_t qy_db_reopen(qy_db_t *db);
  * malloc'd line about the first), or the status of the failure that
  * stopped the check (QY_NOT_FOUND, QY_OPENING, QY_CORRUPT, ...; *DETAIL
  * then holds Xapian's message). */
-qy_status_t qy_db_check(const char *path, unsigned long *errors,
-                        char **detail);
+qy_status_t qy_db_check(const char *path, unsigned long *errors, char **detail);
 
 /* ---- Writing ---------------------------------------------------------- */
 
@@ -245,22 +244,22 @@ typedef enum qy_weighting {
 } qy_weighting_t;
 
 typedef struct qy_search_params {
-    double k1;               /* BM25 term-frequency saturation */
-    double b;                /* BM25 length normalisation, 0..1 */
-    unsigned offset;         /* hits to skip */
-    unsigned limit;          /* hits to return */
-    unsigned check_at_least; /* candidates to examine for exact totals */
-    int collapse;            /* keep only the best hit per value of ... */
-    unsigned collapse_slot;  /* ... this slot (documents without it stay) */
+    double k1;                /* BM25 term-frequency saturation */
+    double b;                 /* BM25 length normalisation, 0..1 */
+    unsigned offset;          /* hits to skip */
+    unsigned limit;           /* hits to return */
+    unsigned check_at_least;  /* candidates to examine for exact totals */
+    int collapse;             /* keep only the best hit per value of ... */
+    unsigned collapse_slot;   /* ... this slot (documents without it stay) */
     qy_weighting_t weighting; /* the scheme; k1 and b apply to the BM25s */
     double weighting_param;   /* its parameter, see qy_weighting_t */
 } qy_search_params_t;
 
 /* Runs Q on DB, ranking with PARAMS' weighting (BM25: k1, b, k2 = 0, k3 =
- * 1, min_normlen = 0.5). A reader whose index changes underneath is reopened and the search
- * retried (QY_MODIFIED only after five changes in a row). QY_INVALID for a
- * NULL query or k1 < 0 or b outside 0..1. The hits' data is read before
- * returning. *OUT is the caller's to free with qy_mset_free. */
+ * 1, min_normlen = 0.5). A reader whose index changes underneath is reopened
+ * and the search retried (QY_MODIFIED only after five changes in a row).
+ * QY_INVALID for a NULL query or k1 < 0 or b outside 0..1. The hits' data is
+ * read before returning. *OUT is the caller's to free with qy_mset_free. */
 qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                          const qy_search_params_t *params, qy_mset_t **out);
 
@@ -327,12 +326,12 @@ typedef enum qy_expand_scheme {
 /* Terms that would expand a query whose best hits are the first FB_DOCS of
  * MSET (which must come from DB): those hits are taken as relevant, and
  * Xapian's ESet ranks the terms that tell them apart from the rest of the
- * index, by SCHEME. Only unprefixed terms (the words of passage text) are considered,
- * and of those only the ones ACCEPT (when not NULL) returns non-zero for.
- * *OUT gets up to MAX_TERMS of them, best first, as a malloc'd array of *N
- * (free it with qy_expand_terms_free; NULL when *N is 0). Returns QY_OK,
- * QY_INVALID for NULL arguments, QY_NOMEM, or a Xapian failure (message in
- * qy_db_error). */
+ * index, by SCHEME. Only unprefixed terms (the words of passage text) are
+ * considered, and of those only the ones ACCEPT (when not NULL) returns
+ * non-zero for. *OUT gets up to MAX_TERMS of them, best first, as a malloc'd
+ * array of *N (free it with qy_expand_terms_free; NULL when *N is 0). Returns
+ * QY_OK, QY_INVALID for NULL arguments, QY_NOMEM, or a Xapian failure (message
+ * in qy_db_error). */
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                          size_t max_terms, qy_expand_scheme_t scheme,
                          int (*accept)(void *ctx, const char *term, size_t len),

@@ -30,23 +30,42 @@ static const qy_record_t odd_records[] = {
      .title = "Escapes \x1b[31m and bells \x07",
      .text = "Cryptocurrency \x1b]2;title\x07 exchanges \x1b[2J were hit\r\n "
              "again.",
-     .id = "", .meta = "", .ordinal = 1, .offset = 0, .length = 10},
+     .id = "",
+     .meta = "",
+     .ordinal = 1,
+     .offset = 0,
+     .length = 10},
     /* Unbalanced bidirectional controls, on purpose. */
-    {.source = "/odd/bidi.txt", .title = "",
+    {.source = "/odd/bidi.txt",
+     .title = "",
      /* NOLINTNEXTLINE(misc-misleading-bidirectional) */
      .text = "Korea \xe2\x80\xae reversed \xe2\x81\xa6 text "
-             "\xe2\x80\xac and missiles \xc2\x9b" "31m.",
-     .id = "", .meta = "", .ordinal = 1, .offset = 0, .length = 10},
-    {.source = "/odd/invalid.txt", .title = "\xff\xfe title",
+             "\xe2\x80\xac and missiles \xc2\x9b"
+             "31m.",
+     .id = "",
+     .meta = "",
+     .ordinal = 1,
+     .offset = 0,
+     .length = 10},
+    {.source = "/odd/invalid.txt",
+     .title = "\xff\xfe title",
      .text = "stole \xc3\x28 \xa0\xa1 \xf0\x28\x8c\xbc millions of dollars",
-     .id = "", .meta = "", .ordinal = 2, .offset = 5, .length = 10},
-    {.source = "/odd/words.jsonl", .title = "Naïve café",
+     .id = "",
+     .meta = "",
+     .ordinal = 2,
+     .offset = 5,
+     .length = 10},
+    {.source = "/odd/words.jsonl",
+     .title = "Naïve café",
      .text = "北朝鮮のハッカー stole crypto; "
              "Korea's cyber-attack (co-operation) naïve café "
              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
              "aaaaaaaa soft\xc2\xadhyphen",
-     .id = "doc-42", .meta = "{\"date\":\"2021-02-03\"}", .ordinal = 1,
-     .offset = 0, .length = 10},
+     .id = "doc-42",
+     .meta = "{\"date\":\"2021-02-03\"}",
+     .ordinal = 1,
+     .offset = 0,
+     .length = 10},
 };
 
 static void fail_init(const char *what, const char *error)
@@ -193,10 +212,9 @@ static void check_node(const qy_node_t *n, unsigned depth)
         break;
     case QY_N_FIELD:
         FUZZ_CHECK(n->field != NULL);
-        FUZZ_CHECK(strcmp(n->field, "title") == 0 ||
-                   strcmp(n->field, "source") == 0 ||
-                   strcmp(n->field, "id") == 0 ||
-                   strcmp(n->field, "date") == 0);
+        FUZZ_CHECK(
+            strcmp(n->field, "title") == 0 || strcmp(n->field, "source") == 0 ||
+            strcmp(n->field, "id") == 0 || strcmp(n->field, "date") == 0);
         if (strcmp(n->field, "title") != 0)
             FUZZ_CHECK(n->text != NULL && strlen(n->text) == n->text_len);
         break;
@@ -229,13 +247,12 @@ static void check_results(const qy_results_t *r, const qy_search_opts_t *o)
         FUZZ_CHECK(h->rank == o->offset + i + 1);
         FUZZ_CHECK(h->rec.source && h->rec.title && h->rec.text);
         size_t len = strlen(h->rec.text);
-        FUZZ_CHECK(h->snippet.start <= h->snippet.end &&
-                   h->snippet.end <= len);
+        FUZZ_CHECK(h->snippet.start <= h->snippet.end && h->snippet.end <= len);
         for (size_t j = 0; j < h->nhighlights; j++) {
             FUZZ_CHECK(h->highlights[j].start < h->highlights[j].end);
             FUZZ_CHECK(h->highlights[j].end <= len);
-            FUZZ_CHECK(j == 0 || h->highlights[j].start >=
-                                     h->highlights[j - 1].end);
+            FUZZ_CHECK(j == 0 ||
+                       h->highlights[j].start >= h->highlights[j - 1].end);
         }
     }
 }
