@@ -30,26 +30,6 @@ enum { EXIT_OK = 0, EXIT_ERROR = 2 };
 
 static const char *progname = "indexer";
 
-volatile sig_atomic_t ix_interrupted;
-
-static const char second_signal_msg[] =
-    "indexer: stopped at once by a second signal; the index keeps its last "
-    "commit\n";
-
-/* The first signal asks the run to stop after the current file; a second
- * one ends it at once, even inside a commit that never returns (the index
- * is then as last committed). */
-static void on_signal(int sig)
-{
-    if (ix_interrupted) {
-        ssize_t n = write(STDERR_FILENO, second_signal_msg,
-                          sizeof second_signal_msg - 1);
-        (void)n;
-        _exit(128 + sig);
-    }
-    ix_interrupted = sig;
-}
-
 static void usage_hint(void)
 {
     fprintf(stderr, "Try '%s --help' for more information.\n", progname);
@@ -137,67 +117,6 @@ static void print_help(void)
         "SIGTERM\n"
         "(what was indexed until then is kept).\n",
         progname, IX_COMMIT_EVERY, IX_COMPACT_MIN_PASSAGES);
-}
-
-/* Writes S with what may not reach a terminal raw (controls, bidi and
- * invisible format characters) and invalid UTF-8 shown as \xNN or
- * \uNNNN, so that a file name cannot drive the terminal, read otherwise
- * than it is, or break the message's single line. */
-static void put_escaped(FILE *out, const char *s)
-{
-    qy_utf8_put_safe(out, s, strlen(s), QY_ESCAPE_TEXT);
-}
-
-void ix_warn(indexer_t *ix, const char *path, const char *why)
-{
-    ix_progress_clear(&ix->progress);
-    fprintf(stderr, "%s: ", progname);
-    put_escaped(stderr, path);
-    fprintf(stderr, ": %s\n", why);
-    ix->stats.warnings++;
-}
-
-/* Bytes of a dropped block shown by --verbose. */
-#define DROP_PREVIEW_BYTES 60
-
-void ix_note_drop(indexer_t *ix, const char *path, unsigned long line,
-                  const char *id, const char *rule, const char *text,
-                  size_t len)
-{
-    size_t n;
-    char *clean = qy_passage_clean(text, len, &n);
-    if (!clean)
-        return;
-    int cut = n > DROP_PREVIEW_BYTES;
-    if (cut) { /* at a character boundary */
-        n = DROP_PREVIEW_BYTES;
-        while (n > 0 && ((unsigned char)clean[n] & 0xC0) == 0x80)
-            n--;
-        clean[n] = '\0';
-    }
-    ix_progress_clear(&ix->progress);
-    fprintf(stderr, "%s: ", progname);
-    put_escaped(stderr, path);
-    fprintf(stderr, ":%lu", line);
-    if (id) {
-        fputs(" (id ", stderr);
-        put_escaped(stderr, id);
-        fputc(')', stderr);
-    }
-    fprintf(stderr, ": dropped (%s): \"", rule);
-    put_escaped(stderr, clean);
-    fprintf(stderr, "%s\"\n", cut ? "\xE2\x80\xA6" : "");
-    free(clean);
-}
-
-void ix_fatal(indexer_t *ix, const char *path, const char *what,
-              const char *detail)
-{
-    ix_progress_clear(&ix->progress);
-    fprintf(stderr, "%s: ", progname);
-    put_escaped(stderr, path);
-    fprintf(stderr, ": %s: %s\n", what, detail);
-    ix->failed = 1;
 }
 
 static int list_languages(void)
@@ -291,72 +210,6 @@ static char *read_synonyms(const char *name, size_t *len)
         fclose(f);
     *len = n;
     return text;
-}
-
-/* Indexes one PATH argument. */
-static void index_one_arg(indexer_t *ix, const char *arg,
-                          const ix_filters_t *filters)
-{
-    if (strcmp(arg, "-") == 0) {
-        ix_index_stdin(ix);
-        return;
-    }
-    struct stat st;
-    if (stat(arg, &st) != 0) {
-        ix_warn(ix, arg, strerror(errno));
-        ix->arg_errors = 1;
-        return;
-    }
-    if (S_ISDIR(st.st_mode) && st.st_dev == ix->index_dev &&
-        st.st_ino == ix->index_ino) {
-        ix_warn(ix, arg, "the index itself, skipped");
-        ix->stats.skipped++;
-        return;
-    }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-        ix_warn(ix, arg, "not a regular file or directory");
-        ix->arg_errors = 1;
-        return;
-    }
-    char *real = realpath(arg, NULL);
-    if (!real) {
-        ix_warn(ix, arg, strerror(errno));
-        ix->arg_errors = 1;
-        return;
-    }
-    if (S_ISREG(st.st_mode)) {
-        ix_input_t in = {.path = arg,
-                         .source = real,
-                         .dirfd = AT_FDCWD,
-                         .name = real,
-                         .st = st,
-                         .named = 1};
-        ix_index_file(ix, &in);
-        free(real);
-        return;
-    }
-    ix_dirlist_t unknown = {0};
-    int r = ix_walk(ix, arg, real, filters, &unknown);
-    if (r < 0) {
-        ix_warn(ix, arg, strerror(errno));
-        ix->arg_errors = 1;
-    } else if (r == 0 && ix->delete_missing) {
-        ix_remove_missing(ix, real, unknown.names, unknown.n);
-    }
-    ix_dirlist_free(&unknown);
-    free(real);
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: a read from a terminal or pipe returns at once. */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
 }
 
 /* --check: Xapian's consistency check of the index, with a one-line
@@ -684,10 +537,10 @@ int main(int argc, char **argv)
     }
     /* Only now: until the index is open, an interrupt has nothing to
      * save, and a --wait for the lock should simply end. */
-    catch_signals();
+    ix_catch_signals();
 
     for (int i = optind; i < argc && !ix.failed && !ix_interrupted; i++)
-        index_one_arg(&ix, argv[i], &filters);
+        ix_index_arg(&ix, argv[i], &filters);
     if (!ix.failed)
         ix_commit(&ix);
     if (ix.bulk) {

@@ -55,8 +55,15 @@ typedef struct indexer {
     int arg_errors; /* a named path could not be indexed: exit 2 at the end */
 } indexer_t;
 
-/* Set by SIGINT / SIGTERM: the signal number. */
+/* Set by SIGINT / SIGTERM / SIGHUP: the signal number. */
 extern volatile sig_atomic_t ix_interrupted;
+
+/* The signals that stop a run, in SET. */
+void ix_stop_signals(sigset_t *set);
+
+/* Installs the handler of those signals: the first sets ix_interrupted,
+ * a second ends the process at once (status 128 + the signal). */
+void ix_catch_signals(void);
 
 /* Prints "indexer: PATH: WHY" on standard error, with the control
  * characters and invalid UTF-8 of PATH escaped, and counts a warning. */

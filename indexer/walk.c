@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -254,4 +255,56 @@ int ix_walk(indexer_t *ix, const char *arg, const char *root,
     w.ancestors[0].ino = st.st_ino;
     walk_dir(&w, fd, arg, root, 0);
     return stopped(&w) ? 1 : 0;
+}
+
+void ix_index_arg(indexer_t *ix, const char *arg, const ix_filters_t *filters)
+{
+    if (strcmp(arg, "-") == 0) {
+        ix_index_stdin(ix);
+        return;
+    }
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        ix_warn(ix, arg, strerror(errno));
+        ix->arg_errors = 1;
+        return;
+    }
+    if (S_ISDIR(st.st_mode) && st.st_dev == ix->index_dev &&
+        st.st_ino == ix->index_ino) {
+        ix_warn(ix, arg, "the index itself, skipped");
+        ix->stats.skipped++;
+        return;
+    }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        ix_warn(ix, arg, "not a regular file or directory");
+        ix->arg_errors = 1;
+        return;
+    }
+    char *real = realpath(arg, NULL);
+    if (!real) {
+        ix_warn(ix, arg, strerror(errno));
+        ix->arg_errors = 1;
+        return;
+    }
+    if (S_ISREG(st.st_mode)) {
+        ix_input_t in = {.path = arg,
+                         .source = real,
+                         .dirfd = AT_FDCWD,
+                         .name = real,
+                         .st = st,
+                         .named = 1};
+        ix_index_file(ix, &in);
+        free(real);
+        return;
+    }
+    ix_dirlist_t unknown = {0};
+    int r = ix_walk(ix, arg, real, filters, &unknown);
+    if (r < 0) {
+        ix_warn(ix, arg, strerror(errno));
+        ix->arg_errors = 1;
+    } else if (r == 0 && ix->delete_missing) {
+        ix_remove_missing(ix, real, unknown.names, unknown.n);
+    }
+    ix_dirlist_free(&unknown);
+    free(real);
 }

@@ -41,4 +41,10 @@ void ix_dirlist_free(ix_dirlist_t *l);
 int ix_walk(indexer_t *ix, const char *arg, const char *root,
             const ix_filters_t *filters, ix_dirlist_t *unknown);
 
+/* Indexes one PATH argument as the user spelled it: standard input for
+ * "-", a file, or a directory walked whole (ix_walk), whose vanished files'
+ * passages are then removed (unless --no-delete). A path that cannot be
+ * read is warned about and makes the run's exit status 2. */
+void ix_index_arg(indexer_t *ix, const char *arg, const ix_filters_t *filters);
+
 #endif
