@@ -42,6 +42,11 @@ typedef struct indexer {
     /* With jobs > 1, started by the first passage to write (ix_bulk_start):
      * a run that only skips or removes files never merges the index. */
     qy_bulk_t *bulk;
+    /* When set, told of each directory the walk enters, before it lists
+     * it: FD is the open directory, PATH as the user spelled it, SOURCE
+     * its source name (--watch watches it). */
+    void (*on_dir)(void *ctx, int fd, const char *path, const char *source);
+    void *on_dir_ctx;
 
     /* Bookkeeping */
     ix_seen_t seen; /* sources met in this run */
@@ -68,6 +73,11 @@ void ix_catch_signals(void);
 /* Prints "indexer: PATH: WHY" on standard error, with the control
  * characters and invalid UTF-8 of PATH escaped, and counts a warning. */
 void ix_warn(indexer_t *ix, const char *path, const char *why);
+
+/* Prints "indexer: " and the printf(3) FMT on standard error, one line
+ * that is not a warning (the caller escapes any file name in it). */
+void ix_note(indexer_t *ix, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* With --verbose, prints "indexer: PATH:LINE: dropped (RULE): TEXT" (with
  * "(id ID)" after LINE when ID is not NULL) for a block of text that was
@@ -107,6 +117,11 @@ void ix_index_stdin(indexer_t *ix);
  * the directories in UNKNOWN (whose contents could not be listed). */
 void ix_remove_missing(indexer_t *ix, const char *root, char *const *unknown,
                        size_t nunknown);
+
+/* Removes the passages and state of the file recorded as SOURCE when
+ * this run did not meet it (a file that was deleted, moved away, or is no
+ * longer one the walk indexes); nothing when none is recorded. */
+void ix_remove_unseen(indexer_t *ix, const char *source);
 
 /* Commits the open transaction, if any. During a bulk load nothing is
  * committed before qy_bulk_finish: this only starts a new batch. */

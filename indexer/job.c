@@ -808,3 +808,20 @@ void ix_remove_missing(indexer_t *ix, const char *root, char *const *unknown,
     if (st != QY_OK && !ix->failed)
         write_failed(ix, root, st);
 }
+
+void ix_remove_unseen(indexer_t *ix, const char *source)
+{
+    if (ix_interrupted || ix->failed || ix_seen_has(&ix->seen, source))
+        return;
+    ix_state_t state;
+    int known;
+    qy_status_t st = ix_state_get(ix->db, source, &state, &known);
+    if (st != QY_OK) {
+        write_failed(ix, source, st);
+        return;
+    }
+    if (known) {
+        missing_t m = {ix, NULL, 0};
+        remove_if_missing(&m, source);
+    }
+}

@@ -1,6 +1,7 @@
 /* The indexer's messages on standard error: warnings, fatal errors and
  * the --verbose notes of dropped blocks, each one line with the file name
  * escaped. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,17 @@ void ix_warn(indexer_t *ix, const char *path, const char *why)
     put_escaped(stderr, path);
     fprintf(stderr, ": %s\n", why);
     ix->stats.warnings++;
+}
+
+void ix_note(indexer_t *ix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ix_progress_clear(&ix->progress);
+    fprintf(stderr, "%s: ", progname);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 /* Bytes of a dropped block shown by --verbose. */

@@ -64,7 +64,7 @@ static int stopped(const walk_t *w)
     return ix_interrupted || w->ix->failed;
 }
 
-static char *join(const char *dir, const char *name)
+char *ix_join_path(const char *dir, const char *name)
 {
     size_t a = strlen(dir), b = strlen(name);
     char *s = malloc(a + b + 2);
@@ -130,6 +130,27 @@ static const char *kind_of(mode_t mode)
     return "not a regular file";
 }
 
+/* Whether the directory NAME in DIRFD, at REL below the root, is one the
+ * walk enters (ST its lstat): 1 yes, 0 it is not part of the tree
+ * (hidden, excluded, the index, not a directory), -1 the walk would keep
+ * what is recorded below it (too deep, a loop). */
+static int entered(const walk_t *w, const char *name, const char *rel,
+                   const struct stat *st, int depth)
+{
+    const indexer_t *ix = w->ix;
+    if (name[0] == '.' || !S_ISDIR(st->st_mode) ||
+        matches(w->f->exclude, w->f->nexclude, rel, name) ||
+        (st->st_dev == ix->index_dev && st->st_ino == ix->index_ino))
+        return 0;
+    if (depth + 1 > IX_MAX_DEPTH)
+        return -1;
+    for (int i = 0; i <= depth; i++)
+        if (w->ancestors[i].dev == st->st_dev &&
+            w->ancestors[i].ino == st->st_ino)
+            return -1;
+    return 1;
+}
+
 static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
                      int depth);
 
@@ -146,23 +167,17 @@ static void visit(walk_t *w, int dirfd, const char *name, const char *path,
         }
         return;
     }
-    int excluded = matches(w->f->exclude, w->f->nexclude, rel, name);
     if (S_ISDIR(st.st_mode)) {
-        if (excluded ||
-            (st.st_dev == ix->index_dev && st.st_ino == ix->index_ino))
-            return;
-        if (depth + 1 > IX_MAX_DEPTH) {
-            ix_warn(ix, path, "directories nested too deeply, skipped");
+        int in = entered(w, name, rel, &st, depth);
+        if (in < 0) {
+            ix_warn(ix, path,
+                    depth + 1 > IX_MAX_DEPTH
+                        ? "directories nested too deeply, skipped"
+                        : "directory loop, skipped");
             add_unknown(w, source);
-            return;
         }
-        for (int i = 0; i <= depth; i++)
-            if (w->ancestors[i].dev == st.st_dev &&
-                w->ancestors[i].ino == st.st_ino) {
-                ix_warn(ix, path, "directory loop, skipped");
-                add_unknown(w, source);
-                return;
-            }
+        if (in <= 0)
+            return;
         int fd = openat(dirfd, name,
                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
@@ -176,8 +191,9 @@ static void visit(walk_t *w, int dirfd, const char *name, const char *path,
         walk_dir(w, fd, path, source, depth + 1);
         return;
     }
-    if (excluded || (S_ISREG(st.st_mode) && w->f->ninclude &&
-                     !matches(w->f->include, w->f->ninclude, rel, name)))
+    if (matches(w->f->exclude, w->f->nexclude, rel, name) ||
+        (S_ISREG(st.st_mode) && w->f->ninclude &&
+         !matches(w->f->include, w->f->ninclude, rel, name)))
         return;
     if (S_ISREG(st.st_mode)) {
         ix_input_t in = {.path = path,
@@ -202,6 +218,8 @@ static void visit(walk_t *w, int dirfd, const char *name, const char *path,
 static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
                      int depth)
 {
+    if (w->ix->on_dir)
+        w->ix->on_dir(w->ix->on_dir_ctx, fd, path, source);
     DIR *d = fdopendir(fd);
     if (!d) {
         ix_warn(w->ix, path, strerror(errno));
@@ -218,8 +236,8 @@ static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
     }
     for (size_t i = 0; i < n; i++) {
         if (!stopped(w)) {
-            char *child_path = join(path, names[i]);
-            char *child_source = join(source, names[i]);
+            char *child_path = ix_join_path(path, names[i]);
+            char *child_source = ix_join_path(source, names[i]);
             if (child_path && child_source)
                 visit(w, dirfd(d), names[i], child_path, child_source, depth);
             else
@@ -231,6 +249,85 @@ static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
     }
     free(names);
     closedir(d);
+}
+
+int ix_walk_entry(indexer_t *ix, const char *arg, const char *root,
+                  const char *rel, const ix_filters_t *filters,
+                  ix_dirlist_t *unknown)
+{
+    int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    walk_t w = {.ix = ix, .f = filters, .unknown = unknown};
+    w.root_len = strlen(root) == 1 ? 0 : strlen(root);
+    struct stat st;
+    char *path = strdup(arg), *source = strdup(root), *part = strdup(rel);
+    int depth = 0, result = 0;
+    if (!path || !source || !part) {
+        ix_fatal(ix, arg, "cannot walk", strerror(ENOMEM));
+        result = 1;
+        goto out;
+    }
+    if (fstat(fd, &st) != 0) {
+        ix_warn(ix, arg, strerror(errno));
+        goto out;
+    }
+    w.ancestors[0].dev = st.st_dev;
+    w.ancestors[0].ino = st.st_ino;
+    /* Down the directories above the entry, each checked as the walk
+     * checks it: an entry below one it would not enter is not in the
+     * tree (and its passages go). */
+    char *name = part;
+    for (char *slash; (slash = strchr(name, '/')) != NULL; name = slash + 1) {
+        *slash = '\0';
+        char *p = ix_join_path(path, name), *s = ix_join_path(source, name);
+        free(path);
+        free(source);
+        path = p;
+        source = s;
+        if (!path || !source) {
+            ix_fatal(ix, arg, "cannot walk", strerror(ENOMEM));
+            result = 1;
+            goto out;
+        }
+        if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno != ENOENT && errno != ENOTDIR)
+                add_unknown(&w, source);
+            goto out;
+        }
+        int in = entered(&w, name, source + w.root_len + 1, &st, depth);
+        if (in < 0)
+            add_unknown(&w, source);
+        if (in <= 0)
+            goto out;
+        int sub =
+            openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) {
+            if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+                add_unknown(&w, source);
+            goto out;
+        }
+        close(fd);
+        fd = sub;
+        depth++;
+        w.ancestors[depth].dev = st.st_dev;
+        w.ancestors[depth].ino = st.st_ino;
+    }
+    if (name[0] != '.') {
+        char *p = ix_join_path(path, name), *s = ix_join_path(source, name);
+        if (p && s)
+            visit(&w, fd, name, p, s, depth);
+        else
+            ix_fatal(ix, arg, "cannot walk", strerror(ENOMEM));
+        free(p);
+        free(s);
+    }
+out:
+    close(fd);
+    free(path);
+    free(source);
+    free(part);
+    return result || stopped(&w) ? 1 : 0;
 }
 
 int ix_walk(indexer_t *ix, const char *arg, const char *root,

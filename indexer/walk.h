@@ -28,6 +28,9 @@ typedef struct ix_dirlist {
 
 void ix_dirlist_free(ix_dirlist_t *l);
 
+/* DIR/NAME (one slash between them), malloc'd; NULL when out of memory. */
+char *ix_join_path(const char *dir, const char *name);
+
 /* Walks the directory ARG (as the user spelled it), whose real path ROOT
  * names its files' sources, in byte order of names. Hidden entries (a name
  * starting with '.'), entries the filters reject and the index itself are
@@ -40,6 +43,19 @@ void ix_dirlist_free(ix_dirlist_t *l);
  * not be opened (with errno set). */
 int ix_walk(indexer_t *ix, const char *arg, const char *root,
             const ix_filters_t *filters, ix_dirlist_t *unknown);
+
+/* Brings the entry REL (a relative path: "sub/file.txt") below the
+ * directory ARG, whose real path ROOT names its files' sources, up to
+ * date as ix_walk would: a file is handed to ix_index_file(), a directory
+ * walked whole, and nothing happens when the entry is gone or is not one
+ * the walk would reach (below a hidden, excluded or vanished directory).
+ * Directories that could not be listed, and those the walk keeps without
+ * entering (too deep, a loop), are added to UNKNOWN. Removing what the
+ * entry no longer holds is the caller's (ix_remove_unseen,
+ * ix_remove_missing). Returns as ix_walk. */
+int ix_walk_entry(indexer_t *ix, const char *arg, const char *root,
+                  const char *rel, const ix_filters_t *filters,
+                  ix_dirlist_t *unknown);
 
 /* Indexes one PATH argument as the user spelled it: standard input for
  * "-", a file, or a directory walked whole (ix_walk), whose vanished files'
