@@ -21,6 +21,7 @@
 #include "quarry/text.h"
 #include "quarry/utf8.h"
 #include "walk.h"
+#include "watch.h"
 
 #ifndef QUARRY_VERSION
 #define QUARRY_VERSION "0.1.0"
@@ -95,6 +96,12 @@ static void print_help(void)
         "      --check         check every table of the index with Xapian's "
         "own check\n"
         "                      and say whether it is sound (no PATH)\n"
+        "      --watch         after indexing, keep the index current: "
+        "apply the files\n"
+        "                      created, changed, moved and deleted under "
+        "each PATH\n"
+        "                      within seconds, until SIGINT or SIGTERM "
+        "(exit 0)\n"
         "      --json          print the summary as one JSON object on "
         "standard output\n"
         "  -q, --quiet         no progress line and no summary on standard "
@@ -115,7 +122,7 @@ static void print_help(void)
         "or a PATH\n"
         "given could not be read), 130 or 143 when interrupted by SIGINT or "
         "SIGTERM\n"
-        "(what was indexed until then is kept).\n",
+        "(what was indexed until then is kept; 0 with --watch).\n",
         progname, IX_COMMIT_EVERY, IX_COMPACT_MIN_PASSAGES);
 }
 
@@ -296,6 +303,35 @@ static int compact_pays(indexer_t *ix)
     return ix->stats.passages >= total / 2;
 }
 
+/* --watch goes on writing after the first pass, on one thread: an index
+ * the merge of --jobs or a compaction closed is opened again. */
+static qy_status_t reopen_for_watch(indexer_t *ix, qy_analyzer_t *a,
+                                    int wait_lock)
+{
+    ix->jobs = 1;
+    /* A merge or a compaction put a new directory in the index's place:
+     * the walk must still know it for the index. */
+    struct stat ist;
+    if (stat(ix->index_path, &ist) == 0) {
+        ix->index_dev = ist.st_dev;
+        ix->index_ino = ist.st_ino;
+    }
+    if (ix->db)
+        return QY_OK;
+    char *error = NULL;
+    qy_ingest_free(ix->ing);
+    ix->ing = NULL;
+    qy_status_t st = qy_db_open_write(
+        ix->index_path, wait_lock ? QY_DB_WAIT_LOCK : 0, &ix->db, &error);
+    if (st == QY_OK)
+        st = qy_ingest_new(ix->db, a, &ix->ing);
+    if (st != QY_OK)
+        ix_fatal(ix, ix->index_path, "cannot open the index again to watch",
+                 error ? error : qy_status_to_string(st));
+    free(error);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     enum {
@@ -312,7 +348,8 @@ int main(int argc, char **argv)
         OPT_JSON,
         OPT_SYNONYMS,
         OPT_COMPACT,
-        OPT_CHECK
+        OPT_CHECK,
+        OPT_WATCH
     };
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
@@ -330,6 +367,7 @@ int main(int argc, char **argv)
         {"synonyms", required_argument, NULL, OPT_SYNONYMS},
         {"compact", no_argument, NULL, OPT_COMPACT},
         {"check", no_argument, NULL, OPT_CHECK},
+        {"watch", no_argument, NULL, OPT_WATCH},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -339,7 +377,7 @@ int main(int argc, char **argv)
     const char *index_arg = NULL, *lang = NULL, *synonyms_arg = NULL;
     char *synonyms = NULL;
     size_t synonyms_len = 0;
-    int quiet = 0, json = 0, wait_lock = 0, compact = 0, check = 0;
+    int quiet = 0, json = 0, wait_lock = 0, compact = 0, check = 0, watch = 0;
     indexer_t ix;
     memset(&ix, 0, sizeof ix);
     ix.format = QY_FORMAT_AUTO;
@@ -420,6 +458,9 @@ int main(int argc, char **argv)
         case OPT_CHECK:
             check = 1;
             break;
+        case OPT_WATCH:
+            watch = 1;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -455,6 +496,12 @@ int main(int argc, char **argv)
     int stdin_args = 0;
     for (int i = optind; i < argc; i++)
         stdin_args += strcmp(argv[i], "-") == 0;
+    if (watch && argc - optind - stdin_args < 1) {
+        fprintf(stderr, "%s: --watch needs a file or folder to watch\n",
+                progname);
+        usage_hint();
+        goto out_args;
+    }
     if (synonyms_arg && strcmp(synonyms_arg, "-") == 0)
         stdin_args++;
     if (stdin_args > 1) {
@@ -539,6 +586,9 @@ int main(int argc, char **argv)
      * save, and a --wait for the lock should simply end. */
     ix_catch_signals();
 
+    ix_watch_t *watcher =
+        watch ? ix_watch_new(&ix, argv + optind, argc - optind, &filters)
+              : NULL;
     for (int i = optind; i < argc && !ix.failed && !ix_interrupted; i++)
         ix_index_arg(&ix, argv[i], &filters);
     if (!ix.failed)
@@ -603,6 +653,11 @@ int main(int argc, char **argv)
         }
     }
 
+    if (watcher && !ix.failed && !ix_interrupted && !ix.arg_errors &&
+        reopen_for_watch(&ix, a, wait_lock) == QY_OK)
+        ix_watch_run(watcher);
+    ix_watch_free(watcher);
+
     unsigned total = 0;
     if (ix.db) {
         qy_db_doc_count(ix.db, &total);
@@ -617,19 +672,22 @@ int main(int argc, char **argv)
     }
     double secs = ix_progress_elapsed(&ix.progress);
     ix_progress_clear(&ix.progress);
-    status = ix.failed        ? EXIT_ERROR
-             : ix_interrupted ? 128 + (int)ix_interrupted
-             : ix.arg_errors  ? EXIT_ERROR
-                              : EXIT_OK;
+    /* A signal is how --watch is meant to end. */
+    status = ix.failed                 ? EXIT_ERROR
+             : ix_interrupted && watch ? EXIT_OK
+             : ix_interrupted          ? 128 + (int)ix_interrupted
+             : ix.arg_errors           ? EXIT_ERROR
+                                       : EXIT_OK;
+    int stopped = ix_interrupted && !watch;
     if (json) {
-        if (ix_summary_json(stdout, &ix.stats, path, total, secs,
-                            ix_interrupted != 0, status) != 0) {
+        if (ix_summary_json(stdout, &ix.stats, path, total, secs, stopped,
+                            status) != 0) {
             fprintf(stderr, "%s: out of memory\n", progname);
             status = EXIT_ERROR;
         }
     } else if (!quiet) {
         ix_summary_text(stderr, progname, &ix.stats, path, total, secs,
-                        ix_interrupted != 0);
+                        stopped);
     }
     if (fflush(stdout) != 0 && errno != EPIPE) {
         fprintf(stderr, "%s: cannot write output: %s\n", progname,
