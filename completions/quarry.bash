@@ -131,7 +131,7 @@ _quarry_indexer()
     if [[ $cur == -* ]]; then
         _quarry_choose "--index --lang --list-languages --format --include
             --exclude --no-delete --stdin-name --wait --commit-every --jobs --compact
-            --check --synonyms --json
+            --check --watch --synonyms --json
             --quiet --verbose --help --version -d -q -v -h -V"
         return
     fi
