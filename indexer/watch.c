@@ -385,7 +385,11 @@ static void on_event(ix_watch_t *w, const struct inotify_event *ev)
             ix_warn(w->ix, d->path,
                     "moved or deleted: no longer watched (its passages "
                     "are kept)");
-            inotify_rm_watch(w->fd, d->wd);
+            /* Its folders too: moved, they would report changes under
+             * a name that no longer leads to them. */
+            for (size_t i = 0; i < w->ndirs; i++)
+                if (w->dirs[i]->root == d->root && !w->dirs[i]->named)
+                    inotify_rm_watch(w->fd, w->dirs[i]->wd);
         }
         return;
     }
