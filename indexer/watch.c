@@ -544,7 +544,8 @@ void ix_watch_run(ix_watch_t *w)
     sigset_t stop, old;
     ix_stop_signals(&stop);
     w->rescan_at = now_ms() + IX_WATCH_RESCAN_MS;
-    if (ix->verbose)
+    /* On a terminal, in place of the first pass's last progress line. */
+    if (ix->verbose || ix->progress.enabled)
         ix_note(ix, "--watch: watching %zu folder%s for changes", w->ndirs,
                 w->ndirs == 1 ? "" : "s");
     while (!stopped(w)) {
