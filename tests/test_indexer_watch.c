@@ -485,6 +485,31 @@ static void test_watch_limit(void **state)
     free(tree);
 }
 
+/* A file given is watched through its folder, alone: its folder's other
+ * files are not indexed, and an editor's save (a new file renamed over
+ * it) is a change. */
+static void test_named_file(void **state)
+{
+    (void)state;
+    put_article("files/only.txt", "alpha");
+    char *index = tmp_file("file.idx"), *file = tmp_file("files/only.txt");
+    start_watch(index, file, 0);
+    wait_for_message("--watch: watching", LONG_LIMIT);
+    wait_hits(index, "alpha", 1, "files/only.txt", 1);
+    append_file("files/only.txt", "\nAn appended passage names charlie.\n");
+    wait_hits(index, "charlie", 1, "files/only.txt", 1);
+    put_article("files/other.txt", "delta");
+    put_article("files/only.txt.new", "echo");
+    move_file("files/only.txt.new", "files/only.txt");
+    wait_hits(index, "echo", 1, "files/only.txt", 1);
+    wait_hits(index, "charlie", 0, NULL, 0);
+    assert_int_equal(query_hits(index, "delta", NULL, NULL), 0);
+    stop_watch();
+    expect_current(index, file);
+    free(index);
+    free(file);
+}
+
 static void test_bad_use(void **state)
 {
     (void)state;
@@ -508,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sigkill_during_watch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_watch_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_use, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
