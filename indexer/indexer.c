@@ -263,6 +263,15 @@ static int check_index(const char *index_arg, const char *extra)
     return status;
 }
 
+/* qy_db_commit, watched for a commit that spins on damaged blocks. */
+static qy_status_t commit_watched(qy_db_t *db)
+{
+    qy_guard_watch_begin();
+    qy_status_t st = qy_db_commit(db);
+    qy_guard_watch_end();
+    return st;
+}
+
 /* Whether an earlier run began compacting the index and was stopped
  * before the compacted index was in place. */
 static int compaction_pending(qy_db_t *db)
@@ -285,7 +294,7 @@ static void clear_compaction_mark(const char *path)
     if (qy_db_open_write(path, 0, &db, &error) == QY_OK &&
         compaction_pending(db) &&
         qy_db_set_metadata(db, QY_META_COMPACT_PENDING, "", 0) == QY_OK)
-        qy_db_commit(db);
+        commit_watched(db);
     qy_db_close(db);
     free(error);
 }
@@ -553,7 +562,7 @@ int main(int argc, char **argv)
     if (st == QY_OK && synonyms) {
         st = qy_synonyms_store(ix.db, a, synonyms_arg, synonyms, synonyms_len,
                                &groups, &error);
-        if (st == QY_OK && (st = qy_db_commit(ix.db)) != QY_OK) {
+        if (st == QY_OK && (st = commit_watched(ix.db)) != QY_OK) {
             const char *why = qy_db_error(ix.db);
             size_t need = strlen(why) + 32;
             if ((error = malloc(need)))
@@ -615,8 +624,18 @@ int main(int argc, char **argv)
         ix.stats.passages = ix.failed ? 0 : written;
     }
     /* A new index's settings, when no transaction wrote anything. */
-    if (!ix.failed && ix.db && qy_db_commit(ix.db) != QY_OK)
+    if (!ix.failed && ix.db && (st = commit_watched(ix.db)) != QY_OK) {
         ix_fatal(&ix, path, "cannot commit the index", qy_db_error(ix.db));
+        ix.db_broken = st != QY_NOMEM;
+    }
+    if (ix.db_broken) {
+        /* Ends here: the summary would read through the failed writer. The
+         * process's exit releases the lock; the index is as last
+         * committed. */
+        ix_progress_clear(&ix.progress);
+        fflush(stdout);
+        _exit(EXIT_ERROR);
+    }
     if (ix.failed && ix.in_transaction)
         qy_db_cancel_transaction(ix.db); /* keep the last committed state */
     ix.in_transaction = 0;
@@ -633,7 +652,7 @@ int main(int argc, char **argv)
                  ? QY_OK
                  : qy_db_set_metadata(ix.db, QY_META_COMPACT_PENDING, "1", 1);
         if (st == QY_OK)
-            st = qy_db_commit(ix.db);
+            st = commit_watched(ix.db);
         if (st == QY_OK)
             st = qy_bulk_compact(&ix.db, &error);
         if (st == QY_OK)

@@ -58,6 +58,9 @@ typedef struct indexer {
     /* Outcome */
     int failed;     /* a fatal error: stop, keep what is committed, exit 2 */
     int arg_errors; /* a named path could not be indexed: exit 2 at the end */
+    int db_broken;  /* a commit failed inside Xapian: its writer may hold
+                       damaged memory (a damaged index), so it is not used
+                       again, not even closed */
 } indexer_t;
 
 /* Set by SIGINT / SIGTERM / SIGHUP: the signal number. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "indexer.h"
+#include "quarry/guard.h"
 #include "quarry/passage.h"
 #include "quarry/schema.h"
 #include "state.h"
@@ -113,9 +114,12 @@ qy_status_t ix_commit(indexer_t *ix)
     ix->pending = 0;
     ix->pending_bytes = 0;
     /* The batch's spelling data goes into the same commit as its passages. */
+    qy_guard_watch_begin();
     qy_status_t st = qy_ingest_flush(ix->ing);
     if (st == QY_OK)
         st = qy_db_commit_transaction(ix->db);
+    qy_guard_watch_end();
+    ix->db_broken = st != QY_OK && st != QY_NOMEM;
     if (st != QY_OK)
         ix_fatal(ix, ix->index_path, "cannot commit the index",
                  *qy_db_error(ix->db) ? qy_db_error(ix->db)

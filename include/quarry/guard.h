@@ -14,7 +14,7 @@ extern "C" {
 #define QY_GUARD_EXIT 2
 /* The default bound of one search, in seconds: far beyond what a search
  * of a sound index takes (milliseconds), well within a person's wait. */
-#define QY_GUARD_DEFAULT_SECONDS 10
+#define QY_GUARD_DEFAULT_SECONDS 5
 
 /* Prepares the messages for PROGNAME working on INDEX (a display name;
  * both are copied) and catches SIGSEGV, SIGBUS, SIGABRT, SIGFPE and SIGILL
@@ -26,6 +26,18 @@ void qy_guard_faults(const char *progname, const char *index);
  * search returned. */
 void qy_guard_arm(unsigned seconds);
 void qy_guard_disarm(void);
+
+/* The bound of a commit that spins: CPU seconds spent without one read or
+ * write. A commit of a sound index writes its blocks as it goes; one
+ * looping on damaged blocks makes no system call at all. */
+#define QY_GUARD_SPIN_SECONDS 2
+
+/* Watches the commit that follows (qy_guard_watch_end when it returned):
+ * once the process has spent QY_GUARD_SPIN_SECONDS of CPU time without a
+ * read or a write (/proc/self/io), it prints the spin message and exits.
+ * Without /proc the commit is not watched. */
+void qy_guard_watch_begin(void);
+void qy_guard_watch_end(void);
 
 #ifdef __cplusplus
 }
