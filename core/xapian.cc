@@ -481,6 +481,41 @@ bool writable_target(const char *path, open_failure &why)
     return true;
 }
 
+// The first part of the index at P (its directory, lock file and tables;
+// for a new index, the directory it goes in) that this process may not
+// write, in WHAT, with the reason in ERR.
+bool unwritable_part(const std::string &p, bool existed, std::string &what,
+                     int &err)
+{
+    auto denied = [&](const std::string &file, bool must_exist) {
+        if (access(file.c_str(), W_OK) == 0)
+            return false;
+        err = errno;
+        if (err == ENOENT && !must_exist)
+            return false;
+        what = file;
+        return err == EROFS || err == EACCES || err == EPERM;
+    };
+    if (!existed) {
+        const size_t slash = p.find_last_of('/');
+        const std::string parent = slash == std::string::npos ? "."
+                                   : slash == 0               ? "/"
+                                                : p.substr(0, slash);
+        struct stat st;
+        return stat(p.c_str(), &st) == 0 ? denied(p, true)
+                                         : denied(parent, true);
+    }
+    if (denied(p, true))
+        return true;
+    static const char *const files[] = {
+        "flintlock",     "iamglass",       "postlist.glass", "termlist.glass",
+        "docdata.glass", "position.glass", "spelling.glass", "synonym.glass"};
+    for (const char *f : files)
+        if (denied(p + "/" + f, false))
+            return true;
+    return false;
+}
+
 } // namespace
 
 extern "C" {
@@ -581,13 +616,18 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
         } catch (...) {
             std::string desc;
             qy_status_t status = status_from_exception(&desc);
-            // Xapian reports a lock file it cannot create as a lock
-            // error; a read-only directory is not another indexer.
-            if (status == QY_LOCKED && access(path, W_OK) != 0 &&
-                (errno == EROFS || errno == EACCES || errno == EPERM)) {
+            // Xapian reports a lock file it cannot open as a lock error,
+            // and a table it cannot write in its own words: a file or a
+            // directory without write permission is not another indexer.
+            std::string what;
+            int err = 0;
+            if ((status == QY_LOCKED || status == QY_OPENING) &&
+                unwritable_part(p, existed, what, err)) {
                 status = QY_READ_ONLY;
-                report_open_error(error, "index '" + p + "' is not writable: " +
-                                             std::strerror(errno));
+                report_open_error(
+                    error, (existed ? "index '" + p + "' is not writable: '"
+                                    : "cannot create index '" + p + "': '") +
+                               what + "': " + std::strerror(err));
             } else if (status == QY_LOCKED)
                 report_open_error(error, "index '" + p +
                                              "' is locked by another indexer");

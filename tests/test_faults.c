@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "cmocka_noreturn.h"
+#include <grp.h>
+#include <pwd.h>
 #include <sys/mount.h>
 
 #include "cli.h"
@@ -255,6 +257,85 @@ static void test_read_only_index(void **state)
     assert_answers(src);
 }
 
+/* Runs the indexer on INDEX with FILE as the user "nobody" when running
+ * as root (permission bits do not stop root), else as this user. Returns
+ * 0 and fills R, or -1 when there is no such user. */
+static int run_unprivileged(run_result_t *r, const char *index,
+                            const char *file)
+{
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam("nobody");
+        if (!pw)
+            return -1;
+        uid = pw->pw_uid;
+        gid = pw->pw_gid;
+    }
+    char err_path[4200];
+    int err = open(tmp_path(err_path, sizeof err_path, "lock.err"),
+                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(err >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (uid != (uid_t)-1 &&
+            (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0))
+            _exit(126);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(err, 2);
+        execl(INDEXER, INDEXER, "-d", index, file, (char *)NULL);
+        _exit(127);
+    }
+    close(err);
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+    r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    r->out = calloc(1, 1);
+    int fd = open(err_path, O_RDONLY);
+    assert_true(fd >= 0);
+    r->err = slurp_fd(fd);
+    close(fd);
+    return 0;
+}
+
+/* A lock file the indexer may not write is not another indexer's lock:
+ * the error names the file and the reason. */
+static void test_unwritable_lock_file(void **state)
+{
+    (void)state;
+    char src[4200], lock[4300], extra[4200], cmd[17200];
+    make_index(src, sizeof src, "lock-source");
+    write_file(tmp_path(extra, sizeof extra, "lock-extra.txt"),
+               "A passage about quarries that cannot be added.\n");
+    snprintf(lock, sizeof lock, "%s/flintlock", src);
+    int fd = open(lock, O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    /* Everything may be read and the directory written; only the lock
+     * file is read-only. */
+    snprintf(cmd, sizeof cmd,
+             "chmod 0711 '%s' && chmod 0777 '%s' && chmod -R a+r '%s' && "
+             "chmod 0444 '%s'",
+             cli_tmp, src, src, lock);
+    assert_int_equal(system(cmd), 0);
+    run_result_t r;
+    if (run_unprivileged(&r, src, extra) != 0) {
+        fprintf(stderr, "test_faults: unwritable lock file: skipped (no user "
+                        "nobody to run as)\n");
+        skipped = 1;
+        return;
+    }
+    assert_error_line(&r, "indexer", lock, "not writable");
+    assert_null(find_nocase(r.err, "locked"));
+    run_free(&r);
+    assert_int_equal(chmod(lock, 0644), 0);
+    assert_int_equal(chmod(cli_tmp, 0700), 0);
+    assert_int_equal(doc_count(src), CORPUS_PASSAGES);
+}
+
 /* ---- A damaged index ----------------------------------------------------- */
 
 static void truncate_file(const char *path, off_t size)
@@ -446,6 +527,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_disk),
         cmocka_unit_test(test_read_only_index),
+        cmocka_unit_test(test_unwritable_lock_file),
         cmocka_unit_test(test_damaged_table),
         cmocka_unit_test(test_damaged_blocks),
         cmocka_unit_test(test_damaged_record),
