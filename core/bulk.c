@@ -43,6 +43,10 @@ typedef struct job {
     qy_article_t article; /* JOB_ARTICLE */
     qy_jsonl_doc_t doc;   /* JOB_JSONL: split by the worker */
     size_t bytes;         /* its text, counted once when queued */
+    char *gone; /* the boolean term of the target's passages it replaces
+                   (NULL: the target has none), deleted there once the job
+                   is done */
+    size_t gone_len;
 } job_t;
 
 typedef struct worker {
@@ -79,6 +83,12 @@ struct qy_bulk {
     atomic_int failed;  /* the first worker failure (a qy_status_t), or 0 */
     atomic_int abandon; /* qy_bulk_free: drop queued jobs, write nothing */
     atomic_ulong passages;
+    /* The terms of done jobs (job_t.gone), for the caller's thread to
+     * delete in the target: a job dropped by qy_bulk_stop leaves the
+     * target's passages it would have replaced. */
+    pthread_mutex_t done_mu;
+    char **done;
+    size_t *done_len, ndone, done_cap;
 };
 
 /* ---- Small helpers ------------------------------------------------------- */
@@ -226,6 +236,7 @@ static uint64_t hash_key(const char *s)
 static void job_free(job_t *job)
 {
     free(job->source);
+    free(job->gone);
     qy_article_free(&job->article);
     qy_jsonl_doc_free(&job->doc);
     memset(job, 0, sizeof *job);
@@ -256,6 +267,51 @@ static void worker_flush(worker_t *w)
     w->uncommitted = 0;
 }
 
+/* Hands the done JOB's term over to the caller's thread. */
+static qy_status_t job_done(qy_bulk_t *b, job_t *job)
+{
+    if (!job->gone)
+        return QY_OK;
+    qy_status_t st = QY_OK;
+    pthread_mutex_lock(&b->done_mu);
+    if (b->ndone == b->done_cap) {
+        size_t cap = b->done_cap ? b->done_cap * 2 : 64;
+        char **d = realloc(b->done, cap * sizeof *d);
+        if (d)
+            b->done = d;
+        size_t *l = d ? realloc(b->done_len, cap * sizeof *l) : NULL;
+        if (l) {
+            b->done_len = l;
+            b->done_cap = cap;
+        } else {
+            st = QY_NOMEM;
+        }
+    }
+    if (st == QY_OK) {
+        b->done[b->ndone] = job->gone;
+        b->done_len[b->ndone++] = job->gone_len;
+        job->gone = NULL;
+    }
+    pthread_mutex_unlock(&b->done_mu);
+    return st;
+}
+
+/* Deletes in the target the passages that done jobs replaced (in the
+ * caller's thread, the only one using the target's handle). */
+static qy_status_t apply_done(qy_bulk_t *b)
+{
+    qy_status_t st = QY_OK;
+    pthread_mutex_lock(&b->done_mu);
+    for (size_t i = 0; i < b->ndone; i++) {
+        if (st == QY_OK)
+            st = qy_db_delete_by_term(b->target, b->done[i], b->done_len[i]);
+        free(b->done[i]);
+    }
+    b->ndone = 0;
+    pthread_mutex_unlock(&b->done_mu);
+    return st;
+}
+
 static void worker_run(worker_t *w, job_t *job)
 {
     qy_status_t st;
@@ -268,6 +324,8 @@ static void worker_run(worker_t *w, job_t *job)
         st = qy_ingest_article(w->ing, job->source, &job->article);
     }
     count = job->article.count;
+    if (st == QY_OK)
+        st = job_done(w->bulk, job);
     if (st != QY_OK) {
         worker_fail(w, st, job->source);
         return;
@@ -425,6 +483,7 @@ qy_status_t qy_bulk_new(qy_db_t *target, const qy_bulk_opts_t *opts,
         return QY_NOMEM;
     b->target = target;
     b->jobs = jobs;
+    pthread_mutex_init(&b->done_mu, NULL);
     b->batch = opts && opts->batch ? opts->batch : QY_BULK_DEFAULT_BATCH;
     b->target_path = trimmed_path(name);
     b->workers = calloc(jobs, sizeof *b->workers);
@@ -499,15 +558,20 @@ static qy_status_t first_failure(qy_bulk_t *b)
     return (qy_status_t)atomic_load(&b->failed);
 }
 
-/* Deletes the target's passages indexed by PREFIX + VALUE, inside the
- * transaction: qy_bulk_finish carries the deletion over. */
-static qy_status_t delete_in_target(qy_bulk_t *b, const char *prefix,
-                                    const char *value)
+/* Marks JOB as replacing the target's passages indexed by PREFIX +
+ * VALUE: they are deleted inside the transaction once the job is done
+ * (apply_done), and qy_bulk_finish carries the deletion over. */
+static qy_status_t replaces(qy_bulk_t *b, job_t *job, const char *prefix,
+                            const char *value)
 {
     if (!b->target_has_docs)
         return QY_OK;
     size_t n = qy_boolean_term(prefix, value, b->term);
-    return qy_db_delete_by_term(b->target, b->term, n);
+    if (!(job->gone = malloc(n + 1)))
+        return QY_NOMEM;
+    memcpy(job->gone, b->term, n + 1);
+    job->gone_len = n;
+    return QY_OK;
 }
 
 static qy_status_t submit(qy_bulk_t *b, job_t *job, const char *key)
@@ -515,6 +579,8 @@ static qy_status_t submit(qy_bulk_t *b, job_t *job, const char *key)
     qy_status_t st = first_failure(b);
     if (st == QY_OK && !job->source)
         st = QY_NOMEM;
+    if (st == QY_OK)
+        st = apply_done(b);
     if (st != QY_OK) {
         job_free(job);
         return st;
@@ -529,7 +595,7 @@ qy_status_t qy_bulk_add_article(qy_bulk_t *b, const char *source,
     job_t job = {.kind = JOB_ARTICLE, .source = strdup(source)};
     job.article = *article;
     memset(article, 0, sizeof *article);
-    qy_status_t st = delete_in_target(b, QY_PREFIX_SOURCE, source);
+    qy_status_t st = replaces(b, &job, QY_PREFIX_SOURCE, source);
     if (st != QY_OK) {
         job_free(&job);
         return st;
@@ -548,7 +614,7 @@ qy_status_t qy_bulk_add_jsonl(qy_bulk_t *b, const char *source,
         job_free(&job);
         return QY_INVALID;
     }
-    qy_status_t st = delete_in_target(b, QY_PREFIX_ID, job.doc.id);
+    qy_status_t st = replaces(b, &job, QY_PREFIX_ID, job.doc.id);
     if (st != QY_OK) {
         job_free(&job);
         return st;
@@ -563,6 +629,30 @@ qy_status_t qy_bulk_add_jsonl(qy_bulk_t *b, const char *source,
     st = submit(b, &job, key);
     free(key);
     return st;
+}
+
+void qy_bulk_stop(qy_bulk_t *b, void (*dropped)(void *ctx, const char *source),
+                  void *ctx)
+{
+    for (unsigned i = 0; i < b->jobs; i++) {
+        worker_t *w = &b->workers[i];
+        if (!w->started)
+            continue;
+        pthread_mutex_lock(&w->mu);
+        for (size_t k = 0; k < w->count; k++) {
+            job_t *job = &w->queue[(w->head + k) % QUEUE_JOBS];
+            if (dropped && job->source)
+                dropped(ctx, job->source);
+            job_free(job);
+        }
+        w->count = 0;
+        w->bytes = 0;
+        w->closing = 1;
+        pthread_cond_signal(&w->not_empty);
+        pthread_cond_signal(&w->not_full);
+        pthread_mutex_unlock(&w->mu);
+    }
+    workers_stop(b);
 }
 
 void qy_bulk_free(qy_bulk_t *b)
@@ -588,6 +678,11 @@ void qy_bulk_free(qy_bulk_t *b)
     }
     if (b->dir)
         remove_tree(b->dir);
+    for (size_t i = 0; i < b->ndone; i++)
+        free(b->done[i]);
+    free(b->done);
+    free(b->done_len);
+    pthread_mutex_destroy(&b->done_mu);
     /* Whatever was done through the target's handle is dropped with the
      * load; the target stays as last committed. */
     if (b->in_transaction)
@@ -782,10 +877,12 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
     workers_stop(b);
     if (passages)
         *passages = atomic_load(&b->passages);
-    qy_status_t st = QY_OK;
-    for (unsigned i = 0; i < b->jobs && st == QY_OK; i++) {
+    qy_status_t st = first_failure(b) == QY_OK ? apply_done(b) : QY_OK;
+    if (st != QY_OK)
+        *error = fmt("index '%s': %s", b->target_path, qy_db_error(b->target));
+    for (unsigned i = 0; i < b->jobs; i++) {
         worker_t *w = &b->workers[i];
-        if (w->status != QY_OK) {
+        if (st == QY_OK && w->status != QY_OK) {
             st = w->status;
             *error = w->error;
             w->error = NULL;
@@ -813,6 +910,20 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
     }
     if (st == QY_OK)
         st = finish_merged(b, merged, &gone, error);
+    /* Xapian (1.4.22) leaves the postlists of a compacted index whose
+     * documents were then deleted unreadable to a search that checks every
+     * match ("Unexpected end of posting list"): the merged index that lost
+     * the replaced passages is compacted once more. */
+    char *rewritten = NULL;
+    const char *final = merged;
+    if (st == QY_OK && gone.n > 0) {
+        if (!(rewritten = fmt("%s/rewritten", b->dir)))
+            st = QY_NOMEM;
+        const char *from[] = {merged};
+        if (st == QY_OK)
+            st = qy_db_compact(from, 1, rewritten, error);
+        final = rewritten;
+    }
     if (st == QY_OK) {
         /* The handle must have nothing left to write when it is closed
          * after the rename: Xapian writes its version file by path, which
@@ -823,11 +934,11 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
             *error =
                 fmt("index '%s': %s", b->target_path, qy_db_error(b->target));
     }
-    if (st == QY_OK && sync_index_dir(merged) != 0) {
-        *error = fmt("cannot sync '%s': %s", merged, strerror(errno));
+    if (st == QY_OK && sync_index_dir(final) != 0) {
+        *error = fmt("cannot sync '%s': %s", final, strerror(errno));
         st = QY_IO;
     }
-    if (st == QY_OK && install(merged, b->target_path, old) != 0) {
+    if (st == QY_OK && install(final, b->target_path, old) != 0) {
         *error = fmt("cannot put the new index in place of '%s': %s",
                      b->target_path, strerror(errno));
         st = QY_IO;
@@ -841,6 +952,7 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
         qy_db_close(*target);
         *target = NULL;
     }
+    free(rewritten);
     free(gone.v);
     free(sources);
     free(parent);

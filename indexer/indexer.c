@@ -609,6 +609,10 @@ int main(int argc, char **argv)
         qy_bulk_t *bulk = ix.bulk;
         ix.bulk = NULL;
         unsigned long written = 0;
+        /* Interrupted: what the workers have not begun is left for the
+         * next run, so that the run stops at once. */
+        if (!ix.failed && ix_interrupted)
+            qy_bulk_stop(bulk, ix_bulk_dropped, &ix);
         if (ix.failed) {
             qy_bulk_free(bulk);
         } else {
@@ -717,6 +721,7 @@ int main(int argc, char **argv)
     qy_db_close(ix.db);
     qy_analyzer_free(a);
     ix_seen_free(&ix.seen);
+    free(ix.dropped_last);
     free(lang_in_force);
     free(error);
     free(path);

@@ -58,9 +58,10 @@ typedef struct indexer {
     /* Outcome */
     int failed;     /* a fatal error: stop, keep what is committed, exit 2 */
     int arg_errors; /* a named path could not be indexed: exit 2 at the end */
-    int db_broken;  /* a commit failed inside Xapian: its writer may hold
-                       damaged memory (a damaged index), so it is not used
-                       again, not even closed */
+    char *dropped_last; /* the source ix_bulk_dropped forgot last */
+    int db_broken;      /* a commit failed inside Xapian: its writer may hold
+                           damaged memory (a damaged index), so it is not used
+                           again, not even closed */
 } indexer_t;
 
 /* Set by SIGINT / SIGTERM / SIGHUP: the signal number. */
@@ -135,5 +136,10 @@ qy_status_t ix_commit(indexer_t *ix);
  * deletions and the files' state still go through IX->db (they are
  * carried over when the load finishes). Reports a failure (fatal). */
 qy_status_t ix_bulk_start(indexer_t *ix);
+
+/* For qy_bulk_stop: forgets the state of SOURCE (CTX the indexer_t),
+ * whose passages a stopped load dropped, so that the next run indexes it
+ * again. */
+void ix_bulk_dropped(void *ctx, const char *source);
 
 #endif

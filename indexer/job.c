@@ -184,6 +184,19 @@ static void bulk_failed(indexer_t *ix, const char *path, qy_status_t st)
         ix_fatal(ix, path, "cannot index", qy_status_to_string(st));
 }
 
+void ix_bulk_dropped(void *ctx, const char *source)
+{
+    indexer_t *ix = ctx;
+    /* The jobs of one JSON Lines file come in a row. */
+    if (ix->dropped_last && strcmp(ix->dropped_last, source) == 0)
+        return;
+    free(ix->dropped_last);
+    ix->dropped_last = strdup(source);
+    qy_status_t st = ix_state_delete(ix->db, source);
+    if (st != QY_OK)
+        write_failed(ix, source, st);
+}
+
 /* Replaces the passages of SOURCE by those of ART, in this process's
  * transaction or through the bulk loader (which takes ART's contents
  * over). Reports a failure. */

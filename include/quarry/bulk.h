@@ -83,6 +83,15 @@ qy_status_t qy_bulk_add_jsonl(qy_bulk_t *b, const char *source,
 qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
                            unsigned long *passages, char **error);
 
+/* Stops the load early (an interrupted run): each worker ends after the
+ * job it is doing, and the jobs still queued are dropped, DROPPED (when
+ * not NULL) being called with each one's source, in the caller's thread,
+ * so that the caller can forget that it indexed them. The target's
+ * passages a dropped job would have replaced stay. Then call
+ * qy_bulk_finish, which merges what the workers did, or qy_bulk_free. */
+void qy_bulk_stop(qy_bulk_t *b, void (*dropped)(void *ctx, const char *source),
+                  void *ctx);
+
 /* Abandons the load: stops the workers, removes the shards and cancels the
  * load's transaction on the target, which stays as last committed. NULL is
  * a no-op. */
