@@ -127,7 +127,8 @@ clean:
 # only the benchmarks need come from bench/install-deps.
 #   make bench        the table: build time, size, memory, query latency
 #   make bench-scale  index time and latency at 1x to 8x the sample, plotted
-.PHONY: bench bench-scale bench-build
+#   make bench-memory  the indexer's peak RSS on inputs built to make it grow
+.PHONY: bench bench-scale bench-build bench-memory
 bench-build: deps
 	@./bench/install-deps
 	@$(MAKE) --no-print-directory build
@@ -139,3 +140,7 @@ bench: bench-build
 
 bench-scale: bench-build
 	bench/run-scale $(BUILD_DIR)
+
+# Needs only the indexer: no bench packages.
+bench-memory: build
+	bench/run-memory $(BUILD_DIR)
