@@ -69,7 +69,7 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out);
 qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out);
 
 /* The binary formats behind qy_split_file (core/format_pdf.c,
- * core/format_office.c, core/format_epub.c). */
+ * core/format_office.c, core/format_epub.c), and mail. */
 qy_status_t qy_split_pdf(const char *buf, size_t len, qy_article_t *out,
                          const char **why);
 qy_status_t qy_split_odt(const char *buf, size_t len, qy_article_t *out,
@@ -77,6 +77,9 @@ qy_status_t qy_split_odt(const char *buf, size_t len, qy_article_t *out,
 qy_status_t qy_split_docx(const char *buf, size_t len, qy_article_t *out,
                           const char **why);
 qy_status_t qy_split_epub(const char *buf, size_t len, qy_article_t *out,
+                          const char **why);
+/* core/format_mail.c */
+qy_status_t qy_split_mail(const char *buf, size_t len, qy_article_t *out,
                           const char **why);
 
 /* ---- Shared by the binary formats (core/format_container.c) ---- */

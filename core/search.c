@@ -343,17 +343,38 @@ static qy_query_t *date_filter(const char *value)
         qy_query_value_range(QY_SLOT_DATE, *lo ? lo : NULL, *hi ? hi : NULL));
 }
 
+/* The term prefix of a field that holds words (a mail's subject is its
+ * title), or NULL for a filter. */
+static const char *text_field_prefix(const char *field)
+{
+    static const struct {
+        const char *field, *prefix;
+    } fields[] = {
+        {"title", QY_PREFIX_TITLE}, {"subject", QY_PREFIX_TITLE},
+        {"section", QY_PREFIX_SECTION}, {"from", QY_PREFIX_FROM},
+        {"to", QY_PREFIX_TO},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (strcmp(field, fields[i].field) == 0)
+            return fields[i].prefix;
+    return NULL;
+}
+
 static qy_query_t *build_field(build_t *b, const qy_node_t *n)
 {
     const char *f = n->field ? n->field : "";
-    if (strcmp(f, "title") == 0 || strcmp(f, "section") == 0) {
+    const char *prefix = text_field_prefix(f);
+    if (prefix) {
         if (!n->nkids)
             return qy_query_match_nothing();
         const char *saved = b->prefix;
-        b->prefix = f[0] == 't' ? QY_PREFIX_TITLE : QY_PREFIX_SECTION;
+        b->prefix = prefix;
         qy_query_t *q = build_node(b, n->kids[0]);
         b->prefix = saved;
-        return q;
+        /* A mail's subject:, from: and to: select, as filters do. */
+        return strcmp(f, "title") == 0 || strcmp(f, "section") == 0
+                   ? q
+                   : unweighted(q);
     }
     const char *value = n->text ? n->text : "";
     if (strcmp(f, "source") == 0)
@@ -362,6 +383,8 @@ static qy_query_t *build_field(build_t *b, const qy_node_t *n)
         return boolean_term(QY_PREFIX_ID, value);
     if (strcmp(f, "date") == 0)
         return date_filter(value);
+    if (strcmp(f, "lang") == 0)
+        return boolean_term(QY_PREFIX_LANG, value);
     return qy_query_match_nothing();
 }
 
@@ -1249,14 +1272,16 @@ static int append(speller_t *sp, const char *s, size_t n)
 }
 
 /* Whether the word at START of QUERY is in the value of a filter
- * (source:, id:, date:): a path or an id, not a word to correct. */
+ * (source:, id:, date:, lang:) or of a mail's addresses (from:, to:): a
+ * path, an id or a name, not a word to correct. */
 static int in_filter_value(const char *query, size_t start)
 {
     size_t i = start;
     while (i > 0 && query[i - 1] != ' ' && query[i - 1] != '\t' &&
            query[i - 1] != '(')
         i--;
-    static const char *const filters[] = {"source:", "id:", "date:"};
+    static const char *const filters[] = {"source:", "id:",   "date:",
+                                          "lang:",   "from:", "to:"};
     for (size_t f = 0; f < sizeof filters / sizeof *filters; f++) {
         size_t n = strlen(filters[f]);
         if (start >= i + n && strncmp(query + i, filters[f], n) == 0)
