@@ -6,12 +6,16 @@
 #include <string.h>
 
 #include "quarry/acronyms.h"
+#include "quarry/langid.h"
 #include "quarry/schema.h"
 #include "quarry/wordcount.h"
 
 /* Distinct words counted before their spelling data is written anyway,
  * which bounds the memory a long batch takes. */
 #define SPELLING_FLUSH_WORDS 200000
+
+/* The start of a document that its language is told from. */
+#define LANGUAGE_SAMPLE_BYTES 4096
 
 struct qy_ingest {
     qy_db_t *db;
@@ -23,6 +27,10 @@ struct qy_ingest {
     size_t date_len;
     qy_wordcount_t *spelling; /* words seen since the last flush */
     qy_wordcount_t *acronyms; /* "acronym\tlong form" pairs recorded */
+    qy_langid_t *langid;      /* an analyzer for several languages: tells
+                                 each document's; else NULL */
+    const char *lang;         /* the language of the document being added,
+                                 when told; else NULL */
     char term[QY_MAX_TERM_BYTES + 1];
 };
 
@@ -38,10 +46,40 @@ qy_status_t qy_ingest_new(qy_db_t *db, qy_analyzer_t *a, qy_ingest_t **out)
         qy_ingest_free(ing);
         return QY_NOMEM;
     }
+    if (strcmp(qy_analyzer_language(a), "auto") == 0 &&
+        !(ing->langid = qy_langid_new())) {
+        qy_ingest_free(ing);
+        return QY_IO; /* the language models cannot be read */
+    }
     ing->db = db;
     ing->a = a;
     *out = ing;
     return QY_OK;
+}
+
+/* With several languages, makes the language of TITLE and the N passages
+ * P the analyzer's, and the records'. A document too short or too unusual
+ * to tell is English. */
+static qy_status_t detect_language(qy_ingest_t *ing, const char *title,
+                                   const qy_passage_t *p, size_t n)
+{
+    if (!ing->langid)
+        return QY_OK;
+    char sample[LANGUAGE_SAMPLE_BYTES];
+    size_t len = 0;
+    for (size_t i = 0; i <= n && len < sizeof sample; i++) {
+        const char *s = i == 0 ? title : p[i - 1].text;
+        size_t k = s ? strlen(s) : 0;
+        if (k > sizeof sample - len - 1)
+            k = sizeof sample - len - 1;
+        memcpy(sample + len, s, k);
+        len += k;
+        if (len < sizeof sample)
+            sample[len++] = '\n';
+    }
+    const char *lang = qy_langid_detect(ing->langid, sample, len);
+    ing->lang = lang ? lang : "english";
+    return qy_analyzer_use(ing->a, ing->lang);
 }
 
 void qy_ingest_free(qy_ingest_t *ing)
@@ -51,6 +89,7 @@ void qy_ingest_free(qy_ingest_t *ing)
     qy_doc_free(ing->doc);
     qy_wordcount_free(ing->spelling);
     qy_wordcount_free(ing->acronyms);
+    qy_langid_free(ing->langid);
     free(ing);
 }
 
@@ -324,11 +363,22 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
     set_date(ing, article->date);
     const qy_unit_t *unit = NULL;
     size_t next = 0; /* the next unit */
+    if (st == QY_OK && (article->nunits == 0 || article->units[0].first > 0))
+        st = detect_language(ing, article->title, article->passages,
+                             article->nunits ? article->units[0].first
+                                             : article->count);
     for (size_t i = 0; st == QY_OK && i < article->count; i++) {
-        while (next < article->nunits && article->units[next].first <= i) {
+        while (st == QY_OK && next < article->nunits &&
+               article->units[next].first <= i) {
             unit = &article->units[next++];
             set_date(ing, unit->date);
+            size_t end = next < article->nunits ? article->units[next].first
+                                                : article->count;
+            st = detect_language(ing, unit->title, article->passages + i,
+                                 end > i ? end - i : 0);
         }
+        if (st != QY_OK)
+            break;
         const qy_passage_t *p = &article->passages[i];
         qy_record_t rec = {
             .source = source,
@@ -340,6 +390,7 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
             .offset = p->offset,
             .length = p->length,
             .page = p->page,
+            .lang = ing->lang,
         };
         if (unit) {
             rec.id = unit->id;
@@ -363,6 +414,9 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
     size_t n = qy_boolean_term(QY_PREFIX_ID, doc->id, ing->term);
     qy_status_t st = qy_db_delete_by_term(ing->db, ing->term, n);
     set_date(ing, doc->date);
+    if (st == QY_OK)
+        st = detect_language(ing, passages->title, passages->passages,
+                             passages->count);
     for (size_t i = 0; st == QY_OK && i < passages->count; i++) {
         const qy_passage_t *p = &passages->passages[i];
         qy_record_t rec = {
@@ -375,6 +429,7 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
             .ordinal = p->ordinal,
             .offset = p->offset,
             .length = p->length,
+            .lang = ing->lang,
         };
         st = qy_ingest_record(ing, &rec);
     }

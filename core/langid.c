@@ -1,0 +1,80 @@
+/* Language detection with libexttextcat. Its answer is a list of the
+ * likeliest languages, "[en--utf8][sco--utf8]", best first, when their
+ * scores are close; the first of them with a Snowball stemmer is taken
+ * (English text scores close to Scots, which has none). */
+#include "quarry/langid.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <textcat.h>
+
+#include "quarry/text.h"
+
+#ifndef QY_TEXTCAT_DIR
+#define QY_TEXTCAT_DIR "/usr/share/libexttextcat/"
+#endif
+
+/* What is read of a text: a few hundred bytes tell the language (the
+ * library's own advice); more only slows the n-gram count down. */
+#define SAMPLE_BYTES 4096
+
+/* Below this, n-grams are too few to tell languages apart: "Kiosk." reads
+ * as Lithuanian. A sentence or two is enough. */
+#define MIN_SAMPLE_BYTES 80
+
+struct qy_langid {
+    void *textcat;
+};
+
+qy_langid_t *qy_langid_new(void)
+{
+    qy_langid_t *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->textcat =
+        special_textcat_Init(QY_TEXTCAT_DIR "fpdb.conf", QY_TEXTCAT_DIR);
+    if (!l->textcat) {
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void qy_langid_free(qy_langid_t *l)
+{
+    if (!l)
+        return;
+    textcat_Done(l->textcat);
+    free(l);
+}
+
+const char *qy_langid_detect(qy_langid_t *l, const char *text, size_t len)
+{
+    if (len > SAMPLE_BYTES) {
+        len = SAMPLE_BYTES;
+        /* not inside a UTF-8 sequence */
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--;
+    }
+    if (len < MIN_SAMPLE_BYTES)
+        return NULL;
+    const char *r = textcat_Classify(l->textcat, text, len);
+    /* "[code-country-encoding]..." or a word: SHORT, UNKNOWN */
+    while (r && *r == '[') {
+        const char *end = strchr(r, ']');
+        if (!end)
+            break;
+        char code[16];
+        size_t n = strcspn(r + 1, "-]");
+        if (n < sizeof code) {
+            memcpy(code, r + 1, n);
+            code[n] = '\0';
+            const char *name = qy_language_name(code);
+            if (name && strcmp(name, "none") != 0)
+                return name;
+        }
+        r = end + 1;
+    }
+    return NULL;
+}
