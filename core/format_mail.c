@@ -215,7 +215,8 @@ static char *part_content(GMimePart *part, size_t *len)
         GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
         data = malloc(bytes->len + 1);
         if (data) {
-            memcpy(data, bytes->data, bytes->len);
+            if (bytes->len) /* an empty array has no data at all */
+                memcpy(data, bytes->data, bytes->len);
             data[bytes->len] = '\0';
             *len = bytes->len;
         }
