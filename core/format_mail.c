@@ -177,8 +177,8 @@ static void add_body_text(mail_t *m, char *text, size_t len)
         }
         if (is_quoted(text + i, e - i)) {
             size_t start = i;
-            if (last_kept && is_attribution(text + last_start,
-                                            last_end - last_start)) {
+            if (last_kept &&
+                is_attribution(text + last_start, last_end - last_start)) {
                 start = last_start;
             }
             while (i < len && is_quoted(text + i, line_end(text, len, i) - i))
@@ -212,7 +212,8 @@ static char *part_content(GMimePart *part, size_t *len)
     GMimeStream *mem = g_mime_stream_mem_new();
     char *data = NULL;
     if (g_mime_data_wrapper_write_to_stream(w, mem) >= 0) {
-        GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+        GByteArray *bytes =
+            g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
         data = malloc(bytes->len + 1);
         if (data) {
             if (bytes->len) /* an empty array has no data at all */
@@ -266,9 +267,7 @@ static void add_attachment(mail_t *m, GMimePart *part)
     free(data);
     if (st == QY_OK) {
         const char *name = g_mime_part_get_filename(part);
-        if (add_unit(m, sub.title && *sub.title ? sub.title
-                        : name                  ? name
-                                                : ""))
+        if (add_unit(m, sub.title && *sub.title ? sub.title : name ? name : ""))
             append_article(m, &sub);
     } else if (st == QY_INVALID) {
         add_drop(m, 0, 0, rule_attachment);

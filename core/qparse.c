@@ -442,8 +442,8 @@ static const char *const filter_fields[] = {"source", "id", "date", "lang"};
 
 /* The fields that hold a sub-query of words; the others select. subject:
  * is a mail's title. */
-static const char *const text_fields[] = {"title", "section", "subject",
-                                          "from", "to"};
+static const char *const text_fields[] = {"title", "section", "subject", "from",
+                                          "to"};
 
 static int is_text_field(const char *field)
 {
@@ -455,9 +455,8 @@ static int is_text_field(const char *field)
 
 /* The name in NAMES[0, COUNT) that S[0, N) starts with, followed by `:`,
  * or NULL; *FLEN gets the length of `name:`. */
-static const char *match_name(const char *s, size_t n,
-                              const char *const *names, size_t count,
-                              size_t *flen)
+static const char *match_name(const char *s, size_t n, const char *const *names,
+                              size_t count, size_t *flen)
 {
     for (size_t i = 0; i < count; i++) {
         size_t k = strlen(names[i]);

@@ -717,18 +717,17 @@ void ix_index_stdin(indexer_t *ix)
     } else {
         /* Without a format from --format or the name's extension, the
          * content says it, as for a file: read as it is, then sniffed. */
-        int sniffing = ix->format == QY_FORMAT_AUTO &&
-                       !qy_format_known_extension(source);
+        int sniffing =
+            ix->format == QY_FORMAT_AUTO && !qy_format_known_extension(source);
         char *buf;
         size_t len;
         size_t stripped = 0;
-        enum read_result rr =
-            read_all(STDIN_FILENO, NULL,
-                     sniffing || qy_format_is_binary(format), &buf, &len,
-                     &stripped);
+        enum read_result rr = read_all(STDIN_FILENO, NULL,
+                                       sniffing || qy_format_is_binary(format),
+                                       &buf, &len, &stripped);
         if (rr == READ_OK && sniffing) {
-            format = qy_format_sniff(buf, len < BINARY_PROBE ? len
-                                                             : BINARY_PROBE);
+            format =
+                qy_format_sniff(buf, len < BINARY_PROBE ? len : BINARY_PROBE);
             if (!qy_format_is_binary(format))
                 rr = check_text(&buf, &len, &stripped);
         }

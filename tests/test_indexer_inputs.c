@@ -472,8 +472,8 @@ static void test_stdin_sniffed(void **state)
     put_file("page.in", "<!DOCTYPE html><html><head><title>Tide tables "
                         "</title></head><body><p>High water at the "
                         "lighthouse falls near noon.</p></body></html>\n");
-    cJSON *j = index_stdin(0, "page.in", index, NULL, "--stdin-name",
-                           "page", "-", (char *)NULL);
+    cJSON *j = index_stdin(0, "page.in", index, NULL, "--stdin-name", "page",
+                           "-", (char *)NULL);
     expect_files(j, 1, 0, 0, 0, 0);
     cJSON_Delete(j);
     cJSON *a = query_json(0, index, "lighthouse", (char *)NULL);
@@ -505,8 +505,7 @@ static void test_stdin_sniffed(void **state)
     cJSON_ArrayForEach(h, hits_of(a))
     {
         int as_text = strcmp(str_field(h, "source"), "box-as-text") == 0;
-        assert_true(as_text ==
-                    !cJSON_GetObjectItemCaseSensitive(h, "from"));
+        assert_true(as_text == !cJSON_GetObjectItemCaseSensitive(h, "from"));
     }
     cJSON_Delete(a);
     free(index);

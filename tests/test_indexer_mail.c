@@ -164,7 +164,8 @@ static void test_mbox(void **state)
     a = query_json(0, idx, "footbridge", (char *)NULL);
     h = only_hit(a);
     assert_string_equal(str_field(h, "title"), "Parish meeting");
-    assert_string_equal(str_field(h, "from"), "Carol Marsh <carol@example.net>");
+    assert_string_equal(str_field(h, "from"),
+                        "Carol Marsh <carol@example.net>");
     assert_string_equal(str_field(h, "id"), "minutes@example.net");
     cJSON_Delete(a);
 
@@ -262,7 +263,8 @@ static void test_maildir(void **state)
     put_file("other/empty.mbox", "Nothing in this file is mail at all.\n");
     char *idx = tmp_file("maildir.idx"), *dir = tmp_file("Maildir"),
          *other = tmp_file("other/empty.mbox");
-    run_result_t r = run(INDEXER, "-d", idx, "--json", dir, other, (char *)NULL);
+    run_result_t r =
+        run(INDEXER, "-d", idx, "--json", dir, other, (char *)NULL);
     assert_int_equal(r.status, 0);
     assert_int_equal(stderr_lines(r.err), 2);
     assert_non_null(strstr(r.err, "1709570000.M3P300.host: not a mail message "

@@ -140,8 +140,8 @@ static void check_tree(const qy_node_t *n, unsigned depth)
         assert_non_null(n->field);
         if (strcmp(n->field, "title") == 0 ||
             strcmp(n->field, "section") == 0 ||
-            strcmp(n->field, "subject") == 0 ||
-            strcmp(n->field, "from") == 0 || strcmp(n->field, "to") == 0) {
+            strcmp(n->field, "subject") == 0 || strcmp(n->field, "from") == 0 ||
+            strcmp(n->field, "to") == 0) {
             assert_int_equal(n->nkids, 1);
         } else {
             assert_true(strcmp(n->field, "source") == 0 ||
@@ -301,8 +301,8 @@ static const qcase_t cases[] = {
     {"id:abc-123 korea", "(korea AND id:abc-123)", 1, 0},
     /* A mail's fields hold words and select. */
     {"burrows from:alice", "(burrow AND from:(alic))", 1, 0},
-    {"burrows from:bob@example.org",
-     "(burrow AND from:(\"bob exampl org\"))", 1, 0},
+    {"burrows from:bob@example.org", "(burrow AND from:(\"bob exampl org\"))",
+     1, 0},
     {"burrows to:ann to:ben", "(burrow AND (to:(ann) OR to:(ben)))", 1, 0},
     {"warren subject:survey", "(warren AND subject:(survey))", 1, 0},
     {"warren lang:german", "(warren AND lang:german)", 1, 0},
