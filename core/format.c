@@ -156,6 +156,25 @@ qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
     return QY_INVALID;
 }
 
+/* A part of a mail (see qy_split_part_fn): an attachment is read in the
+ * format its name says, else its content; records and mailboxes are not
+ * documents, nor is a part that is neither text by its MIME type nor a
+ * document format (an image, an archive). */
+static qy_status_t split_mail_part(qy_format_t format, const char *name,
+                                   int text, const char *data, size_t len,
+                                   qy_article_t *out, const char **why)
+{
+    memset(out, 0, sizeof *out);
+    if (format == QY_FORMAT_AUTO)
+        format = name && qy_format_known_extension(name)
+                     ? qy_format_for_path(name)
+                     : qy_format_sniff(data, len);
+    if (format == QY_FORMAT_JSONL || format == QY_FORMAT_MAIL ||
+        (format == QY_FORMAT_TEXT && !text))
+        return QY_NOT_FOUND;
+    return qy_split_file(format, data, len, out, why);
+}
+
 qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
                           qy_article_t *out, const char **why)
 {
@@ -174,7 +193,7 @@ qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
     case QY_FORMAT_EPUB:
         return qy_split_epub(buf, len, out, why);
     case QY_FORMAT_MAIL:
-        return qy_split_mail(buf, len, out, why);
+        return qy_split_mail(buf, len, split_mail_part, out, why);
     default:
         return qy_split_document(format, buf, len, out);
     }

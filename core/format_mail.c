@@ -37,6 +37,7 @@ static void gmime_init(void)
 
 typedef struct mail {
     qy_article_t *out;
+    qy_split_part_fn split;
     qy_status_t st;
     const char *message_id; /* of the message being read */
     const char *from, *to, *date;
@@ -232,46 +233,25 @@ static int is_text(GMimeObject *obj, const char *subtype)
     return ct && g_mime_content_type_is_type(ct, "text", subtype);
 }
 
-/* The format an attachment is read in, or QY_FORMAT_AUTO when it is not
- * one quarry reads. */
-static qy_format_t attachment_format(GMimePart *part, const char *data,
-                                     size_t len)
-{
-    const char *name = g_mime_part_get_filename(part);
-    qy_format_t f;
-    if (name && qy_format_known_extension(name))
-        f = qy_format_for_path(name);
-    else
-        f = qy_format_sniff(data, len);
-    if (f == QY_FORMAT_JSONL || f == QY_FORMAT_MAIL)
-        return QY_FORMAT_AUTO; /* records and mailboxes are not documents */
-    if (f == QY_FORMAT_TEXT && !is_text(GMIME_OBJECT(part), "*"))
-        return QY_FORMAT_AUTO; /* an image, an archive: not text */
-    return f;
-}
-
 static void add_attachment(mail_t *m, GMimePart *part)
 {
     size_t len = 0;
     char *data = part_content(part, &len);
     if (!data)
         return;
-    qy_format_t format = attachment_format(part, data, len);
-    if (format == QY_FORMAT_AUTO) {
-        free(data);
-        return;
-    }
+    const char *name = g_mime_part_get_filename(part);
     qy_article_t sub = {0};
     const char *why;
-    qy_status_t st = qy_split_file(format, data, len, &sub, &why);
+    qy_status_t st =
+        m->split(QY_FORMAT_AUTO, name, is_text(GMIME_OBJECT(part), "*"), data,
+                 len, &sub, &why);
     free(data);
     if (st == QY_OK) {
-        const char *name = g_mime_part_get_filename(part);
         if (add_unit(m, sub.title && *sub.title ? sub.title : name ? name : ""))
             append_article(m, &sub);
     } else if (st == QY_INVALID) {
         add_drop(m, 0, 0, rule_attachment);
-    } else {
+    } else if (st != QY_NOT_FOUND) {
         fail(m, st);
     }
     qy_article_free(&sub);
@@ -287,7 +267,8 @@ static void add_html(mail_t *m, GMimePart *part)
         return;
     len = strlen(text);
     qy_article_t sub = {0};
-    qy_status_t st = qy_split_html(text, len, &sub);
+    const char *why;
+    qy_status_t st = m->split(QY_FORMAT_HTML, NULL, 1, text, len, &sub, &why);
     g_free(text);
     if (st == QY_OK)
         append_article(m, &sub);
@@ -431,8 +412,8 @@ static int looks_like_mail(const char *buf, size_t len)
     return i > 0 && i < len && buf[i] == ':';
 }
 
-qy_status_t qy_split_mail(const char *buf, size_t len, qy_article_t *out,
-                          const char **why)
+qy_status_t qy_split_mail(const char *buf, size_t len, qy_split_part_fn split,
+                          qy_article_t *out, const char **why)
 {
     memset(out, 0, sizeof *out);
     if (!looks_like_mail(buf, len)) {
@@ -449,7 +430,7 @@ qy_status_t qy_split_mail(const char *buf, size_t len, qy_article_t *out,
     g_object_unref(stream);
     g_mime_parser_set_format(parser,
                              mbox ? GMIME_FORMAT_MBOX : GMIME_FORMAT_MESSAGE);
-    mail_t m = {.out = out, .st = QY_OK};
+    mail_t m = {.out = out, .split = split, .st = QY_OK};
     size_t messages = 0;
     while (m.st == QY_OK && !g_mime_parser_eos(parser)) {
         GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
