@@ -25,6 +25,9 @@
 
 struct qy_langid {
     void *textcat;
+    /* The text, NUL-terminated: textcat_Classify reads the byte after the
+     * SIZE it is given (valgrind). */
+    char sample[SAMPLE_BYTES + 1];
 };
 
 qy_langid_t *qy_langid_new(void)
@@ -59,7 +62,9 @@ const char *qy_langid_detect(qy_langid_t *l, const char *text, size_t len)
     }
     if (len < MIN_SAMPLE_BYTES)
         return NULL;
-    const char *r = textcat_Classify(l->textcat, text, len);
+    memcpy(l->sample, text, len);
+    l->sample[len] = '\0';
+    const char *r = textcat_Classify(l->textcat, l->sample, len);
     /* "[code-country-encoding]..." or a word: SHORT, UNKNOWN */
     while (r && *r == '[') {
         const char *end = strchr(r, ']');
