@@ -1344,6 +1344,32 @@ static int in_filter_value(const char *query, size_t start)
     return 0;
 }
 
+typedef struct known_stem {
+    qy_db_t *db;
+    int known; /* or its frequency cannot be read */
+} known_stem_t;
+
+/* Whether the index holds STEM, in the text or in titles only; in an index
+ * of several languages, called with the word's stem in each. */
+static int stem_known(void *ctx, const char *stem, size_t n)
+{
+    known_stem_t *k = ctx;
+    unsigned freq = 0;
+    if (n > QY_MAX_TERM_BYTES)
+        return 0;
+    if (qy_db_term_freq(k->db, stem, n, &freq) != QY_OK || freq > 0)
+        return k->known = 1;
+    char term[QY_MAX_TERM_BYTES + 1];
+    size_t plen = strlen(QY_PREFIX_TITLE);
+    if (plen + n <= QY_MAX_TERM_BYTES) {
+        memcpy(term, QY_PREFIX_TITLE, plen);
+        memcpy(term + plen, stem, n);
+        if (qy_db_term_freq(k->db, term, plen + n, &freq) != QY_OK || freq > 0)
+            return k->known = 1;
+    }
+    return 0;
+}
+
 /* A word the index has never seen, and the spelling data knows one close
  * to, is replaced by that one. Not a word typed in capitals: an acronym
  * the index lacks ("MEDLARS") is no misspelled word ("pedlars"). */
@@ -1361,22 +1387,11 @@ static int correct_word(void *ctx, const qy_token_t *tok)
         return 0;
     if (in_filter_value(sp->query, tok->start))
         return 0;
-    size_t n;
-    const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
-    unsigned freq = 0;
-    if (!stem || n > QY_MAX_TERM_BYTES)
+    known_stem_t known = {sp->db, 0};
+    if (qy_stem_each(sp->a, tok->word, tok->word_len, stem_known, &known) !=
+            QY_OK ||
+        known.known)
         return 0;
-    if (qy_db_term_freq(sp->db, stem, n, &freq) != QY_OK || freq > 0)
-        return 0;
-    /* A word of titles only is known too. */
-    char term[QY_MAX_TERM_BYTES + 1];
-    size_t plen = strlen(QY_PREFIX_TITLE);
-    if (plen + n <= QY_MAX_TERM_BYTES) {
-        memcpy(term, QY_PREFIX_TITLE, plen);
-        memcpy(term + plen, stem, n);
-        if (qy_db_term_freq(sp->db, term, plen + n, &freq) != QY_OK || freq > 0)
-            return 0;
-    }
     char *better = NULL;
     if (qy_db_spelling_suggestion(sp->db, tok->word, tok->word_len,
                                   QY_SPELLING_EDITS, &better) != QY_OK ||

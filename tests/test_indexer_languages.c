@@ -108,6 +108,22 @@ static void test_each_language_stemmed_as_its_own(void **state)
                     1);
         cJSON_Delete(a);
 
+        /* Nor is the word, a word of the index in its language, taken
+         * for a misspelling; the human output shows the passage. */
+        run_result_t r =
+            run(QUERY, "-d", idx, "--json", docs[i].question, (char *)NULL);
+        assert_int_equal(r.status, 0);
+        cJSON *spelled = cJSON_Parse(r.out);
+        assert_non_null(spelled);
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(spelled, "suggestion")));
+        cJSON_Delete(spelled);
+        run_free(&r);
+        r = run(QUERY, "-d", idx, docs[i].question, (char *)NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, docs[i].file));
+        assert_null(strstr(r.out, "Did you mean"));
+        run_free(&r);
+
         /* Another language's filter leaves it out. */
         snprintf(filter, sizeof filter, "lang:%s", docs[(i + 1) % NDOCS].lang);
         a = query_json(1, idx, docs[i].question, filter, (char *)NULL);
