@@ -10,7 +10,7 @@ _quarry_languages()
         langs="arabic armenian basque catalan danish dutch english finnish
 french german greek hindi hungarian indonesian irish italian lithuanian
 nepali norwegian porter portuguese romanian russian serbian spanish swedish
-tamil turkish yiddish none"
+tamil turkish yiddish none auto"
     fi
     printf '%s\n' $langs
 }
@@ -108,7 +108,7 @@ _quarry_indexer()
         return
         ;;
     --format)
-        _quarry_choose "auto text markdown html jsonl pdf odt docx epub"
+        _quarry_choose "auto text markdown html jsonl pdf odt docx epub mail"
         return
         ;;
     --lang)

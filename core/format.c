@@ -20,7 +20,8 @@ static const struct {
     {"htm", QY_FORMAT_HTML},     {"jsonl", QY_FORMAT_JSONL},
     {"ndjson", QY_FORMAT_JSONL}, {"pdf", QY_FORMAT_PDF},
     {"odt", QY_FORMAT_ODT},      {"docx", QY_FORMAT_DOCX},
-    {"epub", QY_FORMAT_EPUB},
+    {"epub", QY_FORMAT_EPUB},    {"mail", QY_FORMAT_MAIL},
+    {"mbox", QY_FORMAT_MAIL},    {"eml", QY_FORMAT_MAIL},
 };
 
 int qy_format_from_name(const char *name, qy_format_t *out)
@@ -55,6 +56,8 @@ const char *qy_format_name(qy_format_t format)
         return "docx";
     case QY_FORMAT_EPUB:
         return "epub";
+    case QY_FORMAT_MAIL:
+        return "mail";
     }
     return "unknown";
 }
@@ -69,7 +72,8 @@ static const struct {
     {"ndjson", QY_FORMAT_JSONL}, {"pdf", QY_FORMAT_PDF},
     {"odt", QY_FORMAT_ODT},      {"docx", QY_FORMAT_DOCX},
     {"epub", QY_FORMAT_EPUB},    {"txt", QY_FORMAT_TEXT},
-    {"text", QY_FORMAT_TEXT},
+    {"text", QY_FORMAT_TEXT},    {"mbox", QY_FORMAT_MAIL},
+    {"eml", QY_FORMAT_MAIL},
 };
 
 /* The entry of extensions[] for PATH's extension, or -1. */
@@ -88,21 +92,38 @@ static int extension_of(const char *path)
     return -1;
 }
 
+/* Whether PATH is a message of a Maildir: in its cur/ or new/ folder. */
+static int in_maildir(const char *path)
+{
+    const char *base = path ? strrchr(path, '/') : NULL;
+    if (!base)
+        return 0;
+    const char *dir = base;
+    while (dir > path && dir[-1] != '/')
+        dir--;
+    size_t n = (size_t)(base - dir);
+    return (n == 3 && memcmp(dir, "cur", 3) == 0) ||
+           (n == 3 && memcmp(dir, "new", 3) == 0);
+}
+
 qy_format_t qy_format_for_path(const char *path)
 {
     int i = extension_of(path);
-    return i < 0 ? QY_FORMAT_TEXT : extensions[i].format;
+    if (i < 0)
+        return in_maildir(path) ? QY_FORMAT_MAIL : QY_FORMAT_TEXT;
+    return extensions[i].format;
 }
 
 int qy_format_known_extension(const char *path)
 {
-    return extension_of(path) >= 0;
+    return extension_of(path) >= 0 || in_maildir(path);
 }
 
 int qy_format_is_binary(qy_format_t format)
 {
     return format == QY_FORMAT_PDF || format == QY_FORMAT_ODT ||
-           format == QY_FORMAT_DOCX || format == QY_FORMAT_EPUB;
+           format == QY_FORMAT_DOCX || format == QY_FORMAT_EPUB ||
+           format == QY_FORMAT_MAIL;
 }
 
 qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
@@ -122,7 +143,8 @@ qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
     case QY_FORMAT_PDF:
     case QY_FORMAT_ODT:
     case QY_FORMAT_DOCX:
-    case QY_FORMAT_EPUB: {
+    case QY_FORMAT_EPUB:
+    case QY_FORMAT_MAIL: {
         const char *why;
         return qy_split_file(format, buf, len, out, &why);
     }
@@ -132,6 +154,25 @@ qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
     }
     memset(out, 0, sizeof *out);
     return QY_INVALID;
+}
+
+/* A part of a mail (see qy_split_part_fn): an attachment is read in the
+ * format its name says, else its content; records and mailboxes are not
+ * documents, nor is a part that is neither text by its MIME type nor a
+ * document format (an image, an archive). */
+static qy_status_t split_mail_part(qy_format_t format, const char *name,
+                                   int text, const char *data, size_t len,
+                                   qy_article_t *out, const char **why)
+{
+    memset(out, 0, sizeof *out);
+    if (format == QY_FORMAT_AUTO)
+        format = name && qy_format_known_extension(name)
+                     ? qy_format_for_path(name)
+                     : qy_format_sniff(data, len);
+    if (format == QY_FORMAT_JSONL || format == QY_FORMAT_MAIL ||
+        (format == QY_FORMAT_TEXT && !text))
+        return QY_NOT_FOUND;
+    return qy_split_file(format, data, len, out, why);
 }
 
 qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
@@ -151,6 +192,8 @@ qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
         return qy_split_docx(buf, len, out, why);
     case QY_FORMAT_EPUB:
         return qy_split_epub(buf, len, out, why);
+    case QY_FORMAT_MAIL:
+        return qy_split_mail(buf, len, split_mail_part, out, why);
     default:
         return qy_split_document(format, buf, len, out);
     }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "quarry/formats.h"
 #include "quarry/passage.h"
 #include "quarry/status.h"
 
@@ -69,7 +70,7 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out);
 qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out);
 
 /* The binary formats behind qy_split_file (core/format_pdf.c,
- * core/format_office.c, core/format_epub.c). */
+ * core/format_office.c, core/format_epub.c), and mail. */
 qy_status_t qy_split_pdf(const char *buf, size_t len, qy_article_t *out,
                          const char **why);
 qy_status_t qy_split_odt(const char *buf, size_t len, qy_article_t *out,
@@ -78,6 +79,18 @@ qy_status_t qy_split_docx(const char *buf, size_t len, qy_article_t *out,
                           const char **why);
 qy_status_t qy_split_epub(const char *buf, size_t len, qy_article_t *out,
                           const char **why);
+/* core/format_mail.c. A part of a message is split by SPLIT: in FORMAT
+ * (the HTML body), or with QY_FORMAT_AUTO (an attachment, named NAME or
+ * NULL, of a text MIME type when TEXT) in the format its name or content
+ * says. It returns QY_OK, QY_NOT_FOUND when the part is of no format
+ * quarry reads, or QY_INVALID with *WHY when it cannot be read. The mail
+ * reader is given the dispatch rather than calling it, since the dispatch
+ * is what calls the reader. */
+typedef qy_status_t (*qy_split_part_fn)(qy_format_t format, const char *name,
+                                        int text, const char *data, size_t len,
+                                        qy_article_t *out, const char **why);
+qy_status_t qy_split_mail(const char *buf, size_t len, qy_split_part_fn split,
+                          qy_article_t *out, const char **why);
 
 /* ---- Shared by the binary formats (core/format_container.c) ---- */
 

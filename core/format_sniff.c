@@ -1,5 +1,5 @@
-/* Telling a file's format by its content (libmagic), for files whose name
- * does not say it. */
+/* Telling a file's format by its content (libmagic, and the "From " line
+ * of an mbox), for files whose name does not say it. */
 #include <pthread.h>
 #include <string.h>
 
@@ -37,7 +37,24 @@ static const struct {
      QY_FORMAT_DOCX},
     {"application/epub+zip", QY_FORMAT_EPUB},
     {"text/html", QY_FORMAT_HTML},
+    {"message/rfc822", QY_FORMAT_MAIL},
+    {"application/mbox", QY_FORMAT_MAIL},
 };
+
+/* An mbox, which libmagic may call plain text: a "From " line, then a
+ * header line ("Name: value"). */
+static int is_mbox(const char *head, size_t n)
+{
+    if (n < 5 || memcmp(head, "From ", 5) != 0)
+        return 0;
+    const char *nl = memchr(head, '\n', n);
+    if (!nl)
+        return 0;
+    size_t i = (size_t)(nl - head) + 1, start = i;
+    while (i < n && head[i] > ' ' && head[i] < 127 && head[i] != ':')
+        i++;
+    return i > start && i < n && head[i] == ':';
+}
 
 qy_format_t qy_format_sniff(const void *head, size_t n)
 {
@@ -51,5 +68,7 @@ qy_format_t qy_format_sniff(const void *head, size_t n)
         if (strcmp(mime, mime_types[i].mime) == 0)
             format = mime_types[i].format;
     pthread_mutex_unlock(&magic_lock);
+    if (format == QY_FORMAT_TEXT && is_mbox(head, n))
+        format = QY_FORMAT_MAIL;
     return format;
 }

@@ -60,8 +60,7 @@ static qy_status_t termset_add(qy_termset_t *ts, const char *s, size_t len,
     return QY_OK;
 }
 
-qy_status_t qy_termset_add_stem(qy_termset_t *ts, const char *stem,
-                                size_t len)
+qy_status_t qy_termset_add_stem(qy_termset_t *ts, const char *stem, size_t len)
 {
     return termset_add(ts, stem, len, 0);
 }
@@ -72,6 +71,18 @@ qy_status_t qy_termset_add_prefix(qy_termset_t *ts, const char *prefix,
     return termset_add(ts, prefix, len, 1);
 }
 
+typedef struct termset_add {
+    qy_termset_t *ts;
+    qy_status_t st;
+} termset_add_t;
+
+static int add_each_stem(void *ctx, const char *stem, size_t len)
+{
+    termset_add_t *add = ctx;
+    add->st = qy_termset_add_stem(add->ts, stem, len);
+    return add->st != QY_OK;
+}
+
 qy_status_t qy_termset_add_query(qy_termset_t *ts, qy_analyzer_t *a,
                                  const qy_node_t *node)
 {
@@ -79,17 +90,17 @@ qy_status_t qy_termset_add_query(qy_termset_t *ts, qy_analyzer_t *a,
         return QY_OK;
     switch (node->kind) {
     case QY_N_WORD: {
-        size_t n;
-        const char *stem = qy_stem(a, node->text, node->text_len, &n);
-        return stem ? qy_termset_add_stem(ts, stem, n) : QY_NOMEM;
+        termset_add_t add = {ts, QY_OK};
+        qy_status_t st =
+            qy_stem_each(a, node->text, node->text_len, add_each_stem, &add);
+        return st != QY_OK ? st : add.st;
     }
     case QY_N_PREFIX:
         return qy_termset_add_prefix(ts, node->text, node->text_len);
     case QY_N_FIELD:
         return QY_OK; /* matches the title or metadata, not the text */
     case QY_N_AND_NOT:
-        return node->nkids ? qy_termset_add_query(ts, a, node->kids[0])
-                           : QY_OK;
+        return node->nkids ? qy_termset_add_query(ts, a, node->kids[0]) : QY_OK;
     default:
         for (size_t i = 0; i < node->nkids; i++) {
             qy_status_t st = qy_termset_add_query(ts, a, node->kids[i]);
@@ -147,9 +158,9 @@ static int collect_word(void *ctx, const qy_token_t *tok)
         s->failed = QY_NOMEM;
         return 1;
     }
-    s->words[s->count++] = (hl_word_t){
-        tok->start, tok->end, match_term(s->ts, tok->word, tok->word_len,
-                                         stem, n)};
+    s->words[s->count++] =
+        (hl_word_t){tok->start, tok->end,
+                    match_term(s->ts, tok->word, tok->word_len, stem, n)};
     return 0;
 }
 
@@ -208,8 +219,8 @@ static size_t best_window(const char *text, const hl_word_t *w, size_t n,
 
 qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
                          const char *text, size_t len, unsigned words,
-                         qy_span_t **spans, size_t *nspans,
-                         qy_span_t *snippet, int *cut_before, int *cut_after)
+                         qy_span_t **spans, size_t *nspans, qy_span_t *snippet,
+                         int *cut_before, int *cut_after)
 {
     hl_state_t s = {.a = a, .ts = ts};
     *spans = NULL;

@@ -6,12 +6,16 @@
 #include <string.h>
 
 #include "quarry/acronyms.h"
+#include "quarry/langid.h"
 #include "quarry/schema.h"
 #include "quarry/wordcount.h"
 
 /* Distinct words counted before their spelling data is written anyway,
  * which bounds the memory a long batch takes. */
 #define SPELLING_FLUSH_WORDS 200000
+
+/* The start of a document that its language is told from. */
+#define LANGUAGE_SAMPLE_BYTES 4096
 
 struct qy_ingest {
     qy_db_t *db;
@@ -23,6 +27,10 @@ struct qy_ingest {
     size_t date_len;
     qy_wordcount_t *spelling; /* words seen since the last flush */
     qy_wordcount_t *acronyms; /* "acronym\tlong form" pairs recorded */
+    qy_langid_t *langid;      /* an analyzer for several languages: tells
+                                 each document's; else NULL */
+    const char *lang;         /* the language of the document being added,
+                                 when told; else NULL */
     char term[QY_MAX_TERM_BYTES + 1];
 };
 
@@ -38,10 +46,40 @@ qy_status_t qy_ingest_new(qy_db_t *db, qy_analyzer_t *a, qy_ingest_t **out)
         qy_ingest_free(ing);
         return QY_NOMEM;
     }
+    if (strcmp(qy_analyzer_language(a), "auto") == 0 &&
+        !(ing->langid = qy_langid_new())) {
+        qy_ingest_free(ing);
+        return QY_IO; /* the language models cannot be read */
+    }
     ing->db = db;
     ing->a = a;
     *out = ing;
     return QY_OK;
+}
+
+/* With several languages, makes the language of TITLE and the N passages
+ * P the analyzer's, and the records'. A document too short or too unusual
+ * to tell is English. */
+static qy_status_t detect_language(qy_ingest_t *ing, const char *title,
+                                   const qy_passage_t *p, size_t n)
+{
+    if (!ing->langid)
+        return QY_OK;
+    char sample[LANGUAGE_SAMPLE_BYTES];
+    size_t len = 0;
+    for (size_t i = 0; i <= n && len < sizeof sample; i++) {
+        const char *s = i == 0 ? title : p[i - 1].text;
+        size_t k = s ? strlen(s) : 0;
+        if (k > sizeof sample - len - 1)
+            k = sizeof sample - len - 1;
+        memcpy(sample + len, s, k);
+        len += k;
+        if (len < sizeof sample)
+            sample[len++] = '\n';
+    }
+    const char *lang = qy_langid_detect(ing->langid, sample, len);
+    ing->lang = lang ? lang : "english";
+    return qy_analyzer_use(ing->a, ing->lang);
 }
 
 void qy_ingest_free(qy_ingest_t *ing)
@@ -51,6 +89,7 @@ void qy_ingest_free(qy_ingest_t *ing)
     qy_doc_free(ing->doc);
     qy_wordcount_free(ing->spelling);
     qy_wordcount_free(ing->acronyms);
+    qy_langid_free(ing->langid);
     free(ing);
 }
 
@@ -98,6 +137,19 @@ static int add_text_word(void *ctx, const qy_token_t *tok)
     return failed(ing, add_word(ing, tok, stem, n, tok->pos));
 }
 
+/* STEM[0, N) under ing->prefix, at the word's position. */
+static int add_prefixed(qy_ingest_t *ing, const qy_token_t *tok,
+                        const char *stem, size_t n)
+{
+    size_t plen = strlen(ing->prefix);
+    if (plen + n > QY_MAX_TERM_BYTES)
+        return 0;
+    memcpy(ing->term, ing->prefix, plen);
+    memcpy(ing->term + plen, stem, n);
+    return failed(
+        ing, qy_doc_add_posting(ing->doc, ing->term, plen + n, tok->pos, 1));
+}
+
 static int add_title_word(void *ctx, const qy_token_t *tok)
 {
     qy_ingest_t *ing = ctx;
@@ -113,13 +165,30 @@ static int add_title_word(void *ctx, const qy_token_t *tok)
      * words are added the same way, under their own prefix. */
     if (failed(ing, qy_doc_add_term(ing->doc, stem, n, 1)))
         return 1;
-    size_t plen = strlen(ing->prefix);
-    if (plen + n > QY_MAX_TERM_BYTES)
-        return 0;
-    memcpy(ing->term, ing->prefix, plen);
-    memcpy(ing->term + plen, stem, n);
-    return failed(
-        ing, qy_doc_add_posting(ing->doc, ing->term, plen + n, tok->pos, 1));
+    return add_prefixed(ing, tok, stem, n);
+}
+
+/* A word of a mail's sender or recipients: only under its prefix, so that
+ * addresses weigh nothing in the ranking of the text. */
+static int add_field_word(void *ctx, const qy_token_t *tok)
+{
+    qy_ingest_t *ing = ctx;
+    size_t n;
+    const char *stem = qy_stem(ing->a, tok->word, tok->word_len, &n);
+    if (!stem)
+        return failed(ing, QY_NOMEM);
+    return add_prefixed(ing, tok, stem, n);
+}
+
+/* The words of S, when not empty, under PREFIX with WORD_FN. */
+static qy_status_t add_field(qy_ingest_t *ing, const char *prefix,
+                             const char *s, qy_token_fn word_fn)
+{
+    if (!s || !*s)
+        return QY_OK;
+    ing->prefix = prefix;
+    qy_status_t st = qy_tokenize(ing->a, s, strlen(s), word_fn, ing);
+    return st == QY_OK ? ing->failed : st;
 }
 
 static qy_status_t set_source_key(qy_ingest_t *ing, const char *source)
@@ -214,17 +283,14 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
     st = qy_tokenize(ing->a, text, strlen(text), add_text_word, ing);
     if (st == QY_OK)
         st = ing->failed;
-    ing->prefix = QY_PREFIX_TITLE;
     if (st == QY_OK)
-        st = qy_tokenize(ing->a, title, strlen(title), add_title_word, ing);
+        st = add_field(ing, QY_PREFIX_TITLE, title, add_title_word);
     if (st == QY_OK)
-        st = ing->failed;
-    ing->prefix = QY_PREFIX_SECTION;
-    if (st == QY_OK && rec->section && *rec->section)
-        st = qy_tokenize(ing->a, rec->section, strlen(rec->section),
-                         add_title_word, ing);
+        st = add_field(ing, QY_PREFIX_SECTION, rec->section, add_title_word);
     if (st == QY_OK)
-        st = ing->failed;
+        st = add_field(ing, QY_PREFIX_FROM, rec->from, add_field_word);
+    if (st == QY_OK)
+        st = add_field(ing, QY_PREFIX_TO, rec->to, add_field_word);
     if (st == QY_OK) {
         acronym_ctx_t c = {ing, text, QY_OK};
         qy_find_acronyms(text, strlen(text), learn_acronym, &c);
@@ -238,6 +304,8 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
         st = set_source_key(ing, rec->source);
     if (st == QY_OK && rec->id && *rec->id)
         st = add_boolean(ing, QY_PREFIX_ID, rec->id);
+    if (st == QY_OK && rec->lang && *rec->lang)
+        st = add_boolean(ing, QY_PREFIX_LANG, rec->lang);
     if (st != QY_OK)
         return st;
     size_t len;
@@ -282,17 +350,39 @@ static size_t date_prefix(const char *date)
     return date[ok] >= '0' && date[ok] <= '9' ? 0 : ok;
 }
 
+static void set_date(qy_ingest_t *ing, const char *date)
+{
+    ing->date_len = date ? date_prefix(date) : 0;
+    ing->date = ing->date_len ? date : NULL;
+}
+
 qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
                               const qy_article_t *article)
 {
     qy_status_t st = qy_ingest_remove_source(ing, source);
-    ing->date_len = article->date ? date_prefix(article->date) : 0;
-    ing->date = ing->date_len ? article->date : NULL;
+    set_date(ing, article->date);
+    const qy_unit_t *unit = NULL;
+    size_t next = 0; /* the next unit */
+    if (st == QY_OK && (article->nunits == 0 || article->units[0].first > 0))
+        st = detect_language(ing, article->title, article->passages,
+                             article->nunits ? article->units[0].first
+                                             : article->count);
     for (size_t i = 0; st == QY_OK && i < article->count; i++) {
+        while (st == QY_OK && next < article->nunits &&
+               article->units[next].first <= i) {
+            unit = &article->units[next++];
+            set_date(ing, unit->date);
+            size_t end = next < article->nunits ? article->units[next].first
+                                                : article->count;
+            st = detect_language(ing, unit->title, article->passages + i,
+                                 end > i ? end - i : 0);
+        }
+        if (st != QY_OK)
+            break;
         const qy_passage_t *p = &article->passages[i];
         qy_record_t rec = {
             .source = source,
-            .title = article->title,
+            .title = unit ? unit->title : article->title,
             .section = p->title,
             .text = p->text,
             .meta = article->meta,
@@ -300,7 +390,14 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
             .offset = p->offset,
             .length = p->length,
             .page = p->page,
+            .lang = ing->lang,
         };
+        if (unit) {
+            rec.id = unit->id;
+            rec.from = unit->from;
+            rec.to = unit->to;
+            rec.date = unit->date;
+        }
         st = qy_ingest_record(ing, &rec);
     }
     ing->date = NULL;
@@ -316,8 +413,10 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
         return QY_INVALID;
     size_t n = qy_boolean_term(QY_PREFIX_ID, doc->id, ing->term);
     qy_status_t st = qy_db_delete_by_term(ing->db, ing->term, n);
-    ing->date_len = doc->date ? date_prefix(doc->date) : 0;
-    ing->date = ing->date_len ? doc->date : NULL;
+    set_date(ing, doc->date);
+    if (st == QY_OK)
+        st = detect_language(ing, passages->title, passages->passages,
+                             passages->count);
     for (size_t i = 0; st == QY_OK && i < passages->count; i++) {
         const qy_passage_t *p = &passages->passages[i];
         qy_record_t rec = {
@@ -330,6 +429,7 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
             .ordinal = p->ordinal,
             .offset = p->offset,
             .length = p->length,
+            .lang = ing->lang,
         };
         st = qy_ingest_record(ing, &rec);
     }

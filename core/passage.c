@@ -1071,6 +1071,15 @@ void qy_article_free(qy_article_t *article)
         free(article->passages[i].text);
         free(article->passages[i].title);
     }
+    for (size_t i = 0; i < article->nunits; i++) {
+        qy_unit_t *u = &article->units[i];
+        free(u->title);
+        free(u->id);
+        free(u->date);
+        free(u->from);
+        free(u->to);
+    }
+    free(article->units);
     free(article->passages);
     free(article->drops);
     free(article->title);

@@ -9,7 +9,8 @@
  * Plain words. A query is in the syntax when it holds a `"`, `(` or `)`; a
  * white-space separated AND, OR, NOT, NEAR or NEAR/n; a token starting with
  * `+` or `-` followed by a word character; a token ending in `*` after a word
- * character; or a token starting with `title:`, `source:`, `id:` or `date:`.
+ * character; or a token starting with a field: `title:`, `section:`,
+ * `subject:`, `from:`, `to:`, `source:`, `id:`, `date:` or `lang:`.
  * Anything else is a question: its words, without stop words (unless only
  * stop words are left), each once, OR-ed.
  *
@@ -21,7 +22,9 @@
  *   not   := near ( ( NOT | AND NOT ) near )*    a NOT b = AND_NOT(a, b)
  *   near  := TERM ( NEAR[/n] TERM )* | primary    one NEAR node of all words
  *   primary := TERM | "phrase" | '(' group ')' | title:primary
- *            | source:VALUE | id:VALUE | date:FROM..TO
+ *            | section:primary | subject:primary | from:primary
+ *            | to:primary | source:VALUE | id:VALUE | date:FROM..TO
+ *            | lang:VALUE
  *
  * In a group, `+x` items are required, `-x` items prohibited and the others
  * optional: AND_NOT(AND_MAYBE(AND(required), optional...), prohibited...),
@@ -30,7 +33,8 @@
  * before a word character, `"` or `(`; right after them, and after
  * `title:`, no operator is recognised (`+AND` is the word "and").
  *
- * The filters source:, id: and date: select rather than rank: a group's
+ * The filters source:, id:, date: and lang:, and a mail's subject:, from:
+ * and to: (which hold words, as title: does) select rather than rank: a group's
  * unmodified filters are required, those of one field OR-ed together, so
  * `korea date:2020..` is AND(korea, date) (korea among the passages of 2020
  * and later, not either of them), and `+a b source:x` is
@@ -434,34 +438,45 @@ static int match_operator(const char *s, size_t n, enum tkind *kind,
     return 1;
 }
 
-static const char *const filter_fields[] = {"source", "id", "date"};
+static const char *const filter_fields[] = {"source", "id", "date", "lang"};
 
-/* title: and section: hold a sub-query of words; the others select. */
+/* The fields that hold a sub-query of words; the others select. subject:
+ * is a mail's title. */
+static const char *const text_fields[] = {"title", "section", "subject", "from",
+                                          "to"};
+
 static int is_text_field(const char *field)
 {
-    return strcmp(field, "title") == 0 || strcmp(field, "section") == 0;
+    for (size_t i = 0; i < sizeof text_fields / sizeof *text_fields; i++)
+        if (strcmp(field, text_fields[i]) == 0)
+            return 1;
+    return 0;
 }
 
-/* The field S[0, N) starts with, "title" or one of filter_fields, or NULL;
- * *FLEN gets the length of `name:`. */
-static const char *match_field(const char *s, size_t n, size_t *flen)
+/* The name in NAMES[0, COUNT) that S[0, N) starts with, followed by `:`,
+ * or NULL; *FLEN gets the length of `name:`. */
+static const char *match_name(const char *s, size_t n, const char *const *names,
+                              size_t count, size_t *flen)
 {
-    if (n >= 6 && memcmp(s, "title:", 6) == 0) {
-        *flen = 6;
-        return "title";
-    }
-    if (n >= 8 && memcmp(s, "section:", 8) == 0) {
-        *flen = 8;
-        return "section";
-    }
-    for (size_t i = 0; i < sizeof filter_fields / sizeof *filter_fields; i++) {
-        size_t k = strlen(filter_fields[i]);
-        if (n > k && memcmp(s, filter_fields[i], k) == 0 && s[k] == ':') {
+    for (size_t i = 0; i < count; i++) {
+        size_t k = strlen(names[i]);
+        if (n > k && memcmp(s, names[i], k) == 0 && s[k] == ':') {
             *flen = k + 1;
-            return filter_fields[i];
+            return names[i];
         }
     }
     return NULL;
+}
+
+/* The field S[0, N) starts with, one of text_fields or filter_fields, or
+ * NULL; *FLEN gets the length of `name:`. */
+static const char *match_field(const char *s, size_t n, size_t *flen)
+{
+    const char *f = match_name(s, n, text_fields,
+                               sizeof text_fields / sizeof *text_fields, flen);
+    return f ? f
+             : match_name(s, n, filter_fields,
+                          sizeof filter_fields / sizeof *filter_fields, flen);
 }
 
 /* Whether QUERY uses the syntax (see the top of this file). */
@@ -912,9 +927,17 @@ static qy_node_t *parse_and(parser_t *p)
     return make_group(p, QY_N_AND, &ops);
 }
 
+/* A mail's subject:, from: and to: hold words but select, as filters. */
+static int is_mail_field(const char *field)
+{
+    return strcmp(field, "subject") == 0 || strcmp(field, "from") == 0 ||
+           strcmp(field, "to") == 0;
+}
+
 static int is_filter(const qy_node_t *n)
 {
-    return n->kind == QY_N_FIELD && n->field && !is_text_field(n->field);
+    return n->kind == QY_N_FIELD && n->field &&
+           (!is_text_field(n->field) || is_mail_field(n->field));
 }
 
 /* Moves VEC's nodes to the end of DST. */

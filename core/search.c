@@ -176,20 +176,67 @@ static int add_synonym(void *ctx, const char *syn, size_t len)
 /* The acronyms learned from the text ("CAN", "WAR", "WHO") find their long
  * forms only when typed in capitals: "can" and "war" are words of their
  * own. ACRONYM: the word was typed so. */
+typedef struct stems {
+    build_t *b;
+    char first[QY_MAX_TERM_BYTES + 1]; /* for the word's forms, synonyms */
+    size_t first_len;
+    qy_query_t *terms[16];
+    size_t n;
+    int failed;
+} stems_t;
+
+static int add_stem(void *ctx, const char *stem, size_t n)
+{
+    stems_t *s = ctx;
+    if (n > QY_MAX_TERM_BYTES)
+        return 0;
+    if (s->n == 0) {
+        memcpy(s->first, stem, n);
+        s->first[n] = '\0';
+        s->first_len = n;
+    } else {
+        highlight_stem(s->b, stem, n);
+    }
+    qy_query_t *q = prefixed_term(s->b, stem, n, s->b->pos);
+    if (!q) {
+        s->failed = 1;
+        return 1;
+    }
+    s->terms[s->n++] = q;
+    return s->n == sizeof s->terms / sizeof *s->terms;
+}
+
+/* The word's stem, or in an index of several languages its stem in each,
+ * as one term (Xapian's synonym): a word weighs as one whatever the number
+ * of its stems. */
+static qy_query_t *stems_term(build_t *b, const char *word, size_t len,
+                              char *stem, size_t *stem_len)
+{
+    stems_t s = {.b = b};
+    ++b->pos;
+    qy_status_t st = qy_stem_each(b->a, word, len, add_stem, &s);
+    if (st != QY_OK || s.failed) {
+        for (size_t i = 0; i < s.n; i++)
+            qy_query_free(s.terms[i]);
+        return NULL;
+    }
+    if (s.n == 0)
+        return qy_query_match_nothing();
+    memcpy(stem, s.first, s.first_len + 1);
+    *stem_len = s.first_len;
+    if (s.n == 1)
+        return s.terms[0];
+    return combine_owned(b->in_phrase ? QY_Q_OR : QY_Q_SYNONYM, s.terms, s.n,
+                         0);
+}
+
 static qy_query_t *stem_term(build_t *b, const char *word, size_t len,
                              int acronym)
 {
-    size_t n;
-    const char *s = qy_stem(b->a, word, len, &n);
-    if (!s)
-        return NULL;
+    size_t n = 0;
     char stem[QY_MAX_TERM_BYTES + 1];
-    if (n > QY_MAX_TERM_BYTES)
-        return qy_query_match_nothing();
-    memcpy(stem, s, n);
-    stem[n] = '\0';
-    qy_query_t *q = prefixed_term(b, stem, n, ++b->pos);
-    if (!q || b->in_phrase || b->negated)
+    qy_query_t *q = stems_term(b, word, len, stem, &n);
+    if (!q || n == 0 || b->in_phrase || b->negated)
         return q;
     if (!b->forms)
         return q;
@@ -343,17 +390,38 @@ static qy_query_t *date_filter(const char *value)
         qy_query_value_range(QY_SLOT_DATE, *lo ? lo : NULL, *hi ? hi : NULL));
 }
 
+/* The term prefix of a field that holds words (a mail's subject is its
+ * title), or NULL for a filter. */
+static const char *text_field_prefix(const char *field)
+{
+    static const struct {
+        const char *field, *prefix;
+    } fields[] = {
+        {"title", QY_PREFIX_TITLE},     {"subject", QY_PREFIX_TITLE},
+        {"section", QY_PREFIX_SECTION}, {"from", QY_PREFIX_FROM},
+        {"to", QY_PREFIX_TO},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (strcmp(field, fields[i].field) == 0)
+            return fields[i].prefix;
+    return NULL;
+}
+
 static qy_query_t *build_field(build_t *b, const qy_node_t *n)
 {
     const char *f = n->field ? n->field : "";
-    if (strcmp(f, "title") == 0 || strcmp(f, "section") == 0) {
+    const char *prefix = text_field_prefix(f);
+    if (prefix) {
         if (!n->nkids)
             return qy_query_match_nothing();
         const char *saved = b->prefix;
-        b->prefix = f[0] == 't' ? QY_PREFIX_TITLE : QY_PREFIX_SECTION;
+        b->prefix = prefix;
         qy_query_t *q = build_node(b, n->kids[0]);
         b->prefix = saved;
-        return q;
+        /* A mail's subject:, from: and to: select, as filters do. */
+        return strcmp(f, "title") == 0 || strcmp(f, "section") == 0
+                   ? q
+                   : unweighted(q);
     }
     const char *value = n->text ? n->text : "";
     if (strcmp(f, "source") == 0)
@@ -362,6 +430,8 @@ static qy_query_t *build_field(build_t *b, const qy_node_t *n)
         return boolean_term(QY_PREFIX_ID, value);
     if (strcmp(f, "date") == 0)
         return date_filter(value);
+    if (strcmp(f, "lang") == 0)
+        return boolean_term(QY_PREFIX_LANG, value);
     return qy_query_match_nothing();
 }
 
@@ -954,14 +1024,21 @@ static qy_status_t highlight_hits(qy_analyzer_t *a, owner_t *o,
 {
     if (opts->no_highlights)
         return QY_OK;
+    const char *home = qy_analyzer_current(a);
     for (size_t i = 0; i < out->count; i++) {
         qy_result_t *r = &out->hits[i];
-        qy_status_t st =
-            qy_highlight(a, o->terms, r->rec.text, strlen(r->rec.text),
-                         opts->snippet_words, &r->highlights, &r->nhighlights,
-                         &r->snippet, &r->cut_before, &r->cut_after);
-        if (st != QY_OK)
-            return st;
+        /* A passage's words are found in the language it was stemmed in. */
+        qy_status_t st = QY_OK;
+        if (r->rec.lang && *r->rec.lang && qy_language_name(r->rec.lang))
+            st = qy_analyzer_use(a, r->rec.lang);
+        if (st == QY_OK)
+            st = qy_highlight(a, o->terms, r->rec.text, strlen(r->rec.text),
+                              opts->snippet_words, &r->highlights,
+                              &r->nhighlights, &r->snippet, &r->cut_before,
+                              &r->cut_after);
+        qy_status_t back = qy_analyzer_use(a, home);
+        if (st != QY_OK || back != QY_OK)
+            return st != QY_OK ? st : back;
     }
     return QY_OK;
 }
@@ -1249,18 +1326,46 @@ static int append(speller_t *sp, const char *s, size_t n)
 }
 
 /* Whether the word at START of QUERY is in the value of a filter
- * (source:, id:, date:): a path or an id, not a word to correct. */
+ * (source:, id:, date:, lang:) or of a mail's addresses (from:, to:): a
+ * path, an id or a name, not a word to correct. */
 static int in_filter_value(const char *query, size_t start)
 {
     size_t i = start;
     while (i > 0 && query[i - 1] != ' ' && query[i - 1] != '\t' &&
            query[i - 1] != '(')
         i--;
-    static const char *const filters[] = {"source:", "id:", "date:"};
+    static const char *const filters[] = {
+        "source:", "id:", "date:", "lang:", "from:", "to:"};
     for (size_t f = 0; f < sizeof filters / sizeof *filters; f++) {
         size_t n = strlen(filters[f]);
         if (start >= i + n && strncmp(query + i, filters[f], n) == 0)
             return 1;
+    }
+    return 0;
+}
+
+typedef struct known_stem {
+    qy_db_t *db;
+    int known; /* or its frequency cannot be read */
+} known_stem_t;
+
+/* Whether the index holds STEM, in the text or in titles only; in an index
+ * of several languages, called with the word's stem in each. */
+static int stem_known(void *ctx, const char *stem, size_t n)
+{
+    known_stem_t *k = ctx;
+    unsigned freq = 0;
+    if (n > QY_MAX_TERM_BYTES)
+        return 0;
+    if (qy_db_term_freq(k->db, stem, n, &freq) != QY_OK || freq > 0)
+        return k->known = 1;
+    char term[QY_MAX_TERM_BYTES + 1];
+    size_t plen = strlen(QY_PREFIX_TITLE);
+    if (plen + n <= QY_MAX_TERM_BYTES) {
+        memcpy(term, QY_PREFIX_TITLE, plen);
+        memcpy(term + plen, stem, n);
+        if (qy_db_term_freq(k->db, term, plen + n, &freq) != QY_OK || freq > 0)
+            return k->known = 1;
     }
     return 0;
 }
@@ -1282,22 +1387,11 @@ static int correct_word(void *ctx, const qy_token_t *tok)
         return 0;
     if (in_filter_value(sp->query, tok->start))
         return 0;
-    size_t n;
-    const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
-    unsigned freq = 0;
-    if (!stem || n > QY_MAX_TERM_BYTES)
+    known_stem_t known = {sp->db, 0};
+    if (qy_stem_each(sp->a, tok->word, tok->word_len, stem_known, &known) !=
+            QY_OK ||
+        known.known)
         return 0;
-    if (qy_db_term_freq(sp->db, stem, n, &freq) != QY_OK || freq > 0)
-        return 0;
-    /* A word of titles only is known too. */
-    char term[QY_MAX_TERM_BYTES + 1];
-    size_t plen = strlen(QY_PREFIX_TITLE);
-    if (plen + n <= QY_MAX_TERM_BYTES) {
-        memcpy(term, QY_PREFIX_TITLE, plen);
-        memcpy(term + plen, stem, n);
-        if (qy_db_term_freq(sp->db, term, plen + n, &freq) != QY_OK || freq > 0)
-            return 0;
-    }
     char *better = NULL;
     if (qy_db_spelling_suggestion(sp->db, tok->word, tok->word_len,
                                   QY_SPELLING_EDITS, &better) != QY_OK ||
@@ -1535,6 +1629,42 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     return QY_OK;
 }
 
+/* ---- An index of several languages --------------------------------- */
+
+typedef struct index_languages {
+    char names[16][32];
+    const char *v[16];
+    size_t n;
+} index_languages_t;
+
+static int add_index_language(void *ctx, const char *term, size_t len)
+{
+    index_languages_t *l = ctx;
+    size_t plen = strlen(QY_PREFIX_LANG);
+    if (len - plen >= sizeof l->names[0])
+        return 0;
+    memcpy(l->names[l->n], term + plen, len - plen);
+    l->names[l->n][len - plen] = '\0';
+    if (qy_language_name(l->names[l->n]))
+        l->v[l->n] = l->names[l->n], l->n++;
+    return l->n == sizeof l->v / sizeof *l->v;
+}
+
+/* An index built with --lang auto: the question is analysed in every
+ * language its passages were stemmed in. */
+static qy_status_t use_index_languages(qy_db_t *db, qy_analyzer_t *a)
+{
+    if (strcmp(qy_analyzer_language(a), "auto") != 0 ||
+        qy_analyzer_question_languages(a) > 0)
+        return QY_OK;
+    index_languages_t l = {.n = 0};
+    qy_status_t st =
+        qy_db_each_term(db, QY_PREFIX_LANG, add_index_language, &l);
+    if (st == QY_OK && l.n > 0)
+        st = qy_analyzer_set_question_languages(a, l.v, l.n);
+    return st;
+}
+
 static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
                                const qy_search_opts_t *opts, qy_results_t *out,
                                char **error)
@@ -1547,6 +1677,8 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     if (!o)
         return QY_NOMEM;
     out->owner_ = o;
+    if ((st = use_index_languages(db, a)) != QY_OK)
+        return st;
     st = qy_parse(a, query, strlen(query), &parsed);
     if (st != QY_OK)
         return st;

@@ -22,12 +22,28 @@
  * 200 MB code point buffer only to be thrown away. */
 #define RAW_WORD_CAP (16 * QY_MAX_WORD_BYTES)
 
+/* The languages an analyzer keeps loaded besides the one in use. */
+#define HELD_LANGUAGES 16
+
+/* A language's stemmer and its stem cache, while another is in use. */
+struct held_language {
+    const char *lang;
+    struct sb_stemmer *stemmer;
+    struct stem_entry *stems;
+};
+
 struct qy_analyzer {
     const char *lang;           /* canonical name; static storage */
     struct sb_stemmer *stemmer; /* NULL for "none" */
     int english;                /* English stop words, diacritics removed */
-    utf8proc_option_t options;  /* normalisation of non-ASCII words */
-    utf8proc_int32_t *cps;      /* code point buffer, cps_cap + 1 entries */
+    int automatic;              /* made as "auto": several languages */
+    int english_stops;          /* English stop words in any language */
+    struct held_language held[HELD_LANGUAGES];
+    size_t nheld;
+    const char *question[HELD_LANGUAGES]; /* see qy_stem_each */
+    size_t nquestion;
+    utf8proc_option_t options; /* normalisation of non-ASCII words */
+    utf8proc_int32_t *cps;     /* code point buffer, cps_cap + 1 entries */
     size_t cps_cap;
     char ascii[QY_MAX_WORD_BYTES]; /* lower-cased ASCII words */
     struct stem_entry *stems;      /* STEM_CACHE entries, made on first use */
@@ -127,23 +143,41 @@ static const char *canonical_language(const char *name)
     return NULL;
 }
 
-qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
+const char *qy_language_name(const char *lang)
 {
     char name[32];
-    size_t len;
-
-    *out = NULL;
-    if (!lang)
-        return QY_INVALID;
-    len = strlen(lang);
+    size_t len = lang ? strlen(lang) : 0;
     if (len == 0 || len >= sizeof name)
-        return QY_INVALID;
+        return NULL;
     for (size_t i = 0; i <= len; i++) {
         unsigned char c = (unsigned char)lang[i];
         name[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
+    return canonical_language(name);
+}
 
-    const char *canonical = canonical_language(name);
+static int is_english(const char *canonical)
+{
+    return strcmp(canonical, "english") == 0 ||
+           strcmp(canonical, "porter") == 0;
+}
+
+/* The stemmer of the canonical LANG in *OUT (NULL for "none"). */
+static qy_status_t new_stemmer(const char *lang, struct sb_stemmer **out)
+{
+    *out = NULL;
+    if (strcmp(lang, "none") == 0)
+        return QY_OK;
+    *out = sb_stemmer_new(lang, "UTF_8");
+    /* The name came from sb_stemmer_list(): only memory fails. */
+    return *out ? QY_OK : QY_NOMEM;
+}
+
+qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
+{
+    *out = NULL;
+    int automatic = lang && strcmp(lang, "auto") == 0;
+    const char *canonical = qy_language_name(automatic ? "english" : lang);
     if (!canonical)
         return QY_INVALID;
 
@@ -151,16 +185,12 @@ qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
     if (!a)
         return QY_NOMEM;
     a->lang = canonical;
-    if (strcmp(canonical, "none") != 0) {
-        a->stemmer = sb_stemmer_new(canonical, "UTF_8");
-        if (!a->stemmer) {
-            /* The name came from sb_stemmer_list(): only memory fails. */
-            free(a);
-            return QY_NOMEM;
-        }
+    a->automatic = automatic;
+    if (new_stemmer(canonical, &a->stemmer) != QY_OK) {
+        free(a);
+        return QY_NOMEM;
     }
-    a->english =
-        strcmp(canonical, "english") == 0 || strcmp(canonical, "porter") == 0;
+    a->english = is_english(canonical);
     a->options = UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                  UTF8PROC_IGNORE;
     *out = a;
@@ -174,12 +204,83 @@ void qy_analyzer_free(qy_analyzer_t *a)
     sb_stemmer_delete(a->stemmer);
     free(a->cps);
     free(a->stems);
+    for (size_t i = 0; i < a->nheld; i++) {
+        sb_stemmer_delete(a->held[i].stemmer);
+        free(a->held[i].stems);
+    }
     free(a);
 }
 
 const char *qy_analyzer_language(const qy_analyzer_t *a)
 {
+    return a->automatic ? "auto" : a->lang;
+}
+
+const char *qy_analyzer_current(const qy_analyzer_t *a)
+{
     return a->lang;
+}
+
+qy_status_t qy_analyzer_use(qy_analyzer_t *a, const char *lang)
+{
+    const char *canonical = qy_language_name(lang);
+    if (!canonical)
+        return QY_INVALID;
+    if (canonical == a->lang)
+        return QY_OK;
+    size_t i = 0;
+    while (i < a->nheld && a->held[i].lang != canonical)
+        i++;
+    if (i == a->nheld) {
+        /* Not loaded: in a free place, or in place of the last one. */
+        if (i == HELD_LANGUAGES) {
+            i--;
+            sb_stemmer_delete(a->held[i].stemmer);
+            free(a->held[i].stems);
+            a->nheld--;
+        }
+        struct sb_stemmer *stemmer;
+        if (new_stemmer(canonical, &stemmer) != QY_OK)
+            return QY_NOMEM;
+        a->held[i] = (struct held_language){canonical, stemmer, NULL};
+        a->nheld++;
+    }
+    struct held_language now = {a->lang, a->stemmer, a->stems};
+    a->lang = a->held[i].lang;
+    a->stemmer = a->held[i].stemmer;
+    a->stems = a->held[i].stems;
+    a->held[i] = now;
+    a->english = is_english(a->lang);
+    return QY_OK;
+}
+
+qy_status_t qy_analyzer_set_question_languages(qy_analyzer_t *a,
+                                               const char *const *langs,
+                                               size_t n)
+{
+    a->nquestion = 0;
+    a->english_stops = 0;
+    if (n == 1)
+        return qy_analyzer_use(a, langs[0]);
+    /* Words are read keeping their marks, as every language but English
+     * does, so that each language's normalisation can follow. */
+    const char *home = NULL;
+    for (size_t i = 0; i < n && a->nquestion < HELD_LANGUAGES; i++) {
+        const char *c = qy_language_name(langs[i]);
+        if (!c)
+            return QY_INVALID;
+        a->question[a->nquestion++] = c;
+        if (is_english(c))
+            a->english_stops = 1;
+        else if (!home)
+            home = c;
+    }
+    return home ? qy_analyzer_use(a, home) : QY_OK;
+}
+
+size_t qy_analyzer_question_languages(const qy_analyzer_t *a)
+{
+    return a->nquestion;
 }
 
 /* ---- Tokenizing ---------------------------------------------------------- */
@@ -512,6 +613,65 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
     return (const char *)s;
 }
 
+typedef struct word_copy {
+    char s[QY_MAX_WORD_BYTES + 1];
+    size_t len;
+} word_copy_t;
+
+static int copy_first_word(void *ctx, const qy_token_t *tok)
+{
+    word_copy_t *w = ctx;
+    memcpy(w->s, tok->word, tok->word_len);
+    w->len = tok->word_len;
+    return 1;
+}
+
+qy_status_t qy_stem_each(qy_analyzer_t *a, const char *word, size_t len,
+                         int (*fn)(void *ctx, const char *stem, size_t len),
+                         void *ctx)
+{
+    size_t n;
+    const char *stem;
+    if (a->nquestion < 2) {
+        stem = qy_stem(a, word, len, &n);
+        if (!stem)
+            return QY_NOMEM;
+        fn(ctx, stem, n);
+        return QY_OK;
+    }
+    const char *home = a->lang;
+    char seen[HELD_LANGUAGES][2 * QY_MAX_WORD_BYTES];
+    size_t seen_len[HELD_LANGUAGES], nseen = 0;
+    qy_status_t st = QY_OK;
+    for (size_t i = 0; st == QY_OK && i < a->nquestion; i++) {
+        if ((st = qy_analyzer_use(a, a->question[i])) != QY_OK)
+            break;
+        /* The word as this language normalises it (English drops the
+         * marks the question was read with). */
+        word_copy_t w = {.len = 0};
+        if ((st = qy_tokenize(a, word, len, copy_first_word, &w)) != QY_OK)
+            break;
+        if (w.len == 0)
+            continue;
+        if (!(stem = qy_stem(a, w.s, w.len, &n))) {
+            st = QY_NOMEM;
+            break;
+        }
+        size_t k = 0;
+        while (k < nseen &&
+               !(seen_len[k] == n && memcmp(seen[k], stem, n) == 0))
+            k++;
+        if (k < nseen || n > sizeof seen[0])
+            continue;
+        memcpy(seen[nseen], stem, n);
+        seen_len[nseen++] = n;
+        if (fn(ctx, seen[nseen - 1], n))
+            break;
+    }
+    qy_status_t back = qy_analyzer_use(a, home);
+    return st == QY_OK ? back : st;
+}
+
 /* ---- Stop words ---------------------------------------------------------- */
 
 /* Snowball's English stop word list, sorted (strcmp order). */
@@ -583,7 +743,7 @@ static int in_sorted(const char *const *list, size_t n, const char *word,
  * searchable, and only the question words are ignored for them. */
 int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
 {
-    if (a->english)
+    if (a->english || a->english_stops)
         return in_sorted(english_stopwords,
                          sizeof english_stopwords / sizeof *english_stopwords,
                          word, len);

@@ -54,17 +54,19 @@ static void print_help(void)
         "                      ~/.local/share/quarry/index)\n"
         "      --lang LANG     stemming language of a new index (default "
         "english;\n"
-        "                      see --list-languages)\n"
+        "                      auto: each document's own; see "
+        "--list-languages)\n"
         "      --list-languages  print the accepted languages and exit\n"
         "      --format FMT    read every input as FMT: text, markdown, "
         "html, jsonl,\n"
-        "                      pdf, odt, docx, epub (default auto: by the "
-        "extension,\n"
-        "                      .md .markdown markdown, .html .htm .xhtml "
-        "html,\n"
-        "                      .jsonl .ndjson jsonl, .pdf .odt .docx .epub; "
-        "without\n"
-        "                      a known one by the content, else text)\n"
+        "                      pdf, odt, docx, epub, mail (default auto: by "
+        "the\n"
+        "                      extension, .md .markdown markdown, .html .htm "
+        ".xhtml\n"
+        "                      html, .jsonl .ndjson jsonl, .pdf .odt .docx "
+        ".epub, .mbox\n"
+        "                      .eml mail; without a known one by the content, "
+        "else text)\n"
         "      --include GLOB  index only files matching GLOB (repeatable)\n"
         "      --exclude GLOB  skip files and directories matching GLOB "
         "(repeatable);\n"
@@ -130,6 +132,7 @@ static int list_languages(void)
 {
     for (const char *const *l = qy_languages(); *l; l++)
         printf("%s\n", *l);
+    printf("auto\n"); /* several: each document's own */
     return EXIT_OK;
 }
 

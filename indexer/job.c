@@ -220,6 +220,25 @@ static qy_status_t add_article(indexer_t *ix, const char *path,
     return st;
 }
 
+/* Judges the text DATA[0, *LEN) read whole: READ_BINARY (DATA freed) when
+ * it holds too many control bytes, else READ_OK with its stray NUL bytes
+ * removed and counted in *STRIPPED. */
+static enum read_result check_text(char **data, size_t *len, size_t *stripped)
+{
+    size_t controls = count_controls(*data, *len);
+    if (looks_binary(*data, *len, controls)) {
+        free(*data);
+        *data = NULL;
+        return READ_BINARY;
+    }
+    if (controls && memchr(*data, '\0', *len)) {
+        size_t before = *len;
+        strip_nuls(*data, len);
+        *stripped = before - *len;
+    }
+    return READ_OK;
+}
+
 /* Reads FD whole into a NUL-terminated buffer, after checking its first
  * block for the signs of a binary file, then the whole; the stray NUL
  * bytes of a text are removed and counted in *STRIPPED. A BINARY format
@@ -278,24 +297,9 @@ static enum read_result read_all(int fd, const struct stat *st, int binary,
         }
     }
     data[n] = '\0';
-    if (binary) {
-        *buf = data;
-        *len = n;
-        return READ_OK;
-    }
-    size_t controls = count_controls(data, n);
-    if (looks_binary(data, n, controls)) {
-        free(data);
-        return READ_BINARY;
-    }
-    if (controls && memchr(data, '\0', n)) {
-        size_t before = n;
-        strip_nuls(data, &n);
-        *stripped = before - n;
-    }
     *buf = data;
     *len = n;
-    return READ_OK;
+    return binary ? READ_OK : check_text(buf, len, stripped);
 }
 
 static void warn_stripped(indexer_t *ix, const char *path, size_t count)
@@ -728,12 +732,22 @@ void ix_index_stdin(indexer_t *ix)
         if (r != 0)
             return;
     } else {
+        /* Without a format from --format or the name's extension, the
+         * content says it, as for a file: read as it is, then sniffed. */
+        int sniffing =
+            ix->format == QY_FORMAT_AUTO && !qy_format_known_extension(source);
         char *buf;
         size_t len;
-        size_t stripped;
-        enum read_result rr =
-            read_all(STDIN_FILENO, NULL, qy_format_is_binary(format), &buf,
-                     &len, &stripped);
+        size_t stripped = 0;
+        enum read_result rr = read_all(STDIN_FILENO, NULL,
+                                       sniffing || qy_format_is_binary(format),
+                                       &buf, &len, &stripped);
+        if (rr == READ_OK && sniffing) {
+            format =
+                qy_format_sniff(buf, len < BINARY_PROBE ? len : BINARY_PROBE);
+            if (!qy_format_is_binary(format))
+                rr = check_text(&buf, &len, &stripped);
+        }
         if (rr != READ_OK) {
             if (rr == READ_ERROR && ix_interrupted)
                 return;

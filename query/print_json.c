@@ -110,6 +110,14 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
         ok = cJSON_AddNumberToObject(o, "page", h->rec.page) != NULL;
     if (ok && h->rec.id && *h->rec.id)
         ok = add_cstring(o, "id", h->rec.id) != NULL;
+    /* A mail's fields, and the language of an index of several. */
+    const char *const extra[][2] = {{"from", h->rec.from},
+                                    {"to", h->rec.to},
+                                    {"date", h->rec.date},
+                                    {"lang", h->rec.lang}};
+    for (size_t i = 0; ok && i < sizeof extra / sizeof *extra; i++)
+        if (extra[i][1] && *extra[i][1])
+            ok = add_cstring(o, extra[i][0], extra[i][1]) != NULL;
     if (ok && h->rec.meta && *h->rec.meta) {
         /* Stored as JSON object text; anything else is not shown. */
         cJSON *meta = cJSON_Parse(h->rec.meta);

@@ -373,6 +373,19 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
                 fputs(SGR_RESET, out);
             fputc('\n', out);
         }
+        if ((h->rec.from && *h->rec.from) || (h->rec.date && *h->rec.date)) {
+            /* A mail: from whom, when. */
+            fprintf(out, "   %s", color ? SGR_DIM : "");
+            if (h->rec.from && *h->rec.from) {
+                fputs("from ", out);
+                put_cstr(out, h->rec.from);
+            }
+            if (h->rec.date && *h->rec.date) {
+                fputs(h->rec.from && *h->rec.from ? ", " : "", out);
+                put_cstr(out, h->rec.date);
+            }
+            fprintf(out, "%s\n", color ? SGR_RESET : "");
+        }
         fputs("   ", out);
         put_snippet(out, opts, h);
         if (h->nalso) {

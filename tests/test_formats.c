@@ -507,6 +507,41 @@ static void test_record_page(void **state)
     free(plain);
 }
 
+/* A mail's fields and the language follow the page, which is then written
+ * even when zero; records without them read as before. */
+static void test_record_mail(void **state)
+{
+    (void)state;
+    qy_record_t rec = {.source = "/box.mbox",
+                       .text = "words",
+                       .id = "1@example.org",
+                       .ordinal = 2,
+                       .from = "A <a@example.org>",
+                       .to = "b@example.org",
+                       .date = "2024-03-04T10:00:00+01:00",
+                       .lang = "german"};
+    size_t len;
+    char *data = qy_record_encode(&rec, &len);
+    assert_non_null(data);
+    qy_record_t back;
+    assert_int_equal(qy_record_decode(data, len, &back), QY_OK);
+    assert_int_equal(back.page, 0);
+    assert_string_equal(back.id, "1@example.org");
+    assert_string_equal(back.from, "A <a@example.org>");
+    assert_string_equal(back.to, "b@example.org");
+    assert_string_equal(back.date, "2024-03-04T10:00:00+01:00");
+    assert_string_equal(back.lang, "german");
+    assert_int_equal(qy_record_decode(data, len - 1, &back), QY_CORRUPT);
+    free(data);
+    rec.from = rec.to = rec.date = rec.lang = NULL;
+    data = qy_record_encode(&rec, &len);
+    assert_int_equal(qy_record_decode(data, len, &back), QY_OK);
+    assert_string_equal(back.from, "");
+    assert_string_equal(back.lang, "");
+    assert_int_equal((unsigned char)data[len - 1], 0); /* no page written */
+    free(data);
+}
+
 /* A file named without a known extension is read as its content says;
  * the extensions that name a format are never sniffed. */
 static void test_format_sniff(void **state)
@@ -520,6 +555,16 @@ static void test_format_sniff(void **state)
         {"<!DOCTYPE html><html><body><p>x</p></body></html>\n", QY_FORMAT_HTML},
         {"Plain words in a note.\n", QY_FORMAT_TEXT},
         {"", QY_FORMAT_TEXT},
+        {"From a@example.org Mon Mar  4 10:00:00 2024\nFrom: a@example.org\n"
+         "Subject: s\n\nbody\n",
+         QY_FORMAT_MAIL},
+        {"Return-Path: <a@example.org>\nReceived: from x by y\nFrom: "
+         "a@example.org\nTo: b@example.org\nSubject: s\nDate: Mon, 4 Mar 2024 "
+         "10:00:00 +0000\nMessage-ID: <1@x>\n\nbody\n",
+         QY_FORMAT_MAIL},
+        /* A sentence opening with "From " is no mailbox. */
+        {"From the harbour the boats left at dawn.\nThey came back late.\n",
+         QY_FORMAT_TEXT},
     };
     for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
         if (qy_format_sniff(heads[i].head, strlen(heads[i].head)) !=
@@ -532,6 +577,13 @@ static void test_format_sniff(void **state)
     assert_false(qy_format_known_extension("notes"));
     assert_false(qy_format_known_extension("README.Debian"));
     assert_false(qy_format_known_extension("dir.md/.hidden"));
+    /* A Maildir's messages are mail by where they are. */
+    assert_true(qy_format_known_extension("Mail/cur/1709550000.M1P1.host:2,S"));
+    assert_int_equal(qy_format_for_path("Mail/new/1709550000.M1P1.host"),
+                     QY_FORMAT_MAIL);
+    assert_int_equal(qy_format_for_path("new/notes.txt"), QY_FORMAT_TEXT);
+    assert_int_equal(qy_format_for_path("recurrent/x"), QY_FORMAT_TEXT);
+    assert_int_equal(qy_format_for_path("box.MBOX"), QY_FORMAT_MAIL);
 }
 
 static void test_format_names(void **state)
@@ -549,6 +601,7 @@ static void test_format_names(void **state)
         {"ndjson", 0, QY_FORMAT_JSONL}, {"HTML", 0, QY_FORMAT_HTML},
         {"pdf", 0, QY_FORMAT_PDF},      {"ODT", 0, QY_FORMAT_ODT},
         {"docx", 0, QY_FORMAT_DOCX},    {"epub", 0, QY_FORMAT_EPUB},
+        {"mail", 0, QY_FORMAT_MAIL},    {"mbox", 0, QY_FORMAT_MAIL},
         {"doc", -1, QY_FORMAT_AUTO},    {"", -1, QY_FORMAT_AUTO},
         {"json", -1, QY_FORMAT_AUTO},   {"markdownx", -1, QY_FORMAT_AUTO},
     };
@@ -1163,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_format_for_path),
         cmocka_unit_test(test_format_sniff),
         cmocka_unit_test(test_record_page),
+        cmocka_unit_test(test_record_mail),
         cmocka_unit_test(test_jsonl_parse_table),
         cmocka_unit_test(test_jsonl_hostile),
         cmocka_unit_test(test_split_jsonl),

@@ -463,6 +463,54 @@ static void test_stdin(void **state)
     free(index);
 }
 
+/* Standard input named without a known extension is read as what its
+ * content is, as a file is: HTML, a mailbox; text stays text. */
+static void test_stdin_sniffed(void **state)
+{
+    (void)state;
+    char *index = tmp_file("sniffed-stdin.idx");
+    put_file("page.in", "<!DOCTYPE html><html><head><title>Tide tables "
+                        "</title></head><body><p>High water at the "
+                        "lighthouse falls near noon.</p></body></html>\n");
+    cJSON *j = index_stdin(0, "page.in", index, NULL, "--stdin-name", "page",
+                           "-", (char *)NULL);
+    expect_files(j, 1, 0, 0, 0, 0);
+    cJSON_Delete(j);
+    cJSON *a = query_json(0, index, "lighthouse", (char *)NULL);
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "title"),
+                        "Tide tables");
+    cJSON_Delete(a);
+
+    put_file("box.in", "From ann@example.org Mon Mar  4 10:00:00 2024\n"
+                       "From: Ann <ann@example.org>\n"
+                       "Subject: Harbour dues\n"
+                       "\n"
+                       "The harbour dues rise in April for every mooring.\n");
+    j = index_stdin(0, "box.in", index, NULL, "-", (char *)NULL);
+    expect_files(j, 1, 0, 0, 0, 0);
+    cJSON_Delete(j);
+    a = query_json(0, index, "mooring", (char *)NULL);
+    const cJSON *h = cJSON_GetArrayItem(hits_of(a), 0);
+    assert_string_equal(str_field(h, "title"), "Harbour dues");
+    assert_string_equal(str_field(h, "from"), "Ann <ann@example.org>");
+    assert_string_equal(str_field(h, "source"), "stdin");
+    cJSON_Delete(a);
+
+    /* --format still decides: the same mailbox read as text. */
+    j = index_stdin(0, "box.in", index, NULL, "--format", "text",
+                    "--stdin-name", "box-as-text", "-", (char *)NULL);
+    cJSON_Delete(j);
+    a = query_json(0, index, "mooring", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(hits_of(a)), 2);
+    cJSON_ArrayForEach(h, hits_of(a))
+    {
+        int as_text = strcmp(str_field(h, "source"), "box-as-text") == 0;
+        assert_true(as_text == !cJSON_GetObjectItemCaseSensitive(h, "from"));
+    }
+    cJSON_Delete(a);
+    free(index);
+}
+
 static void test_named_special_files(void **state)
 {
     (void)state;
@@ -500,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_include_exclude),
         cmocka_unit_test(test_binary_on_evidence),
         cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_stdin_sniffed),
         cmocka_unit_test(test_named_special_files),
     };
     return cmocka_run_group_tests(tests, ix_setup, cli_teardown);

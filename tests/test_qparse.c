@@ -138,12 +138,16 @@ static void check_tree(const qy_node_t *n, unsigned depth)
         break;
     case QY_N_FIELD:
         assert_non_null(n->field);
-        if (strcmp(n->field, "title") == 0) {
+        if (strcmp(n->field, "title") == 0 ||
+            strcmp(n->field, "section") == 0 ||
+            strcmp(n->field, "subject") == 0 || strcmp(n->field, "from") == 0 ||
+            strcmp(n->field, "to") == 0) {
             assert_int_equal(n->nkids, 1);
         } else {
             assert_true(strcmp(n->field, "source") == 0 ||
                         strcmp(n->field, "id") == 0 ||
-                        strcmp(n->field, "date") == 0);
+                        strcmp(n->field, "date") == 0 ||
+                        strcmp(n->field, "lang") == 0);
             assert_int_equal(n->nkids, 0);
             assert_non_null(n->text);
             assert_true(n->text_len > 0);
@@ -295,6 +299,13 @@ static const qcase_t cases[] = {
     {"source:'my dir/*.md'", "source:\"my dir/*.md\"", 1, 0},
     {"source:'*.md' korea", "(korea AND source:*.md)", 1, 0},
     {"id:abc-123 korea", "(korea AND id:abc-123)", 1, 0},
+    /* A mail's fields hold words and select. */
+    {"burrows from:alice", "(burrow AND from:(alic))", 1, 0},
+    {"burrows from:bob@example.org", "(burrow AND from:(\"bob exampl org\"))",
+     1, 0},
+    {"burrows to:ann to:ben", "(burrow AND (to:(ann) OR to:(ben)))", 1, 0},
+    {"warren subject:survey", "(warren AND subject:(survey))", 1, 0},
+    {"warren lang:german", "(warren AND lang:german)", 1, 0},
     {"date:2020..2021", "date:2020..2021", 1, 0},
     {"date:2020-03..", "date:2020-03..", 1, 0},
     {"date:..2020", "date:..2020", 1, 0},

@@ -1236,7 +1236,7 @@ static void test_bash_completion(void **state)
         {{"query", "-d", dir_prefix}, dir_reply},
         {{"query", "--index", file_prefix}, "|"},
         {{"query", "who", "st"}, "|"},
-        {{"indexer", "--format", "m"}, "markdown|"},
+        {{"indexer", "--format", "m"}, "markdown|mail|"},
         {{"indexer", "--lang", "fre"}, "french|"},
         {{"indexer", "--list"}, "--list-languages|"},
         {{"indexer", "--no-d"}, "--no-delete|"},

@@ -20,11 +20,13 @@ typedef enum qy_format {
     QY_FORMAT_PDF,
     QY_FORMAT_ODT,
     QY_FORMAT_DOCX,
-    QY_FORMAT_EPUB
+    QY_FORMAT_EPUB,
+    QY_FORMAT_MAIL /* an mbox, or one message (a Maildir's file, .eml) */
 } qy_format_t;
 
 /* Reads a --format value: "auto", "text" (or "txt"), "markdown" ("md"),
- * "html" ("htm"), "jsonl" ("ndjson"), "pdf", "odt", "docx", "epub".
+ * "html" ("htm"), "jsonl" ("ndjson"), "pdf", "odt", "docx", "epub", "mail"
+ * ("mbox", "eml").
  * Returns 0, or -1 for an unknown name. */
 int qy_format_from_name(const char *name, qy_format_t *out);
 
@@ -33,20 +35,24 @@ const char *qy_format_name(qy_format_t format);
 
 /* The format of PATH by its extension, case-insensitive: .md .markdown ->
  * markdown, .html .htm .xhtml -> html, .jsonl .ndjson -> jsonl, .pdf,
- * .odt, .docx, .epub, anything else -> text. */
+ * .odt, .docx, .epub, .mbox .eml -> mail; a file without one of these
+ * extensions in a folder named cur or new (a Maildir's) -> mail; anything
+ * else -> text. */
 qy_format_t qy_format_for_path(const char *path);
 
-/* 1 when PATH's extension names its format (one of those above, or .txt
- * and .text), 0 when qy_format_for_path only guesses text. */
+/* 1 when PATH's name says its format (one of those above, or .txt and
+ * .text), 0 when qy_format_for_path only guesses text. */
 int qy_format_known_extension(const char *path);
 
 /* The format of a file by its first bytes HEAD[0, N) (libmagic): PDF,
- * OpenDocument text, Word, EPUB and HTML are recognised, anything else is
+ * OpenDocument text, Word, EPUB, HTML and mail (a message, or an mbox: a
+ * "From " line followed by a header) are recognised, anything else is
  * text. Thread-safe; the magic database is loaded once, on first use. */
 qy_format_t qy_format_sniff(const void *head, size_t n);
 
 /* 1 for the formats stored in a binary container (PDF and the zip based
- * ones), which may hold NUL bytes and are read with qy_split_file. */
+ * ones) or read by their own library (mail), which are read as they are,
+ * NUL bytes included, with qy_split_file. */
 int qy_format_is_binary(qy_format_t format);
 
 /* Caps for the binary formats, so that a damaged or hostile file cannot
@@ -61,7 +67,8 @@ int qy_format_is_binary(qy_format_t format);
  * "damaged zip container", "no text (scanned pages?)") for a file to skip;
  * QY_NOMEM. The binary formats give each passage its page (PDF), the
  * article's date and meta ({"author": ...}) from the document's
- * properties. */
+ * properties. Mail gives the article one unit (qy_unit_t) per message and
+ * per attachment read (core/format_mail.c says which). */
 qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
                           qy_article_t *out, const char **why);
 

@@ -30,6 +30,19 @@ typedef struct qy_drop {
     const char *rule;      /* static: "no word of letters", ... */
 } qy_drop_t;
 
+/* One document of a file that holds several (the messages of a mailbox,
+ * the attachments of a message): the article's passages from FIRST up to
+ * the next unit's FIRST are its own, with its own properties. Strings are
+ * malloc'd, NULL when absent; TITLE is cleaned like passage text. */
+typedef struct qy_unit {
+    size_t first;
+    char *title;
+    char *id;   /* a Message-ID: stored as the passages' id */
+    char *date; /* RFC 3339; its YYYY-MM-DD is what date: filters on */
+    char *from; /* mail: the sender, "Name <address>" */
+    char *to;   /* mail: the recipients (To, then Cc) */
+} qy_unit_t;
+
 typedef struct qy_article {
     char *title; /* cleaned like passage text; "" when none */
     qy_passage_t *passages;
@@ -38,6 +51,10 @@ typedef struct qy_article {
     size_t ndrops, drops_cap;
     char *date; /* from a document's properties: YYYY-MM-DD, or NULL */
     char *meta; /* other properties (author) as JSON object text, or NULL */
+    qy_unit_t *units; /* the documents of a file that holds several, in
+                         passage order (the first's FIRST is 0); NULL: the
+                         article is one document */
+    size_t nunits;
 } qy_article_t;
 
 /* Splits plain text into passages.

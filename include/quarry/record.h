@@ -23,7 +23,12 @@ typedef struct qy_record {
     unsigned ordinal;    /* 1-based position of the passage in its source */
     uint64_t offset;     /* byte span of the passage in the source */
     uint64_t length;
-    unsigned page; /* 1-based page of a paged document, 0 when none */
+    unsigned page;    /* 1-based page of a paged document, 0 when none */
+    const char *from; /* mail: the sender as written (name <address>), or "" */
+    const char *to;   /* mail: the recipients (To and Cc), or "" */
+    const char *date; /* mail: the message's date, RFC 3339, or "" */
+    const char *lang; /* the language the passage was stemmed in, when the
+                         index holds several (--lang auto), or "" */
 } qy_record_t;
 
 /* Serialises REC into a malloc'd buffer (the caller frees it) of *LEN

@@ -23,10 +23,16 @@ extern "C" {
     "XS"                     /* stems of the passage's section heading,        \
                                 with positions */
 #define QY_PREFIX_SOURCE "P" /* boolean: the source path */
-#define QY_PREFIX_ID "Q"     /* boolean: a JSON Lines document id */
+#define QY_PREFIX_ID                                                           \
+    "Q"                     /* boolean: a JSON Lines document id, or a         \
+                               mail's Message-ID */
+#define QY_PREFIX_FROM "XF" /* stems of a mail's sender, with positions */
+#define QY_PREFIX_TO "XT"   /* stems of a mail's recipients, with positions */
+#define QY_PREFIX_LANG "L"  /* boolean: the language of the passage */
 
-/* Value slots. The date of a JSON Lines document: YYYY-MM-DD text (or only
- * YYYY or YYYY-MM when that is all it gives), compared bytewise. */
+/* Value slots. The date of a JSON Lines document, a mail or a document:
+ * YYYY-MM-DD text (or only YYYY or YYYY-MM when that is all it gives), compared
+ * bytewise. */
 #define QY_SLOT_DATE 0
 /* The key of the passage's source path (qy_source_key), so that a search
  * can keep one hit per source (Xapian's collapse key). */

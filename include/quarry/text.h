@@ -22,13 +22,39 @@ extern "C" {
 typedef struct qy_analyzer qy_analyzer_t;
 
 /* Creates the analyzer for LANG: any name or ISO 639 code libstemmer knows
- * ("english", "en", "fr", ...), or "none" for no stemming. Returns QY_OK,
- * QY_INVALID for an unknown language, or QY_NOMEM. */
+ * ("english", "en", "fr", ...), "none" for no stemming, or "auto" for an
+ * index of several languages: English until qy_analyzer_use switches it.
+ * Returns QY_OK, QY_INVALID for an unknown language, or QY_NOMEM. */
 qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out);
 void qy_analyzer_free(qy_analyzer_t *a);
 
-/* The canonical name of A's language ("english", ..., "none"). Static. */
+/* The canonical name of A's language ("english", ..., "none"), or "auto"
+ * for an analyzer made for several. Static. */
 const char *qy_analyzer_language(const qy_analyzer_t *a);
+
+/* The canonical name of the language A stems in now. Static. */
+const char *qy_analyzer_current(const qy_analyzer_t *a);
+
+/* The canonical name for a language name or ISO 639 code in any case
+ * ("de", "German"), or NULL when libstemmer has no such language. Static. */
+const char *qy_language_name(const char *name);
+
+/* Makes A tokenize, stem and stop words as LANG (a name or code) from now
+ * on; the languages used before stay loaded. Returns QY_OK, QY_INVALID for
+ * an unknown language, or QY_NOMEM. */
+qy_status_t qy_analyzer_use(qy_analyzer_t *a, const char *lang);
+
+/* Makes A analyse questions for an index of the N languages LANGS (names
+ * or codes): each word of a question is stemmed in every one of them
+ * (qy_stem_each), marks are kept while tokenizing, and English stop words
+ * are stop words when English is among them. N of 0 or 1: the one language
+ * is used, as by qy_analyzer_use. Returns as qy_analyzer_use. */
+qy_status_t qy_analyzer_set_question_languages(qy_analyzer_t *a,
+                                               const char *const *langs,
+                                               size_t n);
+
+/* The number of languages set by qy_analyzer_set_question_languages. */
+size_t qy_analyzer_question_languages(const qy_analyzer_t *a);
 
 /* NULL-terminated list of canonical language names, "none" last. Static. */
 const char *const *qy_languages(void);
@@ -57,6 +83,14 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
  * NULL when out of memory. With language "none" the word itself. */
 const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
                     size_t *out_len);
+
+/* Calls FN(CTX, stem, len) once for each distinct stem of the normalised
+ * WORD in the question languages of A (in its current language only when
+ * fewer than two are set); the stem is borrowed for the call. A non-zero
+ * return of FN stops. Returns QY_OK or QY_NOMEM. */
+qy_status_t qy_stem_each(qy_analyzer_t *a, const char *word, size_t len,
+                         int (*fn)(void *ctx, const char *stem, size_t len),
+                         void *ctx);
 
 /* Non-zero when CP is a Han, Hiragana or Katakana letter: writing without
  * spaces between words, where each such letter is a word of its own. */

@@ -1,0 +1,221 @@
+/* Several languages in one index (--lang auto): each document's language
+ * detected and stored with its passages (lang in JSON, the lang: filter),
+ * each stemmed in its own language, and a question in each language finding
+ * its passages through a form only that language's stemmer links to the
+ * text. An index of one language is the control: there the same questions
+ * find nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmocka_noreturn.h"
+
+#include "test_indexer_util.h"
+
+static int setup(void **state)
+{
+    return ix_setup(state);
+}
+
+static int teardown(void **state)
+{
+    return cli_teardown(state);
+}
+
+static const char english[] =
+    "The Gardens of the Old Town\n\n"
+    "The gardeners of the old town have been planting new trees along the "
+    "river every spring. Visitors walking through the gardens in the evening "
+    "often stop to watch the boats passing under the bridges, and many of "
+    "them return the following year with their families.\n\n"
+    "Last summer the council decided that the public gardens would stay open "
+    "later, because so many people were asking for more time to enjoy the "
+    "flowers after work.\n";
+
+static const char german[] =
+    "Die G\u00e4rten der Altstadt\n\n"
+    "Die G\u00e4rtner der Altstadt pflanzen jedes Fr\u00fchjahr neue "
+    "B\u00e4ume entlang des Flusses. Besucher, die am Abend durch die "
+    "G\u00e4rten spazieren, bleiben oft stehen, um den Booten zuzusehen, die "
+    "unter den Br\u00fccken hindurchfahren, und viele von ihnen kommen im "
+    "folgenden Jahr mit ihren Familien zur\u00fcck.\n\n"
+    "Im letzten Sommer beschloss der Stadtrat, dass die \u00f6ffentlichen "
+    "G\u00e4rten l\u00e4nger ge\u00f6ffnet bleiben sollten, weil so viele "
+    "Menschen nach der Arbeit mehr Zeit f\u00fcr die Blumen haben wollten.\n";
+
+static const char french[] =
+    "Les jardins de la vieille ville\n\n"
+    "Les jardiniers de la vieille ville plantent chaque printemps de "
+    "nouveaux arbres le long de la rivi\u00e8re. Les visiteurs qui se "
+    "prom\u00e8nent dans les jardins le soir s'arr\u00eatent souvent pour "
+    "regarder les bateaux passer sous les ponts, et beaucoup d'entre eux "
+    "reviennent l'ann\u00e9e suivante avec leurs familles.\n\n"
+    "L'\u00e9t\u00e9 dernier, le conseil municipal a d\u00e9cid\u00e9 que "
+    "les jardins publics resteraient ouverts plus tard, parce que tant de "
+    "personnes demandaient davantage de temps pour profiter des fleurs "
+    "apr\u00e8s le travail.\n";
+
+static const struct {
+    const char *file, *text, *lang;
+    const char *question; /* a form of a word of the text that only the
+                             language's stemmer links to it */
+    const char *control;  /* an index language that does not link them */
+} docs[] = {
+    {"docs/gardens.txt", english, "english", "walked", "french"},
+    {"docs/gaerten.txt", german, "german", "Br\u00fccke", "english"},
+    {"docs/jardins.md", french, "french", "restaient", "english"},
+};
+
+#define NDOCS (sizeof docs / sizeof *docs)
+
+static void test_each_language_stemmed_as_its_own(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NDOCS; i++)
+        put_file(docs[i].file, docs[i].text);
+    char *idx = tmp_file("auto.idx"), *dir = tmp_file("docs");
+    cJSON *j = index_json(0, idx, "--lang", "auto", dir, (char *)NULL);
+    expect_files(j, 3, 0, 0, 0, 0);
+    cJSON_Delete(j);
+
+    for (size_t i = 0; i < NDOCS; i++) {
+        /* Detected, stored, and a filter. */
+        char filter[64];
+        snprintf(filter, sizeof filter, "lang:%s", docs[i].lang);
+        cJSON *a = query_json(0, idx, filter, (char *)NULL);
+        const cJSON *hits = hits_of(a);
+        /* Two paragraphs (and the Markdown file's first line) */
+        assert_true(cJSON_GetArraySize(hits) >= 2);
+        for (int k = 0; k < cJSON_GetArraySize(hits); k++) {
+            const cJSON *h = cJSON_GetArrayItem(hits, k);
+            assert_string_equal(str_field(h, "source"),
+                                source_of(docs[i].file));
+            assert_string_equal(str_field(h, "lang"), docs[i].lang);
+        }
+        cJSON_Delete(a);
+
+        /* The question finds its passage, and only that, through its own
+         * language's stemming; the word is highlighted. */
+        a = query_json(0, idx, docs[i].question, (char *)NULL);
+        hits = hits_of(a);
+        if (cJSON_GetArraySize(hits) != 1)
+            fail_msg("%s: %d hits", docs[i].question, cJSON_GetArraySize(hits));
+        const cJSON *h = cJSON_GetArrayItem(hits, 0);
+        assert_string_equal(str_field(h, "source"), source_of(docs[i].file));
+        assert_string_equal(str_field(h, "lang"), docs[i].lang);
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(h, "highlights")) >=
+                    1);
+        cJSON_Delete(a);
+
+        /* Nor is the word, a word of the index in its language, taken
+         * for a misspelling; the human output shows the passage. */
+        run_result_t r =
+            run(QUERY, "-d", idx, "--json", docs[i].question, (char *)NULL);
+        assert_int_equal(r.status, 0);
+        cJSON *spelled = cJSON_Parse(r.out);
+        assert_non_null(spelled);
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(spelled, "suggestion")));
+        cJSON_Delete(spelled);
+        run_free(&r);
+        r = run(QUERY, "-d", idx, docs[i].question, (char *)NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, docs[i].file));
+        assert_null(strstr(r.out, "Did you mean"));
+        run_free(&r);
+
+        /* Another language's filter leaves it out. */
+        snprintf(filter, sizeof filter, "lang:%s", docs[(i + 1) % NDOCS].lang);
+        a = query_json(1, idx, docs[i].question, filter, (char *)NULL);
+        cJSON_Delete(a);
+    }
+
+    /* The control: in an index of one language the forms are not linked. */
+    for (size_t i = 0; i < NDOCS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.idx", docs[i].control);
+        char *one = tmp_file("%s", name);
+        j = index_json(0, one, "--lang", docs[i].control, dir, (char *)NULL);
+        cJSON_Delete(j);
+        cJSON *a = query_json(1, one, docs[i].question, (char *)NULL);
+        cJSON_Delete(a);
+        /* Nor is the language stored, where there is only one. */
+        a = query_json(1, one, "lang:english", (char *)NULL);
+        cJSON_Delete(a);
+        free(one);
+    }
+    free(dir);
+    free(idx);
+}
+
+/* Each message of a mailbox is a document, with its own language; a text
+ * too short to tell is English. */
+static void test_messages_and_short_texts(void **state)
+{
+    (void)state;
+    char mbox[8192];
+    snprintf(mbox, sizeof mbox,
+             "From a@example.org Mon Mar  4 10:00:00 2024\n"
+             "From: a@example.org\nSubject: Gardens\n"
+             "Content-Type: text/plain; charset=utf-8\n\n%s\n"
+             "From b@example.org Mon Mar  4 11:00:00 2024\n"
+             "From: b@example.org\nSubject: Jardins\n"
+             "Content-Type: text/plain; charset=utf-8\n\n%s\n",
+             english, french);
+    put_file("mail/box.mbox", mbox);
+    put_file("mail/note.txt", "Kiosk.\n");
+    char *idx = tmp_file("mail.idx"), *dir = tmp_file("mail");
+    cJSON *j = index_json(0, idx, "--lang", "auto", dir, (char *)NULL);
+    cJSON_Delete(j);
+    cJSON *a = query_json(0, idx, "restaient", (char *)NULL);
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "lang"),
+                        "french");
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "title"),
+                        "Jardins");
+    cJSON_Delete(a);
+    a = query_json(0, idx, "walked", "lang:english", (char *)NULL);
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "title"),
+                        "Gardens");
+    cJSON_Delete(a);
+    a = query_json(0, idx, "kiosk", (char *)NULL);
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "lang"),
+                        "english");
+    cJSON_Delete(a);
+    free(dir);
+    free(idx);
+}
+
+/* An index is of one language or of several: the other cannot be added. */
+static void test_auto_is_the_index_language(void **state)
+{
+    (void)state;
+    put_file("one/gardens.txt", english);
+    char *idx = tmp_file("one.idx"), *dir = tmp_file("one");
+    cJSON *j = index_json(0, idx, "--lang", "auto", dir, (char *)NULL);
+    cJSON_Delete(j);
+    run_result_t r =
+        run(INDEXER, "-q", "-d", idx, "--lang", "english", dir, (char *)NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "'auto'"));
+    run_free(&r);
+    /* Without --lang, the index's own: several. */
+    put_file("one/gaerten.txt", german);
+    j = index_json(0, idx, dir, (char *)NULL);
+    cJSON_Delete(j);
+    cJSON *a = query_json(0, idx, "Br\u00fccke", (char *)NULL);
+    assert_string_equal(str_field(cJSON_GetArrayItem(hits_of(a), 0), "lang"),
+                        "german");
+    cJSON_Delete(a);
+    free(dir);
+    free(idx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_language_stemmed_as_its_own),
+        cmocka_unit_test(test_messages_and_short_texts),
+        cmocka_unit_test(test_auto_is_the_index_language),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
