@@ -3,6 +3,7 @@
  *   ./top-hits INDEX WORDS */
 #include <quarry.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int main(int argc, char **argv)
 {
@@ -15,6 +16,7 @@ int main(int argc, char **argv)
     }
     if (quarry_index_open(argv[1], QUARRY_MODE_READ_ONLY, &index, &message)) {
         fprintf(stderr, "top-hits: %s\n", message);
+        free(message);
         return 2;
     }
     quarry_status_t st = quarry_search(index, argv[2], NULL, &results);
