@@ -93,7 +93,7 @@ static quarry_status_t fail_with(quarry_index_t *index, quarry_status_t st,
                                  char *message)
 {
     free(index->error);
-    index->error = message;
+    index->error = message ? message : strdup(quarry_status_to_string(st));
     return st;
 }
 
@@ -110,6 +110,19 @@ static quarry_status_t fail(quarry_index_t *index, qy_status_t st,
     if ((msg = malloc(need)) != NULL)
         snprintf(msg, need, "%s: %s", what, why);
     return fail_with(index, from_core(st), msg);
+}
+
+/* ... for a failure of the index itself: "index 'PATH': why". */
+static quarry_status_t fail_index(quarry_index_t *index, qy_status_t st)
+{
+    const char *name = qy_db_name(index->db);
+    char *what = malloc(strlen(name) + sizeof "index ''");
+    if (!what)
+        return fail_with(index, from_core(st), NULL);
+    sprintf(what, "index '%s'", name);
+    quarry_status_t result = fail(index, st, what);
+    free(what);
+    return result;
 }
 
 const char *quarry_index_last_error(quarry_index_t *index)
@@ -245,7 +258,7 @@ static quarry_status_t begin_write(quarry_index_t *index)
         return QUARRY_STATUS_SUCCESS;
     qy_status_t st = qy_db_begin_transaction(index->db);
     if (st != QY_OK)
-        return fail(index, st, qy_db_name(index->db));
+        return fail_index(index, st);
     index->in_transaction = 1;
     return QUARRY_STATUS_SUCCESS;
 }
@@ -293,8 +306,7 @@ quarry_status_t quarry_index_passage_count(quarry_index_t *index,
     if (!index || !count)
         return QUARRY_STATUS_INVALID_ARGUMENT;
     qy_status_t st = qy_db_doc_count(index->db, count);
-    return st == QY_OK ? QUARRY_STATUS_SUCCESS
-                       : fail(index, st, qy_db_name(index->db));
+    return st == QY_OK ? QUARRY_STATUS_SUCCESS : fail_index(index, st);
 }
 
 quarry_status_t quarry_index_reopen(quarry_index_t *index)
@@ -304,8 +316,7 @@ quarry_status_t quarry_index_reopen(quarry_index_t *index)
     if (index->ing)
         return QUARRY_STATUS_SUCCESS; /* a writer sees its own state */
     qy_status_t st = qy_db_reopen(index->db);
-    return st == QY_OK ? QUARRY_STATUS_SUCCESS
-                       : fail(index, st, qy_db_name(index->db));
+    return st == QY_OK ? QUARRY_STATUS_SUCCESS : fail_index(index, st);
 }
 
 /* ---- Indexing ----------------------------------------------------------- */
@@ -710,9 +721,30 @@ quarry_status_t quarry_search_options_set_spelling(quarry_search_options_t *o,
                                                    int on)
 {
     /* The core's switch is the opposite one. */
-    if (!o || (on != 0 && on != 1))
+    quarry_status_t st = set_switch(o, OPT(o, no_spelling), on);
+    if (st == QUARRY_STATUS_SUCCESS)
+        o->opts.no_spelling = !on;
+    return st;
+}
+
+quarry_status_t quarry_search_options_set_highlights(quarry_search_options_t *o,
+                                                     int on)
+{
+    quarry_status_t st = set_switch(o, OPT(o, no_highlights), on);
+    if (st == QUARRY_STATUS_SUCCESS)
+        o->opts.no_highlights = !on;
+    return st;
+}
+
+quarry_status_t
+quarry_search_options_set_source_resolver(quarry_search_options_t *o,
+                                          quarry_source_resolver_t resolver,
+                                          void *context)
+{
+    if (!o)
         return QUARRY_STATUS_INVALID_ARGUMENT;
-    o->opts.no_spelling = !on;
+    o->opts.resolve_source = resolver;
+    o->opts.resolve_ctx = context;
     return QUARRY_STATUS_SUCCESS;
 }
 
@@ -742,8 +774,7 @@ quarry_status_t quarry_search(quarry_index_t *index, const char *question,
     if (st != QY_OK) {
         qy_results_free(&res->r);
         free(res);
-        return error ? fail_with(index, from_core(st), error)
-                     : fail(index, st, "cannot search");
+        return fail_with(index, from_core(st), error);
     }
     *results = res;
     return QUARRY_STATUS_SUCCESS;

@@ -256,6 +256,23 @@ QUARRY_EXPORT quarry_status_t
 quarry_search_options_set_explain(quarry_search_options_t *o, int on);
 QUARRY_EXPORT quarry_status_t
 quarry_search_options_set_spelling(quarry_search_options_t *o, int on);
+/* Highlights and snippets (on by default): off leaves every hit without
+ * them, which is faster when only the hits' sources or the count are
+ * wanted. 0 or 1. */
+QUARRY_EXPORT quarry_status_t
+quarry_search_options_set_highlights(quarry_search_options_t *o, int on);
+
+/* Turns the VALUE of a source:VALUE filter that is neither absolute nor a
+ * glob into the source it names as the index stores it (an absolute path),
+ * in a string from malloc() that the library frees; or NULL to match VALUE
+ * as the end of the stored paths. `query` resolves against the current
+ * folder with realpath(3). */
+typedef char *(*quarry_source_resolver_t)(void *context, const char *value);
+/* Sets the resolver of source:VALUE filters (NULL: none, the default) and
+ * the CONTEXT it is given. */
+QUARRY_EXPORT quarry_status_t quarry_search_options_set_source_resolver(
+    quarry_search_options_t *o, quarry_source_resolver_t resolver,
+    void *context);
 
 /* ---- Searching ---------------------------------------------------------- */
 
@@ -265,8 +282,8 @@ typedef struct quarry_hit quarry_hit_t;
 /* Answers QUESTION (words, or the query syntax of query(1)) from INDEX
  * with OPTIONS (NULL: the defaults) into *RESULTS, as `query` does. A
  * source:VALUE filter matches VALUE as an absolute path, a glob, or the
- * end of the stored paths (the library does not resolve relative paths
- * against the current folder, as `query` does). A question without a
+ * end of the stored paths, unless a resolver is set (the library itself
+ * never looks at the current folder). A question without a
  * searchable word finds nothing (SUCCESS, no hits).
  *
  * Returns SUCCESS, INVALID_ARGUMENT, UNKNOWN_LANGUAGE, CORRUPT, MODIFIED,

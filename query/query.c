@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "printer.h"
+#include "results.h"
 #include "quarry/cli.h"
 #include "quarry/guard.h"
 #include "quarry/paths.h"
-#include "quarry/schema.h"
 #include "quarry/search.h"
 
 #ifndef QUARRY_VERSION
@@ -241,9 +241,9 @@ static void list_formats(FILE *out, unsigned flags)
 
 /* Everything one answer needs, shared by all the questions of a batch. */
 typedef struct session {
-    qy_db_t *db;
-    qy_analyzer_t *a;
-    qy_search_opts_t opts;
+    quarry_index_t *index;
+    qy_analyzer_t *a; /* the printers' words */
+    quarry_search_options_t *opts;
     const printer_t *printer;
     printer_opts_t popts;
     unsigned timeout; /* seconds a search may take, 0: no bound */
@@ -254,16 +254,20 @@ typedef struct session {
 static int answer(session_t *s, const char *question, int *found)
 {
     qy_results_t results = {0};
-    char *error = NULL;
+    quarry_results_t *hits = NULL;
     int rc = 0;
     /* A damaged index can make Xapian loop forever. */
     qy_guard_arm(s->timeout);
-    qy_status_t st =
-        qy_search(s->db, s->a, question, &s->opts, &results, &error);
+    quarry_status_t st = quarry_search(s->index, question, s->opts, &hits);
     qy_guard_disarm();
-    if (st != QY_OK) {
+    if (st != QUARRY_STATUS_SUCCESS) {
         fprintf(stderr, "%s: %s\n", progname,
-                error ? error : qy_status_to_string(st));
+                quarry_index_last_error(s->index));
+        rc = -1;
+        goto out;
+    }
+    if (query_results_view(hits, &results) != 0) {
+        fprintf(stderr, "%s: out of memory\n", progname);
         rc = -1;
         goto out;
     }
@@ -282,8 +286,8 @@ static int answer(session_t *s, const char *question, int *found)
     }
     *found = results.total > 0;
 out:
-    qy_results_free(&results);
-    free(error);
+    query_results_view_free(&results);
+    quarry_results_destroy(hits);
     return rc;
 }
 
@@ -305,9 +309,9 @@ static int run_batch(session_t *s)
         int found = 0;
         /* Each answer is the one a single run would print now: from the
          * index as last committed, or swapped in by a bulk load. */
-        if (qy_db_reopen(s->db) != QY_OK) {
-            fprintf(stderr, "%s: index '%s': %s\n", progname, qy_db_name(s->db),
-                    qy_db_error(s->db));
+        if (quarry_index_reopen(s->index) != QUARRY_STATUS_SUCCESS) {
+            fprintf(stderr, "%s: %s\n", progname,
+                    quarry_index_last_error(s->index));
             status = EXIT_ERROR;
             break;
         }
@@ -582,9 +586,9 @@ int main(int argc, char **argv)
         indexes[nindexes++] = default_index;
     }
     int status = EXIT_ERROR;
-    char *error = NULL, *index_lang = NULL, *question = NULL;
+    char *error = NULL, *question = NULL;
     char *mark_start = NULL;
-    session_t s = {.opts = opts, .printer = printer, .timeout = timeout};
+    session_t s = {.printer = printer, .timeout = timeout};
     for (size_t i = 0; i < nindexes; i++) {
         struct stat info;
         if (stat(indexes[i], &info) == 0 && !S_ISDIR(info.st_mode)) {
@@ -604,19 +608,25 @@ int main(int argc, char **argv)
         used += (size_t)snprintf(named + used, sizeof named - used, "%s%s",
                                  i ? "', '" : "", indexes[i]);
     qy_guard_faults(progname, named);
-    qy_status_t st = qy_db_open_read(indexes, nindexes, &s.db, &error);
-    if (st == QY_OK)
-        st = qy_schema_read(s.db, &index_lang, &error);
-    if (st != QY_OK) {
+    quarry_status_t st =
+        quarry_index_open_shards(indexes, nindexes, &s.index, &error);
+    if (st != QUARRY_STATUS_SUCCESS) {
         fprintf(stderr, "%s: %s\n", progname,
-                error ? error : qy_status_to_string(st));
+                error ? error : quarry_status_to_string(st));
         goto out;
     }
-    if (qy_analyzer_new(lang ? lang : index_lang, &s.a) != QY_OK) {
+    const char *words_lang = lang ? lang : quarry_index_language(s.index);
+    if (qy_analyzer_new(words_lang, &s.a) != QY_OK ||
+        (st = query_search_options(&opts, lang, &s.opts)) ==
+            QUARRY_STATUS_UNKNOWN_LANGUAGE) {
         fprintf(stderr,
                 "%s: unknown language '%s' (see indexer "
                 "--list-languages)\n",
-                progname, lang ? lang : index_lang);
+                progname, words_lang);
+        goto out;
+    }
+    if (st != QUARRY_STATUS_SUCCESS) {
+        fprintf(stderr, "%s: %s\n", progname, quarry_status_to_string(st));
         goto out;
     }
     s.popts = (printer_opts_t){
@@ -651,10 +661,10 @@ int main(int argc, char **argv)
         status = finish_output(found ? EXIT_FOUND : EXIT_NONE);
 out:
     qy_analyzer_free(s.a);
-    qy_db_close(s.db);
+    quarry_search_options_destroy(s.opts);
+    quarry_index_close(s.index);
     free(mark_start);
     free(question);
-    free(index_lang);
     free(error);
     free(default_index);
     return status;

@@ -66,7 +66,7 @@ static void build_harbour(const char *name)
 {
     quarry_index_t *w = writer(name);
     unsigned n = 0;
-    assert_int_equal(quarry_index_add_document(w, "harbour.txt", NULL,
+    assert_int_equal(quarry_index_add_document(w, "/srv/harbour.txt", NULL,
                                                "Harbour notes",
                                                PARAGRAPH_A PARAGRAPH_B, &n),
                      QUARRY_STATUS_SUCCESS);
@@ -259,7 +259,7 @@ static void test_index_and_search(void **state)
     assert_null(quarry_results_hit(res, 1));
     assert_int_equal(quarry_hit_rank(hit), 1);
     assert_true(quarry_hit_score(hit) > 0);
-    assert_string_equal(quarry_hit_source(hit), "harbour.txt");
+    assert_string_equal(quarry_hit_source(hit), "/srv/harbour.txt");
     assert_string_equal(quarry_hit_title(hit), "Harbour notes");
     assert_string_equal(quarry_hit_id(hit), "");
     assert_int_equal(quarry_hit_passage(hit), 1);
@@ -317,11 +317,17 @@ static void test_index_and_search(void **state)
     assert_int_equal(quarry_index_close(r), QUARRY_STATUS_SUCCESS);
 
     /* What the library writes, `query` reads. */
-    run_result_t q = run(QUARRY_QUERY_BIN, "-d", path_in("harbour"),
-                         "--count", "fishing boats", NULL);
+    run_result_t q = run(QUARRY_QUERY_BIN, "-d", path_in("harbour"), "--count",
+                         "fishing boats", NULL);
     assert_int_equal(q.status, 0);
     assert_string_equal(q.out, "1\n");
     run_free(&q);
+}
+
+/* source:notes names the source CONTEXT. */
+static char *resolve_notes(void *context, const char *value)
+{
+    return strcmp(value, "notes") == 0 ? strdup(context) : NULL;
 }
 
 static void test_options(void **state)
@@ -425,6 +431,32 @@ static void test_options(void **state)
     res = search(r, "lamps", o);
     assert_int_equal(quarry_results_count(res), 1);
     quarry_results_destroy(res);
+
+    /* Without highlights: the same hit, no spans. */
+    assert_int_equal(quarry_search_options_set_highlights(o, 2),
+                     QUARRY_STATUS_INVALID_ARGUMENT);
+    assert_int_equal(quarry_search_options_set_highlights(o, 0),
+                     QUARRY_STATUS_SUCCESS);
+    res = search(r, "lamps", o);
+    assert_int_equal(quarry_results_count(res), 1);
+    assert_int_equal(quarry_hit_highlight_count(quarry_results_hit(res, 0)), 0);
+    quarry_results_destroy(res);
+
+    /* source:VALUE through the caller's resolver. */
+    res = search(r, "source:notes lamps", o);
+    assert_int_equal(quarry_results_count(res), 0);
+    quarry_results_destroy(res);
+    assert_int_equal(quarry_search_options_set_source_resolver(
+                         o, resolve_notes, (void *)"/srv/harbour.txt"),
+                     QUARRY_STATUS_SUCCESS);
+    res = search(r, "source:notes lamps", o);
+    assert_int_equal(quarry_results_count(res), 1);
+    assert_string_equal(quarry_hit_source(quarry_results_hit(res, 0)),
+                        "/srv/harbour.txt");
+    quarry_results_destroy(res);
+    assert_int_equal(
+        quarry_search_options_set_source_resolver(NULL, NULL, NULL),
+        QUARRY_STATUS_INVALID_ARGUMENT);
 
     quarry_search_options_destroy(o);
     quarry_index_close(r);
