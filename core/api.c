@@ -601,6 +601,8 @@ static quarry_status_t set_double(const quarry_search_options_t *o,
     return QUARRY_STATUS_SUCCESS;
 }
 
+/* ON is 0 or 1. The core's no_* switches are given ON ^ 1: the opposite,
+ * and still refused when ON is neither. */
 static quarry_status_t set_switch(const quarry_search_options_t *o, int *field,
                                   int on)
 {
@@ -720,20 +722,13 @@ quarry_status_t quarry_search_options_set_explain(quarry_search_options_t *o,
 quarry_status_t quarry_search_options_set_spelling(quarry_search_options_t *o,
                                                    int on)
 {
-    /* The core's switch is the opposite one. */
-    quarry_status_t st = set_switch(o, OPT(o, no_spelling), on);
-    if (st == QUARRY_STATUS_SUCCESS)
-        o->opts.no_spelling = !on;
-    return st;
+    return set_switch(o, OPT(o, no_spelling), on ^ 1);
 }
 
 quarry_status_t quarry_search_options_set_highlights(quarry_search_options_t *o,
                                                      int on)
 {
-    quarry_status_t st = set_switch(o, OPT(o, no_highlights), on);
-    if (st == QUARRY_STATUS_SUCCESS)
-        o->opts.no_highlights = !on;
-    return st;
+    return set_switch(o, OPT(o, no_highlights), on ^ 1);
 }
 
 quarry_status_t
