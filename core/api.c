@@ -512,13 +512,16 @@ quarry_status_t quarry_index_add_file(quarry_index_t *index, const char *path,
         free(buf);
         return fail_with(index, QUARRY_STATUS_IO_ERROR, strdup(path));
     }
-    qy_status_t st = QY_OK;
     qy_format_t format = qy_format_for_path(path);
     if (!qy_format_known_extension(path))
         format = qy_format_sniff(buf, len < SNIFF_BYTES ? len : SNIFF_BYTES);
-    if (st == QY_OK)
-        st = qy_ingest_remove_source(index->ing, source);
-    if (st == QY_OK && format == QY_FORMAT_JSONL) {
+    /* What the file held goes, also when it cannot be read now. */
+    qy_status_t st = qy_ingest_remove_source(index->ing, source);
+    if (st == QY_OK && !qy_format_is_binary(format) &&
+        qy_looks_binary(buf, len, qy_count_controls(buf, len))) {
+        st = QY_INVALID; /* as indexer, which skips it */
+        why = "binary file";
+    } else if (st == QY_OK && format == QY_FORMAT_JSONL) {
         st = ingest_lines(index, source, buf, len, &stored, &why);
     } else if (st == QY_OK) {
         qy_article_t art = {0};

@@ -1,5 +1,6 @@
 /* Telling a file's format by its content (libmagic, and the "From " line
- * of an mbox), for files whose name does not say it. */
+ * of an mbox), for files whose name does not say it, and a text from a
+ * binary file. */
 #include <pthread.h>
 #include <string.h>
 
@@ -71,4 +72,54 @@ qy_format_t qy_format_sniff(const void *head, size_t n)
     if (format == QY_FORMAT_TEXT && is_mbox(head, n))
         format = QY_FORMAT_MAIL;
     return format;
+}
+
+/* Text holds control bytes other than whitespace only by accident: a file
+ * is binary when more than 1 byte in CONTROL_SHARE (and more than one in
+ * all) is one. Machine code and compressed data hold about one in ten. */
+#define CONTROL_SHARE 16
+
+/* NUL, the C0 controls that are not whitespace, and DEL. */
+static int is_control(unsigned char c)
+{
+    return (c < 0x20 && (c < '\t' || c > '\r')) || c == 0x7f;
+}
+
+size_t qy_count_controls(const char *p, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += is_control((unsigned char)p[i]);
+    return count;
+}
+
+/* Non-zero when the N bytes at P, a file's start or the whole of it, are
+ * not text: they open like an executable, an image or an archive, or too
+ * many of them are control bytes. */
+int qy_looks_binary(const char *p, size_t n, size_t controls)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+    } magics[] = {
+        {"\x7f"
+         "ELF",
+         4},
+        {"\x89PNG", 4},
+        {"\x1f\x8b", 2},
+        {"PK\x03\x04", 4},
+        {"GIF8", 4},
+        {"\xff\xd8\xff", 3},
+        {"\xfd"
+         "7zXZ",
+         5},
+        {"BZh", 3},
+        {"%PDF-", 5},
+        {"\x28\xb5\x2f\xfd", 4}, /* zstd */
+    };
+    for (size_t k = 0; k < sizeof magics / sizeof *magics; k++)
+        if (n >= magics[k].len &&
+            memcmp(p, magics[k].magic, magics[k].len) == 0)
+            return 1;
+    return controls > 1 && controls > n / CONTROL_SHARE;
 }

@@ -177,8 +177,9 @@ QUARRY_EXPORT quarry_status_t quarry_index_add_document(
  * the file had. *PASSAGES as for quarry_index_add_document.
  *
  * Returns SUCCESS, NOT_FOUND (no such file), IO_ERROR (unreadable, or not a
- * regular file), UNREADABLE (a file of a format it cannot read: encrypted,
- * damaged, no text; the reason in quarry_index_last_error), READ_ONLY,
+ * regular file), UNREADABLE (a binary file, or one of a format it cannot
+ * read: encrypted, damaged, no text; the reason in quarry_index_last_error;
+ * the passages the file had are removed, as indexer does), READ_ONLY,
  * INVALID_ARGUMENT, OUT_OF_MEMORY or a failure of the index. A JSON Lines
  * file with a line that is no document (no id, no text) is UNREADABLE
  * after the good lines were indexed. */

@@ -21,10 +21,6 @@
 /* Whether a file is binary is judged on its first block before the rest is
  * read, so large binaries cost one small read, and then on the whole. */
 #define BINARY_PROBE 8192
-/* Text holds control bytes other than whitespace only by accident: a file
- * is binary when more than 1 byte in CONTROL_SHARE (and more than one in
- * all) is one. Machine code and compressed data hold about one in ten. */
-#define CONTROL_SHARE 16
 /* Text, Markdown and HTML files are read whole; larger ones are skipped. */
 #define MAX_DOCUMENT_BYTES ((size_t)1 << 30)
 /* Warnings about bad lines of one JSON Lines file before they are only
@@ -32,51 +28,6 @@
 #define MAX_LINE_WARNINGS 10
 
 enum read_result { READ_OK, READ_ERROR, READ_BINARY, READ_TOO_LARGE };
-
-/* NUL, the C0 controls that are not whitespace, and DEL. */
-static int is_control(unsigned char c)
-{
-    return (c < 0x20 && (c < '\t' || c > '\r')) || c == 0x7f;
-}
-
-static size_t count_controls(const char *p, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += is_control((unsigned char)p[i]);
-    return count;
-}
-
-/* Non-zero when the N bytes at P, a file's start or the whole of it, are
- * not text: they open like an executable, an image or an archive, or too
- * many of them are control bytes. */
-static int looks_binary(const char *p, size_t n, size_t controls)
-{
-    static const struct {
-        const char *magic;
-        size_t len;
-    } magics[] = {
-        {"\x7f"
-         "ELF",
-         4},
-        {"\x89PNG", 4},
-        {"\x1f\x8b", 2},
-        {"PK\x03\x04", 4},
-        {"GIF8", 4},
-        {"\xff\xd8\xff", 3},
-        {"\xfd"
-         "7zXZ",
-         5},
-        {"BZh", 3},
-        {"%PDF-", 5},
-        {"\x28\xb5\x2f\xfd", 4}, /* zstd */
-    };
-    for (size_t k = 0; k < sizeof magics / sizeof *magics; k++)
-        if (n >= magics[k].len &&
-            memcmp(p, magics[k].magic, magics[k].len) == 0)
-            return 1;
-    return controls > 1 && controls > n / CONTROL_SHARE;
-}
 
 /* Removes the NUL bytes from BUF[0, *LEN) and NUL-terminates it. Other
  * control characters stay: the printers show them escaped. */
@@ -225,8 +176,8 @@ static qy_status_t add_article(indexer_t *ix, const char *path,
  * removed and counted in *STRIPPED. */
 static enum read_result check_text(char **data, size_t *len, size_t *stripped)
 {
-    size_t controls = count_controls(*data, *len);
-    if (looks_binary(*data, *len, controls)) {
+    size_t controls = qy_count_controls(*data, *len);
+    if (qy_looks_binary(*data, *len, controls)) {
         free(*data);
         *data = NULL;
         return READ_BINARY;
@@ -290,7 +241,8 @@ static enum read_result read_all(int fd, const struct stat *st, int binary,
         n += (size_t)r;
         if (!probed && n >= BINARY_PROBE) {
             probed = 1;
-            if (!binary && looks_binary(data, n, count_controls(data, n))) {
+            if (!binary &&
+                qy_looks_binary(data, n, qy_count_controls(data, n))) {
                 free(data);
                 return READ_BINARY;
             }
@@ -607,8 +559,8 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         do
             r = pread(fd, probe, sizeof probe, 0);
         while (r < 0 && errno == EINTR && !ix_interrupted);
-        if (r > 0 &&
-            looks_binary(probe, (size_t)r, count_controls(probe, (size_t)r))) {
+        if (r > 0 && qy_looks_binary(probe, (size_t)r,
+                                     qy_count_controls(probe, (size_t)r))) {
             close(fd);
             skip_content(ix, in, &fst, format, "binary file, skipped");
             return;

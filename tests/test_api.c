@@ -700,6 +700,20 @@ static void test_add_file(void **state)
     assert_int_equal(quarry_index_add_file(w, pdf, &n),
                      QUARRY_STATUS_UNREADABLE);
     assert_non_null(strstr(quarry_index_last_error(w), pdf));
+    /* A binary file is not text, whatever its name says; what the file
+     * held before goes. */
+    const char *elf = path_in("program.txt");
+    write_file(elf, "Barnacles cover the hull of the old trawler.\n");
+    assert_int_equal(quarry_index_add_file(w, elf, &n), QUARRY_STATUS_SUCCESS);
+    write_file(elf, "\x7f"
+                    "ELF\x02\x01\x01 and then some words");
+    assert_int_equal(quarry_index_add_file(w, elf, &n),
+                     QUARRY_STATUS_UNREADABLE);
+    assert_non_null(strstr(quarry_index_last_error(w), "binary"));
+    assert_int_equal(quarry_index_commit(w), QUARRY_STATUS_SUCCESS);
+    res = search(w, "barnacles", NULL);
+    assert_int_equal(quarry_results_count(res), 0);
+    quarry_results_destroy(res);
     const char *bad = path_in("bad.jsonl");
     write_file(bad, "{\"id\": \"c\", \"text\": \"Anchors rust quickly in "
                     "salt water.\"}\nnot json at all\n");

@@ -50,6 +50,16 @@ int qy_format_known_extension(const char *path);
  * text. Thread-safe; the magic database is loaded once, on first use. */
 qy_format_t qy_format_sniff(const void *head, size_t n);
 
+/* The number of control bytes among the N at P: NUL, the C0 controls
+ * that are not whitespace, and DEL. */
+size_t qy_count_controls(const char *p, size_t n);
+
+/* Non-zero when the N bytes at P, a file's start or the whole of it, of
+ * which CONTROLS are control bytes (qy_count_controls), are not text: they
+ * open like an executable, an image or an archive, or too many of them are
+ * control bytes. */
+int qy_looks_binary(const char *p, size_t n, size_t controls);
+
 /* 1 for the formats stored in a binary container (PDF and the zip based
  * ones) or read by their own library (mail), which are read as they are,
  * NUL bytes included, with qy_split_file. */
