@@ -1,7 +1,7 @@
 /* The public API of include/quarry.h: opaque handles and stable statuses
- * over the core's own modules (xdb, schema, ingest, formats, search), which
- * do the work. Only the functions declared there are exported from
- * libquarry. */
+ * over the core's own modules (xdb, schema, ingest, search), which do the
+ * work; files are indexed in core/api_file.c. Only the functions declared
+ * in quarry.h are exported from libquarry. */
 #include "quarry.h"
 
 #include <errno.h>
@@ -12,19 +12,12 @@
 
 #include "quarry/formats.h"
 #include "quarry/ingest.h"
+#include "quarry/api.h"
 #include "quarry/schema.h"
 #include "quarry/search.h"
 
 #define QUARRY_STR(x) #x
 #define QUARRY_XSTR(x) QUARRY_STR(x)
-
-struct quarry_index {
-    qy_db_t *db;
-    qy_analyzer_t *a;
-    qy_ingest_t *ing;   /* writers only */
-    int in_transaction; /* a writer's changes since the last commit */
-    char *error;        /* the last failure, "" when none */
-};
 
 struct quarry_search_options {
     qy_search_opts_t opts;
@@ -89,7 +82,7 @@ static quarry_status_t from_core(qy_status_t st)
 
 /* Keeps MESSAGE (taken over; NULL: the status's own words) as the last
  * failure of INDEX, and returns ST. */
-static quarry_status_t fail_with(quarry_index_t *index, quarry_status_t st,
+quarry_status_t qy_api_fail_with(quarry_index_t *index, quarry_status_t st,
                                  char *message)
 {
     free(index->error);
@@ -99,7 +92,7 @@ static quarry_status_t fail_with(quarry_index_t *index, quarry_status_t st,
 
 /* Records the failure ST of a core call on INDEX: Xapian's description
  * when the index has one. */
-static quarry_status_t fail(quarry_index_t *index, qy_status_t st,
+quarry_status_t qy_api_fail(quarry_index_t *index, qy_status_t st,
                             const char *what)
 {
     const char *why = index->db ? qy_db_error(index->db) : "";
@@ -109,7 +102,7 @@ static quarry_status_t fail(quarry_index_t *index, qy_status_t st,
     size_t need = strlen(what) + strlen(why) + 3;
     if ((msg = malloc(need)) != NULL)
         snprintf(msg, need, "%s: %s", what, why);
-    return fail_with(index, from_core(st), msg);
+    return qy_api_fail_with(index, from_core(st), msg);
 }
 
 /* ... for a failure of the index itself: "index 'PATH': why". */
@@ -118,9 +111,9 @@ static quarry_status_t fail_index(quarry_index_t *index, qy_status_t st)
     const char *name = qy_db_name(index->db);
     char *what = malloc(strlen(name) + sizeof "index ''");
     if (!what)
-        return fail_with(index, from_core(st), NULL);
+        return qy_api_fail_with(index, from_core(st), NULL);
     sprintf(what, "index '%s'", name);
-    quarry_status_t result = fail(index, st, what);
+    quarry_status_t result = qy_api_fail(index, st, what);
     free(what);
     return result;
 }
@@ -249,11 +242,11 @@ quarry_status_t quarry_index_create(const char *path, const char *language,
 /* A writer's changes go into one transaction per commit, so that a reader
  * (or a crash) sees the index as last committed, never a source half
  * replaced. */
-static quarry_status_t begin_write(quarry_index_t *index)
+quarry_status_t qy_api_begin_write(quarry_index_t *index)
 {
     if (!index->ing)
-        return fail_with(index, QUARRY_STATUS_READ_ONLY,
-                         strdup("index is open for reading only"));
+        return qy_api_fail_with(index, QUARRY_STATUS_READ_ONLY,
+                                strdup("index is open for reading only"));
     if (index->in_transaction)
         return QUARRY_STATUS_SUCCESS;
     qy_status_t st = qy_db_begin_transaction(index->db);
@@ -268,8 +261,8 @@ quarry_status_t quarry_index_commit(quarry_index_t *index)
     if (!index)
         return QUARRY_STATUS_INVALID_ARGUMENT;
     if (!index->ing)
-        return fail_with(index, QUARRY_STATUS_READ_ONLY,
-                         strdup("index is open for reading only"));
+        return qy_api_fail_with(index, QUARRY_STATUS_READ_ONLY,
+                                strdup("index is open for reading only"));
     if (!index->in_transaction)
         return QUARRY_STATUS_SUCCESS;
     /* The spelling data goes into the same commit as the passages. */
@@ -280,7 +273,7 @@ quarry_status_t quarry_index_commit(quarry_index_t *index)
         qy_db_cancel_transaction(index->db);
     index->in_transaction = 0;
     if (st != QY_OK)
-        return fail(index, st, "cannot commit the index");
+        return qy_api_fail(index, st, "cannot commit the index");
     return QUARRY_STATUS_SUCCESS;
 }
 
@@ -323,7 +316,7 @@ quarry_status_t quarry_index_reopen(quarry_index_t *index)
 
 /* Ingests the JSON Lines document DOC under SOURCE; adds its passages to
  * *PASSAGES. */
-static qy_status_t ingest_doc(quarry_index_t *index, const char *source,
+qy_status_t qy_api_ingest_doc(quarry_index_t *index, const char *source,
                               const qy_jsonl_doc_t *doc, unsigned *passages)
 {
     qy_article_t art = {0};
@@ -337,7 +330,7 @@ static qy_status_t ingest_doc(quarry_index_t *index, const char *source,
 }
 
 /* Ingests ART under SOURCE, its title replaced by TITLE when not NULL. */
-static qy_status_t ingest_article(quarry_index_t *index, const char *source,
+qy_status_t qy_api_ingest_article(quarry_index_t *index, const char *source,
                                   qy_article_t *art, const char *title,
                                   unsigned *passages)
 {
@@ -365,9 +358,9 @@ quarry_status_t quarry_index_add_document(quarry_index_t *index,
     if (!index)
         return QUARRY_STATUS_INVALID_ARGUMENT;
     if (!source || !*source || !text)
-        return fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
-                         strdup("a document needs a source and a text"));
-    quarry_status_t result = begin_write(index);
+        return qy_api_fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
+                                strdup("a document needs a source and a text"));
+    quarry_status_t result = qy_api_begin_write(index);
     if (result != QUARRY_STATUS_SUCCESS)
         return result;
     qy_status_t st;
@@ -379,173 +372,19 @@ quarry_status_t quarry_index_add_document(quarry_index_t *index,
                               .url = "",
                               .date = "",
                               .meta = ""};
-        st = ingest_doc(index, source, &doc, &stored);
+        st = qy_api_ingest_doc(index, source, &doc, &stored);
     } else {
         qy_article_t art = {0};
         st = qy_split_plain(text, strlen(text), &art);
         if (st == QY_OK)
-            st = ingest_article(index, source, &art, title, &stored);
+            st = qy_api_ingest_article(index, source, &art, title, &stored);
         qy_article_free(&art);
     }
     if (st != QY_OK)
-        return fail(index, st, source);
+        return qy_api_fail(index, st, source);
     if (passages)
         *passages = stored;
     return QUARRY_STATUS_SUCCESS;
-}
-
-/* Reads the regular file PATH whole into *BUF (malloc'd, NUL-terminated). */
-static quarry_status_t read_file(quarry_index_t *index, const char *path,
-                                 char **buf, size_t *len)
-{
-    struct stat info;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        goto failed;
-    if (fstat(fileno(f), &info) != 0)
-        goto failed;
-    if (!S_ISREG(info.st_mode)) {
-        fclose(f);
-        errno = EISDIR;
-        return fail_with(index, QUARRY_STATUS_IO_ERROR,
-                         strdup("not a regular file"));
-    }
-    size_t cap = (size_t)info.st_size + 1, n = 0;
-    char *b = malloc(cap);
-    if (!b) {
-        fclose(f);
-        return fail_with(index, QUARRY_STATUS_OUT_OF_MEMORY, NULL);
-    }
-    size_t got;
-    while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) { /* the file grew while read */
-            char *bigger = realloc(b, cap * 2);
-            if (!bigger) {
-                free(b);
-                fclose(f);
-                return fail_with(index, QUARRY_STATUS_OUT_OF_MEMORY, NULL);
-            }
-            b = bigger;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    f = NULL;
-    if (bad) {
-        free(b);
-        goto failed;
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return QUARRY_STATUS_SUCCESS;
-failed:;
-    int err = errno;
-    if (f)
-        fclose(f);
-    char *msg = NULL;
-    size_t need = strlen(path) + strlen(strerror(err)) + 3;
-    if ((msg = malloc(need)) != NULL)
-        snprintf(msg, need, "%s: %s", path, strerror(err));
-    return fail_with(index,
-                     err == ENOENT || err == ENOTDIR ? QUARRY_STATUS_NOT_FOUND
-                                                     : QUARRY_STATUS_IO_ERROR,
-                     msg);
-}
-
-/* The documents of the JSON Lines file BUF, one a line, all under SOURCE
- * (whose passages were removed). A line that is no document makes the
- * result QY_INVALID with *WHY, after the others were ingested. */
-static qy_status_t ingest_lines(quarry_index_t *index, const char *source,
-                                char *buf, size_t len, unsigned *passages,
-                                const char **why)
-{
-    qy_status_t result = QY_OK;
-    for (char *line = buf, *end = buf + len; line < end;) {
-        char *nl = memchr(line, '\n', (size_t)(end - line));
-        size_t n = (size_t)((nl ? nl : end) - line);
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        qy_jsonl_doc_t doc = {0};
-        const char *bad = NULL;
-        qy_status_t st = n == 0 ? QY_OK : qy_jsonl_parse(line, n, &doc, &bad);
-        if (st == QY_OK && n > 0)
-            st = ingest_doc(index, source, &doc, passages);
-        qy_jsonl_doc_free(&doc);
-        if (st == QY_INVALID && bad) {
-            result = QY_INVALID;
-            *why = bad;
-        } else if (st != QY_OK) {
-            return st;
-        }
-        line = nl ? nl + 1 : end;
-    }
-    return result;
-}
-
-/* Sniffing reads this many bytes of a file whose name says nothing. */
-#define SNIFF_BYTES 4096
-
-quarry_status_t quarry_index_add_file(quarry_index_t *index, const char *path,
-                                      unsigned *passages)
-{
-    unsigned stored = 0;
-    char *buf = NULL, *source = NULL;
-    size_t len = 0;
-    const char *why = NULL;
-    if (passages)
-        *passages = 0;
-    if (!index)
-        return QUARRY_STATUS_INVALID_ARGUMENT;
-    if (!path || !*path)
-        return fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
-                         strdup("no file named"));
-    quarry_status_t result = begin_write(index);
-    if (result == QUARRY_STATUS_SUCCESS)
-        result = read_file(index, path, &buf, &len);
-    if (result != QUARRY_STATUS_SUCCESS)
-        return result;
-    source = realpath(path, NULL);
-    if (!source) {
-        free(buf);
-        return fail_with(index, QUARRY_STATUS_IO_ERROR, strdup(path));
-    }
-    qy_format_t format = qy_format_for_path(path);
-    if (!qy_format_known_extension(path))
-        format = qy_format_sniff(buf, len < SNIFF_BYTES ? len : SNIFF_BYTES);
-    /* What the file held goes, also when it cannot be read now. */
-    qy_status_t st = qy_ingest_remove_source(index->ing, source);
-    if (st == QY_OK && !qy_format_is_binary(format) &&
-        qy_looks_binary(buf, len, qy_count_controls(buf, len))) {
-        st = QY_INVALID; /* as indexer, which skips it */
-        why = "binary file";
-    } else if (st == QY_OK && format == QY_FORMAT_JSONL) {
-        st = ingest_lines(index, source, buf, len, &stored, &why);
-    } else if (st == QY_OK) {
-        qy_article_t art = {0};
-        st = qy_split_file(format, buf, len, &art, &why);
-        if (st == QY_OK)
-            st = ingest_article(index, source, &art, NULL, &stored);
-        else if (st != QY_INVALID)
-            why = NULL;
-        qy_article_free(&art);
-    }
-    free(buf);
-    free(source);
-    if (st == QY_INVALID && why) {
-        char *msg = NULL;
-        size_t need = strlen(path) + strlen(why) + 3;
-        if ((msg = malloc(need)) != NULL)
-            snprintf(msg, need, "%s: %s", path, why);
-        result = fail_with(index, QUARRY_STATUS_UNREADABLE, msg);
-    } else if (st != QY_OK) {
-        result = fail(index, st, path);
-    }
-    if (passages)
-        *passages = stored;
-    return result;
 }
 
 quarry_status_t quarry_index_remove_source(quarry_index_t *index,
@@ -554,13 +393,13 @@ quarry_status_t quarry_index_remove_source(quarry_index_t *index,
     if (!index)
         return QUARRY_STATUS_INVALID_ARGUMENT;
     if (!source || !*source)
-        return fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
-                         strdup("no source named"));
-    quarry_status_t result = begin_write(index);
+        return qy_api_fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
+                                strdup("no source named"));
+    quarry_status_t result = qy_api_begin_write(index);
     if (result != QUARRY_STATUS_SUCCESS)
         return result;
     qy_status_t st = qy_ingest_remove_source(index->ing, source);
-    return st == QY_OK ? QUARRY_STATUS_SUCCESS : fail(index, st, source);
+    return st == QY_OK ? QUARRY_STATUS_SUCCESS : qy_api_fail(index, st, source);
 }
 
 /* ---- Search options ------------------------------------------------------ */
@@ -758,13 +597,13 @@ quarry_status_t quarry_search(quarry_index_t *index, const char *question,
     if (!index)
         return QUARRY_STATUS_INVALID_ARGUMENT;
     if (!question)
-        return fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
-                         strdup("no question"));
+        return qy_api_fail_with(index, QUARRY_STATUS_INVALID_ARGUMENT,
+                                strdup("no question"));
     qy_search_opts_t defaults;
     qy_search_opts_init(&defaults);
     quarry_results_t *res = calloc(1, sizeof *res);
     if (!res)
-        return fail_with(index, QUARRY_STATUS_OUT_OF_MEMORY, NULL);
+        return qy_api_fail_with(index, QUARRY_STATUS_OUT_OF_MEMORY, NULL);
     char *error = NULL;
     qy_status_t st = qy_search(
         index->db, options && options->a ? options->a : index->a, question,
@@ -772,7 +611,7 @@ quarry_status_t quarry_search(quarry_index_t *index, const char *question,
     if (st != QY_OK) {
         qy_results_free(&res->r);
         free(res);
-        return fail_with(index, from_core(st), error);
+        return qy_api_fail_with(index, from_core(st), error);
     }
     *results = res;
     return QUARRY_STATUS_SUCCESS;

@@ -166,21 +166,6 @@ static void test_versions(void **state)
                      0);
 }
 
-/* The installed query links the installed library, and finds it beside
- * itself without a search path. */
-static void test_installed_query_finds_its_library(void **state)
-{
-    (void)state;
-    assert_int_equal(shell("env -u LD_LIBRARY_PATH '%s/bin/query' -d '%s' "
-                           "--count cryptocurrency >/dev/null",
-                           prefix, index_dir),
-                     0);
-    assert_int_equal(shell("env -u LD_LIBRARY_PATH ldd '%s/bin/query' | "
-                           "grep -q 'libquarry.so.0 => %s/bin/../%s/libquarry'",
-                           prefix, prefix, QUARRY_INSTALL_LIBDIR),
-                     0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,7 +173,6 @@ int main(void)
         cmocka_unit_test(test_example_reports_a_missing_index),
         cmocka_unit_test(test_exports_only_the_api),
         cmocka_unit_test(test_versions),
-        cmocka_unit_test(test_installed_query_finds_its_library),
     };
     return cmocka_run_group_tests(tests, setup, cli_teardown);
 }
