@@ -270,7 +270,8 @@ quarry_search_options_set_highlights(quarry_search_options_t *o, int on);
  * folder with realpath(3). */
 typedef char *(*quarry_source_resolver_t)(void *context, const char *value);
 /* Sets the resolver of source:VALUE filters (NULL: none, the default) and
- * the CONTEXT it is given. */
+ * the CONTEXT it is given, which is not copied: it must stay valid while
+ * the options are used. */
 QUARRY_EXPORT quarry_status_t quarry_search_options_set_source_resolver(
     quarry_search_options_t *o, quarry_source_resolver_t resolver,
     void *context);
