@@ -1,5 +1,5 @@
 /* quarry_load: indexes a JSON Lines file on several cores through the core
- * library's bulk loader (include/quarry/bulk.h), as `indexer` does for one
+ * library's bulk loader (core/quarry/bulk.h), as `indexer` does for one
  * JSON Lines file when it runs its documents on worker threads:
  *
  *   quarry_load [--jobs N] [--batch N] -d INDEX FILE.jsonl

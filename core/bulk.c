@@ -1,5 +1,5 @@
 /* Bulk loading: worker threads, one shard each, merged by compaction. See
- * include/quarry/bulk.h for the contract. */
+ * core/quarry/bulk.h for the contract. */
 #define _GNU_SOURCE /* renameat2 and RENAME_EXCHANGE */
 #include "quarry/bulk.h"
 

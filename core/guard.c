@@ -1,4 +1,4 @@
-/* The fatal-signal and time-bound handlers of include/quarry/guard.h. The
+/* The fatal-signal and time-bound handlers of core/quarry/guard.h. The
  * messages are composed beforehand, so that a handler only calls write(2)
  * and _exit(2). */
 #include "quarry/guard.h"

@@ -1,4 +1,4 @@
-/* Bulk loading (include/quarry/bulk.h): shards on worker threads merged into
+/* Bulk loading (core/quarry/bulk.h): shards on worker threads merged into
  * the target, with the same passages, terms and metadata as one writer
  * would leave, and the target untouched until the merged index replaces
  * it. */
