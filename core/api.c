@@ -709,6 +709,26 @@ const char *quarry_hit_meta(const quarry_hit_t *hit)
     return hit ? or_empty(core_hit(hit)->rec.meta) : "";
 }
 
+const char *quarry_hit_from(const quarry_hit_t *hit)
+{
+    return hit ? or_empty(core_hit(hit)->rec.from) : "";
+}
+
+const char *quarry_hit_to(const quarry_hit_t *hit)
+{
+    return hit ? or_empty(core_hit(hit)->rec.to) : "";
+}
+
+const char *quarry_hit_date(const quarry_hit_t *hit)
+{
+    return hit ? or_empty(core_hit(hit)->rec.date) : "";
+}
+
+const char *quarry_hit_language(const quarry_hit_t *hit)
+{
+    return hit ? or_empty(core_hit(hit)->rec.lang) : "";
+}
+
 unsigned quarry_hit_passage(const quarry_hit_t *hit)
 {
     return hit ? core_hit(hit)->rec.ordinal : 0;

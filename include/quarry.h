@@ -335,6 +335,13 @@ QUARRY_EXPORT void quarry_hit_offsets(const quarry_hit_t *hit,
                                       unsigned long long *length);
 /* The document's other fields as a JSON object text, or "". */
 QUARRY_EXPORT const char *quarry_hit_meta(const quarry_hit_t *hit);
+/* A mail's sender (name <address>), recipients (To and Cc) and date
+ * (RFC 3339), each "" for other documents; and the language the passage
+ * was stemmed in, "" unless the index holds several. */
+QUARRY_EXPORT const char *quarry_hit_from(const quarry_hit_t *hit);
+QUARRY_EXPORT const char *quarry_hit_to(const quarry_hit_t *hit);
+QUARRY_EXPORT const char *quarry_hit_date(const quarry_hit_t *hit);
+QUARRY_EXPORT const char *quarry_hit_language(const quarry_hit_t *hit);
 
 /* The matched words of the text: quarry_hit_highlight_count spans, in
  * order; span I is the bytes [*START, *END) of quarry_hit_text. Returns

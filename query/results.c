@@ -60,6 +60,10 @@ static int view_hit(const quarry_hit_t *hit, qy_result_t *h)
     h->rec.id = quarry_hit_id(hit);
     h->rec.meta = quarry_hit_meta(hit);
     h->rec.section = quarry_hit_section(hit);
+    h->rec.from = quarry_hit_from(hit);
+    h->rec.to = quarry_hit_to(hit);
+    h->rec.date = quarry_hit_date(hit);
+    h->rec.lang = quarry_hit_language(hit);
     h->rec.ordinal = quarry_hit_passage(hit);
     h->rec.page = quarry_hit_page(hit);
     unsigned long long offset, length;

@@ -264,6 +264,8 @@ static void test_index_and_search(void **state)
     assert_string_equal(quarry_hit_id(hit), "");
     assert_int_equal(quarry_hit_passage(hit), 1);
     assert_int_equal(quarry_hit_page(hit), 0);
+    assert_string_equal(quarry_hit_from(hit), "");
+    assert_string_equal(quarry_hit_language(hit), "");
     const char *text = quarry_hit_text(hit);
     assert_non_null(strstr(text, "harbour master counted"));
     unsigned long long offset = 99, length = 0;
