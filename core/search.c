@@ -244,7 +244,7 @@ static qy_query_t *stem_term(build_t *b, const char *word, size_t len,
     alternatives_t alt = {.b = b, .self = stem, .learned_ok = acronym};
     qy_forms_each(b->forms, stem, n, add_form, &alt);
     if (!*b->prefix) {
-        qy_status_t st = qy_db_each_synonym(b->db, stem, add_synonym, &alt);
+        qy_status_t st = qy_synonyms_each(b->db, stem, add_synonym, &alt);
         if (st != QY_OK)
             b->failed = st;
     }
@@ -515,7 +515,8 @@ static qy_query_t *build_node(build_t *b, const qy_node_t *n)
             return qy_query_match_nothing();
         memcpy(term, b->prefix, plen);
         memcpy(term + plen, n->text, n->text_len);
-        return qy_query_wildcard(term, plen + n->text_len, QY_PREFIX_MAX_TERMS);
+        return qy_query_prefix(b->db, term, plen + n->text_len,
+                               QY_PREFIX_MAX_TERMS);
     }
     case QY_N_PHRASE:
         return build_positional(b, n, QY_Q_PHRASE, 0);
@@ -657,7 +658,7 @@ static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
             if (j == i)
                 continue;
             alternatives_t alt = {.b = b, .self = key, .learned_ok = 1};
-            if (qy_db_each_synonym(b->db, key, add_synonym, &alt) != QY_OK)
+            if (qy_synonyms_each(b->db, key, add_synonym, &alt) != QY_OK)
                 break;
             if (alt.failed) {
                 for (size_t k = 0; k < alt.n; k++)
