@@ -1,6 +1,7 @@
 /* Output for a person: one block per hit, the snippet with its matched
  * words highlighted on a terminal (or marked with --highlight strings),
- * the places its text also stands, and with --explain its score's parts.
+ * the places its text also stands (the first few of a long list), and with
+ * --explain its score's parts; on a terminal, wrapped to its width.
  * Document text is never sent to the terminal raw: control characters are
  * shown escaped, so a hostile file cannot move the cursor, retitle the
  * window or change colours, and
@@ -402,6 +403,9 @@ static void put_location(FILE *out, const char *source, unsigned ordinal,
     }
 }
 
+/* The places of a long also list that are named. */
+#define ALSO_SHOWN 3
+
 /* Continuation lines of a hit's lines hang this far in. */
 #define HIT_INDENT 3
 #define HANGING 2
@@ -505,12 +509,16 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
             fprintf(out, "   %salso:%s ", color ? SGR_DIM : "",
                     color ? SGR_RESET : "");
             FILE *t = line_begin(opts, &l);
-            for (size_t j = 0; j < h->nalso; j++) {
+            /* A long list is cut short: JSON has all of it. */
+            size_t shown = h->nalso > ALSO_SHOWN + 1 ? ALSO_SHOWN : h->nalso;
+            for (size_t j = 0; j < shown; j++) {
                 if (j)
                     fputs(", ", t);
                 put_location(t, h->also[j].source, h->also[j].ordinal,
                              h->also[j].id, cwd);
             }
+            if (shown < h->nalso)
+                fprintf(t, ", and %zu more", h->nalso - shown);
             /* Under the first place. */
             line_end(opts, &l, HIT_INDENT + strlen("also: "),
                      HIT_INDENT + strlen("also: "));

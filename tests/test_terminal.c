@@ -276,6 +276,48 @@ static void test_titles_ids_and_warnings(void **state)
     }
 }
 
+/* A passage that stands in many places names the first three of them and
+ * counts the rest; JSON lists them all. */
+static void test_long_also_list_shortened(void **state)
+{
+    (void)state;
+    char dir[4400], path[4500], ix[4400];
+    tmp_path(dir, sizeof dir, "copies");
+    tmp_path(ix, sizeof ix, "copies-index");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (int i = 0; i < 12; i++) {
+        snprintf(path, sizeof path, "%s/copy-%02d.txt", dir, i);
+        write_file(path, "The same notice\n\n"
+                         "This wombat notice is copied into twelve files "
+                         "word for word, as licence notices are.\n");
+    }
+    run_result_t r = run(INDEXER, "-q", "-d", ix, dir, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    r = run(QUERY, "-d", ix, "wombat", NULL);
+    assert_int_equal(r.status, 0);
+    const char *also = strstr(r.out, "   also: ");
+    assert_non_null(also);
+    const char *end = strchr(also, '\n');
+    assert_non_null(end);
+    char line[4096];
+    snprintf(line, sizeof line, "%.*s", (int)(end - also), also);
+    if (!strstr(line, ", and 8 more") || strstr(line, "copy-") == NULL)
+        fail_msg("not shortened: '%s'", line);
+    size_t named = 0;
+    for (const char *p = line; (p = strstr(p, "copy-")); p++)
+        named++;
+    assert_int_equal(named, 3);
+    run_free(&r);
+    r = run(QUERY, "--json", "-d", ix, "wombat", NULL);
+    assert_int_equal(r.status, 0);
+    size_t listed = 0;
+    for (const char *p = r.out; (p = strstr(p, "copy-")); p++)
+        listed++;
+    assert_int_equal(listed, 12); /* the hit and its eleven places */
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_json_keeps_text),
         cmocka_unit_test(test_json_escapes_what_the_terminal_obeys),
         cmocka_unit_test(test_titles_ids_and_warnings),
+        cmocka_unit_test(test_long_also_list_shortened),
     };
     return cmocka_run_group_tests(tests, setup, cli_teardown);
 }
