@@ -55,8 +55,8 @@ static int pair_in(const char *dir, const char *name, char *aff, char *dic,
 }
 
 /* Any CODE_XX dictionary in DIR, the first by name (CODE itself first). */
-static int variant_in(const char *dir, const char *code, char *aff,
-                      char *dic, size_t size)
+static int variant_in(const char *dir, const char *code, char *aff, char *dic,
+                      size_t size)
 {
     if (pair_in(dir, code, aff, dic, size))
         return 1;
@@ -157,8 +157,7 @@ void qy_dictionary_close(qy_dictionary_t *d)
 
 /* S[0, N) converted by CD (none: copied) into OUT, NUL-terminated; 0 when
  * it does not fit or cannot be converted. */
-static int convert(iconv_t cd, const char *s, size_t n, char *out,
-                   size_t size)
+static int convert(iconv_t cd, const char *s, size_t n, char *out, size_t size)
 {
     if (cd == (iconv_t)-1) {
         if (n >= size)
@@ -184,8 +183,9 @@ static int recased(const char *word, size_t len, int capital, char *out,
     size_t o = 0;
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)word + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)word + i,
+                             (utf8proc_ssize_t)(len - i), &cp);
         if (k <= 0)
             return 0;
         cp = capital ? (i == 0 ? utf8proc_toupper(cp) : cp)
@@ -220,8 +220,7 @@ int qy_dictionary_knows(qy_dictionary_t *d, const char *word, size_t len)
 
 /* Passes hunspell's spellings of UTF8 to FN; non-zero when FN stopped. */
 static int suggest_one(qy_dictionary_t *d, const char *utf8,
-                       int (*fn)(void *ctx, const char *s, size_t n),
-                       void *ctx)
+                       int (*fn)(void *ctx, const char *s, size_t n), void *ctx)
 {
     char w[DICTIONARY_WORD_BYTES * 2], s[DICTIONARY_WORD_BYTES * 4];
     if (!convert(d->to_dic, utf8, strlen(utf8), w, sizeof w))
@@ -242,8 +241,7 @@ static int suggest_one(qy_dictionary_t *d, const char *utf8,
 
 qy_status_t qy_dictionary_suggest(qy_dictionary_t *d, const char *word,
                                   size_t len,
-                                  int (*fn)(void *ctx, const char *s,
-                                            size_t n),
+                                  int (*fn)(void *ctx, const char *s, size_t n),
                                   void *ctx)
 {
     char w[DICTIONARY_WORD_BYTES + 1], v[DICTIONARY_WORD_BYTES + 8];

@@ -1305,9 +1305,9 @@ static void keep_page(qy_results_t *out, owner_t *o,
 typedef struct speller {
     qy_db_t *db;
     qy_analyzer_t *a;
-    qy_forms_t *forms;      /* the irregular forms: known words */
-    qy_dictionary_t *dict;  /* the language's dictionary, opened when first
-                               needed; NULL: none installed */
+    qy_forms_t *forms;     /* the irregular forms: known words */
+    qy_dictionary_t *dict; /* the language's dictionary, opened when first
+                              needed; NULL: none installed */
     int dict_tried;
     const char *query;
     char *out;   /* the query with corrections, growing */
@@ -1352,8 +1352,7 @@ static int in_filter_value(const char *query, size_t start)
 
 /* Whether the index holds the stem STEM (N bytes) in passage text or in
  * titles; *FREQ gets the passages holding it in text. */
-static int index_knows(qy_db_t *db, const char *stem, size_t n,
-                       unsigned *freq)
+static int index_knows(qy_db_t *db, const char *stem, size_t n, unsigned *freq)
 {
     *freq = 0;
     if (n > QY_MAX_TERM_BYTES)
@@ -1456,9 +1455,8 @@ static int weigh_candidate(void *ctx, const char *s, size_t len)
 {
     candidate_t *c = ctx;
     lone_word_t w = {0};
-    if (qy_tokenize(c->sp->a, s, len, one_word, &w) != QY_OK ||
-        w.words != 1 || w.end != len ||
-        qy_is_stopword(c->sp->a, w.word, w.len))
+    if (qy_tokenize(c->sp->a, s, len, one_word, &w) != QY_OK || w.words != 1 ||
+        w.end != len || qy_is_stopword(c->sp->a, w.word, w.len))
         return 0;
     /* As far as the spelling data may be: "kerbros" is no "brokers". */
     unsigned e =

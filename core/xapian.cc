@@ -1339,10 +1339,9 @@ qy_query_t *qy_query_prefix(qy_db_t *db, const char *prefix, size_t len,
             return nullptr;
         if (max_terms > 0 && found.size() > max_terms) {
             // The most frequent, as Xapian keeps them; ties by term.
-            std::stable_sort(found.begin(), found.end(),
-                             [](const auto &a, const auto &b) {
-                                 return a.first > b.first;
-                             });
+            std::stable_sort(
+                found.begin(), found.end(),
+                [](const auto &a, const auto &b) { return a.first > b.first; });
             found.resize(max_terms);
             std::sort(found.begin(), found.end(),
                       [](const auto &a, const auto &b) {

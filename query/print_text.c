@@ -94,8 +94,8 @@ static size_t escape_end(const char *s, size_t i, size_t len)
 {
     if (i + 1 < len && s[i + 1] == '[') {
         size_t j = i + 2;
-        while (j < len && !((unsigned char)s[j] >= 0x40 &&
-                            (unsigned char)s[j] <= 0x7e))
+        while (j < len &&
+               !((unsigned char)s[j] >= 0x40 && (unsigned char)s[j] <= 0x7e))
             j++;
         return j < len ? j + 1 : len;
     }
@@ -113,8 +113,8 @@ static size_t word_columns(const char *s, size_t i, size_t len, size_t *end)
             continue;
         }
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(
-            (const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
         if (n <= 0) {
             cols++;
             i++;

@@ -244,8 +244,8 @@ static const char *find_tcpsrv(void)
 static int build(const char *index, const char *synonyms, const char *a,
                  const char *b)
 {
-    run_result_t r = run(QUARRY_INDEXER_BIN, "-q", "-d", index, a, b,
-                         (char *)NULL);
+    run_result_t r =
+        run(QUARRY_INDEXER_BIN, "-q", "-d", index, a, b, (char *)NULL);
     int ok = r.status == 0;
     run_free(&r);
     if (!ok)

@@ -152,9 +152,9 @@ static size_t columns(const char *line, size_t len)
     size_t cols = 0;
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(
-            (const utf8proc_uint8_t *)line + i, (utf8proc_ssize_t)(len - i),
-            &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate((const utf8proc_uint8_t *)line + i,
+                             (utf8proc_ssize_t)(len - i), &cp);
         if (n <= 0) {
             cols++;
             i++;
@@ -237,9 +237,9 @@ static char *in_pane(unsigned width, const char *columns_env)
              "tmux -S '%s' wait-for -S %s; exec cat",
              columns_env ? columns_env : "", QUERY, licenses, QUESTION, sock,
              done);
-    char *argv[] = {"/usr/bin/env", "tmux", "-S", sock, "-f", conf,
-                    "new-session", "-d", "-s", name, "-x", cols, "-y", "300",
-                    command, NULL};
+    char *argv[] = {"/usr/bin/env", "tmux", "-S",    sock, "-f", conf,
+                    "new-session",  "-d",   "-s",    name, "-x", cols,
+                    "-y",           "300",  command, NULL};
     run_result_t r = run_argv_fd(argv, -1);
     if (r.status != 0)
         fail_msg("tmux new-session: exit %d: %s", r.status, r.err);
@@ -248,8 +248,8 @@ static char *in_pane(unsigned width, const char *columns_env)
     free(tmux("wait-for", done, NULL, NULL, NULL));
     char target[40];
     snprintf(target, sizeof target, "%s:", name);
-    char *argv2[] = {"/usr/bin/env", "tmux", "-S", sock, "capture-pane",
-                     "-p", "-J", "-t", target, NULL};
+    char *argv2[] = {"/usr/bin/env", "tmux", "-S", sock,   "capture-pane",
+                     "-p",           "-J",   "-t", target, NULL};
     r = run_argv_fd(argv2, -1);
     if (r.status != 0)
         fail_msg("tmux capture-pane: exit %d: %s", r.status, r.err);
@@ -261,10 +261,10 @@ static char *in_pane(unsigned width, const char *columns_env)
  * with --width WIDTH. */
 static char *piped(const char *width)
 {
-    run_result_t r = width ? run(QUERY, "-d", licenses, "-n", "5", "--width",
-                                 width, QUESTION, NULL)
-                           : run(QUERY, "-d", licenses, "-n", "5", QUESTION,
-                                 NULL);
+    run_result_t r =
+        width ? run(QUERY, "-d", licenses, "-n", "5", "--width", width,
+                    QUESTION, NULL)
+              : run(QUERY, "-d", licenses, "-n", "5", QUESTION, NULL);
     assert_int_equal(r.status, 0);
     free(r.err);
     return r.out;

@@ -35,8 +35,7 @@ int qy_dictionary_knows(qy_dictionary_t *d, const char *word, size_t len);
  * ("a dress") is not passed. The strings are borrowed for the call. */
 qy_status_t qy_dictionary_suggest(qy_dictionary_t *d, const char *word,
                                   size_t len,
-                                  int (*fn)(void *ctx, const char *s,
-                                            size_t n),
+                                  int (*fn)(void *ctx, const char *s, size_t n),
                                   void *ctx);
 
 #ifdef __cplusplus
