@@ -19,7 +19,8 @@
 
 struct qy_dictionary {
     Hunhandle *h;
-    iconv_t to_dic, from_dic; /* (iconv_t)-1: the dictionary is UTF-8 */
+    int recode;               /* the dictionary is not UTF-8: */
+    iconv_t to_dic, from_dic; /* both open when RECODE */
 };
 
 /* The Snowball languages hunspell has dictionaries for, each with its ISO
@@ -100,6 +101,14 @@ static int find_pair(const char *path, const char *code, const char *usual,
     return 0;
 }
 
+/* Whether iconv_open failed: it returns (iconv_t)-1 then, a cast that is
+ * its interface. */
+static int iconv_failed(iconv_t cd)
+{
+    // NOLINTNEXTLINE(performance-no-int-to-ptr)
+    return cd == (iconv_t)-1;
+}
+
 qy_status_t qy_dictionary_open(const char *lang, qy_dictionary_t **out)
 {
     *out = NULL;
@@ -123,7 +132,6 @@ qy_status_t qy_dictionary_open(const char *lang, qy_dictionary_t **out)
     qy_dictionary_t *d = calloc(1, sizeof *d);
     if (!d)
         return QY_NOMEM;
-    d->to_dic = d->from_dic = (iconv_t)-1;
     d->h = Hunspell_create(aff, dic);
     if (!d->h) {
         free(d);
@@ -132,11 +140,17 @@ qy_status_t qy_dictionary_open(const char *lang, qy_dictionary_t **out)
     const char *enc = Hunspell_get_dic_encoding(d->h);
     if (enc && strcasecmp(enc, "UTF-8") != 0 && strcasecmp(enc, "UTF8") != 0) {
         d->to_dic = iconv_open(enc, "UTF-8");
-        d->from_dic = iconv_open("UTF-8", enc);
-        if (d->to_dic == (iconv_t)-1 || d->from_dic == (iconv_t)-1) {
+        if (iconv_failed(d->to_dic)) {
             qy_dictionary_close(d);
             return QY_OK; /* an encoding iconv lacks: no dictionary */
         }
+        d->from_dic = iconv_open("UTF-8", enc);
+        if (iconv_failed(d->from_dic)) {
+            iconv_close(d->to_dic);
+            qy_dictionary_close(d);
+            return QY_OK;
+        }
+        d->recode = 1;
     }
     *out = d;
     return QY_OK;
@@ -146,20 +160,21 @@ void qy_dictionary_close(qy_dictionary_t *d)
 {
     if (!d)
         return;
-    if (d->to_dic != (iconv_t)-1)
+    if (d->recode) {
         iconv_close(d->to_dic);
-    if (d->from_dic != (iconv_t)-1)
         iconv_close(d->from_dic);
+    }
     if (d->h)
         Hunspell_destroy(d->h);
     free(d);
 }
 
-/* S[0, N) converted by CD (none: copied) into OUT, NUL-terminated; 0 when
- * it does not fit or cannot be converted. */
-static int convert(iconv_t cd, const char *s, size_t n, char *out, size_t size)
+/* S[0, N) converted by CD (RECODE 0: copied) into OUT, NUL-terminated; 0
+ * when it does not fit or cannot be converted. */
+static int convert(int recode, iconv_t cd, const char *s, size_t n, char *out,
+                   size_t size)
 {
-    if (cd == (iconv_t)-1) {
+    if (!recode) {
         if (n >= size)
             return 0;
         memcpy(out, s, n);
@@ -202,7 +217,7 @@ static int recased(const char *word, size_t len, int capital, char *out,
 static int spelled(qy_dictionary_t *d, const char *utf8)
 {
     char w[DICTIONARY_WORD_BYTES * 2];
-    return convert(d->to_dic, utf8, strlen(utf8), w, sizeof w) &&
+    return convert(d->recode, d->to_dic, utf8, strlen(utf8), w, sizeof w) &&
            Hunspell_spell(d->h, w) != 0;
 }
 
@@ -223,14 +238,14 @@ static int suggest_one(qy_dictionary_t *d, const char *utf8,
                        int (*fn)(void *ctx, const char *s, size_t n), void *ctx)
 {
     char w[DICTIONARY_WORD_BYTES * 2], s[DICTIONARY_WORD_BYTES * 4];
-    if (!convert(d->to_dic, utf8, strlen(utf8), w, sizeof w))
+    if (!convert(d->recode, d->to_dic, utf8, strlen(utf8), w, sizeof w))
         return 0;
     char **list = NULL;
     int n = Hunspell_suggest(d->h, &list, w);
     int stop = 0;
     for (int i = 0; i < n && !stop; i++) {
-        if (strpbrk(list[i], " -") ||
-            !convert(d->from_dic, list[i], strlen(list[i]), s, sizeof s))
+        if (strpbrk(list[i], " -") || !convert(d->recode, d->from_dic, list[i],
+                                               strlen(list[i]), s, sizeof s))
             continue;
         stop = fn(ctx, s, strlen(s));
     }

@@ -131,7 +131,7 @@ static const char *const german_typos[][2] = {
     {"zietpunkt", "zeitpunkt"},
 };
 
-#define COUNT(a) (sizeof a / sizeof *a)
+#define COUNT(a) (sizeof(a) / sizeof *(a))
 
 static language_t languages[] = {
     {"english", "A short note about the %s for the record.", english_right,
@@ -171,6 +171,8 @@ static int build(language_t *l)
         for (size_t i = 0; i < l->nright; i++)
             append(&text, &len, l->sentence, l->right[i][1]);
     }
+    if (!text)
+        return -1;
     snprintf(doc, sizeof doc, "%s/words.txt", docs);
     write_file(doc, text);
     free(text);
