@@ -1814,10 +1814,32 @@ class DocidSet : public Xapian::MatchDecider
     std::set<Xapian::docid> ids;
 };
 
+// The rarest boolean term of document DID (its JSON Lines id, else its
+// source path); empty when it has none.
+std::string rarest_boolean_term(const Xapian::Database &db, Xapian::docid did)
+{
+    std::string best;
+    Xapian::doccount best_freq = 0;
+    for (const char *prefix : {QY_PREFIX_SOURCE, QY_PREFIX_ID}) {
+        const size_t n = std::strlen(prefix);
+        Xapian::TermIterator t = db.termlist_begin(did);
+        const Xapian::TermIterator end = db.termlist_end(did);
+        for (t.skip_to(prefix); t != end && (*t).compare(0, n, prefix) == 0;
+             ++t) {
+            const Xapian::doccount freq = t.get_termfreq();
+            if (best.empty() || freq < best_freq) {
+                best = *t;
+                best_freq = freq;
+            }
+        }
+    }
+    return best;
+}
+
 // qy_db_explain() over several shards. A MatchDecider is no use there:
 // it is given each shard's own docids, and a remote shard refuses one. So
-// each query is filtered by the sources of the documents explained (a
-// boolean filter, which adds no weight), and their weights are picked from
+// each query is filtered by the rarest boolean term of each document
+// explained (a filter adds no weight), and their weights are picked from
 // all its matches there.
 qy_status_t explain_filtered(qy_db_t *db, const qy_query_t *const *queries,
                              size_t nq, const unsigned *docids, size_t nd,
@@ -1825,12 +1847,9 @@ qy_status_t explain_filtered(qy_db_t *db, const qy_query_t *const *queries,
 {
     std::set<std::string> sources;
     for (size_t d = 0; d < nd; d++) {
-        Xapian::TermIterator t = db->db.termlist_begin(docids[d]);
-        const Xapian::TermIterator end = db->db.termlist_end(docids[d]);
-        t.skip_to(QY_PREFIX_SOURCE);
-        if (t != end && (*t).compare(0, std::strlen(QY_PREFIX_SOURCE),
-                                     QY_PREFIX_SOURCE) == 0)
-            sources.insert(*t);
+        const std::string term = rarest_boolean_term(db->db, docids[d]);
+        if (!term.empty())
+            sources.insert(term);
     }
     Xapian::doccount within = 0;
     for (const std::string &term : sources)
