@@ -103,11 +103,14 @@ static size_t escape_end(const char *s, size_t i, size_t len)
 }
 
 /* The columns S[I..J) takes on a terminal; *END gets J, the end of the
- * word at I (the next space). */
+ * word at I: the next space, or the end of a Chinese or Japanese
+ * character, which a line may end after (those scripts put no spaces
+ * between words). */
 static size_t word_columns(const char *s, size_t i, size_t len, size_t *end)
 {
     size_t cols = 0;
-    while (i < len && s[i] != ' ') {
+    int cjk = 0;
+    while (i < len && s[i] != ' ' && !cjk) {
         if (s[i] == '\033') {
             i = escape_end(s, i, len);
             continue;
@@ -121,9 +124,17 @@ static size_t word_columns(const char *s, size_t i, size_t len, size_t *end)
             continue;
         }
         int w = utf8proc_charwidth(cp);
+        if (qy_is_cjk(cp)) {
+            if (cols > 0)
+                break; /* a line may end before it too */
+            cjk = 1;
+        }
         cols += w > 0 ? (size_t)w : 0;
         i += (size_t)n;
     }
+    /* The zero-width sequences that close it stay with it. */
+    while (i < len && s[i] == '\033')
+        i = escape_end(s, i, len);
     *end = i;
     return cols;
 }
