@@ -78,7 +78,7 @@ _quarry_query()
         ;;
     -n | --limit | --offset | --context | --highlight | --k1 | --b | \
         --title-weight | --proximity | --feedback | --feedback-terms | \
-        --feedback-weight | --timeout)
+        --feedback-weight | --timeout | --width)
         COMPREPLY=()
         return
         ;;
@@ -87,7 +87,7 @@ _quarry_query()
         _quarry_choose "--index --limit --offset --lang --format --json
             --jsonl --files --count --batch --context --highlight= --color
             --colour --parsed --explain --per-source --duplicates --all
-            --no-spelling --timeout --k1 --b --title-weight --proximity --feedback
+            --no-spelling --timeout --width --k1 --b --title-weight --proximity --feedback
             --feedback-terms --feedback-weight --repeats --help --version
             -d -n -l -c -h -V"
         if [ ${#COMPREPLY[@]} -eq 1 ] && [[ ${COMPREPLY[0]} == *= ]]; then

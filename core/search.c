@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "quarry/dictionary.h"
 #include "quarry/forms.h"
 #include "quarry/synonyms.h"
 #include "quarry/schema.h"
@@ -243,7 +244,7 @@ static qy_query_t *stem_term(build_t *b, const char *word, size_t len,
     alternatives_t alt = {.b = b, .self = stem, .learned_ok = acronym};
     qy_forms_each(b->forms, stem, n, add_form, &alt);
     if (!*b->prefix) {
-        qy_status_t st = qy_db_each_synonym(b->db, stem, add_synonym, &alt);
+        qy_status_t st = qy_synonyms_each(b->db, stem, add_synonym, &alt);
         if (st != QY_OK)
             b->failed = st;
     }
@@ -514,7 +515,8 @@ static qy_query_t *build_node(build_t *b, const qy_node_t *n)
             return qy_query_match_nothing();
         memcpy(term, b->prefix, plen);
         memcpy(term + plen, n->text, n->text_len);
-        return qy_query_wildcard(term, plen + n->text_len, QY_PREFIX_MAX_TERMS);
+        return qy_query_prefix(b->db, term, plen + n->text_len,
+                               QY_PREFIX_MAX_TERMS);
     }
     case QY_N_PHRASE:
         return build_positional(b, n, QY_Q_PHRASE, 0);
@@ -656,7 +658,7 @@ static size_t long_forms(build_t *b, const qy_node_t *const *words, size_t n,
             if (j == i)
                 continue;
             alternatives_t alt = {.b = b, .self = key, .learned_ok = 1};
-            if (qy_db_each_synonym(b->db, key, add_synonym, &alt) != QY_OK)
+            if (qy_synonyms_each(b->db, key, add_synonym, &alt) != QY_OK)
                 break;
             if (alt.failed) {
                 for (size_t k = 0; k < alt.n; k++)
@@ -1303,6 +1305,10 @@ static void keep_page(qy_results_t *out, owner_t *o,
 typedef struct speller {
     qy_db_t *db;
     qy_analyzer_t *a;
+    qy_forms_t *forms;     /* the irregular forms: known words */
+    qy_dictionary_t *dict; /* the language's dictionary, opened when first
+                              needed; NULL: none installed */
+    int dict_tried;
     const char *query;
     char *out;   /* the query with corrections, growing */
     size_t len;  /* bytes of out */
@@ -1344,35 +1350,160 @@ static int in_filter_value(const char *query, size_t start)
     return 0;
 }
 
+/* Whether the index holds the stem STEM (N bytes) in passage text or in
+ * titles; *FREQ gets the passages holding it in text. */
+static int index_knows(qy_db_t *db, const char *stem, size_t n, unsigned *freq)
+{
+    *freq = 0;
+    if (n > QY_MAX_TERM_BYTES)
+        return 0;
+    if (qy_db_term_freq(db, stem, n, freq) != QY_OK || *freq > 0)
+        return 1; /* a failure counts as known: nothing is corrected */
+    char term[QY_MAX_TERM_BYTES + 1];
+    size_t plen = strlen(QY_PREFIX_TITLE);
+    unsigned tfreq = 0;
+    if (plen + n > QY_MAX_TERM_BYTES)
+        return 0;
+    memcpy(term, QY_PREFIX_TITLE, plen);
+    memcpy(term + plen, stem, n);
+    return qy_db_term_freq(db, term, plen + n, &tfreq) != QY_OK || tfreq > 0;
+}
+
 typedef struct known_stem {
     qy_db_t *db;
     int known; /* or its frequency cannot be read */
 } known_stem_t;
 
-/* Whether the index holds STEM, in the text or in titles only; in an index
- * of several languages, called with the word's stem in each. */
+/* Whether the index holds STEM; in an index of several languages, called
+ * with the word's stem in each. */
 static int stem_known(void *ctx, const char *stem, size_t n)
 {
     known_stem_t *k = ctx;
     unsigned freq = 0;
-    if (n > QY_MAX_TERM_BYTES)
+    return k->known = index_knows(k->db, stem, n, &freq);
+}
+
+static void count_form(void *ctx, const char *stem, size_t n)
+{
+    (void)stem;
+    (void)n;
+    (*(size_t *)ctx)++;
+}
+
+/* The dictionary's best spelling of a word, as one word that is no stop
+ * word: of those the index holds, the fewest edits away, and of those the
+ * one in the most passages. */
+typedef struct candidate {
+    speller_t *sp;
+    const char *typed; /* the normalised word typed */
+    size_t typed_len;
+    char best[QY_MAX_WORD_BYTES + 1];
+    unsigned best_freq, best_edits;
+} candidate_t;
+
+/* Edits (insertions, deletions, substitutions, swaps of two neighbours)
+ * that turn A into B, byte by byte; LIMIT + 1 when more than LIMIT. */
+static unsigned edits(const char *a, size_t an, const char *b, size_t bn,
+                      unsigned limit)
+{
+    unsigned rows[3][QY_MAX_WORD_BYTES + 2];
+    if (an > QY_MAX_WORD_BYTES || bn > QY_MAX_WORD_BYTES ||
+        (an > bn ? an - bn : bn - an) > limit)
+        return limit + 1;
+    for (size_t j = 0; j <= bn; j++)
+        rows[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= an; i++) {
+        unsigned *cur = rows[i % 3], *up = rows[(i - 1) % 3],
+                 *up2 = rows[(i + 1) % 3];
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= bn; j++) {
+            unsigned d = up[j - 1] + (a[i - 1] != b[j - 1]);
+            if (up[j] + 1 < d)
+                d = up[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && up2[j - 2] + 1 < d)
+                d = up2[j - 2] + 1;
+            cur[j] = d;
+        }
+    }
+    unsigned d = rows[an % 3][bn];
+    return d > limit ? limit + 1 : d;
+}
+
+/* The one word of a text: its normalised form, and whether it covers the
+ * whole text. */
+typedef struct lone_word {
+    char word[QY_MAX_WORD_BYTES + 1];
+    size_t len, words, end;
+} lone_word_t;
+
+static int one_word(void *ctx, const qy_token_t *tok)
+{
+    lone_word_t *w = ctx;
+    if (w->words++ > 0 || tok->start != 0 || tok->word_len > QY_MAX_WORD_BYTES)
+        return 1;
+    memcpy(w->word, tok->word, tok->word_len);
+    w->word[tok->word_len] = '\0';
+    w->len = tok->word_len;
+    w->end = tok->end;
+    return 0;
+}
+
+static int weigh_candidate(void *ctx, const char *s, size_t len)
+{
+    candidate_t *c = ctx;
+    lone_word_t w = {0};
+    if (qy_tokenize(c->sp->a, s, len, one_word, &w) != QY_OK || w.words != 1 ||
+        w.end != len || qy_is_stopword(c->sp->a, w.word, w.len))
         return 0;
-    if (qy_db_term_freq(k->db, stem, n, &freq) != QY_OK || freq > 0)
-        return k->known = 1;
-    char term[QY_MAX_TERM_BYTES + 1];
-    size_t plen = strlen(QY_PREFIX_TITLE);
-    if (plen + n <= QY_MAX_TERM_BYTES) {
-        memcpy(term, QY_PREFIX_TITLE, plen);
-        memcpy(term + plen, stem, n);
-        if (qy_db_term_freq(k->db, term, plen + n, &freq) != QY_OK || freq > 0)
-            return k->known = 1;
+    /* As far as the spelling data may be: "kerbros" is no "brokers". */
+    unsigned e =
+        edits(c->typed, c->typed_len, w.word, w.len, QY_SPELLING_EDITS);
+    if (e > QY_SPELLING_EDITS || (c->best_freq > 0 && e > c->best_edits))
+        return 0;
+    size_t n;
+    const char *stem = qy_stem(c->sp->a, w.word, w.len, &n);
+    unsigned freq = 0;
+    if (stem && index_knows(c->sp->db, stem, n, &freq) && freq > 0 &&
+        (c->best_freq == 0 || e < c->best_edits || freq > c->best_freq)) {
+        c->best_freq = freq;
+        c->best_edits = e;
+        memcpy(c->best, w.word, w.len + 1);
     }
     return 0;
 }
 
-/* A word the index has never seen, and the spelling data knows one close
- * to, is replaced by that one. Not a word typed in capitals: an acronym
- * the index lacks ("MEDLARS") is no misspelled word ("pedlars"). */
+/* The correction of the misspelled word at TOK: the dictionary's spelling
+ * that the index holds most, else the closest word of the index's spelling
+ * data; NULL when none. Malloc'd. */
+static char *correction(speller_t *sp, const qy_token_t *tok)
+{
+    /* The tokenizer's buffers serve the candidates too: a copy. */
+    char typed[QY_MAX_WORD_BYTES + 1];
+    size_t tn =
+        tok->word_len < QY_MAX_WORD_BYTES ? tok->word_len : QY_MAX_WORD_BYTES;
+    memcpy(typed, tok->word, tn);
+    typed[tn] = '\0';
+    if (sp->dict) {
+        candidate_t c = {.sp = sp, .typed = typed, .typed_len = tn};
+        qy_dictionary_suggest(sp->dict, sp->query + tok->start,
+                              tok->end - tok->start, weigh_candidate, &c);
+        if (c.best_freq > 0)
+            return strdup(c.best);
+    }
+    char *better = NULL;
+    if (qy_db_spelling_suggestion(sp->db, typed, tn, QY_SPELLING_EDITS,
+                                  &better) != QY_OK)
+        return NULL;
+    return better;
+}
+
+/* A word that neither the index, nor the irregular forms, nor the
+ * language's dictionary knows is replaced by its likeliest spelling that
+ * the index holds. Not a word typed in capitals: an acronym the index
+ * lacks ("MEDLARS") is no misspelled word ("pedlars"). */
 static int correct_word(void *ctx, const qy_token_t *tok)
 {
     speller_t *sp = ctx;
@@ -1392,10 +1523,28 @@ static int correct_word(void *ctx, const qy_token_t *tok)
             QY_OK ||
         known.known)
         return 0;
-    char *better = NULL;
-    if (qy_db_spelling_suggestion(sp->db, tok->word, tok->word_len,
-                                  QY_SPELLING_EDITS, &better) != QY_OK ||
-        !better)
+    size_t n;
+    const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
+    if (!stem || n > QY_MAX_TERM_BYTES)
+        return 0;
+    size_t forms = 0;
+    if (sp->forms)
+        qy_forms_each(sp->forms, stem, n, count_form, &forms);
+    if (forms > 0)
+        return 0; /* "went", "mice": forms the stemmer cannot join */
+    if (!sp->dict_tried) {
+        sp->dict_tried = 1;
+        if (qy_dictionary_open(qy_analyzer_language(sp->a), &sp->dict) !=
+            QY_OK) {
+            sp->st = QY_NOMEM;
+            return 1;
+        }
+    }
+    if (sp->dict && qy_dictionary_knows(sp->dict, sp->query + tok->start,
+                                        tok->end - tok->start))
+        return 0; /* a right word the index lacks */
+    char *better = correction(sp, tok);
+    if (!better)
         return 0;
     /* A stop word is searched for nothing in a question: "kor" is not
      * "for". */
@@ -1441,7 +1590,12 @@ static qy_status_t suggest(qy_db_t *db, qy_analyzer_t *a, const char *query,
 {
     speller_t sp = {.db = db, .a = a, .query = query};
     *suggestion = NULL;
+    sp.forms = qy_forms_new(a);
+    if (!sp.forms)
+        return QY_NOMEM;
     qy_status_t st = qy_tokenize(a, query, strlen(query), correct_word, &sp);
+    qy_forms_free(sp.forms);
+    qy_dictionary_close(sp.dict);
     if (st == QY_OK)
         st = sp.st;
     if (st == QY_OK && sp.changed &&

@@ -464,3 +464,100 @@ qy_status_t qy_synonyms_store(qy_db_t *db, qy_analyzer_t *a, const char *name,
         *groups = n;
     return QY_OK;
 }
+
+/* The synonyms of a key gathered from every shard, each once. */
+typedef struct gathered {
+    const char *prefix; /* of the metadata keys being read */
+    size_t prefix_len;
+    char **syn;
+    size_t n, cap;
+    int failed;
+} gathered_t;
+
+static int gather(void *ctx, const char *syn, size_t len)
+{
+    gathered_t *g = ctx;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        char **more = realloc(g->syn, cap * sizeof *more);
+        if (!more) {
+            g->failed = 1;
+            return 1;
+        }
+        g->syn = more;
+        g->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        g->failed = 1;
+        return 1;
+    }
+    memcpy(copy, syn, len);
+    copy[len] = '\0';
+    g->syn[g->n++] = copy;
+    return 0;
+}
+
+/* A mark "PREFIX KEY\tSYNONYM": its synonym. */
+static int gather_marked(void *ctx, const char *key, size_t len)
+{
+    gathered_t *g = ctx;
+    return len > g->prefix_len
+               ? gather(ctx, key + g->prefix_len, len - g->prefix_len)
+               : 0;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+qy_status_t qy_synonyms_each(qy_db_t *db, const char *key,
+                             int (*fn)(void *ctx, const char *syn, size_t len),
+                             void *ctx)
+{
+    if (!db || !key || !fn)
+        return QY_INVALID;
+    if (qy_db_remote_shards(db) == 0)
+        return qy_db_each_synonym(db, key, fn, ctx);
+    /* A remote shard's synonym table cannot be read, but its marks can:
+     * learned pairs always have one, the user's when their key fits (the
+     * others are in the user's list). */
+    gathered_t g = {0};
+    char prefix[PAIR_KEY_BYTES];
+    qy_status_t st = qy_db_each_synonym(db, key, gather, &g);
+    const char *const marks[] = {LEARNED_PREFIX, USER_PREFIX};
+    for (size_t i = 0; i < 2 && st == QY_OK && !g.failed; i++) {
+        int n = snprintf(prefix, sizeof prefix, "%s%s\t", marks[i], key);
+        if (n <= 0 || n >= (int)sizeof prefix)
+            continue;
+        g.prefix = prefix;
+        g.prefix_len = (size_t)n;
+        st = qy_db_each_metadata_key(db, prefix, gather_marked, &g);
+    }
+    char *list = NULL;
+    size_t list_len = 0, key_len = strlen(key);
+    if (st == QY_OK && !g.failed)
+        st = qy_db_get_metadata(db, SYNONYMS_KEY, &list, &list_len);
+    for (char *line = list; st == QY_OK && !g.failed && line && *line;) {
+        char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (n > key_len && memcmp(line, key, key_len) == 0 &&
+            line[key_len] == '\t')
+            gather(&g, line + key_len + 1, n - key_len - 1);
+        line = end ? end + 1 : NULL;
+    }
+    free(list);
+    if (g.failed && st == QY_OK)
+        st = QY_NOMEM;
+    if (g.n > 1)
+        qsort(g.syn, g.n, sizeof *g.syn, by_bytes);
+    int stopped = 0;
+    for (size_t i = 0; st == QY_OK && !stopped && i < g.n; i++)
+        if (i == 0 || strcmp(g.syn[i], g.syn[i - 1]) != 0)
+            stopped = fn(ctx, g.syn[i], strlen(g.syn[i])) != 0;
+    for (size_t i = 0; i < g.n; i++)
+        free(g.syn[i]);
+    free(g.syn);
+    return st;
+}

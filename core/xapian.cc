@@ -42,6 +42,11 @@ struct qy_db {
     // them (a bulk load swaps another directory in).
     std::vector<std::string> paths;
     std::vector<std::pair<dev_t, ino_t>> dirs;
+    // A reader's shards, each on its own (what db combines), and whether
+    // each is served by xapian-tcpsrv: Xapian reads metadata from the first
+    // shard only, and a remote one has no synonym or spelling table.
+    std::vector<Xapian::Database> shards;
+    std::vector<bool> remote;
     // A single local index is searched on several threads, each over a
     // range of docids through a handle of its own (Xapian's handles are
     // not shared between threads): local is its path, twins the handles
@@ -415,6 +420,7 @@ void reopen_reader(qy_db_t *db)
     }
     Xapian::Database combined;
     std::vector<std::pair<dev_t, ino_t>> dirs;
+    std::vector<Xapian::Database> shards;
     for (const std::string &path : db->paths) {
         dirs.push_back(directory_id(path));
         Xapian::Database shard;
@@ -427,9 +433,11 @@ void reopen_reader(qy_db_t *db)
             throw Xapian::DatabaseOpeningError(why.message);
         }
         combined.add_database(shard);
+        shards.push_back(shard);
     }
     db->db = combined;
     db->dirs = dirs;
+    db->shards = shards;
     db->twins.clear();
 }
 
@@ -543,6 +551,7 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
         }
         Xapian::Database combined;
         std::vector<std::pair<dev_t, ino_t>> dirs;
+        std::vector<Xapian::Database> shards;
         for (size_t i = 0; i < n; i++) {
             dirs.push_back(directory_id(paths[i]));
             Xapian::Database shard;
@@ -552,11 +561,14 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
                 return why.status;
             }
             combined.add_database(shard);
+            shards.push_back(shard);
         }
         qy_db_t *db = new qy_db_t;
         db->db = combined;
         db->dirs = dirs;
+        db->shards = shards;
         for (size_t i = 0; i < n; i++) {
+            db->remote.push_back(is_tcp(paths[i]));
             db->name += (i ? ", " : "") + std::string(paths[i]);
             db->paths.emplace_back(paths[i]);
         }
@@ -771,8 +783,13 @@ qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
     if (db == nullptr || key == nullptr || value == nullptr)
         return QY_INVALID;
     std::string v;
-    const qy_status_t st =
-        read_retrying(db, [&] { v = db->db.get_metadata(key); });
+    // The first shard that has a value gives it (Xapian asks the first
+    // only): one index of every shard's passages would have it.
+    const qy_status_t st = read_retrying(db, [&] {
+        v = db->db.get_metadata(key);
+        for (size_t i = 1; v.empty() && i < db->shards.size(); i++)
+            v = db->shards[i].get_metadata(key);
+    });
     if (st != QY_OK)
         return st;
     try {
@@ -943,8 +960,17 @@ qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
     if (db == nullptr || key == nullptr || fn == nullptr)
         return QY_INVALID;
     try {
-        const Xapian::TermIterator end = db->db.synonyms_end(key);
-        for (Xapian::TermIterator it = db->db.synonyms_begin(key); it != end;
+        // A remote shard has no synonym table (Xapian's remote backend
+        // refuses to read one): those of the local shards.
+        Xapian::Database from = db->db;
+        if (qy_db_remote_shards(db) > 0) {
+            from = Xapian::Database();
+            for (size_t i = 0; i < db->shards.size(); i++)
+                if (!db->remote[i])
+                    from.add_database(db->shards[i]);
+        }
+        const Xapian::TermIterator end = from.synonyms_end(key);
+        for (Xapian::TermIterator it = from.synonyms_begin(key); it != end;
              ++it) {
             const std::string syn = *it;
             if (fn(ctx, syn.data(), syn.size()) != 0)
@@ -956,6 +982,14 @@ qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
     } catch (...) {
         return status_from_exception(&db->error);
     }
+}
+
+size_t qy_db_remote_shards(const qy_db_t *db)
+{
+    if (db == nullptr)
+        return 0;
+    return static_cast<size_t>(
+        std::count(db->remote.begin(), db->remote.end(), true));
 }
 
 qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
@@ -1063,6 +1097,21 @@ qy_status_t qy_db_each_metadata_key(qy_db_t *db, const char *prefix,
         return QY_INVALID;
     try {
         const std::string p(prefix == nullptr ? "" : prefix);
+        if (db->shards.size() > 1) {
+            // Xapian lists the first shard's keys only: every shard's, in
+            // order, each once.
+            std::set<std::string> keys;
+            for (const Xapian::Database &shard : db->shards) {
+                const Xapian::TermIterator end = shard.metadata_keys_end(p);
+                for (Xapian::TermIterator it = shard.metadata_keys_begin(p);
+                     it != end; ++it)
+                    keys.insert(*it);
+            }
+            for (const std::string &key : keys)
+                if (fn(ctx, key.data(), key.size()) != 0)
+                    break;
+            return QY_OK;
+        }
         const Xapian::TermIterator end = db->db.metadata_keys_end(p);
         for (Xapian::TermIterator it = db->db.metadata_keys_begin(p); it != end;
              ++it) {
@@ -1261,6 +1310,52 @@ qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
         return wrap(Xapian::Query(Xapian::Query::OP_WILDCARD,
                                   std::string(prefix, len), max_terms,
                                   limit_type, Xapian::Query::OP_SYNONYM));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+qy_query_t *qy_query_prefix(qy_db_t *db, const char *prefix, size_t len,
+                            unsigned max_terms)
+{
+    if (db == nullptr || db->shards.size() <= 1)
+        return qy_query_wildcard(prefix, len, max_terms);
+    if (!term_ok(prefix, len))
+        return nullptr;
+    try {
+        // Xapian expands a wildcard shard by shard, each expansion weighed
+        // by that shard's frequencies alone: expanded here, over all of
+        // them, the terms are weighed as in one index.
+        const std::string p(prefix, len);
+        std::vector<std::pair<Xapian::doccount, std::string>> found;
+        const qy_status_t st = read_retrying(db, [&] {
+            found.clear();
+            const Xapian::TermIterator end = db->db.allterms_end(p);
+            for (Xapian::TermIterator it = db->db.allterms_begin(p); it != end;
+                 ++it)
+                found.emplace_back(it.get_termfreq(), *it);
+        });
+        if (st != QY_OK)
+            return nullptr;
+        if (max_terms > 0 && found.size() > max_terms) {
+            // The most frequent, as Xapian keeps them; ties by term.
+            std::stable_sort(
+                found.begin(), found.end(),
+                [](const auto &a, const auto &b) { return a.first > b.first; });
+            found.resize(max_terms);
+            std::sort(found.begin(), found.end(),
+                      [](const auto &a, const auto &b) {
+                          return a.second < b.second;
+                      });
+        }
+        if (found.empty())
+            return wrap(Xapian::Query::MatchNothing);
+        std::vector<Xapian::Query> terms;
+        terms.reserve(found.size());
+        for (const auto &f : found)
+            terms.emplace_back(f.second);
+        return wrap(Xapian::Query(Xapian::Query::OP_SYNONYM, terms.begin(),
+                                  terms.end()));
     } catch (...) {
         return nullptr;
     }
@@ -1719,6 +1814,66 @@ class DocidSet : public Xapian::MatchDecider
     std::set<Xapian::docid> ids;
 };
 
+// The rarest boolean term of document DID (its JSON Lines id, else its
+// source path); empty when it has none.
+std::string rarest_boolean_term(const Xapian::Database &db, Xapian::docid did)
+{
+    std::string best;
+    Xapian::doccount best_freq = 0;
+    for (const char *prefix : {QY_PREFIX_SOURCE, QY_PREFIX_ID}) {
+        const size_t n = std::strlen(prefix);
+        Xapian::TermIterator t = db.termlist_begin(did);
+        const Xapian::TermIterator end = db.termlist_end(did);
+        for (t.skip_to(prefix); t != end && (*t).compare(0, n, prefix) == 0;
+             ++t) {
+            const Xapian::doccount freq = t.get_termfreq();
+            if (best.empty() || freq < best_freq) {
+                best = *t;
+                best_freq = freq;
+            }
+        }
+    }
+    return best;
+}
+
+// qy_db_explain() over several shards. A MatchDecider is no use there:
+// it is given each shard's own docids, and a remote shard refuses one. So
+// each query is filtered by the rarest boolean term of each document
+// explained (a filter adds no weight), and their weights are picked from
+// all its matches there.
+qy_status_t explain_filtered(qy_db_t *db, const qy_query_t *const *queries,
+                             size_t nq, const unsigned *docids, size_t nd,
+                             const qy_search_params_t *params, double *weights)
+{
+    std::set<std::string> sources;
+    for (size_t d = 0; d < nd; d++) {
+        const std::string term = rarest_boolean_term(db->db, docids[d]);
+        if (!term.empty())
+            sources.insert(term);
+    }
+    Xapian::doccount within = 0;
+    for (const std::string &term : sources)
+        within += db->db.get_termfreq(term);
+    if (within == 0)
+        return QY_OK;
+    const Xapian::Query filter(Xapian::Query::OP_OR, sources.begin(),
+                               sources.end());
+    Xapian::Enquire enquire(db->db);
+    enquire.set_weighting_scheme(*weighting(params));
+    for (size_t q = 0; q < nq; q++) {
+        if (queries[q] == nullptr)
+            return fail(db, QY_INVALID, "no query to explain");
+        enquire.set_query(
+            Xapian::Query(Xapian::Query::OP_FILTER, queries[q]->query, filter));
+        const Xapian::MSet mset = enquire.get_mset(0, within);
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            for (size_t d = 0; d < nd; d++)
+                if (docids[d] == *it)
+                    weights[d * nq + q] = it.get_weight();
+    }
+    return QY_OK;
+}
+
 } // namespace
 
 qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
@@ -1733,6 +1888,9 @@ qy_status_t qy_db_explain(qy_db_t *db, const qy_query_t *const *queries,
     if (nq == 0 || nd == 0)
         return QY_OK;
     try {
+        if (db->shards.size() > 1 || qy_db_remote_shards(db) > 0)
+            return explain_filtered(db, queries, nq, docids, nd, params,
+                                    weights);
         const DocidSet only(docids, nd);
         Xapian::Enquire enquire(db->db);
         enquire.set_weighting_scheme(*weighting(params));

@@ -1,6 +1,7 @@
 /* Output for a person: one block per hit, the snippet with its matched
  * words highlighted on a terminal (or marked with --highlight strings),
- * the places its text also stands, and with --explain its score's parts.
+ * the places its text also stands (the first few of a long list), and with
+ * --explain its score's parts; on a terminal, wrapped to its width.
  * Document text is never sent to the terminal raw: control characters are
  * shown escaped, so a hostile file cannot move the cursor, retitle the
  * window or change colours, and
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include "printer.h"
 #include "quarry/utf8.h"
@@ -79,6 +81,120 @@ static void put_marked(FILE *out, const qy_result_t *h, qy_span_t range,
         at = end;
     }
     put_safe(out, text + at, range.end - at);
+}
+
+/* ---- Wrapping. With a width (a terminal's, or --width) each line of a
+ * hit is written to memory first, then wrapped at its spaces, its
+ * continuation lines indented; a word is never split, and one longer than
+ * a line has a line of its own. */
+
+/* The end of the escape sequence (CSI: ESC [ ... final byte; else ESC and
+ * the byte after it) starting at S[I]: it takes no column. */
+static size_t escape_end(const char *s, size_t i, size_t len)
+{
+    if (i + 1 < len && s[i + 1] == '[') {
+        size_t j = i + 2;
+        while (j < len &&
+               !((unsigned char)s[j] >= 0x40 && (unsigned char)s[j] <= 0x7e))
+            j++;
+        return j < len ? j + 1 : len;
+    }
+    return i + 2 < len ? i + 2 : len;
+}
+
+/* The columns S[I..J) takes on a terminal; *END gets J, the end of the
+ * word at I: the next space, or the end of a Chinese or Japanese
+ * character, which a line may end after (those scripts put no spaces
+ * between words). */
+static size_t word_columns(const char *s, size_t i, size_t len, size_t *end)
+{
+    size_t cols = 0;
+    int cjk = 0;
+    while (i < len && s[i] != ' ' && !cjk) {
+        if (s[i] == '\033') {
+            i = escape_end(s, i, len);
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0) {
+            cols++;
+            i++;
+            continue;
+        }
+        int w = utf8proc_charwidth(cp);
+        if (qy_is_cjk(cp)) {
+            if (cols > 0)
+                break; /* a line may end before it too */
+            cjk = 1;
+        }
+        cols += w > 0 ? (size_t)w : 0;
+        i += (size_t)n;
+    }
+    /* The zero-width sequences that close it stay with it. */
+    while (i < len && s[i] == '\033')
+        i = escape_end(s, i, len);
+    *end = i;
+    return cols;
+}
+
+/* Writes S[0..LEN) from column COL, wrapped at WIDTH, each continuation
+ * line starting with INDENT spaces. Runs of spaces at a break go. */
+static void put_wrapped(FILE *out, const char *s, size_t len, size_t width,
+                        size_t col, size_t indent)
+{
+    size_t spaces = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == ' ') {
+            spaces++;
+            i++;
+            continue;
+        }
+        size_t end;
+        size_t cols = word_columns(s, i, len, &end);
+        if (col > indent && col + spaces + cols > width) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else {
+            fprintf(out, "%*s", (int)spaces, "");
+            col += spaces;
+        }
+        spaces = 0;
+        fwrite(s + i, 1, end - i, out);
+        col += cols;
+        i = end;
+    }
+}
+
+/* A line of output being written: to memory when it is to be wrapped. */
+typedef struct line {
+    FILE *mem;
+    char *buf;
+    size_t len;
+} line_t;
+
+/* Where the text of a line goes: OUT itself when there is no width (or no
+ * memory). */
+static FILE *line_begin(const printer_opts_t *opts, line_t *l)
+{
+    *l = (line_t){NULL, NULL, 0};
+    if (opts->width)
+        l->mem = open_memstream(&l->buf, &l->len);
+    return l->mem ? l->mem : opts->out;
+}
+
+/* Ends a line begun at column COL (after what was written to OUT before
+ * line_begin): wrapped, continuation lines at INDENT, and a newline. */
+static void line_end(const printer_opts_t *opts, line_t *l, size_t col,
+                     size_t indent)
+{
+    if (l->mem && fclose(l->mem) == 0)
+        put_wrapped(opts->out, l->buf, l->len, opts->width, col, indent);
+    else if (l->mem)
+        fwrite(l->buf, 1, l->len, opts->out); /* unwrapped, not lost */
+    free(l->buf);
+    fputc('\n', opts->out);
 }
 
 /* ---- Fragments. A long passage whose matched words lie far apart is
@@ -273,7 +389,6 @@ static void put_snippet(FILE *out, const printer_opts_t *opts,
         put_marked(out, h, h->snippet, m);
         if (h->cut_after)
             fputs(ELLIPSIS, out);
-        fputc('\n', out);
         return;
     }
     if (frags[0].start > words.start)
@@ -285,7 +400,6 @@ static void put_snippet(FILE *out, const printer_opts_t *opts,
     }
     if (frags[n - 1].end < words.end)
         fputs(ELLIPSIS, out);
-    fputc('\n', out);
 }
 
 static void put_location(FILE *out, const char *source, unsigned ordinal,
@@ -300,24 +414,35 @@ static void put_location(FILE *out, const char *source, unsigned ordinal,
     }
 }
 
+/* The places of a long also list that are named. */
+#define ALSO_SHOWN 3
+
+/* Continuation lines of a hit's lines hang this far in. */
+#define HIT_INDENT 3
+#define HANGING 2
+
 int text_print_notes(FILE *out, const printer_opts_t *opts,
                      const qy_results_t *r)
 {
     int lines = 0;
+    printer_opts_t to = *opts;
+    to.out = out;
+    line_t l;
     if (opts->show_parsed) {
         fputs("Parsed: ", out);
-        put_cstr(out, r->parsed ? r->parsed : "");
-        fputc('\n', out);
+        put_cstr(line_begin(&to, &l), r->parsed ? r->parsed : "");
+        line_end(&to, &l, strlen("Parsed: "), HANGING);
         lines++;
     }
     if (r->suggestion) {
         fputs("Did you mean: ", out);
+        FILE *t = line_begin(&to, &l);
         if (opts->color)
-            fputs(SGR_TITLE, out);
-        put_cstr(out, r->suggestion);
+            fputs(SGR_TITLE, t);
+        put_cstr(t, r->suggestion);
         if (opts->color)
-            fputs(SGR_RESET, out);
-        fputc('\n', out);
+            fputs(SGR_RESET, t);
+        line_end(&to, &l, strlen("Did you mean: "), HANGING);
         lines++;
         if (r->corrected) {
             fputs("Nothing matched as typed; the results are for the "
@@ -359,19 +484,21 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
                 color ? SGR_DIM : "", h->score, color ? SGR_RESET : "");
         int titled = h->rec.title && *h->rec.title;
         int sectioned = h->rec.section && *h->rec.section;
+        line_t l;
         if (titled || sectioned) { /* Title › Section */
             fputs("   ", out);
+            FILE *t = line_begin(opts, &l);
             if (color)
-                fputs(SGR_TITLE, out);
+                fputs(SGR_TITLE, t);
             if (titled)
-                put_cstr(out, h->rec.title);
+                put_cstr(t, h->rec.title);
             if (titled && sectioned)
-                fputs(" \xE2\x80\xBA ", out);
+                fputs(" \xE2\x80\xBA ", t);
             if (sectioned)
-                put_cstr(out, h->rec.section);
+                put_cstr(t, h->rec.section);
             if (color)
-                fputs(SGR_RESET, out);
-            fputc('\n', out);
+                fputs(SGR_RESET, t);
+            line_end(opts, &l, HIT_INDENT, HIT_INDENT + HANGING);
         }
         if ((h->rec.from && *h->rec.from) || (h->rec.date && *h->rec.date)) {
             /* A mail: from whom, when. */
@@ -387,25 +514,35 @@ static int print_text(const printer_opts_t *opts, const qy_results_t *r)
             fprintf(out, "%s\n", color ? SGR_RESET : "");
         }
         fputs("   ", out);
-        put_snippet(out, opts, h);
+        put_snippet(line_begin(opts, &l), opts, h);
+        line_end(opts, &l, HIT_INDENT, HIT_INDENT + HANGING);
         if (h->nalso) {
             fprintf(out, "   %salso:%s ", color ? SGR_DIM : "",
                     color ? SGR_RESET : "");
-            for (size_t j = 0; j < h->nalso; j++) {
+            FILE *t = line_begin(opts, &l);
+            /* A long list is cut short: JSON has all of it. */
+            size_t shown = h->nalso > ALSO_SHOWN + 1 ? ALSO_SHOWN : h->nalso;
+            for (size_t j = 0; j < shown; j++) {
                 if (j)
-                    fputs(", ", out);
-                put_location(out, h->also[j].source, h->also[j].ordinal,
+                    fputs(", ", t);
+                put_location(t, h->also[j].source, h->also[j].ordinal,
                              h->also[j].id, cwd);
             }
-            fputc('\n', out);
+            if (shown < h->nalso)
+                fprintf(t, ", and %zu more", h->nalso - shown);
+            /* Under the first place. */
+            line_end(opts, &l, HIT_INDENT + strlen("also: "),
+                     HIT_INDENT + strlen("also: "));
         }
         if (opts->explain && h->nexplain) {
             fprintf(out, "   %sexplain:%s\n", color ? SGR_DIM : "",
                     color ? SGR_RESET : "");
             for (size_t j = 0; j < h->nexplain; j++) {
                 fprintf(out, "   %9.3f  ", h->explain[j].weight);
-                put_cstr(out, h->explain[j].what ? h->explain[j].what : "");
-                fputc('\n', out);
+                put_cstr(line_begin(opts, &l),
+                         h->explain[j].what ? h->explain[j].what : "");
+                /* Under the part's name. */
+                line_end(opts, &l, HIT_INDENT + 11, HIT_INDENT + 11 + HANGING);
             }
         }
     }

@@ -30,6 +30,9 @@ typedef struct printer_opts {
     unsigned context_words; /* words of a snippet window; 0: the default */
     int show_parsed;        /* --parsed: say how the query was understood */
     int explain;            /* --explain: the hits carry their score parts */
+    /* The text format wraps its lines at this many columns (a terminal's,
+     * or --width); 0: no wrapping. */
+    unsigned width;
 } printer_opts_t;
 
 enum {

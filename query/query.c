@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@ enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_ERROR = 2 };
 #define MAX_INDEXES 256
 
 static const char *progname = "query";
+
+/* The widest --width (and $COLUMNS) taken. */
+#define MAX_WIDTH 10000
 
 /* source:VALUE of a relative path that exists: the absolute path the
  * index stores for it, from the current directory as the indexer took it. */
@@ -99,6 +103,11 @@ static void print_help(void)
         "      --no-spelling  no \"Did you mean\", and no search of the "
         "correction\n"
         "                    when the question as typed finds nothing\n"
+        "      --width N     wrap the text output at N columns (default: "
+        "the\n"
+        "                    terminal's, $COLUMNS else its own; none when "
+        "not a\n"
+        "                    terminal; 0: none)\n"
         "      --timeout S   end a search that takes longer than S seconds "
         "with an\n"
         "                    error (default %d; 0: no bound)\n"
@@ -163,6 +172,27 @@ static int parse_double(const char *opt, const char *s, double lo, double hi,
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* The columns of the terminal FD is, from $COLUMNS, else from the
+ * terminal itself; 0 when FD is no terminal (output to a pipe or a file is
+ * not wrapped). */
+static unsigned terminal_width(int fd)
+{
+    if (!isatty(fd))
+        return 0;
+    const char *columns = getenv("COLUMNS");
+    if (columns && *columns) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(columns, &end, 10);
+        if (!*end && !errno && n > 0 && n <= MAX_WIDTH && columns[0] != '-')
+            return (unsigned)n;
+    }
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
     return 0;
 }
 
@@ -277,6 +307,7 @@ static int answer(session_t *s, const char *question, int *found)
         printer_opts_t notes = s->popts;
         notes.out = stderr;
         notes.color = 0;
+        notes.width = terminal_width(STDERR_FILENO);
         text_print_notes(stderr, &notes, &results);
     }
     if (s->printer->print(&s->popts, &results) != 0) {
@@ -347,6 +378,7 @@ enum {
     OPT_DUPLICATES,
     OPT_NO_SPELLING,
     OPT_TIMEOUT,
+    OPT_WIDTH,
 };
 
 int main(int argc, char **argv)
@@ -370,6 +402,7 @@ int main(int argc, char **argv)
         {"all", no_argument, NULL, OPT_DUPLICATES},
         {"no-spelling", no_argument, NULL, OPT_NO_SPELLING},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"width", required_argument, NULL, OPT_WIDTH},
         {"lang", required_argument, NULL, 'L'},
         {"k1", required_argument, NULL, 'k'},
         {"b", required_argument, NULL, 'b'},
@@ -391,7 +424,8 @@ int main(int argc, char **argv)
     const char *highlight = NULL;
     const printer_t *printer = NULL;
     int batch = 0, limit_given = 0, show_parsed = 0;
-    unsigned context = 0, timeout = QY_GUARD_DEFAULT_SECONDS;
+    unsigned context = 0, timeout = QY_GUARD_DEFAULT_SECONDS, width = 0;
+    int width_given = 0;
     qy_search_opts_t opts;
     qy_search_opts_init(&opts);
     opts.resolve_source = resolve_source;
@@ -474,6 +508,11 @@ int main(int argc, char **argv)
         case OPT_TIMEOUT:
             if (parse_unsigned("--timeout", optarg, 0, 86400, &timeout))
                 return EXIT_ERROR;
+            break;
+        case OPT_WIDTH:
+            if (parse_unsigned("--width", optarg, 0, MAX_WIDTH, &width))
+                return EXIT_ERROR;
+            width_given = 1;
             break;
         case 'L':
             lang = optarg;
@@ -636,6 +675,7 @@ int main(int argc, char **argv)
         .context_words = context,
         .show_parsed = show_parsed,
         .explain = opts.explain,
+        .width = width_given ? width : terminal_width(STDOUT_FILENO),
     };
     if (highlight) {
         const char *comma = strchr(highlight, ',');

@@ -276,6 +276,122 @@ static void test_titles_ids_and_warnings(void **state)
     }
 }
 
+/* Writes FILES (name, text, ..., NULL) into a fresh folder NAME and
+ * indexes it into IX (NAME-index). */
+static void index_files(const char *name, const char *const *files, char *ix,
+                        size_t size)
+{
+    char dir[4400], path[4500], ixname[256];
+    tmp_path(dir, sizeof dir, name);
+    snprintf(ixname, sizeof ixname, "%s-index", name);
+    tmp_path(ix, size, ixname);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (size_t i = 0; files[i]; i += 2) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        write_file(path, files[i + 1]);
+    }
+    run_result_t r = run(INDEXER, "-q", "-d", ix, dir, NULL);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+}
+
+/* A passage that stands in many places names the first three of them and
+ * counts the rest; JSON lists them all. */
+static void test_long_also_list_shortened(void **state)
+{
+    (void)state;
+    char ix[4400], names[12][16];
+    const char *files[2 * 12 + 1];
+    for (int i = 0; i < 12; i++) {
+        snprintf(names[i], sizeof names[i], "copy-%02d.txt", i);
+        files[2 * i] = names[i];
+        files[2 * i + 1] = "The same notice\n\n"
+                           "This wombat notice is copied into twelve files "
+                           "word for word, as licence notices are.\n";
+    }
+    files[24] = NULL;
+    index_files("copies", files, ix, sizeof ix);
+    run_result_t r = run(QUERY, "-d", ix, "wombat", NULL);
+    assert_int_equal(r.status, 0);
+    const char *also = strstr(r.out, "   also: ");
+    assert_non_null(also);
+    const char *end = strchr(also, '\n');
+    assert_non_null(end);
+    char line[4096];
+    snprintf(line, sizeof line, "%.*s", (int)(end - also), also);
+    if (!strstr(line, ", and 8 more") || strstr(line, "copy-") == NULL)
+        fail_msg("not shortened: '%s'", line);
+    size_t named = 0;
+    for (const char *p = line; (p = strstr(p, "copy-")); p++)
+        named++;
+    assert_int_equal(named, 3);
+    run_free(&r);
+    r = run(QUERY, "--json", "-d", ix, "wombat", NULL);
+    assert_int_equal(r.status, 0);
+    size_t listed = 0;
+    for (const char *p = r.out; (p = strstr(p, "copy-")); p++)
+        listed++;
+    assert_int_equal(listed, 12); /* the hit and its eleven places */
+    run_free(&r);
+}
+
+/* Chinese and Japanese put no spaces between words: --width breaks their
+ * lines between characters, each line within the width, and the text is
+ * the same once the breaks are taken out. */
+static void test_width_breaks_between_cjk_characters(void **state)
+{
+    (void)state;
+    char ix[4400];
+    const char *files[] = {
+        "chizu.txt",
+        "\xe5\x9c\xb0\xe5\x9b\xb3\n\n"            /* 地図 */
+        "\xe6\x9d\xb1\xe4\xba\xac\xe3\x81\xae"    /* 東京の */
+        "\xe5\x9b\xb3\xe6\x9b\xb8\xe9\xa4\xa8"    /* 図書館 */
+        "\xe3\x81\xa7\xe5\x8f\xa4\xe3\x81\x84"    /* で古い */
+        "\xe5\x9c\xb0\xe5\x9b\xb3\xe3\x82\x92"    /* 地図を */
+        "\xe8\xaa\xbf\xe3\x81\xb9\xe3\x81\xbe"    /* 調べま */
+        "\xe3\x81\x97\xe3\x81\x9f\xe3\x80\x82"    /* した。 */
+        "\xe5\xb7\x9d\xe3\x81\xae\xe6\xb5\x81"    /* 川の流 */
+        "\xe3\x82\x8c\xe3\x81\xa8\xe5\xb1\xb1"    /* れと山 */
+        "\xe3\x81\xae\xe5\xbd\xa2\xe3\x80\x82\n", /* の形。 */
+        NULL};
+    index_files("japanese", files, ix, sizeof ix);
+    /* 東京: in the text, not the title */
+    run_result_t flat = run(QUERY, "-d", ix, "\xe6\x9d\xb1\xe4\xba\xac", NULL);
+    run_result_t narrow =
+        run(QUERY, "-d", ix, "--width", "20", "\xe6\x9d\xb1\xe4\xba\xac", NULL);
+    assert_int_equal(flat.status, 0);
+    assert_int_equal(narrow.status, 0);
+    /* The snippet is the third line; its continuations follow. */
+    char *line = strchr(strchr(flat.out, '\n') + 1, '\n') + 1;
+    char want[1024], got[1024];
+    snprintf(want, sizeof want, "%.*s", (int)strcspn(line, "\n"), line);
+    size_t n = 0, continuations = 0;
+    line = strchr(strchr(narrow.out, '\n') + 1, '\n') + 1;
+    for (int first = 1; *line && *line != '\n'; first = 0) {
+        size_t len = strcspn(line, "\n"), cols = 0;
+        size_t indent = strspn(line, " ");
+        if (!first) {
+            assert_int_equal(indent, 5);
+            continuations++;
+        }
+        for (size_t i = 0; i < len;) {
+            /* Every character here is ASCII or takes two columns. */
+            cols += (unsigned char)line[i] < 0x80 ? 1 : 2;
+            i += (unsigned char)line[i] < 0x80 ? 1 : 3;
+        }
+        assert_true(cols <= 20);
+        n += (size_t)snprintf(got + n, sizeof got - n, "%s%.*s",
+                              first ? "   " : "", (int)(len - indent),
+                              line + indent);
+        line += len + (line[len] == '\n');
+    }
+    assert_true(continuations >= 2);
+    assert_string_equal(got, want);
+    run_free(&flat);
+    run_free(&narrow);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +401,8 @@ int main(void)
         cmocka_unit_test(test_json_keeps_text),
         cmocka_unit_test(test_json_escapes_what_the_terminal_obeys),
         cmocka_unit_test(test_titles_ids_and_warnings),
+        cmocka_unit_test(test_long_also_list_shortened),
+        cmocka_unit_test(test_width_breaks_between_cjk_characters),
     };
     return cmocka_run_group_tests(tests, setup, cli_teardown);
 }

@@ -43,6 +43,14 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
 qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
                                     const char *syn, size_t len, int *only);
 
+/* Calls FN for each synonym of KEY, as qy_db_each_synonym does, until FN
+ * returns non-zero. Of a shard served by xapian-tcpsrv, which has no
+ * synonym table to read, the pairs marked as learned or as the user's and
+ * those of the user's list: the synonyms of one index of every shard. */
+qy_status_t qy_synonyms_each(qy_db_t *db, const char *key,
+                             int (*fn)(void *ctx, const char *syn, size_t len),
+                             void *ctx);
+
 /* Replaces the user synonyms of DB (those a previous call stored; the
  * acronyms learned from the text stay) by those of TEXT, LEN bytes read
  * from NAME (named in errors). Nothing is committed: the caller commits.

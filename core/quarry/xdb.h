@@ -86,7 +86,8 @@ qy_status_t qy_db_each_term(qy_db_t *db, const char *prefix,
                             void *ctx);
 
 /* User metadata. *VALUE is malloc'd and NUL-terminated (also when empty:
- * a missing key reads as ""); the caller frees it. */
+ * a missing key reads as ""); the caller frees it. Of several shards, the
+ * first that has a value for KEY gives it. */
 qy_status_t qy_db_get_metadata(qy_db_t *db, const char *key, char **value,
                                size_t *len);
 
@@ -128,11 +129,15 @@ qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key,
 /* Forgets SYNONYM of KEY (nothing happens when it was not recorded). */
 qy_status_t qy_db_remove_synonym(qy_db_t *db, const char *key,
                                  const char *synonym);
-/* Calls FN for each synonym of KEY; none for remote indexes. */
+/* Calls FN for each synonym of KEY that the local shards hold (a shard
+ * served by xapian-tcpsrv has no synonym table to read: see
+ * qy_synonyms_each). */
 qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
                                int (*fn)(void *ctx, const char *synonym,
                                          size_t len),
                                void *ctx);
+/* The number of DB's shards that are remote (tcp://HOST:PORT). */
+size_t qy_db_remote_shards(const qy_db_t *db);
 /* Raises the spelling frequency of WORD (an unstemmed, normalised word). */
 qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
                                unsigned freq);
@@ -164,8 +169,8 @@ qy_status_t qy_db_cancel_transaction(qy_db_t *db);
 qy_status_t qy_db_revision(qy_db_t *db, unsigned long long *rev);
 
 /* Calls FN(CTX, key, len) for every user metadata key that starts with
- * PREFIX, in byte order; FN returns non-zero to stop early. FN must not
- * change the index. */
+ * PREFIX, in byte order (each once, of all shards); FN returns non-zero to
+ * stop early. FN must not change the index. */
 qy_status_t qy_db_each_metadata_key(qy_db_t *db, const char *prefix,
                                     int (*fn)(void *ctx, const char *key,
                                               size_t len),
@@ -219,6 +224,11 @@ qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
  * them (0: no limit). */
 qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
                               unsigned max_terms);
+/* The same, expanded over DB: over several shards, the terms of all of
+ * them, weighed as one index would weigh them (Xapian would expand and
+ * weigh the prefix shard by shard). */
+qy_query_t *qy_query_prefix(qy_db_t *db, const char *prefix, size_t len,
+                            unsigned max_terms);
 /* Documents whose value in SLOT lies in [LO, HI] (byte order; NULL: open). */
 qy_query_t *qy_query_value_range(unsigned slot, const char *lo, const char *hi);
 qy_query_t *qy_query_scale(const qy_query_t *q, double factor);
