@@ -26,11 +26,10 @@ struct qy_ingest {
     const char *date;   /* QY_SLOT_DATE of the records being added, or NULL */
     size_t date_len;
     qy_wordcount_t *spelling; /* words seen since the last flush */
-    qy_wordcount_t *acronyms; /* "acronym\tlong form" pairs recorded */
-    qy_langid_t *langid;      /* an analyzer for several languages: tells
-                                 each document's; else NULL */
-    const char *lang;         /* the language of the document being added,
-                                 when told; else NULL */
+    qy_langid_t *langid; /* an analyzer for several languages: tells
+                            each document's; else NULL */
+    const char *lang;    /* the language of the document being added,
+                            when told; else NULL */
     char term[QY_MAX_TERM_BYTES + 1];
 };
 
@@ -41,8 +40,7 @@ qy_status_t qy_ingest_new(qy_db_t *db, qy_analyzer_t *a, qy_ingest_t **out)
         return QY_NOMEM;
     ing->doc = qy_doc_new();
     ing->spelling = qy_wordcount_new();
-    ing->acronyms = qy_wordcount_new();
-    if (!ing->doc || !ing->spelling || !ing->acronyms) {
+    if (!ing->doc || !ing->spelling) {
         qy_ingest_free(ing);
         return QY_NOMEM;
     }
@@ -88,7 +86,6 @@ void qy_ingest_free(qy_ingest_t *ing)
         return;
     qy_doc_free(ing->doc);
     qy_wordcount_free(ing->spelling);
-    qy_wordcount_free(ing->acronyms);
     qy_langid_free(ing->langid);
     free(ing);
 }
@@ -242,15 +239,9 @@ static int learn_acronym(void *ctx, const char *acr, size_t len,
         return 1;
     if (!strchr(key, ' '))
         return 0; /* a one-word "long form" is no definition */
-    char pair[2 * QY_MAX_TERM_BYTES + 2];
-    int plen = snprintf(pair, sizeof pair, "%s\t%s", acronym, key);
-    size_t before = qy_wordcount_size(ing->acronyms);
-    c->st = qy_wordcount_add(ing->acronyms, pair, (size_t)plen);
-    if (c->st != QY_OK || qy_wordcount_size(ing->acronyms) == before)
-        return c->st != QY_OK;
-    c->st = qy_synonym_learned(ing->db, acronym, key);
-    if (c->st == QY_OK)
-        c->st = qy_synonym_learned(ing->db, key, acronym);
+    /* Every definition counts: the acronym keeps the long forms the text
+     * uses most for it (core/synonyms.c). */
+    c->st = qy_acronym_defined(ing->db, acronym, key, 1);
     if (c->st == QY_INVALID) {
         c->st = QY_OK; /* the pair's mark is too long for a key: not kept */
         return 0;

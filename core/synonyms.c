@@ -319,6 +319,115 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
     return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
 }
 
+/* A mark's count: its value as a number ("1" for marks written before
+ * counts were kept). */
+static unsigned long mark_count(const char *value, size_t len)
+{
+    unsigned long n = 0;
+    for (size_t i = 0; i < len && value[i] >= '0' && value[i] <= '9'; i++)
+        n = n < 100000000UL ? n * 10 + (unsigned long)(value[i] - '0') : n;
+    return n == 0 && len > 0 ? 1 : n;
+}
+
+#define MAX_LONG_FORMS 64
+
+typedef struct long_forms {
+    qy_db_t *db;
+    size_t skip; /* bytes of "PREFIX ACRONYM\t" */
+    size_t n;
+    char form[MAX_LONG_FORMS][QY_MAX_TERM_BYTES + 1];
+    unsigned long count[MAX_LONG_FORMS];
+    qy_status_t st;
+} long_forms_t;
+
+static int note_long_form(void *ctx, const char *key, size_t len)
+{
+    long_forms_t *f = ctx;
+    if (f->n == MAX_LONG_FORMS || len <= f->skip ||
+        len - f->skip > QY_MAX_TERM_BYTES || len >= PAIR_KEY_BYTES)
+        return 0;
+    char k[PAIR_KEY_BYTES], *value = NULL;
+    size_t vlen = 0;
+    memcpy(k, key, len);
+    k[len] = '\0';
+    f->st = qy_db_get_metadata(f->db, k, &value, &vlen);
+    if (f->st == QY_OK && vlen > 0) {
+        memcpy(f->form[f->n], key + f->skip, len - f->skip);
+        f->form[f->n][len - f->skip] = '\0';
+        f->count[f->n++] = mark_count(value, vlen);
+    }
+    free(value);
+    return f->st != QY_OK;
+}
+
+/* Adds the pair both ways, or removes it both ways unless it is the
+ * user's. */
+static qy_status_t keep_pair(qy_db_t *db, const char *acr, const char *form,
+                             int keep)
+{
+    if (keep) {
+        qy_status_t st = qy_db_add_synonym(db, acr, form);
+        return st == QY_OK ? qy_db_add_synonym(db, form, acr) : st;
+    }
+    int only = 0;
+    qy_status_t st = qy_synonym_learned_only(db, acr, form, strlen(form), &only);
+    if (st == QY_OK && only)
+        st = qy_db_remove_synonym(db, acr, form);
+    if (st == QY_OK)
+        st = qy_synonym_learned_only(db, form, acr, strlen(acr), &only);
+    if (st == QY_OK && only)
+        st = qy_db_remove_synonym(db, form, acr);
+    return st;
+}
+
+qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
+                               const char *long_form, unsigned count)
+{
+    char key[PAIR_KEY_BYTES], back[PAIR_KEY_BYTES];
+    if (!db || !acronym || !long_form ||
+        !pair_key(key, LEARNED_PREFIX, acronym, long_form) ||
+        !pair_key(back, LEARNED_PREFIX, long_form, acronym))
+        return QY_INVALID;
+    char *value = NULL;
+    size_t vlen = 0;
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
+    unsigned long n = mark_count(value ? value : "", vlen) + count;
+    free(value);
+    char num[24];
+    int nl = snprintf(num, sizeof num, "%lu", n);
+    if (st == QY_OK)
+        st = qy_db_set_metadata(db, key, num, (size_t)nl);
+    if (st == QY_OK)
+        st = qy_db_set_metadata(db, back, num, (size_t)nl);
+    if (st != QY_OK)
+        return st;
+    long_forms_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return QY_NOMEM;
+    char prefix[PAIR_KEY_BYTES];
+    snprintf(prefix, sizeof prefix, "%s%s\t", LEARNED_PREFIX, acronym);
+    f->db = db;
+    f->skip = strlen(prefix);
+    st = qy_db_each_metadata_key(db, prefix, note_long_form, f);
+    if (st == QY_OK)
+        st = f->st;
+    /* Rank: most often defined first, ties in byte order (the keys are
+     * met in byte order and the sort below is stable). */
+    unsigned long top = 0;
+    for (size_t i = 0; i < f->n; i++)
+        top = f->count[i] > top ? f->count[i] : top;
+    for (size_t i = 0; st == QY_OK && i < f->n; i++) {
+        size_t rank = 0;
+        for (size_t j = 0; j < f->n; j++)
+            rank += f->count[j] > f->count[i] ||
+                    (f->count[j] == f->count[i] && j < i);
+        int keep = rank < QY_ACRONYM_LONG_FORMS && f->count[i] * 4 >= top;
+        st = keep_pair(db, acronym, f->form[i], keep);
+    }
+    free(f);
+    return st;
+}
+
 /* *SET: whether the user metadata KEY has a value. */
 static qy_status_t key_set(qy_db_t *db, const char *key, int *set)
 {

@@ -38,6 +38,19 @@ qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
  * nothing stored, when the pair is too long for its mark's key. */
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
 
+/* The long forms an acronym keeps: at most this many, the most often
+ * defined, each defined at least a quarter as often as the first. */
+#define QY_ACRONYM_LONG_FORMS 2
+
+/* Counts one more definition of ACRONYM (a stem) as LONG_FORM (its key)
+ * under the pair's learned mark, then stores in the synonym table, both
+ * ways, the acronym's long forms that are kept and removes the others
+ * (unless they are also the user's pairs); the counts of all stay, so
+ * that later runs rank on all the text indexed. Nothing is committed.
+ * QY_INVALID, and nothing stored, when a mark's key would be too long. */
+qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
+                               const char *long_form, unsigned count);
+
 /* *ONLY: whether TERM => SYN (LEN bytes), a pair of DB's synonym table,
  * was learned from the text and is not also one of the user's pairs. */
 qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
