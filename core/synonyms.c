@@ -10,6 +10,7 @@
 
 #include "quarry/synonyms.h"
 #include "quarry/utf8.h"
+#include "quarry/wordcount.h"
 
 /* The user metadata key that lists the pairs stored, "KEY\tSYNONYM\n"
  * each. */
@@ -380,6 +381,56 @@ static qy_status_t keep_pair(qy_db_t *db, const char *acr, const char *form,
     return st;
 }
 
+/* Stores in the synonym table, both ways, the long forms ACRONYM keeps by
+ * the counts of its marks, and removes the others (unless they are also
+ * the user's pairs). */
+static qy_status_t rank_long_forms(qy_db_t *db, const char *acronym)
+{
+    long_forms_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return QY_NOMEM;
+    char prefix[PAIR_KEY_BYTES];
+    snprintf(prefix, sizeof prefix, "%s%s\t", LEARNED_PREFIX, acronym);
+    f->db = db;
+    f->skip = strlen(prefix);
+    qy_status_t st = qy_db_each_metadata_key(db, prefix, note_long_form, f);
+    if (st == QY_OK)
+        st = f->st;
+    unsigned long top = 0;
+    for (size_t i = 0; i < f->n; i++)
+        top = f->count[i] > top ? f->count[i] : top;
+    for (size_t i = 0; st == QY_OK && i < f->n; i++)
+        st = keep_pair(db, acronym, f->form[i],
+                       qy_long_form_kept(f->count, f->n, i, top));
+    free(f);
+    return st;
+}
+
+int qy_long_form_kept(const unsigned long *count, size_t n, size_t i,
+                      unsigned long top)
+{
+    /* Rank: most often defined first, ties in the order given (byte order
+     * of the long forms, as their marks are met). */
+    size_t rank = 0;
+    for (size_t j = 0; j < n; j++)
+        rank += count[j] > count[i] || (count[j] == count[i] && j < i);
+    return rank < QY_ACRONYM_LONG_FORMS && count[i] * 4 >= top;
+}
+
+/* Adds COUNT to the mark KEY (PAIR_KEY_BYTES at most). */
+static qy_status_t add_to_mark(qy_db_t *db, const char *key,
+                               unsigned long count)
+{
+    char *value = NULL;
+    size_t vlen = 0;
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
+    unsigned long n = mark_count(value ? value : "", vlen) + count;
+    free(value);
+    char num[24];
+    int nl = snprintf(num, sizeof num, "%lu", n);
+    return st == QY_OK ? qy_db_set_metadata(db, key, num, (size_t)nl) : st;
+}
+
 qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
                                const char *long_form, unsigned count)
 {
@@ -388,43 +439,103 @@ qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
         !pair_key(key, LEARNED_PREFIX, acronym, long_form) ||
         !pair_key(back, LEARNED_PREFIX, long_form, acronym))
         return QY_INVALID;
+    qy_status_t st = add_to_mark(db, key, count);
+    if (st == QY_OK)
+        st = add_to_mark(db, back, count);
+    return st == QY_OK ? rank_long_forms(db, acronym) : st;
+}
+
+/* ---- Merging shards ---------------------------------------------------- */
+
+typedef struct mark_sum {
+    qy_db_t *db, *base;
+    qy_db_t *const *shards;
+    size_t n, self;         /* the shard whose marks are walked */
+    qy_wordcount_t *ranked; /* the acronyms whose counts changed */
+    qy_status_t st;
+} mark_sum_t;
+
+/* The count of the mark KEY in DB (0 without one). */
+static qy_status_t mark_in(qy_db_t *db, const char *key, unsigned long *count)
+{
     char *value = NULL;
     size_t vlen = 0;
     qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
-    unsigned long n = mark_count(value ? value : "", vlen) + count;
+    *count = st == QY_OK ? mark_count(value, vlen) : 0;
     free(value);
-    char num[24];
-    int nl = snprintf(num, sizeof num, "%lu", n);
-    if (st == QY_OK)
-        st = qy_db_set_metadata(db, key, num, (size_t)nl);
-    if (st == QY_OK)
-        st = qy_db_set_metadata(db, back, num, (size_t)nl);
-    if (st != QY_OK)
-        return st;
-    long_forms_t *f = calloc(1, sizeof *f);
-    if (!f)
-        return QY_NOMEM;
-    char prefix[PAIR_KEY_BYTES];
-    snprintf(prefix, sizeof prefix, "%s%s\t", LEARNED_PREFIX, acronym);
-    f->db = db;
-    f->skip = strlen(prefix);
-    st = qy_db_each_metadata_key(db, prefix, note_long_form, f);
-    if (st == QY_OK)
-        st = f->st;
-    /* Rank: most often defined first, ties in byte order (the keys are
-     * met in byte order and the sort below is stable). */
-    unsigned long top = 0;
-    for (size_t i = 0; i < f->n; i++)
-        top = f->count[i] > top ? f->count[i] : top;
-    for (size_t i = 0; st == QY_OK && i < f->n; i++) {
-        size_t rank = 0;
-        for (size_t j = 0; j < f->n; j++)
-            rank += f->count[j] > f->count[i] ||
-                    (f->count[j] == f->count[i] && j < i);
-        int keep = rank < QY_ACRONYM_LONG_FORMS && f->count[i] * 4 >= top;
-        st = keep_pair(db, acronym, f->form[i], keep);
+    return st;
+}
+
+/* Sets the merged count of a shard's mark, once: at the first shard that
+ * has it. */
+static int sum_mark(void *ctx, const char *key, size_t len)
+{
+    mark_sum_t *m = ctx;
+    char k[PAIR_KEY_BYTES];
+    if (len >= PAIR_KEY_BYTES)
+        return 0;
+    memcpy(k, key, len);
+    k[len] = '\0';
+    unsigned long total = 0, n = 0;
+    for (size_t i = 0; i < m->self; i++) {
+        if ((m->st = mark_in(m->shards[i], k, &n)) != QY_OK)
+            return 1;
+        if (n > 0)
+            return 0;
     }
-    free(f);
+    for (size_t i = m->self; i < m->n; i++) {
+        if ((m->st = mark_in(m->shards[i], k, &n)) != QY_OK)
+            return 1;
+        total += n;
+    }
+    if (m->base && (m->st = mark_in(m->base, k, &n)) != QY_OK)
+        return 1;
+    total += m->base ? n : 0;
+    char num[24];
+    int nl = snprintf(num, sizeof num, "%lu", total);
+    if ((m->st = qy_db_set_metadata(m->db, k, num, (size_t)nl)) != QY_OK)
+        return 1;
+    /* "PREFIX ACRONYM\tLONG FORM": an acronym is one term, a long form
+     * several. */
+    const char *term = k + strlen(LEARNED_PREFIX);
+    size_t tl = strcspn(term, "\t");
+    if (term[tl] == '\t' && !memchr(term, ' ', tl))
+        m->st = qy_wordcount_add(m->ranked, term, tl);
+    return m->st != QY_OK;
+}
+
+static int rank_acronym(void *ctx, const char *acronym, size_t len,
+                        unsigned count)
+{
+    mark_sum_t *m = ctx;
+    char a[QY_MAX_TERM_BYTES + 1];
+    (void)count;
+    if (len > QY_MAX_TERM_BYTES)
+        return 0;
+    memcpy(a, acronym, len);
+    a[len] = '\0';
+    m->st = rank_long_forms(m->db, a);
+    return m->st != QY_OK;
+}
+
+qy_status_t qy_acronyms_merge(qy_db_t *db, qy_db_t *base,
+                              qy_db_t *const *shards, size_t n)
+{
+    mark_sum_t m = {db, base, shards, n, 0, qy_wordcount_new(), QY_OK};
+    if (!m.ranked)
+        return QY_NOMEM;
+    qy_status_t st = QY_OK;
+    for (m.self = 0; st == QY_OK && m.self < n; m.self++) {
+        st = qy_db_each_metadata_key(shards[m.self], LEARNED_PREFIX, sum_mark,
+                                     &m);
+        if (st == QY_OK)
+            st = m.st;
+    }
+    if (st == QY_OK) {
+        qy_wordcount_each(m.ranked, rank_acronym, &m);
+        st = m.st;
+    }
+    qy_wordcount_free(m.ranked);
     return st;
 }
 
