@@ -84,6 +84,7 @@ struct qy_bulk {
     atomic_int failed;  /* the first worker failure (a qy_status_t), or 0 */
     atomic_int abandon; /* qy_bulk_free: drop queued jobs, write nothing */
     atomic_ulong passages;
+    atomic_ulong dropped; /* blocks the workers' splits dropped */
     /* The terms of done jobs (job_t.gone), for the caller's thread to
      * delete in the target: a job dropped by qy_bulk_stop leaves the
      * target's passages it would have replaced. */
@@ -332,6 +333,8 @@ static void worker_run(worker_t *w, job_t *job)
         return;
     }
     atomic_fetch_add(&w->bulk->passages, (unsigned long)count);
+    if (job->kind == JOB_JSONL) /* an article's drops are its caller's */
+        atomic_fetch_add(&w->bulk->dropped, (unsigned long)job->article.ndrops);
     w->uncommitted += (unsigned)count;
     if (w->uncommitted >= w->bulk->batch)
         worker_flush(w);
@@ -552,6 +555,17 @@ void qy_bulk_remove_leftovers(qy_db_t *target)
 unsigned long qy_bulk_passages(const qy_bulk_t *b)
 {
     return b ? atomic_load(&b->passages) : 0;
+}
+
+unsigned long qy_bulk_dropped(const qy_bulk_t *b)
+{
+    return b ? atomic_load(&b->dropped) : 0;
+}
+
+void qy_bulk_wait(qy_bulk_t *b)
+{
+    if (b && b->workers)
+        workers_stop(b);
 }
 
 static qy_status_t first_failure(qy_bulk_t *b)
