@@ -371,7 +371,8 @@ static qy_status_t keep_pair(qy_db_t *db, const char *acr, const char *form,
         return st == QY_OK ? qy_db_add_synonym(db, form, acr) : st;
     }
     int only = 0;
-    qy_status_t st = qy_synonym_learned_only(db, acr, form, strlen(form), &only);
+    qy_status_t st =
+        qy_synonym_learned_only(db, acr, form, strlen(form), &only);
     if (st == QY_OK && only)
         st = qy_db_remove_synonym(db, acr, form);
     if (st == QY_OK)
