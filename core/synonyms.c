@@ -382,27 +382,48 @@ static qy_status_t keep_pair(qy_db_t *db, const char *acr, const char *form,
     return st;
 }
 
-/* Stores in the synonym table, both ways, the long forms ACRONYM keeps by
- * the counts of its marks, and removes the others (unless they are also
- * the user's pairs). */
-static qy_status_t rank_long_forms(qy_db_t *db, const char *acronym)
+static unsigned long top_count(const long_forms_t *f)
 {
-    long_forms_t *f = calloc(1, sizeof *f);
-    if (!f)
-        return QY_NOMEM;
+    unsigned long top = 0;
+    for (size_t i = 0; i < f->n; i++)
+        top = f->count[i] > top ? f->count[i] : top;
+    return top;
+}
+
+/* Reads into F (zeroed) ACRONYM's long forms and their counts, in byte
+ * order. */
+static qy_status_t read_long_forms(qy_db_t *db, const char *acronym,
+                                   long_forms_t *f)
+{
     char prefix[PAIR_KEY_BYTES];
     snprintf(prefix, sizeof prefix, "%s%s\t", LEARNED_PREFIX, acronym);
     f->db = db;
     f->skip = strlen(prefix);
     qy_status_t st = qy_db_each_metadata_key(db, prefix, note_long_form, f);
-    if (st == QY_OK)
-        st = f->st;
-    unsigned long top = 0;
-    for (size_t i = 0; i < f->n; i++)
-        top = f->count[i] > top ? f->count[i] : top;
-    for (size_t i = 0; st == QY_OK && i < f->n; i++)
-        st = keep_pair(db, acronym, f->form[i],
-                       qy_long_form_kept(f->count, f->n, i, top));
+    return st == QY_OK ? f->st : st;
+}
+
+/* Ranks ACRONYM's long forms by the counts of their marks. Without ONLY,
+ * stores in the synonym table, both ways, the long forms it keeps and
+ * removes the others (unless they are also the user's pairs); with ONLY,
+ * a long form, sets *KEPT to whether it is kept and changes nothing. */
+static qy_status_t rank_long_forms(qy_db_t *db, const char *acronym,
+                                   const char *only, int *kept)
+{
+    long_forms_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return QY_NOMEM;
+    qy_status_t st = read_long_forms(db, acronym, f);
+    unsigned long top = top_count(f);
+    if (only)
+        *kept = 0;
+    for (size_t i = 0; st == QY_OK && i < f->n; i++) {
+        int keep = qy_long_form_kept(f->count, f->n, i, top);
+        if (!only)
+            st = keep_pair(db, acronym, f->form[i], keep);
+        else if (strcmp(f->form[i], only) == 0)
+            *kept = keep;
+    }
     free(f);
     return st;
 }
@@ -443,7 +464,7 @@ qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
     qy_status_t st = add_to_mark(db, key, count);
     if (st == QY_OK)
         st = add_to_mark(db, back, count);
-    return st == QY_OK ? rank_long_forms(db, acronym) : st;
+    return st == QY_OK ? rank_long_forms(db, acronym, NULL, NULL) : st;
 }
 
 /* ---- Merging shards ---------------------------------------------------- */
@@ -515,7 +536,7 @@ static int rank_acronym(void *ctx, const char *acronym, size_t len,
         return 0;
     memcpy(a, acronym, len);
     a[len] = '\0';
-    m->st = rank_long_forms(m->db, a);
+    m->st = rank_long_forms(m->db, a, NULL, NULL);
     return m->st != QY_OK;
 }
 
@@ -617,6 +638,11 @@ static qy_status_t remove_user_pair(qy_db_t *db, const char *term,
     char key[PAIR_KEY_BYTES];
     int learned = 0;
     qy_status_t st = is_marked(db, LEARNED_PREFIX, term, syn, &learned);
+    /* A learned pair stays only while its acronym keeps that long form
+     * (the acronym is one term, its long form several). */
+    if (st == QY_OK && learned)
+        st = strchr(term, ' ') ? rank_long_forms(db, syn, term, &learned)
+                               : rank_long_forms(db, term, syn, &learned);
     if (st == QY_OK && !learned)
         st = qy_db_remove_synonym(db, term, syn);
     if (st == QY_OK && pair_key(key, USER_PREFIX, term, syn))

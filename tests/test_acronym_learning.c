@@ -128,6 +128,35 @@ static void test_counts_rank_again(void **state)
     free(dir);
 }
 
+/* A user pair that is also a learned one leaves the synonym table with the
+ * user's file unless the acronym keeps that long form. */
+static void test_user_pair_removed(void **state)
+{
+    (void)state;
+    char *dir = tmp_file("user.idx"), *error = NULL;
+    qy_db_t *db = NULL;
+    qy_analyzer_t *a = NULL;
+    assert_int_equal(qy_db_open_write(dir, 0, &db, &error), QY_OK);
+    assert_int_equal(qy_analyzer_new("english", &a), QY_OK);
+    assert_int_equal(qy_acronym_defined(db, "can", "cool ant nest", 9), QY_OK);
+    assert_int_equal(qy_acronym_defined(db, "can", "collect art network", 1),
+                     QY_OK);
+    assert_false(kept(db, "can", "collect art network"));
+    static const char groups[] = "CAN, Collect Art Network\n"
+                                 "CAN, Cool Ant Nest\n";
+    assert_int_equal(qy_synonyms_store(db, a, "syn.txt", groups,
+                                       sizeof groups - 1, NULL, &error),
+                     QY_OK);
+    assert_true(kept(db, "can", "collect art network"));
+    assert_int_equal(qy_synonyms_store(db, a, "syn.txt", "", 0, NULL, &error),
+                     QY_OK);
+    assert_false(kept(db, "can", "collect art network"));
+    assert_true(kept(db, "can", "cool ant nest"));
+    qy_analyzer_free(a);
+    qy_db_close(db);
+    free(dir);
+}
+
 /* Shards merged: each mark then holds the count of the first source that
  * had it; the merge adds up the base's and the shards' counts and ranks
  * again. */
@@ -383,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranking_rule),
         cmocka_unit_test(test_counts_rank_again),
+        cmocka_unit_test(test_user_pair_removed),
         cmocka_unit_test(test_merge_sums_counts),
         cmocka_unit_test(test_jobs_learn_the_same),
         cmocka_unit_test(test_rfc_sample),
