@@ -20,6 +20,7 @@
 
 #include "quarry/ingest.h"
 #include "quarry/schema.h"
+#include "quarry/synonyms.h"
 #include "quarry/text.h"
 
 /* Jobs waiting for each worker, and the bytes of text they may hold. A
@@ -83,6 +84,7 @@ struct qy_bulk {
     atomic_int failed;  /* the first worker failure (a qy_status_t), or 0 */
     atomic_int abandon; /* qy_bulk_free: drop queued jobs, write nothing */
     atomic_ulong passages;
+    atomic_ulong dropped; /* blocks the workers' splits dropped */
     /* The terms of done jobs (job_t.gone), for the caller's thread to
      * delete in the target: a job dropped by qy_bulk_stop leaves the
      * target's passages it would have replaced. */
@@ -331,6 +333,8 @@ static void worker_run(worker_t *w, job_t *job)
         return;
     }
     atomic_fetch_add(&w->bulk->passages, (unsigned long)count);
+    if (job->kind == JOB_JSONL) /* an article's drops are its caller's */
+        atomic_fetch_add(&w->bulk->dropped, (unsigned long)job->article.ndrops);
     w->uncommitted += (unsigned)count;
     if (w->uncommitted >= w->bulk->batch)
         worker_flush(w);
@@ -551,6 +555,17 @@ void qy_bulk_remove_leftovers(qy_db_t *target)
 unsigned long qy_bulk_passages(const qy_bulk_t *b)
 {
     return b ? atomic_load(&b->passages) : 0;
+}
+
+unsigned long qy_bulk_dropped(const qy_bulk_t *b)
+{
+    return b ? atomic_load(&b->dropped) : 0;
+}
+
+void qy_bulk_wait(qy_bulk_t *b)
+{
+    if (b && b->workers)
+        workers_stop(b);
 }
 
 static qy_status_t first_failure(qy_bulk_t *b)
@@ -799,8 +814,28 @@ static int copy_key(void *ctx, const char *key, size_t len)
     return m->st != QY_OK;
 }
 
-/* Makes MERGED's user metadata that of the target's handle, and removes
- * the replaced passages. */
+/* The acronyms the workers learned, as one thread would have learned
+ * them: each shard holds its own counts, which the merge did not add up. */
+static qy_status_t merge_acronyms(qy_bulk_t *b, qy_db_t *merged, char **error)
+{
+    qy_db_t **shards = calloc(b->jobs, sizeof *shards);
+    if (!shards)
+        return QY_NOMEM;
+    qy_status_t st = QY_OK;
+    for (unsigned i = 0; st == QY_OK && i < b->jobs; i++) {
+        const char *path = b->workers[i].path;
+        st = qy_db_open_read(&path, 1, &shards[i], error);
+    }
+    if (st == QY_OK)
+        st = qy_acronyms_merge(merged, b->target, shards, b->jobs);
+    for (unsigned i = 0; i < b->jobs; i++)
+        qy_db_close(shards[i]);
+    free(shards);
+    return st;
+}
+
+/* Makes MERGED's user metadata that of the target's handle, with the
+ * acronyms' counts of all the shards, and removes the replaced passages. */
 static qy_status_t finish_merged(qy_bulk_t *b, const char *merged,
                                  const docids_t *gone, char **error)
 {
@@ -826,6 +861,8 @@ static qy_status_t finish_merged(qy_bulk_t *b, const char *merged,
         }
         qy_db_close(committed);
     }
+    if (st == QY_OK)
+        st = merge_acronyms(b, db, error);
     for (size_t i = 0; st == QY_OK && i < gone->n; i++)
         st = qy_db_delete_docid(db, gone->v[i]);
     if (st == QY_OK)

@@ -26,7 +26,7 @@ struct qy_ingest {
     const char *date;   /* QY_SLOT_DATE of the records being added, or NULL */
     size_t date_len;
     qy_wordcount_t *spelling; /* words seen since the last flush */
-    qy_wordcount_t *acronyms; /* "acronym\tlong form" pairs recorded */
+    qy_wordcount_t *acronyms; /* "acronym\tlong form" definitions, as well */
     qy_langid_t *langid;      /* an analyzer for several languages: tells
                                  each document's; else NULL */
     const char *lang;         /* the language of the document being added,
@@ -212,7 +212,7 @@ typedef struct acronym_ctx {
     qy_status_t st;
 } acronym_ctx_t;
 
-/* Records a definition as synonyms both ways, once per batch and pair. */
+/* Counts a definition; the flush writes the batch's counts. */
 static int learn_acronym(void *ctx, const char *acr, size_t len,
                          size_t long_start, size_t long_end)
 {
@@ -242,20 +242,26 @@ static int learn_acronym(void *ctx, const char *acr, size_t len,
         return 1;
     if (!strchr(key, ' '))
         return 0; /* a one-word "long form" is no definition */
+    /* Every definition counts: the acronym keeps the long forms the text
+     * uses most for it (core/synonyms.c). */
     char pair[2 * QY_MAX_TERM_BYTES + 2];
     int plen = snprintf(pair, sizeof pair, "%s\t%s", acronym, key);
-    size_t before = qy_wordcount_size(ing->acronyms);
     c->st = qy_wordcount_add(ing->acronyms, pair, (size_t)plen);
-    if (c->st != QY_OK || qy_wordcount_size(ing->acronyms) == before)
-        return c->st != QY_OK;
-    c->st = qy_synonym_learned(ing->db, acronym, key);
-    if (c->st == QY_OK)
-        c->st = qy_synonym_learned(ing->db, key, acronym);
-    if (c->st == QY_INVALID) {
-        c->st = QY_OK; /* the pair's mark is too long for a key: not kept */
-        return 0;
-    }
     return c->st != QY_OK;
+}
+
+static int write_acronym(void *ctx, const char *pair, size_t len,
+                         unsigned count)
+{
+    qy_ingest_t *ing = ctx;
+    char acronym[2 * QY_MAX_TERM_BYTES + 2];
+    memcpy(acronym, pair, len);
+    acronym[len] = '\0';
+    char *tab = strchr(acronym, '\t');
+    *tab = '\0';
+    qy_status_t st = qy_acronym_defined(ing->db, acronym, tab + 1, count);
+    /* QY_INVALID: the pair's mark is too long for a key, not kept. */
+    return st != QY_OK && st != QY_INVALID ? (int)st : 0;
 }
 
 static int write_spelling(void *ctx, const char *word, size_t len,
@@ -270,6 +276,9 @@ qy_status_t qy_ingest_flush(qy_ingest_t *ing)
 {
     int st = qy_wordcount_each(ing->spelling, write_spelling, ing);
     qy_wordcount_clear(ing->spelling);
+    if (st == 0)
+        st = qy_wordcount_each(ing->acronyms, write_acronym, ing);
+    qy_wordcount_clear(ing->acronyms);
     return (qy_status_t)st;
 }
 
@@ -296,7 +305,9 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
         qy_find_acronyms(text, strlen(text), learn_acronym, &c);
         st = c.st;
     }
-    if (st == QY_OK && qy_wordcount_size(ing->spelling) >= SPELLING_FLUSH_WORDS)
+    if (st == QY_OK &&
+        qy_wordcount_size(ing->spelling) + qy_wordcount_size(ing->acronyms) >=
+            SPELLING_FLUSH_WORDS)
         st = qy_ingest_flush(ing);
     if (st == QY_OK && rec->source && *rec->source)
         st = add_boolean(ing, QY_PREFIX_SOURCE, rec->source);

@@ -10,6 +10,7 @@
 
 #include "quarry/synonyms.h"
 #include "quarry/utf8.h"
+#include "quarry/wordcount.h"
 
 /* The user metadata key that lists the pairs stored, "KEY\tSYNONYM\n"
  * each. */
@@ -319,6 +320,247 @@ qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn)
     return st == QY_OK ? qy_db_set_metadata(db, key, "1", 1) : st;
 }
 
+/* A mark's count: its value as a number ("1" for marks written before
+ * counts were kept). */
+static unsigned long mark_count(const char *value, size_t len)
+{
+    unsigned long n = 0;
+    for (size_t i = 0; i < len && value[i] >= '0' && value[i] <= '9'; i++)
+        n = n < 100000000UL ? n * 10 + (unsigned long)(value[i] - '0') : n;
+    return n == 0 && len > 0 ? 1 : n;
+}
+
+#define MAX_LONG_FORMS 64
+
+typedef struct long_forms {
+    qy_db_t *db;
+    size_t skip; /* bytes of "PREFIX ACRONYM\t" */
+    size_t n;
+    char form[MAX_LONG_FORMS][QY_MAX_TERM_BYTES + 1];
+    unsigned long count[MAX_LONG_FORMS];
+    qy_status_t st;
+} long_forms_t;
+
+static int note_long_form(void *ctx, const char *key, size_t len)
+{
+    long_forms_t *f = ctx;
+    if (f->n == MAX_LONG_FORMS || len <= f->skip ||
+        len - f->skip > QY_MAX_TERM_BYTES || len >= PAIR_KEY_BYTES)
+        return 0;
+    char k[PAIR_KEY_BYTES], *value = NULL;
+    size_t vlen = 0;
+    memcpy(k, key, len);
+    k[len] = '\0';
+    f->st = qy_db_get_metadata(f->db, k, &value, &vlen);
+    if (f->st == QY_OK && vlen > 0) {
+        memcpy(f->form[f->n], key + f->skip, len - f->skip);
+        f->form[f->n][len - f->skip] = '\0';
+        f->count[f->n++] = mark_count(value, vlen);
+    }
+    free(value);
+    return f->st != QY_OK;
+}
+
+/* Adds the pair both ways, or removes it both ways unless it is the
+ * user's. */
+static qy_status_t keep_pair(qy_db_t *db, const char *acr, const char *form,
+                             int keep)
+{
+    if (keep) {
+        qy_status_t st = qy_db_add_synonym(db, acr, form);
+        return st == QY_OK ? qy_db_add_synonym(db, form, acr) : st;
+    }
+    int only = 0;
+    qy_status_t st =
+        qy_synonym_learned_only(db, acr, form, strlen(form), &only);
+    if (st == QY_OK && only)
+        st = qy_db_remove_synonym(db, acr, form);
+    if (st == QY_OK)
+        st = qy_synonym_learned_only(db, form, acr, strlen(acr), &only);
+    if (st == QY_OK && only)
+        st = qy_db_remove_synonym(db, form, acr);
+    return st;
+}
+
+static unsigned long top_count(const long_forms_t *f)
+{
+    unsigned long top = 0;
+    for (size_t i = 0; i < f->n; i++)
+        top = f->count[i] > top ? f->count[i] : top;
+    return top;
+}
+
+/* Reads into F (zeroed) ACRONYM's long forms and their counts, in byte
+ * order. */
+static qy_status_t read_long_forms(qy_db_t *db, const char *acronym,
+                                   long_forms_t *f)
+{
+    char prefix[PAIR_KEY_BYTES];
+    snprintf(prefix, sizeof prefix, "%s%s\t", LEARNED_PREFIX, acronym);
+    f->db = db;
+    f->skip = strlen(prefix);
+    qy_status_t st = qy_db_each_metadata_key(db, prefix, note_long_form, f);
+    return st == QY_OK ? f->st : st;
+}
+
+/* Ranks ACRONYM's long forms by the counts of their marks. Without ONLY,
+ * stores in the synonym table, both ways, the long forms it keeps and
+ * removes the others (unless they are also the user's pairs); with ONLY,
+ * a long form, sets *KEPT to whether it is kept and changes nothing. */
+static qy_status_t rank_long_forms(qy_db_t *db, const char *acronym,
+                                   const char *only, int *kept)
+{
+    long_forms_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return QY_NOMEM;
+    qy_status_t st = read_long_forms(db, acronym, f);
+    unsigned long top = top_count(f);
+    if (only)
+        *kept = 0;
+    for (size_t i = 0; st == QY_OK && i < f->n; i++) {
+        int keep = qy_long_form_kept(f->count, f->n, i, top);
+        if (!only)
+            st = keep_pair(db, acronym, f->form[i], keep);
+        else if (strcmp(f->form[i], only) == 0)
+            *kept = keep;
+    }
+    free(f);
+    return st;
+}
+
+int qy_long_form_kept(const unsigned long *count, size_t n, size_t i,
+                      unsigned long top)
+{
+    /* Rank: most often defined first, ties in the order given (byte order
+     * of the long forms, as their marks are met). */
+    size_t rank = 0;
+    for (size_t j = 0; j < n; j++)
+        rank += count[j] > count[i] || (count[j] == count[i] && j < i);
+    return rank < QY_ACRONYM_LONG_FORMS && count[i] * 4 >= top;
+}
+
+/* Adds COUNT to the mark KEY (PAIR_KEY_BYTES at most). */
+static qy_status_t add_to_mark(qy_db_t *db, const char *key,
+                               unsigned long count)
+{
+    char *value = NULL;
+    size_t vlen = 0;
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
+    unsigned long n = mark_count(value ? value : "", vlen) + count;
+    free(value);
+    char num[24];
+    int nl = snprintf(num, sizeof num, "%lu", n);
+    return st == QY_OK ? qy_db_set_metadata(db, key, num, (size_t)nl) : st;
+}
+
+qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
+                               const char *long_form, unsigned count)
+{
+    char key[PAIR_KEY_BYTES], back[PAIR_KEY_BYTES];
+    if (!db || !acronym || !long_form ||
+        !pair_key(key, LEARNED_PREFIX, acronym, long_form) ||
+        !pair_key(back, LEARNED_PREFIX, long_form, acronym))
+        return QY_INVALID;
+    qy_status_t st = add_to_mark(db, key, count);
+    if (st == QY_OK)
+        st = add_to_mark(db, back, count);
+    return st == QY_OK ? rank_long_forms(db, acronym, NULL, NULL) : st;
+}
+
+/* ---- Merging shards ---------------------------------------------------- */
+
+typedef struct mark_sum {
+    qy_db_t *db, *base;
+    qy_db_t *const *shards;
+    size_t n, self;         /* the shard whose marks are walked */
+    qy_wordcount_t *ranked; /* the acronyms whose counts changed */
+    qy_status_t st;
+} mark_sum_t;
+
+/* The count of the mark KEY in DB (0 without one). */
+static qy_status_t mark_in(qy_db_t *db, const char *key, unsigned long *count)
+{
+    char *value = NULL;
+    size_t vlen = 0;
+    qy_status_t st = qy_db_get_metadata(db, key, &value, &vlen);
+    *count = st == QY_OK ? mark_count(value, vlen) : 0;
+    free(value);
+    return st;
+}
+
+/* Sets the merged count of a shard's mark, once: at the first shard that
+ * has it. */
+static int sum_mark(void *ctx, const char *key, size_t len)
+{
+    mark_sum_t *m = ctx;
+    char k[PAIR_KEY_BYTES];
+    if (len >= PAIR_KEY_BYTES)
+        return 0;
+    memcpy(k, key, len);
+    k[len] = '\0';
+    unsigned long total = 0, n = 0;
+    for (size_t i = 0; i < m->self; i++) {
+        if ((m->st = mark_in(m->shards[i], k, &n)) != QY_OK)
+            return 1;
+        if (n > 0)
+            return 0;
+    }
+    for (size_t i = m->self; i < m->n; i++) {
+        if ((m->st = mark_in(m->shards[i], k, &n)) != QY_OK)
+            return 1;
+        total += n;
+    }
+    if (m->base && (m->st = mark_in(m->base, k, &n)) != QY_OK)
+        return 1;
+    total += m->base ? n : 0;
+    char num[24];
+    int nl = snprintf(num, sizeof num, "%lu", total);
+    if ((m->st = qy_db_set_metadata(m->db, k, num, (size_t)nl)) != QY_OK)
+        return 1;
+    /* "PREFIX ACRONYM\tLONG FORM": an acronym is one term, a long form
+     * several. */
+    const char *term = k + strlen(LEARNED_PREFIX);
+    size_t tl = strcspn(term, "\t");
+    if (term[tl] == '\t' && !memchr(term, ' ', tl))
+        m->st = qy_wordcount_add(m->ranked, term, tl);
+    return m->st != QY_OK;
+}
+
+static int rank_acronym(void *ctx, const char *acronym, size_t len,
+                        unsigned count)
+{
+    mark_sum_t *m = ctx;
+    char a[QY_MAX_TERM_BYTES + 1];
+    (void)count;
+    if (len > QY_MAX_TERM_BYTES)
+        return 0;
+    memcpy(a, acronym, len);
+    a[len] = '\0';
+    m->st = rank_long_forms(m->db, a, NULL, NULL);
+    return m->st != QY_OK;
+}
+
+qy_status_t qy_acronyms_merge(qy_db_t *db, qy_db_t *base,
+                              qy_db_t *const *shards, size_t n)
+{
+    mark_sum_t m = {db, base, shards, n, 0, qy_wordcount_new(), QY_OK};
+    if (!m.ranked)
+        return QY_NOMEM;
+    qy_status_t st = QY_OK;
+    for (m.self = 0; st == QY_OK && m.self < n; m.self++) {
+        st = qy_db_each_metadata_key(shards[m.self], LEARNED_PREFIX, sum_mark,
+                                     &m);
+        if (st == QY_OK)
+            st = m.st;
+    }
+    if (st == QY_OK) {
+        qy_wordcount_each(m.ranked, rank_acronym, &m);
+        st = m.st;
+    }
+    qy_wordcount_free(m.ranked);
+    return st;
+}
+
 /* *SET: whether the user metadata KEY has a value. */
 static qy_status_t key_set(qy_db_t *db, const char *key, int *set)
 {
@@ -396,6 +638,11 @@ static qy_status_t remove_user_pair(qy_db_t *db, const char *term,
     char key[PAIR_KEY_BYTES];
     int learned = 0;
     qy_status_t st = is_marked(db, LEARNED_PREFIX, term, syn, &learned);
+    /* A learned pair stays only while its acronym keeps that long form
+     * (the acronym is one term, its long form several). */
+    if (st == QY_OK && learned)
+        st = strchr(term, ' ') ? rank_long_forms(db, syn, term, &learned)
+                               : rank_long_forms(db, term, syn, &learned);
     if (st == QY_OK && !learned)
         st = qy_db_remove_synonym(db, term, syn);
     if (st == QY_OK && pair_key(key, USER_PREFIX, term, syn))

@@ -620,6 +620,8 @@ int main(int argc, char **argv)
             qy_bulk_free(bulk);
         } else {
             ix_progress_note(&ix.progress, "merging the index");
+            qy_bulk_wait(bulk);
+            ix.stats.dropped += qy_bulk_dropped(bulk);
             st = qy_bulk_finish(bulk, &ix.db, &written, &error);
             if (st != QY_OK) {
                 ix_fatal(&ix, path, "cannot build the index",

@@ -308,6 +308,21 @@ static int open_input(const ix_input_t *in, struct stat *st)
     return fd;
 }
 
+/* With --verbose, names each block ART dropped from DOC, the document of
+ * line LINENO. */
+static void note_jsonl_drops(indexer_t *ix, const char *path,
+                             unsigned long lineno, const qy_jsonl_doc_t *doc,
+                             const qy_article_t *art)
+{
+    for (size_t i = 0; ix->verbose && i < art->ndrops; i++) {
+        const qy_drop_t *d = &art->drops[i];
+        size_t tlen = strlen(doc->text);
+        size_t at = d->offset < tlen ? d->offset : tlen;
+        ix_note_drop(ix, path, lineno, doc->id, d->rule, doc->text + at,
+                     d->length < tlen - at ? d->length : tlen - at);
+    }
+}
+
 /* The passages of one JSON Lines document, written by id. */
 static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
                             const char *line, size_t len, unsigned long lineno,
@@ -335,8 +350,13 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
         return -1;
     }
     if (ix->jobs > 1) {
-        /* The worker splits the document: how many passages it makes is
-         * not known here (the file's state records 0). */
+        /* The worker splits the document and counts what it drops: how
+         * many passages it makes is not known here (the file's state
+         * records 0). --verbose names the drops here, by line. */
+        qy_article_t art = {0};
+        if (ix->verbose && qy_split_jsonl(&doc, &art) == QY_OK)
+            note_jsonl_drops(ix, path, lineno, &doc, &art);
+        qy_article_free(&art);
         st = ix_bulk_start(ix);
         if (st == QY_OK)
             st = qy_bulk_add_jsonl(ix->bulk, source, &doc);
@@ -356,13 +376,7 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
     if (st == QY_OK) {
         count = art.count;
         ix->stats.dropped += art.ndrops;
-        for (size_t i = 0; ix->verbose && i < art.ndrops; i++) {
-            const qy_drop_t *d = &art.drops[i];
-            size_t tlen = strlen(doc.text);
-            size_t at = d->offset < tlen ? d->offset : tlen;
-            ix_note_drop(ix, path, lineno, doc.id, d->rule, doc.text + at,
-                         d->length < tlen - at ? d->length : tlen - at);
-        }
+        note_jsonl_drops(ix, path, lineno, &doc, &art);
         st = qy_ingest_jsonl(ix->ing, source, &doc, &art);
         if (st == QY_OK) {
             *passages += (unsigned)count;

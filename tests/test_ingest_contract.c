@@ -157,6 +157,44 @@ static void test_dropped_blocks(void **state)
     free(dir);
 }
 
+/* On threads, the workers split the JSON Lines documents: what they drop
+ * is counted and named as one thread does. */
+static void test_dropped_blocks_on_threads(void **state)
+{
+    (void)state;
+    put_file("tdrops/page.txt", "A paragraph of prose with enough words.\n\n"
+                                "Copyright 2024 Example Press\n");
+    put_file("tdrops/feed.jsonl",
+             "{\"id\": \"t-1\", \"text\": \"Short line\\nA line of "
+             "prose long enough to be kept.\"}\n"
+             "{\"id\": \"t-2\", \"text\": \"Tiny\\nAnother line of prose "
+             "that is kept.\\n(c) 2020 Someone\"}\n");
+    char *dir = tmp_file("tdrops");
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        char *index = tmp_file("tdrops%d.idx", jobs);
+        char n[8];
+        snprintf(n, sizeof n, "%d", jobs);
+        cJSON *j = index_json(0, index, "--jobs", n, dir, (char *)NULL);
+        if ((int)json_num(j, "dropped") != 4)
+            fail_msg("--jobs %d: %d dropped, expected 4", jobs,
+                     (int)json_num(j, "dropped"));
+        assert_int_equal((int)json_num(j, "passages"), 3);
+        cJSON_Delete(j);
+        free(index);
+        index = tmp_file("tdrops%d-v.idx", jobs);
+        run_result_t r =
+            run(INDEXER, "-v", "--jobs", n, "-d", index, dir, (char *)NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.err, "4 blocks dropped"));
+        assert_non_null(strstr(r.err, "feed.jsonl:2 (id t-2): dropped "
+                                      "(copyright notice): \"(c) 2020 "
+                                      "Someone\""));
+        run_free(&r);
+        free(index);
+    }
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_title_only_document),
         cmocka_unit_test(test_empty_sections),
         cmocka_unit_test(test_dropped_blocks),
+        cmocka_unit_test(test_dropped_blocks_on_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -116,6 +116,15 @@ void qy_bulk_remove_leftovers(qy_db_t *target);
  * still queued are not counted yet). */
 unsigned long qy_bulk_passages(const qy_bulk_t *b);
 
+/* Blocks of text the workers dropped from the JSON Lines documents they
+ * split (qy_split_jsonl), so far. */
+unsigned long qy_bulk_dropped(const qy_bulk_t *b);
+
+/* Waits until the workers have indexed every job handed to them, after
+ * which qy_bulk_passages and qy_bulk_dropped are final. Nothing may be
+ * added after it: only qy_bulk_finish or qy_bulk_free may follow. */
+void qy_bulk_wait(qy_bulk_t *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,8 +27,8 @@ void qy_ingest_free(qy_ingest_t *ing);
 qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec);
 
 /* Writes what the passages added so far taught about the language (the
- * spelling data of their words) to the index. Call it before each commit;
- * acronym definitions found in passages are written as they are met. */
+ * spelling data of their words, the acronyms they define and how often)
+ * to the index. Call it before each commit. */
 qy_status_t qy_ingest_flush(qy_ingest_t *ing);
 
 /* Deletes every passage of SOURCE. */

@@ -38,6 +38,35 @@ qy_status_t qy_synonym_key(qy_analyzer_t *a, const char *text, size_t len,
  * nothing stored, when the pair is too long for its mark's key. */
 qy_status_t qy_synonym_learned(qy_db_t *db, const char *term, const char *syn);
 
+/* The long forms an acronym keeps: at most this many, the most often
+ * defined, each defined at least a quarter as often as the first. */
+#define QY_ACRONYM_LONG_FORMS 2
+
+/* Whether the long form I of an acronym's N, defined COUNT[0..N-1] times
+ * (TOP the largest count), is kept: its rank (most often defined first,
+ * ties in the order given) is below QY_ACRONYM_LONG_FORMS, and its count
+ * at least a quarter of TOP. */
+int qy_long_form_kept(const unsigned long *count, size_t n, size_t i,
+                      unsigned long top);
+
+/* Counts COUNT more definitions of ACRONYM (a stem) as LONG_FORM (its
+ * key) under the pair's learned mark, then stores in the synonym table,
+ * both ways, the acronym's long forms that are kept and removes the others
+ * (unless they are also the user's pairs); the counts of all stay, so
+ * that later runs rank on all the text indexed. Nothing is committed.
+ * QY_INVALID, and nothing stored, when a mark's key would be too long. */
+qy_status_t qy_acronym_defined(qy_db_t *db, const char *acronym,
+                               const char *long_form, unsigned count);
+
+/* After DB was merged from BASE's index and the shards SHARDS[0..N-1]
+ * (each mark then holds the count of the first source that had it):
+ * gives every mark of a shard the sum of its counts in BASE (when not
+ * NULL) and all the shards, and ranks again the long forms of the
+ * acronyms those marks name, as qy_acronym_defined does. Nothing is
+ * committed. */
+qy_status_t qy_acronyms_merge(qy_db_t *db, qy_db_t *base,
+                              qy_db_t *const *shards, size_t n);
+
 /* *ONLY: whether TERM => SYN (LEN bytes), a pair of DB's synonym table,
  * was learned from the text and is not also one of the user's pairs. */
 qy_status_t qy_synonym_learned_only(qy_db_t *db, const char *term,
