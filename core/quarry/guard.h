@@ -30,7 +30,7 @@ void qy_guard_disarm(void);
 /* The bound of a commit that spins: CPU seconds spent without one read or
  * write. A commit of a sound index writes its blocks as it goes; one
  * looping on damaged blocks makes no system call at all. */
-#define QY_GUARD_SPIN_SECONDS 1
+#define QY_GUARD_SPIN_SECONDS 10
 
 /* Watches the commit that follows (qy_guard_watch_end when it returned):
  * once the process has spent QY_GUARD_SPIN_SECONDS of CPU time without a
