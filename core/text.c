@@ -3,6 +3,7 @@
  * highlighter all call these functions, so a word typed in a query becomes
  * exactly the term the indexer stored. */
 #include "quarry/text.h"
+#include "quarry/utf8.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -297,16 +298,15 @@ int qy_in_capitals(const char *s, size_t len)
 {
     int upper = 0;
     for (size_t i = 0; i < len;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
-        if (n <= 0)
+        int32_t cp;
+        size_t n = qy_utf8_decode(s + i, len - i, &cp);
+        if (cp < 0)
             return 0;
         utf8proc_category_t cat = utf8proc_category(cp);
         if (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)
             return 0;
         upper |= cat == UTF8PROC_CATEGORY_LU;
-        i += (size_t)n;
+        i += n;
     }
     return upper;
 }
@@ -331,22 +331,6 @@ static int category_is_letter(utf8proc_category_t c)
 static int category_is_word(utf8proc_category_t c)
 {
     return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
-}
-
-/* Decodes the code point at TEXT[I]; returns its byte length, or -1 for an
- * invalid sequence (the caller then skips one byte). */
-static ptrdiff_t decode(const char *text, size_t len, size_t i,
-                        utf8proc_int32_t *cp)
-{
-    unsigned char c = (unsigned char)text[i];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t avail = len - i < 4 ? len - i : 4;
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-                                          (utf8proc_ssize_t)avail, cp);
-    return n > 0 ? (ptrdiff_t)n : -1;
 }
 
 static enum cp_class classify(utf8proc_int32_t cp, utf8proc_category_t *cat)
@@ -461,18 +445,18 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
     while (i < len) {
         utf8proc_int32_t cp;
         utf8proc_category_t cat;
-        ptrdiff_t n = decode(text, len, i, &cp);
-        if (n < 0) {
-            i++;
+        size_t n = qy_utf8_decode(text + i, len - i, &cp);
+        if (cp < 0) {
+            i += n;
             continue;
         }
         enum cp_class cls = classify(cp, &cat);
         if (cls != CP_WORD && cls != CP_CJK) {
-            i += (size_t)n;
+            i += n;
             continue;
         }
 
-        size_t start = i, end = i + (size_t)n;
+        size_t start = i, end = i + n;
         int ascii = cp < 0x80;
         utf8proc_category_t last = cat;
         i = end;
@@ -480,8 +464,8 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
         while (i < len) {
             utf8proc_int32_t next;
             utf8proc_category_t ncat;
-            ptrdiff_t m = decode(text, len, i, &next);
-            if (m < 0)
+            size_t m = qy_utf8_decode(text + i, len - i, &next);
+            if (next < 0)
                 break;
             enum cp_class ncls = classify(next, &ncat);
 
@@ -498,28 +482,27 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
                     !(last >= UTF8PROC_CATEGORY_MN &&
                       last <= UTF8PROC_CATEGORY_ME))
                     break;
-                size_t j = i + (size_t)m;
-                utf8proc_int32_t after;
+                size_t j = i + m, k = 0;
+                utf8proc_int32_t after = QY_UTF8_INVALID;
                 utf8proc_category_t acat;
                 enum cp_class acls = CP_OTHER;
-                ptrdiff_t k = -1;
                 while (j < len) {
-                    k = decode(text, len, j, &after);
-                    if (k < 0)
+                    k = qy_utf8_decode(text + j, len - j, &after);
+                    if (after < 0)
                         break;
                     acls = classify(after, &acat);
                     if (ncls != CP_IGNORABLE || acls != CP_IGNORABLE)
                         break;
-                    j += (size_t)k;
+                    j += k;
                 }
-                if (j >= len || k < 0 || acls != CP_WORD)
+                if (j >= len || after < 0 || acls != CP_WORD)
                     break;
                 if (ncls == CP_APOS && !category_is_letter(acat))
                     break;
                 if (next >= 0x80 || after >= 0x80)
                     ascii = 0;
                 last = acat;
-                i = j + (size_t)k;
+                i = j + k;
                 end = i;
                 continue;
             } else if (ncls != CP_WORD) {
@@ -528,7 +511,7 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
             if (next >= 0x80)
                 ascii = 0;
             last = ncat;
-            i += (size_t)m;
+            i += m;
             end = i;
         }
 
@@ -561,15 +544,15 @@ static int has_digit(const char *word, size_t len)
             continue;
         }
         utf8proc_int32_t cp;
-        ptrdiff_t n = decode(word, len, i, &cp);
-        if (n < 0) {
-            i++;
+        size_t n = qy_utf8_decode(word + i, len - i, &cp);
+        if (cp < 0) {
+            i += n;
             continue;
         }
         utf8proc_category_t cat = utf8proc_category(cp);
         if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)
             return 1;
-        i += (size_t)n;
+        i += n;
     }
     return 0;
 }
