@@ -1,6 +1,7 @@
 /* Shared by the format parsers (core/format*.c): assembling the text of a
  * block from the pieces a parser hands over, remembering where each piece
- * came from in the source, and judging the result with passage.c's rules. */
+ * came from in the source, and judging the result with passage.c's rules
+ * (core/blocks.c, below the parsers). */
 #ifndef QUARRY_FORMAT_INTERNAL_H
 #define QUARRY_FORMAT_INTERNAL_H
 
