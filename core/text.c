@@ -436,6 +436,88 @@ static ptrdiff_t normalise(qy_analyzer_t *a, const char *text, size_t start,
     return (ptrdiff_t)bytes;
 }
 
+static int category_is_mark(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME;
+}
+
+/* A joiner of class NCLS (an apostrophe, or an ignorable character) ends
+ * just before TEXT[J]: where the word character it joins to ends, that
+ * character in *AFTER and its category in *ACAT; 0 when it joins nothing
+ * (an apostrophe joins letters only; ignorable characters in a row join
+ * as one). */
+static size_t join_across(const char *text, size_t len, size_t j,
+                          enum cp_class ncls, utf8proc_int32_t *after,
+                          utf8proc_category_t *acat)
+{
+    size_t k = 0;
+    enum cp_class acls = CP_OTHER;
+    *after = QY_UTF8_INVALID;
+    while (j < len) {
+        k = qy_utf8_decode(text + j, len - j, after);
+        if (*after < 0)
+            break;
+        acls = classify(*after, acat);
+        if (ncls != CP_IGNORABLE || acls != CP_IGNORABLE)
+            break;
+        j += k;
+    }
+    if (j >= len || *after < 0 || acls != CP_WORD)
+        return 0;
+    if (ncls == CP_APOS && !category_is_letter(*acat))
+        return 0;
+    return j + k;
+}
+
+/* The end of the word whose first character, of class CLS and category
+ * CAT, ends just before TEXT[I]. Clears *ASCII when the word holds a
+ * character beyond ASCII. */
+static size_t word_end(const char *text, size_t len, size_t i,
+                       enum cp_class cls, utf8proc_category_t cat, int *ascii)
+{
+    size_t end = i;
+    utf8proc_category_t last = cat;
+    while (i < len) {
+        utf8proc_int32_t next;
+        utf8proc_category_t ncat;
+        size_t m = qy_utf8_decode(text + i, len - i, &next);
+        if (next < 0)
+            break;
+        enum cp_class ncls = classify(next, &ncat);
+
+        if (cls == CP_CJK) {
+            /* Only combining marks (a decomposed voicing mark) attach to a
+             * Han or kana character. */
+            if (ncls != CP_WORD || !category_is_mark(ncat))
+                break;
+        } else if (ncls == CP_APOS || ncls == CP_IGNORABLE) {
+            /* An apostrophe joins two letters; ignorable characters (soft
+             * hyphens, joiners) join any two word characters. */
+            if (ncls == CP_APOS && !category_is_letter(last) &&
+                !category_is_mark(last))
+                break;
+            utf8proc_int32_t after;
+            utf8proc_category_t acat = UTF8PROC_CATEGORY_CN;
+            size_t past = join_across(text, len, i + m, ncls, &after, &acat);
+            if (!past)
+                break;
+            if (next >= 0x80 || after >= 0x80)
+                *ascii = 0;
+            last = acat;
+            i = end = past;
+            continue;
+        } else if (ncls != CP_WORD) {
+            break;
+        }
+        if (next >= 0x80)
+            *ascii = 0;
+        last = ncat;
+        i += m;
+        end = i;
+    }
+    return end;
+}
+
 qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
                         qy_token_fn fn, void *ctx)
 {
@@ -456,64 +538,10 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
             continue;
         }
 
-        size_t start = i, end = i + n;
+        size_t start = i;
         int ascii = cp < 0x80;
-        utf8proc_category_t last = cat;
+        size_t end = word_end(text, len, i + n, cls, cat, &ascii);
         i = end;
-
-        while (i < len) {
-            utf8proc_int32_t next;
-            utf8proc_category_t ncat;
-            size_t m = qy_utf8_decode(text + i, len - i, &next);
-            if (next < 0)
-                break;
-            enum cp_class ncls = classify(next, &ncat);
-
-            if (cls == CP_CJK) {
-                /* Only combining marks (a decomposed voicing mark) attach
-                 * to a Han or kana character. */
-                if (ncls != CP_WORD || ncat < UTF8PROC_CATEGORY_MN ||
-                    ncat > UTF8PROC_CATEGORY_ME)
-                    break;
-            } else if (ncls == CP_APOS || ncls == CP_IGNORABLE) {
-                /* An apostrophe joins two letters; ignorable characters
-                 * (soft hyphens, joiners) join any two word characters. */
-                if (ncls == CP_APOS && !category_is_letter(last) &&
-                    !(last >= UTF8PROC_CATEGORY_MN &&
-                      last <= UTF8PROC_CATEGORY_ME))
-                    break;
-                size_t j = i + m, k = 0;
-                utf8proc_int32_t after = QY_UTF8_INVALID;
-                utf8proc_category_t acat;
-                enum cp_class acls = CP_OTHER;
-                while (j < len) {
-                    k = qy_utf8_decode(text + j, len - j, &after);
-                    if (after < 0)
-                        break;
-                    acls = classify(after, &acat);
-                    if (ncls != CP_IGNORABLE || acls != CP_IGNORABLE)
-                        break;
-                    j += k;
-                }
-                if (j >= len || after < 0 || acls != CP_WORD)
-                    break;
-                if (ncls == CP_APOS && !category_is_letter(acat))
-                    break;
-                if (next >= 0x80 || after >= 0x80)
-                    ascii = 0;
-                last = acat;
-                i = j + k;
-                end = i;
-                continue;
-            } else if (ncls != CP_WORD) {
-                break;
-            }
-            if (next >= 0x80)
-                ascii = 0;
-            last = ncat;
-            i += m;
-            end = i;
-        }
 
         const char *word = NULL;
         ptrdiff_t wlen = normalise(a, text, start, end, ascii, &word);
