@@ -1937,6 +1937,48 @@ class text_terms : public Xapian::ExpandDecider
 
 } // namespace
 
+// The relevance-model share of each of CHOSEN: its frequency in each of
+// the first DOCS feedback passages' text, the passages weighted by score,
+// into RELEVANCE; how many of them hold it into HOLDING.
+static void relevance_model(qy_db_t *db, const qy_mset_t *mset, size_t docs,
+                            const std::vector<std::string> &chosen,
+                            std::vector<double> &relevance,
+                            std::vector<unsigned> &holding)
+{
+    double total_weight = 0;
+    for (size_t i = 0; i < docs; i++)
+        total_weight += std::max(mset->hits[i].weight, 0.0);
+    relevance.assign(chosen.size(), 0.0);
+    holding.assign(chosen.size(), 0);
+    std::map<std::string, size_t> index;
+    for (size_t k = 0; k < chosen.size(); k++)
+        index.emplace(chosen[k], k);
+    for (size_t i = 0; i < docs; i++) {
+        const Xapian::docid did = mset->hits[i].docid;
+        const double w =
+            total_weight > 0
+                ? std::max(mset->hits[i].weight, 0.0) / total_weight
+                : 1.0 / static_cast<double>(docs);
+        double len = 0;
+        std::vector<double> wdf(chosen.size(), 0.0);
+        const Xapian::TermIterator end = db->db.termlist_end(did);
+        for (Xapian::TermIterator t = db->db.termlist_begin(did); t != end;
+             ++t) {
+            const std::string term = *t;
+            if (!unprefixed(term))
+                continue;
+            len += t.get_wdf();
+            const auto at = index.find(term);
+            if (at != index.end())
+                wdf[at->second] = t.get_wdf();
+        }
+        for (size_t k = 0; len > 0 && k < chosen.size(); k++) {
+            relevance[k] += wdf[k] / len * w;
+            holding[k] += wdf[k] > 0;
+        }
+    }
+}
+
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                          size_t max_terms, qy_expand_scheme_t scheme,
                          int (*accept)(void *ctx, const char *term, size_t len),
@@ -1955,11 +1997,8 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
     size_t count = 0;
     try {
         Xapian::RSet rset;
-        double total_weight = 0;
-        for (size_t i = 0; i < docs; i++) {
+        for (size_t i = 0; i < docs; i++)
             rset.add_document(mset->hits[i].docid);
-            total_weight += std::max(mset->hits[i].weight, 0.0);
-        }
         const text_terms decider(accept, ctx);
         Xapian::Enquire enquire(db->db);
         if (scheme == QY_EXPAND_BO1)
@@ -1975,37 +2014,9 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
             chosen.push_back(*it);
             weights.push_back(it.get_weight());
         }
-        // The relevance-model share of each chosen term: its frequency in
-        // each feedback passage's text, the passages weighted by score.
-        std::vector<double> relevance(chosen.size(), 0.0);
-        std::vector<unsigned> holding(chosen.size(), 0);
-        std::map<std::string, size_t> index;
-        for (size_t k = 0; k < chosen.size(); k++)
-            index.emplace(chosen[k], k);
-        for (size_t i = 0; i < docs; i++) {
-            const Xapian::docid did = mset->hits[i].docid;
-            const double w =
-                total_weight > 0
-                    ? std::max(mset->hits[i].weight, 0.0) / total_weight
-                    : 1.0 / static_cast<double>(docs);
-            double len = 0;
-            std::vector<double> wdf(chosen.size(), 0.0);
-            const Xapian::TermIterator end = db->db.termlist_end(did);
-            for (Xapian::TermIterator t = db->db.termlist_begin(did); t != end;
-                 ++t) {
-                const std::string term = *t;
-                if (!unprefixed(term))
-                    continue;
-                len += t.get_wdf();
-                const auto at = index.find(term);
-                if (at != index.end())
-                    wdf[at->second] = t.get_wdf();
-            }
-            for (size_t k = 0; len > 0 && k < chosen.size(); k++) {
-                relevance[k] += wdf[k] / len * w;
-                holding[k] += wdf[k] > 0;
-            }
-        }
+        std::vector<double> relevance;
+        std::vector<unsigned> holding;
+        relevance_model(db, mset, docs, chosen, relevance, holding);
         terms = static_cast<qy_expand_term_t *>(
             std::calloc(chosen.size(), sizeof *terms));
         if (terms == nullptr)
