@@ -116,7 +116,10 @@ qy_status_t qy_article_set_properties(qy_article_t *out, const char *title,
                                       const char *author, const char *date);
 
 /* Parses the XML document BUF[0, LEN) with libxml2, without network or
- * entity expansion and silently. NULL when it is not well-formed. */
+ * entity expansion and silently. NULL when it is not well-formed. The
+ * struct is libxml2's xmlDoc, named so that this header needs none of
+ * libxml2's. */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier) */
 struct _xmlDoc *qy_xml_read(const char *buf, size_t len);
 
 #endif
