@@ -384,9 +384,7 @@ static char *first_sentence(const char *text, size_t len)
             cut = i;
     if (cut == 0) {
         /* One very long word: cut at a character boundary. */
-        cut = room;
-        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-            cut--;
+        cut = qy_utf8_cut(text, room);
     }
     while (cut > 0 && (text[cut - 1] == ' ' || text[cut - 1] == ',' ||
                        text[cut - 1] == ';' || text[cut - 1] == ':' ||

@@ -74,6 +74,13 @@ size_t qy_utf8_valid_prefix(const unsigned char *s, size_t len)
     return cp < 0 ? 0 : n;
 }
 
+size_t qy_utf8_cut(const char *s, size_t n)
+{
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 int qy_utf8_is_space(int32_t cp)
 {
     if (cp < 0x80)

@@ -132,6 +132,16 @@ static void test_white_space(void **state)
         assert_int_equal(qy_utf8_ascii_space(c), qy_utf8_is_space(c));
 }
 
+static void test_cut(void **state)
+{
+    (void)state;
+    const char *s = "a\xC3\xA9\xF0\x9F\x98\x80"
+                    "b"; /* a é 😀 b */
+    static const size_t want[] = {0, 1, 1, 3, 3, 3, 3, 7};
+    for (size_t n = 0; n < sizeof want / sizeof *want; n++)
+        assert_int_equal(qy_utf8_cut(s, n), want[n]);
+}
+
 /* What qy_utf8_put_safe writes for S in STYLE, malloc'd. */
 static char *put_safe(const char *s, qy_escape_style_t style)
 {
@@ -177,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_decode_maximal_subparts),
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_white_space),
+        cmocka_unit_test(test_cut),
         cmocka_unit_test(test_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

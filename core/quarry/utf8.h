@@ -42,6 +42,10 @@ size_t qy_utf8_encode(int32_t cp, char out[4]);
  * the bytes there are not valid UTF-8 (or LEN is 0). */
 size_t qy_utf8_valid_prefix(const unsigned char *s, size_t len);
 
+/* Where S[0..N) may end without cutting a character: N, or the start of
+ * the character S[N] continues (S[N] must be readable when N > 0). */
+size_t qy_utf8_cut(const char *s, size_t n);
+
 /* Whether the ASCII character C is white space: space, tab, LF, VT, FF or
  * CR. Inline, for the scanners that test every byte before decoding. */
 static inline int qy_utf8_ascii_space(int c)
