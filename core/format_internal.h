@@ -1,6 +1,7 @@
 /* Shared by the format parsers (core/format*.c): assembling the text of a
  * block from the pieces a parser hands over, remembering where each piece
- * came from in the source, and judging the result with passage.c's rules. */
+ * came from in the source, and judging the result with passage.c's rules
+ * (core/blocks.c, below the parsers). */
 #ifndef QUARRY_FORMAT_INTERNAL_H
 #define QUARRY_FORMAT_INTERNAL_H
 
@@ -115,7 +116,10 @@ qy_status_t qy_article_set_properties(qy_article_t *out, const char *title,
                                       const char *author, const char *date);
 
 /* Parses the XML document BUF[0, LEN) with libxml2, without network or
- * entity expansion and silently. NULL when it is not well-formed. */
+ * entity expansion and silently. NULL when it is not well-formed. The
+ * struct is libxml2's xmlDoc, named so that this header needs none of
+ * libxml2's. */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier) */
 struct _xmlDoc *qy_xml_read(const char *buf, size_t len);
 
 #endif

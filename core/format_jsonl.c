@@ -102,22 +102,10 @@ static qy_status_t read_id(const cJSON *root, char **out, const char **key,
     return QY_INVALID;
 }
 
-static qy_status_t parse_line(const char *line, size_t len, qy_jsonl_doc_t *out,
-                              const char **why)
+/* The JSON object LINE[0..LEN) holds (a byte order mark and white space
+ * around it allowed), or NULL with *WHY set. */
+static cJSON *parse_object(const char *line, size_t len, const char **why)
 {
-    static const struct {
-        const char *name;
-        size_t field; /* offset of the string in qy_jsonl_doc_t */
-        const char *why;
-    } fields[] = {
-        {"title", offsetof(qy_jsonl_doc_t, title), "title is not a string"},
-        {"text", offsetof(qy_jsonl_doc_t, text), "text is not a string"},
-        {"url", offsetof(qy_jsonl_doc_t, url), "url is not a string"},
-        {"date", offsetof(qy_jsonl_doc_t, date), "date is not a string"},
-    };
-    memset(out, 0, sizeof *out);
-    *why = NULL;
-
     if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
         line += 3; /* a byte order mark before the first line */
         len -= 3;
@@ -129,32 +117,50 @@ static qy_status_t parse_line(const char *line, size_t len, qy_jsonl_doc_t *out,
         start++;
     if (start == len) {
         *why = "empty line";
-        return QY_INVALID;
+        return NULL;
     }
     if (memchr(line, '\0', len)) { /* JSON has none; strings would end there */
         *why = "NUL byte in line";
-        return QY_INVALID;
+        return NULL;
     }
 
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
     if (!root) {
         *why = "not valid JSON";
-        return QY_INVALID;
+        return NULL;
     }
     while (end && end < line + len && is_json_space(*end))
         end++;
     if (end != line + len) {
         *why = "not valid JSON (text after the object)";
         cJSON_Delete(root);
-        return QY_INVALID;
+        return NULL;
     }
     if (!cJSON_IsObject(root)) {
         *why = "not a JSON object";
         cJSON_Delete(root);
-        return QY_INVALID;
+        return NULL;
     }
+    return root;
+}
 
+/* Fills OUT from the fields of ROOT: the id, title, text, url and date,
+ * and as its meta (repaired) every field but the id, title and text, which
+ * are removed from ROOT. */
+static qy_status_t read_fields(cJSON *root, qy_jsonl_doc_t *out,
+                               const char **why)
+{
+    static const struct {
+        const char *name;
+        size_t field; /* offset of the string in qy_jsonl_doc_t */
+        const char *why;
+    } fields[] = {
+        {"title", offsetof(qy_jsonl_doc_t, title), "title is not a string"},
+        {"text", offsetof(qy_jsonl_doc_t, text), "text is not a string"},
+        {"url", offsetof(qy_jsonl_doc_t, url), "url is not a string"},
+        {"date", offsetof(qy_jsonl_doc_t, date), "date is not a string"},
+    };
     const char *id_key;
     qy_status_t st = read_id(root, &out->id, &id_key, why);
     for (size_t i = 0; st == QY_OK && i < sizeof fields / sizeof *fields; i++) {
@@ -172,23 +178,33 @@ static qy_status_t parse_line(const char *line, size_t len, qy_jsonl_doc_t *out,
         *why = "no text";
         st = QY_INVALID;
     }
-    if (st == QY_OK) {
-        remove_all(root, id_key);
-        remove_all(root, "title");
-        remove_all(root, "text");
-        if (!root->child) {
-            out->meta = empty();
-        } else {
-            char *meta = cJSON_PrintUnformatted(root);
-            if (meta) {
-                /* Strings pass through cJSON byte for byte: repair them. */
-                out->meta = repaired(meta);
-                free(meta);
-            }
+    if (st != QY_OK)
+        return st;
+    remove_all(root, id_key);
+    remove_all(root, "title");
+    remove_all(root, "text");
+    if (!root->child) {
+        out->meta = empty();
+    } else {
+        char *meta = cJSON_PrintUnformatted(root);
+        if (meta) {
+            /* Strings pass through cJSON byte for byte: repair them. */
+            out->meta = repaired(meta);
+            free(meta);
         }
-        if (!out->meta)
-            st = QY_NOMEM;
     }
+    return out->meta ? QY_OK : QY_NOMEM;
+}
+
+static qy_status_t parse_line(const char *line, size_t len, qy_jsonl_doc_t *out,
+                              const char **why)
+{
+    memset(out, 0, sizeof *out);
+    *why = NULL;
+    cJSON *root = parse_object(line, len, why);
+    if (!root)
+        return QY_INVALID;
+    qy_status_t st = read_fields(root, out, why);
     cJSON_Delete(root);
     if (st != QY_OK)
         qy_jsonl_doc_free(out);

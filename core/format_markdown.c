@@ -20,6 +20,7 @@
 
 #include "format_internal.h"
 #include "quarry/formats.h"
+#include "quarry/utf8.h"
 
 #define MD_FLAGS (MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_TASKLISTS)
 
@@ -209,29 +210,6 @@ static int leave_span(MD_SPANTYPE type, void *detail, void *ctx)
 
 /* ---- Text ---------------------------------------------------------------- */
 
-static void put_utf8(uint32_t cp, char *out, size_t *n)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        *n = 1;
-    } else if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        *n = 2;
-    } else if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        *n = 3;
-    } else {
-        out[0] = (char)(0xF0 | (cp >> 18));
-        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[3] = (char)(0x80 | (cp & 0x3F));
-        *n = 4;
-    }
-}
-
 /* Decodes the character reference S[0, N) md4c found (&name;, &#123; or
  * &#x1F;) and appends it, spanning its source SRC. */
 static int add_reference(md_t *m, const char *s, size_t n, size_t src)
@@ -252,8 +230,7 @@ static int add_reference(md_t *m, const char *s, size_t n, size_t src)
         if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             cp = 0xFFFD;
         char utf8[4];
-        size_t len;
-        put_utf8(cp, utf8, &len);
+        size_t len = qy_utf8_encode((int32_t)cp, utf8);
         return failed(m,
                       qy_block_add(&m->block, utf8, len, src, n, s, m->code));
     }

@@ -35,6 +35,7 @@
  * a file of millions of short lines costs no more than reading it. */
 #include "quarry/passage.h"
 #include "quarry/text.h"
+#include "quarry/utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,64 +61,16 @@ static const char ellipsis[] = "\xE2\x80\xA6"; /* U+2026 */
 
 /* ---- Code points --------------------------------------------------------- */
 
-/* The length of the invalid sequence at S[0]: its maximal subpart, a lead
- * byte with the continuation bytes that could still have completed it, so
- * that a truncated character becomes one U+FFFD, not one per byte. */
-static size_t invalid_length(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* valid range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else
-        return 1;
-    size_t n = 1;
-    if (n < len && s[n] >= lo && s[n] <= hi) {
-        n++;
-        while (n < need && n < len && (s[n] & 0xC0) == 0x80)
-            n++;
-    }
-    return n < need ? n : 1;
-}
-
 /* Decodes the code point at BUF[I] into *CP and returns its byte length.
- * Invalid UTF-8 and NUL give *CP = -1: both become U+FFFD, so that a NUL
- * never ends the cleaned C string early. */
+ * Invalid UTF-8 (each maximal subpart) and NUL give *CP = -1: both become
+ * U+FFFD, so that a NUL never ends the cleaned C string early. */
 static size_t next_cp(const char *buf, size_t len, size_t i, int32_t *cp)
 {
-    unsigned char c = (unsigned char)buf[i];
-    if (c < 0x80) {
-        *cp = c ? c : -1;
-        return 1;
-    }
-    size_t avail = len - i < 4 ? len - i : 4;
-    utf8proc_int32_t u;
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)buf + i,
-                                          (utf8proc_ssize_t)avail, &u);
-    if (n <= 0) {
+    if (buf[i] == '\0') {
         *cp = -1;
-        return invalid_length((const unsigned char *)buf + i, len - i);
-    }
-    *cp = u;
-    return (size_t)n;
-}
-
-static int is_space(int32_t cp)
-{
-    if (cp < 0x80)
-        return cp == ' ' || (cp >= '\t' && cp <= '\r');
-    if (cp == 0x85 || cp == 0x2028 || cp == 0x2029)
         return 1;
-    return utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS;
+    }
+    return qy_utf8_decode(buf + i, len - i, cp);
 }
 
 static int is_letter(int32_t cp)
@@ -152,7 +105,7 @@ static void scan_line(const char *buf, size_t len, size_t pos, line_t *line)
             return;
         }
         if (c < 0x80) { /* the common case, without decoding */
-            if (c != ' ' && (c < '\t' || c > '\r')) {
+            if (!qy_utf8_ascii_space(c)) {
                 if (blank)
                     line->start = i;
                 blank = 0;
@@ -163,7 +116,7 @@ static void scan_line(const char *buf, size_t len, size_t pos, line_t *line)
         }
         int32_t cp;
         size_t n = next_cp(buf, len, i, &cp);
-        if (!is_space(cp)) {
+        if (!qy_utf8_is_space(cp)) {
             if (blank)
                 line->start = i;
             blank = 0;
@@ -187,7 +140,7 @@ static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
     for (size_t i = start; i < end;) {
         unsigned char c = (unsigned char)buf[i];
         if (c > 0 && c < 0x80) { /* the common case, without decoding */
-            if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            if (qy_utf8_ascii_space(c)) {
                 space = 1;
             } else {
                 if (space) {
@@ -205,7 +158,7 @@ static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
         }
         int32_t cp;
         size_t n = next_cp(buf, end, i, &cp);
-        if (cp >= 0 && is_space(cp)) {
+        if (cp >= 0 && qy_utf8_is_space(cp)) {
             space = 1;
         } else {
             if (space) {
@@ -431,9 +384,7 @@ static char *first_sentence(const char *text, size_t len)
             cut = i;
     if (cut == 0) {
         /* One very long word: cut at a character boundary. */
-        cut = room;
-        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-            cut--;
+        cut = qy_utf8_cut(text, room);
     }
     while (cut > 0 && (text[cut - 1] == ' ' || text[cut - 1] == ',' ||
                        text[cut - 1] == ';' || text[cut - 1] == ':' ||
@@ -980,7 +931,7 @@ char *qy_passage_clean(const char *text, size_t len, size_t *out_len)
     while (start < len) { /* clean_span wants no leading whitespace */
         int32_t cp;
         size_t n = next_cp(text, len, start, &cp);
-        if (cp < 0 || !is_space(cp))
+        if (cp < 0 || !qy_utf8_is_space(cp))
             break;
         start += n;
     }

@@ -363,30 +363,15 @@ static qy_node_t *make_group(parser_t *p, qy_node_kind_t kind, nodevec_t *vec)
 
 /* ---- Characters ---------------------------------------------------------- */
 
-/* Bytes of the white space character at S[I] (ASCII, NUL, or Unicode white
- * space), or 0. */
+/* Bytes of the white space character at S[I] (NUL, or what
+ * qy_utf8_is_space calls white space), or 0. */
 static size_t space_at(const char *s, size_t len, size_t i)
 {
-    unsigned char c = (unsigned char)s[i];
-    if (c == ' ' || (c >= '\t' && c <= '\r') || c == '\0')
+    if (s[i] == '\0')
         return 1;
-    if (c < 0x80)
-        return 0;
-    const unsigned char *u = (const unsigned char *)s + i;
-    size_t n = qy_utf8_valid_prefix(u, len - i);
-    uint32_t cp;
-    if (n == 2)
-        cp = (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
-    else if (n == 3)
-        cp = (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 |
-             (u[2] & 0x3f);
-    else
-        return 0;
-    if (cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
-        (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
-        cp == 0x202f || cp == 0x205f || cp == 0x3000)
-        return n;
-    return 0;
+    int32_t cp;
+    size_t n = qy_utf8_decode(s + i, len - i, &cp);
+    return qy_utf8_is_space(cp) ? n : 0;
 }
 
 /* A byte that may belong to a word: ASCII letter or digit, or any byte of

@@ -180,9 +180,7 @@ static qy_status_t side_keys(reader_t *r, const char *s, size_t len,
         unsigned words = 0;
         qy_status_t st = qy_synonym_key(r->a, s + b, e - b, keys[*n], &words);
         if (st == QY_INVALID) {
-            size_t show = e - b > 40 ? 40 : e - b;
-            while (show < e - b && (s[b + show] & 0xC0) == 0x80)
-                show--; /* not inside a character */
+            size_t show = e - b > 40 ? qy_utf8_cut(s + b, 40) : e - b;
             return bad(r, "entry '%.*s%s' is too long", (int)show, s + b,
                        show < e - b ? "..." : "");
         }

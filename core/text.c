@@ -3,6 +3,7 @@
  * highlighter all call these functions, so a word typed in a query becomes
  * exactly the term the indexer stored. */
 #include "quarry/text.h"
+#include "quarry/utf8.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -297,16 +298,15 @@ int qy_in_capitals(const char *s, size_t len)
 {
     int upper = 0;
     for (size_t i = 0; i < len;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
-        if (n <= 0)
+        int32_t cp;
+        size_t n = qy_utf8_decode(s + i, len - i, &cp);
+        if (cp < 0)
             return 0;
         utf8proc_category_t cat = utf8proc_category(cp);
         if (cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT)
             return 0;
         upper |= cat == UTF8PROC_CATEGORY_LU;
-        i += (size_t)n;
+        i += n;
     }
     return upper;
 }
@@ -331,22 +331,6 @@ static int category_is_letter(utf8proc_category_t c)
 static int category_is_word(utf8proc_category_t c)
 {
     return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
-}
-
-/* Decodes the code point at TEXT[I]; returns its byte length, or -1 for an
- * invalid sequence (the caller then skips one byte). */
-static ptrdiff_t decode(const char *text, size_t len, size_t i,
-                        utf8proc_int32_t *cp)
-{
-    unsigned char c = (unsigned char)text[i];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t avail = len - i < 4 ? len - i : 4;
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-                                          (utf8proc_ssize_t)avail, cp);
-    return n > 0 ? (ptrdiff_t)n : -1;
 }
 
 static enum cp_class classify(utf8proc_int32_t cp, utf8proc_category_t *cat)
@@ -452,6 +436,88 @@ static ptrdiff_t normalise(qy_analyzer_t *a, const char *text, size_t start,
     return (ptrdiff_t)bytes;
 }
 
+static int category_is_mark(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME;
+}
+
+/* A joiner of class NCLS (an apostrophe, or an ignorable character) ends
+ * just before TEXT[J]: where the word character it joins to ends, that
+ * character in *AFTER and its category in *ACAT; 0 when it joins nothing
+ * (an apostrophe joins letters only; ignorable characters in a row join
+ * as one). */
+static size_t join_across(const char *text, size_t len, size_t j,
+                          enum cp_class ncls, utf8proc_int32_t *after,
+                          utf8proc_category_t *acat)
+{
+    size_t k = 0;
+    enum cp_class acls = CP_OTHER;
+    *after = QY_UTF8_INVALID;
+    while (j < len) {
+        k = qy_utf8_decode(text + j, len - j, after);
+        if (*after < 0)
+            break;
+        acls = classify(*after, acat);
+        if (ncls != CP_IGNORABLE || acls != CP_IGNORABLE)
+            break;
+        j += k;
+    }
+    if (j >= len || *after < 0 || acls != CP_WORD)
+        return 0;
+    if (ncls == CP_APOS && !category_is_letter(*acat))
+        return 0;
+    return j + k;
+}
+
+/* The end of the word whose first character, of class CLS and category
+ * CAT, ends just before TEXT[I]. Clears *ASCII when the word holds a
+ * character beyond ASCII. */
+static size_t word_end(const char *text, size_t len, size_t i,
+                       enum cp_class cls, utf8proc_category_t cat, int *ascii)
+{
+    size_t end = i;
+    utf8proc_category_t last = cat;
+    while (i < len) {
+        utf8proc_int32_t next;
+        utf8proc_category_t ncat;
+        size_t m = qy_utf8_decode(text + i, len - i, &next);
+        if (next < 0)
+            break;
+        enum cp_class ncls = classify(next, &ncat);
+
+        if (cls == CP_CJK) {
+            /* Only combining marks (a decomposed voicing mark) attach to a
+             * Han or kana character. */
+            if (ncls != CP_WORD || !category_is_mark(ncat))
+                break;
+        } else if (ncls == CP_APOS || ncls == CP_IGNORABLE) {
+            /* An apostrophe joins two letters; ignorable characters (soft
+             * hyphens, joiners) join any two word characters. */
+            if (ncls == CP_APOS && !category_is_letter(last) &&
+                !category_is_mark(last))
+                break;
+            utf8proc_int32_t after;
+            utf8proc_category_t acat = UTF8PROC_CATEGORY_CN;
+            size_t past = join_across(text, len, i + m, ncls, &after, &acat);
+            if (!past)
+                break;
+            if (next >= 0x80 || after >= 0x80)
+                *ascii = 0;
+            last = acat;
+            i = end = past;
+            continue;
+        } else if (ncls != CP_WORD) {
+            break;
+        }
+        if (next >= 0x80)
+            *ascii = 0;
+        last = ncat;
+        i += m;
+        end = i;
+    }
+    return end;
+}
+
 qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
                         qy_token_fn fn, void *ctx)
 {
@@ -461,76 +527,21 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
     while (i < len) {
         utf8proc_int32_t cp;
         utf8proc_category_t cat;
-        ptrdiff_t n = decode(text, len, i, &cp);
-        if (n < 0) {
-            i++;
+        size_t n = qy_utf8_decode(text + i, len - i, &cp);
+        if (cp < 0) {
+            i += n;
             continue;
         }
         enum cp_class cls = classify(cp, &cat);
         if (cls != CP_WORD && cls != CP_CJK) {
-            i += (size_t)n;
+            i += n;
             continue;
         }
 
-        size_t start = i, end = i + (size_t)n;
+        size_t start = i;
         int ascii = cp < 0x80;
-        utf8proc_category_t last = cat;
+        size_t end = word_end(text, len, i + n, cls, cat, &ascii);
         i = end;
-
-        while (i < len) {
-            utf8proc_int32_t next;
-            utf8proc_category_t ncat;
-            ptrdiff_t m = decode(text, len, i, &next);
-            if (m < 0)
-                break;
-            enum cp_class ncls = classify(next, &ncat);
-
-            if (cls == CP_CJK) {
-                /* Only combining marks (a decomposed voicing mark) attach
-                 * to a Han or kana character. */
-                if (ncls != CP_WORD || ncat < UTF8PROC_CATEGORY_MN ||
-                    ncat > UTF8PROC_CATEGORY_ME)
-                    break;
-            } else if (ncls == CP_APOS || ncls == CP_IGNORABLE) {
-                /* An apostrophe joins two letters; ignorable characters
-                 * (soft hyphens, joiners) join any two word characters. */
-                if (ncls == CP_APOS && !category_is_letter(last) &&
-                    !(last >= UTF8PROC_CATEGORY_MN &&
-                      last <= UTF8PROC_CATEGORY_ME))
-                    break;
-                size_t j = i + (size_t)m;
-                utf8proc_int32_t after;
-                utf8proc_category_t acat;
-                enum cp_class acls = CP_OTHER;
-                ptrdiff_t k = -1;
-                while (j < len) {
-                    k = decode(text, len, j, &after);
-                    if (k < 0)
-                        break;
-                    acls = classify(after, &acat);
-                    if (ncls != CP_IGNORABLE || acls != CP_IGNORABLE)
-                        break;
-                    j += (size_t)k;
-                }
-                if (j >= len || k < 0 || acls != CP_WORD)
-                    break;
-                if (ncls == CP_APOS && !category_is_letter(acat))
-                    break;
-                if (next >= 0x80 || after >= 0x80)
-                    ascii = 0;
-                last = acat;
-                i = j + (size_t)k;
-                end = i;
-                continue;
-            } else if (ncls != CP_WORD) {
-                break;
-            }
-            if (next >= 0x80)
-                ascii = 0;
-            last = ncat;
-            i += (size_t)m;
-            end = i;
-        }
 
         const char *word = NULL;
         ptrdiff_t wlen = normalise(a, text, start, end, ascii, &word);
@@ -561,15 +572,15 @@ static int has_digit(const char *word, size_t len)
             continue;
         }
         utf8proc_int32_t cp;
-        ptrdiff_t n = decode(word, len, i, &cp);
-        if (n < 0) {
-            i++;
+        size_t n = qy_utf8_decode(word + i, len - i, &cp);
+        if (cp < 0) {
+            i += n;
             continue;
         }
         utf8proc_category_t cat = utf8proc_category(cp);
         if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)
             return 1;
-        i += (size_t)n;
+        i += n;
     }
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -524,6 +525,43 @@ bool unwritable_part(const std::string &p, bool existed, std::string &what,
     return false;
 }
 
+const char READ_ONLY[] = "index is open for reading only";
+
+// A term argument of a write function, checked before the write.
+struct term_arg {
+    const char *term;
+    size_t len;
+};
+
+// The one guard of every write: QY_INVALID when DB is null or ARGS_OK is
+// false, QY_READ_ONLY when DB was opened for reading, QY_INVALID with a
+// message when one of TERMS is empty or too long; then runs BODY on the
+// writable database and turns what it throws into a status.
+template <typename F>
+qy_status_t write_guarded(qy_db_t *db, bool args_ok,
+                          std::initializer_list<term_arg> terms, F body)
+{
+    if (db == nullptr || !args_ok)
+        return QY_INVALID;
+    if (!db->writable)
+        return fail(db, QY_READ_ONLY, READ_ONLY);
+    for (const term_arg &t : terms)
+        if (!term_ok(t.term, t.len))
+            return fail(db, QY_INVALID, BAD_TERM);
+    try {
+        body(db->wdb);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(&db->error);
+    }
+}
+
+template <typename F>
+qy_status_t write_guarded(qy_db_t *db, bool args_ok, F body)
+{
+    return write_guarded(db, args_ok, {}, body);
+}
+
 } // namespace
 
 extern "C" {
@@ -824,96 +862,53 @@ qy_status_t qy_db_reopen(qy_db_t *db)
 
 /* ---- Writing ---------------------------------------------------------- */
 
-namespace
-{
-
-const char READ_ONLY[] = "index is open for reading only";
-
-} // namespace
-
 qy_status_t qy_db_set_metadata(qy_db_t *db, const char *key, const char *value,
                                size_t len)
 {
-    if (db == nullptr || key == nullptr || (value == nullptr && len > 0))
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.set_metadata(key, value == nullptr ? std::string()
-                                                   : std::string(value, len));
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, key != nullptr && (value != nullptr || len == 0),
+                         [&](Xapian::WritableDatabase &w) {
+                             w.set_metadata(key, value == nullptr
+                                                     ? std::string()
+                                                     : std::string(value, len));
+                         });
 }
 
 qy_status_t qy_db_add_doc(qy_db_t *db, const qy_doc_t *doc)
 {
-    if (db == nullptr || doc == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.add_document(doc->doc);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, doc != nullptr, [&](Xapian::WritableDatabase &w) {
+        w.add_document(doc->doc);
+    });
 }
 
 qy_status_t qy_db_delete_by_term(qy_db_t *db, const char *term, size_t len)
 {
-    if (db == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    if (!term_ok(term, len))
-        return fail(db, QY_INVALID, BAD_TERM);
-    try {
-        db->wdb.delete_document(std::string(term, len));
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, true, {{term, len}},
+                         [&](Xapian::WritableDatabase &w) {
+                             w.delete_document(std::string(term, len));
+                         });
 }
 
 qy_status_t qy_db_delete_by_term_below(qy_db_t *db, const char *term,
                                        size_t len, unsigned before)
 {
-    if (db == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    if (!term_ok(term, len))
-        return fail(db, QY_INVALID, BAD_TERM);
-    try {
-        // Collected first: a postlist is not changed while it is read.
-        const std::string t(term, len);
-        std::vector<Xapian::docid> gone;
-        const Xapian::PostingIterator end = db->wdb.postlist_end(t);
-        for (Xapian::PostingIterator it = db->wdb.postlist_begin(t);
-             it != end && *it < before; ++it)
-            gone.push_back(*it);
-        for (const Xapian::docid did : gone)
-            db->wdb.delete_document(did);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(
+        db, true, {{term, len}}, [&](Xapian::WritableDatabase &w) {
+            // Collected first: a postlist is not changed while it is read.
+            const std::string t(term, len);
+            std::vector<Xapian::docid> gone;
+            const Xapian::PostingIterator end = w.postlist_end(t);
+            for (Xapian::PostingIterator it = w.postlist_begin(t);
+                 it != end && *it < before; ++it)
+                gone.push_back(*it);
+            for (const Xapian::docid did : gone)
+                w.delete_document(did);
+        });
 }
 
 qy_status_t qy_db_commit(qy_db_t *db)
 {
-    if (db == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.commit();
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, true,
+                         [](Xapian::WritableDatabase &w) { w.commit(); });
 }
 
 /* ---- Synonyms and spelling ------------------------------------------ */
@@ -922,23 +917,17 @@ qy_status_t qy_db_commit(qy_db_t *db)
 static qy_status_t change_synonym(qy_db_t *db, const char *key,
                                   const char *synonym, bool add)
 {
-    if (db == nullptr || key == nullptr || synonym == nullptr || !*key ||
-        !*synonym)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    if (!term_ok(key, std::strlen(key)) ||
-        !term_ok(synonym, std::strlen(synonym)))
-        return fail(db, QY_INVALID, BAD_TERM);
-    try {
-        if (add)
-            db->wdb.add_synonym(key, synonym);
-        else
-            db->wdb.remove_synonym(key, synonym);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    const bool args_ok =
+        key != nullptr && synonym != nullptr && *key && *synonym;
+    return write_guarded(db, args_ok,
+                         {{key, args_ok ? std::strlen(key) : 0},
+                          {synonym, args_ok ? std::strlen(synonym) : 0}},
+                         [&](Xapian::WritableDatabase &w) {
+                             if (add)
+                                 w.add_synonym(key, synonym);
+                             else
+                                 w.remove_synonym(key, synonym);
+                         });
 }
 
 qy_status_t qy_db_add_synonym(qy_db_t *db, const char *key, const char *synonym)
@@ -995,18 +984,10 @@ size_t qy_db_remote_shards(const qy_db_t *db)
 qy_status_t qy_db_add_spelling(qy_db_t *db, const char *word, size_t len,
                                unsigned freq)
 {
-    if (db == nullptr || freq == 0)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    if (!term_ok(word, len))
-        return fail(db, QY_INVALID, BAD_TERM);
-    try {
-        db->wdb.add_spelling(std::string(word, len), freq);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, freq != 0, {{word, len}},
+                         [&](Xapian::WritableDatabase &w) {
+                             w.add_spelling(std::string(word, len), freq);
+                         });
 }
 
 qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word, size_t len,
@@ -1036,44 +1017,21 @@ qy_status_t qy_db_spelling_suggestion(qy_db_t *db, const char *word, size_t len,
 
 qy_status_t qy_db_begin_transaction(qy_db_t *db)
 {
-    if (db == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.begin_transaction(true);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, true, [](Xapian::WritableDatabase &w) {
+        w.begin_transaction(true);
+    });
 }
 
 qy_status_t qy_db_commit_transaction(qy_db_t *db)
 {
-    if (db == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.commit_transaction();
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(
+        db, true, [](Xapian::WritableDatabase &w) { w.commit_transaction(); });
 }
 
 qy_status_t qy_db_cancel_transaction(qy_db_t *db)
 {
-    if (db == nullptr)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.cancel_transaction();
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(
+        db, true, [](Xapian::WritableDatabase &w) { w.cancel_transaction(); });
 }
 
 qy_status_t qy_db_revision(qy_db_t *db, unsigned long long *rev)
@@ -1979,6 +1937,48 @@ class text_terms : public Xapian::ExpandDecider
 
 } // namespace
 
+// The relevance-model share of each of CHOSEN: its frequency in each of
+// the first DOCS feedback passages' text, the passages weighted by score,
+// into RELEVANCE; how many of them hold it into HOLDING.
+static void relevance_model(qy_db_t *db, const qy_mset_t *mset, size_t docs,
+                            const std::vector<std::string> &chosen,
+                            std::vector<double> &relevance,
+                            std::vector<unsigned> &holding)
+{
+    double total_weight = 0;
+    for (size_t i = 0; i < docs; i++)
+        total_weight += std::max(mset->hits[i].weight, 0.0);
+    relevance.assign(chosen.size(), 0.0);
+    holding.assign(chosen.size(), 0);
+    std::map<std::string, size_t> index;
+    for (size_t k = 0; k < chosen.size(); k++)
+        index.emplace(chosen[k], k);
+    for (size_t i = 0; i < docs; i++) {
+        const Xapian::docid did = mset->hits[i].docid;
+        const double w =
+            total_weight > 0
+                ? std::max(mset->hits[i].weight, 0.0) / total_weight
+                : 1.0 / static_cast<double>(docs);
+        double len = 0;
+        std::vector<double> wdf(chosen.size(), 0.0);
+        const Xapian::TermIterator end = db->db.termlist_end(did);
+        for (Xapian::TermIterator t = db->db.termlist_begin(did); t != end;
+             ++t) {
+            const std::string term = *t;
+            if (!unprefixed(term))
+                continue;
+            len += t.get_wdf();
+            const auto at = index.find(term);
+            if (at != index.end())
+                wdf[at->second] = t.get_wdf();
+        }
+        for (size_t k = 0; len > 0 && k < chosen.size(); k++) {
+            relevance[k] += wdf[k] / len * w;
+            holding[k] += wdf[k] > 0;
+        }
+    }
+}
+
 qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
                          size_t max_terms, qy_expand_scheme_t scheme,
                          int (*accept)(void *ctx, const char *term, size_t len),
@@ -1997,11 +1997,8 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
     size_t count = 0;
     try {
         Xapian::RSet rset;
-        double total_weight = 0;
-        for (size_t i = 0; i < docs; i++) {
+        for (size_t i = 0; i < docs; i++)
             rset.add_document(mset->hits[i].docid);
-            total_weight += std::max(mset->hits[i].weight, 0.0);
-        }
         const text_terms decider(accept, ctx);
         Xapian::Enquire enquire(db->db);
         if (scheme == QY_EXPAND_BO1)
@@ -2017,37 +2014,9 @@ qy_status_t qy_db_expand(qy_db_t *db, const qy_mset_t *mset, size_t fb_docs,
             chosen.push_back(*it);
             weights.push_back(it.get_weight());
         }
-        // The relevance-model share of each chosen term: its frequency in
-        // each feedback passage's text, the passages weighted by score.
-        std::vector<double> relevance(chosen.size(), 0.0);
-        std::vector<unsigned> holding(chosen.size(), 0);
-        std::map<std::string, size_t> index;
-        for (size_t k = 0; k < chosen.size(); k++)
-            index.emplace(chosen[k], k);
-        for (size_t i = 0; i < docs; i++) {
-            const Xapian::docid did = mset->hits[i].docid;
-            const double w =
-                total_weight > 0
-                    ? std::max(mset->hits[i].weight, 0.0) / total_weight
-                    : 1.0 / static_cast<double>(docs);
-            double len = 0;
-            std::vector<double> wdf(chosen.size(), 0.0);
-            const Xapian::TermIterator end = db->db.termlist_end(did);
-            for (Xapian::TermIterator t = db->db.termlist_begin(did); t != end;
-                 ++t) {
-                const std::string term = *t;
-                if (!unprefixed(term))
-                    continue;
-                len += t.get_wdf();
-                const auto at = index.find(term);
-                if (at != index.end())
-                    wdf[at->second] = t.get_wdf();
-            }
-            for (size_t k = 0; len > 0 && k < chosen.size(); k++) {
-                relevance[k] += wdf[k] / len * w;
-                holding[k] += wdf[k] > 0;
-            }
-        }
+        std::vector<double> relevance;
+        std::vector<unsigned> holding;
+        relevance_model(db, mset, docs, chosen, relevance, holding);
         terms = static_cast<qy_expand_term_t *>(
             std::calloc(chosen.size(), sizeof *terms));
         if (terms == nullptr)
@@ -2180,18 +2149,13 @@ qy_status_t qy_db_each_docid(qy_db_t *db, const char *term, size_t len,
 
 qy_status_t qy_db_delete_docid(qy_db_t *db, unsigned docid)
 {
-    if (db == nullptr || docid == 0)
-        return QY_INVALID;
-    if (!db->writable)
-        return fail(db, QY_READ_ONLY, READ_ONLY);
-    try {
-        db->wdb.delete_document(docid);
-        return QY_OK;
-    } catch (const Xapian::DocNotFoundError &) {
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(&db->error);
-    }
+    return write_guarded(db, docid != 0, [&](Xapian::WritableDatabase &w) {
+        try {
+            w.delete_document(docid);
+        } catch (const Xapian::DocNotFoundError &) {
+            // already gone: what the caller wanted
+        }
+    });
 }
 
 } // extern "C"

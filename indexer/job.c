@@ -532,6 +532,132 @@ static void skip_content(indexer_t *ix, const ix_input_t *in,
         batch_done(ix, 1, 0);
 }
 
+/* A file that cannot be read: a warning, and an error when it was named
+ * on the command line. */
+static void unreadable(indexer_t *ix, const ix_input_t *in, const char *why)
+{
+    ix_warn(ix, in->path, why);
+    ix->stats.skipped++;
+    ix->arg_errors |= in->named;
+}
+
+/* Splits BUF[0..LEN) (read as FORMAT, STRIPPED NULs removed; freed here)
+ * and adds its passages for SOURCE, their count in *PASSAGES. Returns 0
+ * when they were added, 1 with *WHY set when it holds nothing to index,
+ * -1 for a failure, reported. */
+static int split_and_add(indexer_t *ix, const char *path, const char *source,
+                         qy_format_t format, char *buf, size_t len,
+                         size_t stripped, unsigned *passages, const char **why)
+{
+    if (stripped)
+        warn_stripped(ix, path, stripped);
+    qy_article_t art = {0};
+    *why = NULL;
+    qy_status_t st = split(format, buf, len, &art, why);
+    if (st == QY_OK)
+        report_drops(ix, path, qy_format_is_binary(format) ? NULL : buf, len,
+                     &art);
+    free(buf);
+    *passages = (unsigned)art.count; /* before the bulk loader takes it */
+    if (st == QY_INVALID)
+        return 1;
+    if (st != QY_OK)
+        write_failed(ix, path, st);
+    else
+        st = add_article(ix, path, source, &art);
+    qy_article_free(&art);
+    if (st != QY_OK)
+        return -1;
+    if (!ix->bulk)
+        ix->stats.passages += *passages;
+    return 0;
+}
+
+/* Streams the JSON Lines file open as FD (FST) into the index: memory
+ * stays bounded by the longest line, whatever the file's size. Takes FD.
+ * 0 when the file's state is to be recorded; -1 when it was skipped,
+ * failed or interrupted. */
+static int index_jsonl_file(indexer_t *ix, const ix_input_t *in, int fd,
+                            const struct stat *fst, qy_format_t format,
+                            int known, unsigned *passages)
+{
+    char probe[BINARY_PROBE];
+    ssize_t r;
+    do
+        r = pread(fd, probe, sizeof probe, 0);
+    while (r < 0 && errno == EINTR && !ix_interrupted);
+    if (r > 0 &&
+        qy_looks_binary(probe, (size_t)r,
+                        qy_count_controls(probe, (size_t)r))) {
+        close(fd);
+        skip_content(ix, in, fst, format, "binary file, skipped");
+        return -1;
+    }
+    FILE *f = r >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        unreadable(ix, in, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    /* The state is forgotten first: if a batch commits part of the file
+     * and the run then stops, the next run redoes the file. */
+    qy_status_t st = begin(ix);
+    if (st == QY_OK && known)
+        st = ix_state_delete(ix->db, in->source);
+    if (st != QY_OK) {
+        fclose(f);
+        write_failed(ix, in->path, st);
+        return -1;
+    }
+    int r2 = index_jsonl(ix, f, in->path, in->source, passages);
+    fclose(f);
+    if (r2 < 0 && !ix->failed) { /* a read error: warned */
+        ix->stats.skipped++;
+        ix->arg_errors |= in->named;
+    }
+    return r2 != 0 ? -1 : 0; /* interrupted or failed: redone next run */
+}
+
+/* Reads the file open as FD (FST) whole, splits it and adds its passages.
+ * Takes FD. 0 when the file's state is to be recorded; -1 when it was
+ * skipped or failed. */
+static int index_whole_file(indexer_t *ix, const ix_input_t *in, int fd,
+                            const struct stat *fst, qy_format_t format,
+                            unsigned *passages)
+{
+    /* The state keeps the format the name gives, so that the next run
+     * compares like with like; the content's is read with. */
+    qy_format_t content = sniff(ix, in->source, fd, format);
+    char *buf;
+    size_t len;
+    size_t stripped;
+    enum read_result rr =
+        read_all(fd, fst, qy_format_is_binary(content), &buf, &len, &stripped);
+    int e = errno;
+    close(fd);
+    if (rr == READ_BINARY) {
+        skip_content(ix, in, fst, format, "binary file, skipped");
+        return -1;
+    }
+    if (rr == READ_TOO_LARGE) {
+        skip_content(ix, in, fst, format, "larger than 1 GiB, skipped");
+        return -1;
+    }
+    if (rr == READ_ERROR) {
+        unreadable(ix, in, strerror(e));
+        return -1;
+    }
+    const char *why;
+    int r = split_and_add(ix, in->path, in->source, content, buf, len, stripped,
+                          passages, &why);
+    if (r > 0)
+        skip_content(ix, in, fst, format, why);
+    if (r != 0)
+        return -1;
+    ix->stats.bytes += len;
+    return 0;
+}
+
 void ix_index_file(indexer_t *ix, const ix_input_t *in)
 {
     int fresh = ix_seen_add(&ix->seen, in->source);
@@ -559,103 +685,14 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
     struct stat fst;
     int fd = open_input(in, &fst);
     if (fd < 0) {
-        ix_warn(ix, in->path, strerror(errno));
-        ix->stats.skipped++;
-        ix->arg_errors |= in->named;
+        unreadable(ix, in, strerror(errno));
         return;
     }
     unsigned passages = 0;
-    if (format == QY_FORMAT_JSONL) {
-        /* A line-oriented format is streamed: memory stays bounded by the
-         * longest line, whatever the file's size. */
-        char probe[BINARY_PROBE];
-        ssize_t r;
-        do
-            r = pread(fd, probe, sizeof probe, 0);
-        while (r < 0 && errno == EINTR && !ix_interrupted);
-        if (r > 0 && qy_looks_binary(probe, (size_t)r,
-                                     qy_count_controls(probe, (size_t)r))) {
-            close(fd);
-            skip_content(ix, in, &fst, format, "binary file, skipped");
-            return;
-        }
-        FILE *f = r >= 0 ? fdopen(fd, "r") : NULL;
-        if (!f) {
-            ix_warn(ix, in->path, strerror(errno));
-            close(fd);
-            ix->stats.skipped++;
-            ix->arg_errors |= in->named;
-            return;
-        }
-        /* The state is forgotten first: if a batch commits part of the
-         * file and the run then stops, the next run redoes the file. */
-        st = begin(ix);
-        if (st == QY_OK && known)
-            st = ix_state_delete(ix->db, in->source);
-        if (st != QY_OK) {
-            fclose(f);
-            write_failed(ix, in->path, st);
-            return;
-        }
-        int r2 = index_jsonl(ix, f, in->path, in->source, &passages);
-        fclose(f);
-        if (r2 < 0 && !ix->failed) { /* a read error: warned */
-            ix->stats.skipped++;
-            ix->arg_errors |= in->named;
-            return;
-        }
-        if (r2 != 0)
-            return; /* interrupted or failed: no state, redone next run */
-    } else {
-        /* The state keeps the format the name gives, so that the next run
-         * compares like with like; the content's is read with. */
-        qy_format_t content = sniff(ix, in->source, fd, format);
-        char *buf;
-        size_t len;
-        size_t stripped;
-        enum read_result rr = read_all(fd, &fst, qy_format_is_binary(content),
-                                       &buf, &len, &stripped);
-        int e = errno;
-        close(fd);
-        if (rr == READ_BINARY) {
-            skip_content(ix, in, &fst, format, "binary file, skipped");
-            return;
-        }
-        if (rr == READ_TOO_LARGE) {
-            skip_content(ix, in, &fst, format, "larger than 1 GiB, skipped");
-            return;
-        }
-        if (rr == READ_ERROR) {
-            ix_warn(ix, in->path, strerror(e));
-            ix->stats.skipped++;
-            ix->arg_errors |= in->named;
-            return;
-        }
-        if (stripped)
-            warn_stripped(ix, in->path, stripped);
-        qy_article_t art = {0};
-        const char *why = NULL;
-        st = split(content, buf, len, &art, &why);
-        if (st == QY_OK)
-            report_drops(ix, in->path,
-                         qy_format_is_binary(content) ? NULL : buf, len, &art);
-        free(buf);
-        passages = (unsigned)art.count; /* before the bulk loader takes it */
-        if (st == QY_INVALID) {
-            skip_content(ix, in, &fst, format, why);
-            return;
-        }
-        if (st != QY_OK)
-            write_failed(ix, in->path, st);
-        else
-            st = add_article(ix, in->path, in->source, &art);
-        qy_article_free(&art);
-        if (st != QY_OK)
-            return;
-        if (!ix->bulk)
-            ix->stats.passages += passages;
-        ix->stats.bytes += len;
-    }
+    if ((format == QY_FORMAT_JSONL
+             ? index_jsonl_file(ix, in, fd, &fst, format, known, &passages)
+             : index_whole_file(ix, in, fd, &fst, format, &passages)) != 0)
+        return;
     /* The state describes the file as it was opened. */
     ix_state_from_stat(&now, &fst, format, IX_KIND_INDEXED, passages);
     st = ix_state_put(ix->db, in->source, &now);
@@ -725,30 +762,15 @@ void ix_index_stdin(indexer_t *ix)
             ix->arg_errors |= rr == READ_ERROR;
             return;
         }
-        if (stripped)
-            warn_stripped(ix, path, stripped);
-        qy_article_t art = {0};
-        const char *why = NULL;
-        st = split(format, buf, len, &art, &why);
-        if (st == QY_OK)
-            report_drops(ix, path, qy_format_is_binary(format) ? NULL : buf,
-                         len, &art);
-        free(buf);
-        passages = (unsigned)art.count; /* before the bulk loader takes it */
-        if (st == QY_INVALID) {
+        const char *why;
+        int r = split_and_add(ix, path, source, format, buf, len, stripped,
+                              &passages, &why);
+        if (r > 0) {
             ix_warn(ix, path, why);
             ix->stats.skipped++;
-            return;
         }
-        if (st != QY_OK)
-            write_failed(ix, path, st);
-        else
-            st = add_article(ix, path, source, &art);
-        qy_article_free(&art);
-        if (st != QY_OK)
+        if (r != 0)
             return;
-        if (!ix->bulk)
-            ix->stats.passages += passages;
         ix->stats.bytes += len;
         batch_done(ix, passages ? passages : 1, len);
     }

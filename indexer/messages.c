@@ -54,9 +54,7 @@ void ix_note_drop(indexer_t *ix, const char *path, unsigned long line,
         return;
     int cut = n > DROP_PREVIEW_BYTES;
     if (cut) { /* at a character boundary */
-        n = DROP_PREVIEW_BYTES;
-        while (n > 0 && ((unsigned char)clean[n] & 0xC0) == 0x80)
-            n--;
+        n = qy_utf8_cut(clean, DROP_PREVIEW_BYTES);
         clean[n] = '\0';
     }
     ix_progress_clear(&ix->progress);
