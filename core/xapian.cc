@@ -1468,6 +1468,130 @@ struct range_result {
     std::exception_ptr failure;
 };
 
+// Xapian 1.4 (1.4.22 at least) reads a term that indexes every document of
+// an index as the index's list of all documents wherever neither its wdf
+// nor its positions are needed (a boolean count, a filter). When deleted
+// documents have left gaps in the docids, that list is the list of
+// document lengths, which it then reads under the term's name: the key of
+// each chunk after the first is checked against the term, and the search
+// fails with "Unexpected end of posting list" (DatabaseCorruptError) on a
+// sound index. MatchAll reads the same list under its own name and matches
+// the same documents, so such a term is replaced by it where its weight
+// does not count; the matches and the weights are unchanged.
+class AllDocsTerms
+{
+  public:
+    explicit AllDocsTerms(const Xapian::Database &index)
+        : db(index), docs(index.get_doccount()),
+          // Without gaps Xapian counts the docids instead of reading a list.
+          active(docs > 0 && index.get_lastdocid() != docs)
+    {
+    }
+
+    // QUERY with the terms of its weightless parts that index every
+    // document replaced by MatchAll (all of it when not WEIGHTED).
+    Xapian::Query rewrite(const Xapian::Query &query, bool weighted) const
+    {
+        bool changed = false;
+        return active ? walk(query, weighted, changed) : query;
+    }
+
+  private:
+    const Xapian::Database &db;
+    Xapian::doccount docs;
+    bool active;
+
+    bool everywhere(const std::string &term) const
+    {
+        return db.get_termfreq(term) == docs;
+    }
+
+    // A wildcard matches every document when one of its expansions does.
+    // Xapian 1.4 gives a wildcard's pattern only in its description,
+    // "Query(WILDCARD <combiner> <pattern>)".
+    bool wildcard_everywhere(const Xapian::Query &query) const
+    {
+        const std::string desc = query.get_description();
+        const std::string head = "Query(WILDCARD ";
+        const size_t space = desc.find(' ', head.size());
+        if (desc.compare(0, head.size(), head) != 0 ||
+            space == std::string::npos || desc.back() != ')')
+            return false;
+        const std::string prefix =
+            desc.substr(space + 1, desc.size() - space - 2);
+        for (Xapian::TermIterator t = db.allterms_begin(prefix);
+             t != db.allterms_end(prefix); ++t)
+            if (t.get_termfreq() == docs)
+                return true;
+        return false;
+    }
+
+    // QUERY rewritten, CHANGED set when a part of it was replaced; an
+    // unchanged part is QUERY itself.
+    Xapian::Query walk(const Xapian::Query &query, bool weighted,
+                       bool &changed) const
+    {
+        const Xapian::Query::op type = query.get_type();
+        switch (type) {
+        case Xapian::Query::LEAF_TERM:
+            if (weighted || !everywhere(*query.get_terms_begin()))
+                return query;
+            changed = true;
+            return Xapian::Query::MatchAll;
+        case Xapian::Query::OP_WILDCARD:
+            if (weighted || !wildcard_everywhere(query))
+                return query;
+            changed = true;
+            return Xapian::Query::MatchAll;
+        case Xapian::Query::OP_SCALE_WEIGHT: {
+            // A factor of 0 makes its part weightless; Xapian 1.4 shows
+            // the factor only in the description. Without weights the
+            // factor counts for nothing and is dropped.
+            const bool zero =
+                query.get_description().compare(0, 10, "Query(0 * ") == 0;
+            bool sub_changed = false;
+            const Xapian::Query sub =
+                walk(query.get_subquery(0), weighted && !zero, sub_changed);
+            if (!sub_changed)
+                return query;
+            changed = true;
+            if (!weighted)
+                return sub;
+            // Only a weightless part can have changed.
+            return Xapian::Query(0.0, sub);
+        }
+        case Xapian::Query::OP_AND:
+        case Xapian::Query::OP_OR:
+        case Xapian::Query::OP_AND_NOT:
+        case Xapian::Query::OP_XOR:
+        case Xapian::Query::OP_AND_MAYBE:
+        case Xapian::Query::OP_FILTER:
+        case Xapian::Query::OP_SYNONYM:
+        case Xapian::Query::OP_MAX:
+            break;
+        default:
+            // Phrases read positions, value ranges and posting sources no
+            // terms: Xapian keeps their own lists.
+            return query;
+        }
+        // The parts after the first of a filter or an exclusion have no
+        // weight.
+        const bool rest_weighted = weighted &&
+                                   type != Xapian::Query::OP_FILTER &&
+                                   type != Xapian::Query::OP_AND_NOT;
+        std::vector<Xapian::Query> parts;
+        bool sub_changed = false;
+        for (size_t i = 0; i < query.get_num_subqueries(); i++)
+            parts.push_back(walk(query.get_subquery(i),
+                                 i == 0 ? weighted : rest_weighted,
+                                 sub_changed));
+        if (!sub_changed)
+            return query;
+        changed = true;
+        return Xapian::Query(type, parts.begin(), parts.end());
+    }
+};
+
 // The weighting scheme PARAMS ask for, to hand to Enquire (which clones it).
 std::unique_ptr<Xapian::Weight> weighting(const qy_search_params_t *params)
 {
@@ -1500,7 +1624,7 @@ Xapian::Enquire ranked_enquire(const Xapian::Database &db,
                                const qy_search_params_t *params)
 {
     Xapian::Enquire enquire(db);
-    enquire.set_query(query);
+    enquire.set_query(AllDocsTerms(db).rewrite(query, true));
     enquire.set_weighting_scheme(*weighting(params));
     if (params->collapse)
         enquire.set_collapse_key(params->collapse_slot);
@@ -1737,7 +1861,7 @@ qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count)
         // No weights: every match is visited and none is ranked. Checking
         // as many as the index holds makes the bounds meet.
         Xapian::Enquire enquire(db->db);
-        enquire.set_query(q->query);
+        enquire.set_query(AllDocsTerms(db->db).rewrite(q->query, false));
         enquire.set_weighting_scheme(Xapian::BoolWeight());
         const Xapian::MSet mset = enquire.get_mset(0, 0, db->db.get_doccount());
         *count = mset.get_matches_lower_bound();
