@@ -1963,7 +1963,10 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     }
     qy_query_free(q);
     t = qy_timings_add(QY_STAGE_SEARCH, t);
-    if (st == QY_OK) {
+    /* The search may have counted every match already: without feedback
+     * terms (which match more) and collapsing, it searched MATCHING. */
+    if (st == QY_OK && !(!expansion && !params.collapse &&
+                         qy_mset_exact_count(o->mset, &out->total))) {
         st = qy_db_count(db, matching, &out->total);
         if (st != QY_OK)
             *error = dup_error("search failed: %s", qy_db_error(db));
