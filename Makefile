@@ -126,9 +126,10 @@ clean:
 # the Wikipedia sample of ../shared/data (docs/performance.md). The packages
 # only the benchmarks need come from bench/install-deps.
 #   make bench        the table: build time, size, memory, query latency
-#   make bench-scale  index time and latency at 1x to 8x the sample, plotted
+#   make bench-scale  index time and latency at 1x to 16x the sample, plotted
+#   make bench-budget where one query's time goes, at 8x and 16x the sample
 #   make bench-memory  the indexer's peak RSS on inputs built to make it grow
-.PHONY: bench bench-scale bench-build bench-memory
+.PHONY: bench bench-scale bench-budget bench-build bench-memory
 bench-build: deps
 	@./bench/install-deps
 	@$(MAKE) --no-print-directory build
@@ -140,6 +141,9 @@ bench: bench-build
 
 bench-scale: bench-build
 	bench/run-scale $(BUILD_DIR)
+
+bench-budget: bench-build
+	bench/run-budget $(BUILD_DIR)
 
 # Needs only the indexer: no bench packages.
 bench-memory: build

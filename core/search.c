@@ -10,6 +10,7 @@
 
 #include "quarry/dictionary.h"
 #include "quarry/forms.h"
+#include "quarry/timings.h"
 #include "quarry/synonyms.h"
 #include "quarry/schema.h"
 
@@ -1759,7 +1760,9 @@ qy_status_t qy_search(qy_db_t *db, qy_analyzer_t *a, const char *query,
     if (out->total > 0 && long_question(a, query))
         return QY_OK;
     char *suggestion = NULL;
+    double t = qy_timings_now();
     st = suggest(db, a, query, &suggestion);
+    qy_timings_add(QY_STAGE_SPELLING, t);
     if (st != QY_OK || !suggestion)
         return st;
     if (out->total == 0) {
@@ -1833,6 +1836,7 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     out->owner_ = o;
     if ((st = use_index_languages(db, a)) != QY_OK)
         return st;
+    double t = qy_timings_now();
     st = qy_parse(a, query, strlen(query), &parsed);
     if (st != QY_OK)
         return st;
@@ -1844,8 +1848,7 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         return st;
     }
     o->terms = qy_termset_new();
-    qy_forms_t *forms = qy_forms_new(a);
-    if (!o->terms || !forms)
+    if (!o->terms)
         st = QY_NOMEM;
     if (st == QY_OK)
         st = qy_termset_add_query(o->terms, a, parsed.root);
@@ -1866,7 +1869,6 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     build_t b = {.db = db,
                  .a = a,
                  .prefix = "",
-                 .forms = question ? forms : NULL,
                  .terms = o->terms,
                  .resolve = opts->resolve_source,
                  .resolve_ctx = opts->resolve_ctx};
@@ -1888,6 +1890,11 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
             root = &reduced;
         }
     }
+    t = qy_timings_add(QY_STAGE_PARSE, t);
+    qy_forms_t *forms = qy_forms_new(a);
+    if (!forms && st == QY_OK)
+        st = QY_NOMEM;
+    b.forms = question ? forms : NULL;
     if (st == QY_OK) {
         q = question ? question_query(&b, words, nwords, qtf, opts)
                      : build_node(&b, root);
@@ -1918,9 +1925,11 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         if (!matching)
             st = QY_NOMEM;
     }
+    t = qy_timings_add(QY_STAGE_FORMS, t);
     if (st == QY_OK && question)
         st = expand_question(db, a, &q, nwords, opts, &question_scale,
                              &expansion, error);
+    t = qy_timings_add(QY_STAGE_FEEDBACK, t);
     if (st == QY_OK && expansion && opts->per_source) {
         qy_query_t *both[2] = {q, matching};
         qy_query_t *within = qy_query_combine(QY_Q_FILTER, both, 2, 0);
@@ -1953,14 +1962,20 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
             *error = dup_error("search failed: %s", qy_db_error(db));
     }
     qy_query_free(q);
-    if (st == QY_OK) {
+    t = qy_timings_add(QY_STAGE_SEARCH, t);
+    /* The search may have counted every match already: without feedback
+     * terms (which match more) and collapsing, it searched MATCHING. */
+    if (st == QY_OK && !(!expansion && !params.collapse &&
+                         qy_mset_exact_count(o->mset, &out->total))) {
         st = qy_db_count(db, matching, &out->total);
         if (st != QY_OK)
             *error = dup_error("search failed: %s", qy_db_error(db));
     }
     qy_query_free(matching);
+    t = qy_timings_add(QY_STAGE_COUNT, t);
     if (st == QY_OK)
         st = collect_hits(o, out, error);
+    t = qy_timings_add(QY_STAGE_HITS, t);
     if (st == QY_OK && fold)
         st = fold_duplicates(a, out, o);
     if (st == QY_OK && fold)
@@ -1968,8 +1983,10 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     else if (st == QY_OK)
         for (size_t i = 0; i < out->count; i++)
             out->hits[i].rank = opts->offset + (unsigned)i + 1;
+    t = qy_timings_add(QY_STAGE_FOLD, t);
     if (st == QY_OK)
         st = highlight_hits(a, o, opts, out);
+    t = qy_timings_add(QY_STAGE_SNIPPETS, t);
     if (st == QY_OK && opts->explain) {
         parts_t parts = {0};
         b.in_phrase = 0;
@@ -2004,6 +2021,7 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
         }
         st = explain_hits(db, o, &params, &parts, out);
         parts_free(&parts);
+        qy_timings_add(QY_STAGE_SEARCH, t);
     }
     qy_query_free(expansion);
     free(b.notes); /* the explain parts' expansions repeat the notes */

@@ -74,6 +74,7 @@ struct qy_mset {
     };
     std::vector<hit> hits;
     Xapian::doccount matches_estimated = 0;
+    bool exact = false; // matches_estimated is the exact, uncollapsed count
     unsigned threads = 1;
 };
 
@@ -1465,6 +1466,7 @@ struct ranked {
 struct range_result {
     std::vector<ranked> hits;
     double estimated = 0; // matching documents within the range
+    bool exact = false;   // ... counted to the end
     std::exception_ptr failure;
 };
 
@@ -1658,6 +1660,7 @@ void search_range(const Xapian::Database &db, const Xapian::Query &query,
                 std::min(std::max(estimated, double(lower)), double(upper));
         }
         out.estimated = estimated;
+        out.exact = lower == upper;
         out.hits.reserve(mset.size());
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
             out.hits.push_back(ranked{*it, it.get_weight(),
@@ -1729,6 +1732,41 @@ unsigned search_threads(qy_db_t *db)
     }
 }
 
+// The exact number of documents of DB that QUERY matches. No weights:
+// every match is visited and none is ranked; checking as many as the
+// index holds makes the bounds meet.
+Xapian::doccount count_matches(const Xapian::Database &db,
+                               const Xapian::Query &query)
+{
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    return enquire.get_mset(0, 0, db.get_doccount()).get_matches_lower_bound();
+}
+
+struct range_count {
+    Xapian::docid first = 0, last = 0;
+    Xapian::doccount count = 0;
+    std::exception_ptr failure;
+};
+
+// count_matches() among the docids OUT.first..OUT.last, for a thread of its
+// own: WIRE is the query serialised, rebuilt here so that no Xapian object
+// is shared between threads.
+void count_range_wire(const Xapian::Database &db, const std::string &wire,
+                      range_count &out) noexcept
+{
+    try {
+        const Xapian::Query range(
+            (new DocidRange(out.first, out.last))->release());
+        out.count = count_matches(
+            db, Xapian::Query(Xapian::Query::OP_FILTER,
+                              Xapian::Query::unserialise(wire), range));
+    } catch (...) {
+        out.failure = std::current_exception();
+    }
+}
+
 // Searches Q on THREADS threads, each over an equal range of docids, and
 // merges their hits: the same hits, weights and order as one search (equal
 // weights rank by docid, as Xapian's do; with collapsing, each range's best
@@ -1766,10 +1804,12 @@ std::unique_ptr<qy_mset_t> search_parallel(qy_db_t *db, const qy_query_t *q,
         w.join();
     std::vector<ranked> all;
     double estimated = 0;
+    bool exact = !params->collapse;
     for (range_result &part : parts) {
         if (part.failure)
             std::rethrow_exception(part.failure);
         estimated += part.estimated;
+        exact = exact && part.exact;
         std::move(part.hits.begin(), part.hits.end(), std::back_inserter(all));
     }
     std::sort(all.begin(), all.end(), [](const ranked &a, const ranked &b) {
@@ -1797,6 +1837,7 @@ std::unique_ptr<qy_mset_t> search_parallel(qy_db_t *db, const qy_query_t *q,
     }
     result->matches_estimated =
         static_cast<Xapian::doccount>(std::lround(std::max(estimated, 0.0)));
+    result->exact = exact;
     result->threads = threads;
     return result;
 }
@@ -1831,6 +1872,9 @@ qy_status_t qy_db_search(qy_db_t *db, const qy_query_t *q,
                     params->offset, params->limit, params->check_at_least);
                 std::unique_ptr<qy_mset_t> result(new qy_mset_t);
                 result->matches_estimated = mset.get_matches_estimated();
+                result->exact =
+                    !params->collapse && mset.get_matches_lower_bound() ==
+                                             mset.get_matches_upper_bound();
                 result->hits.reserve(mset.size());
                 // The document data is read now, while the revision that
                 // produced these docids is still the one open.
@@ -1858,13 +1902,46 @@ qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count)
     if (db == nullptr || q == nullptr || count == nullptr)
         return QY_INVALID;
     return read_retrying(db, [&] {
-        // No weights: every match is visited and none is ranked. Checking
-        // as many as the index holds makes the bounds meet.
-        Xapian::Enquire enquire(db->db);
-        enquire.set_query(AllDocsTerms(db->db).rewrite(q->query, false));
-        enquire.set_weighting_scheme(Xapian::BoolWeight());
-        const Xapian::MSet mset = enquire.get_mset(0, 0, db->db.get_doccount());
-        *count = mset.get_matches_lower_bound();
+        // No weights: a term in every passage is read as MatchAll where
+        // Xapian's own swap of it would fail (AllDocsTerms).
+        const Xapian::Query query =
+            AllDocsTerms(db->db).rewrite(q->query, false);
+        const unsigned threads = search_threads(db);
+        if (threads < 2) {
+            *count = count_matches(db->db, query);
+            return;
+        }
+        // The ranges of a parallel search, one thread each: every match is
+        // counted in exactly one of them.
+        const std::string wire = query.serialise();
+        const Xapian::docid top = db->db.get_lastdocid();
+        std::vector<range_count> parts(threads);
+        std::vector<std::thread> workers;
+        for (unsigned t = 0; t < threads; t++) {
+            parts[t].first = static_cast<Xapian::docid>(
+                static_cast<unsigned long long>(top) * t / threads + 1);
+            parts[t].last = static_cast<Xapian::docid>(
+                static_cast<unsigned long long>(top) * (t + 1) / threads);
+        }
+        for (unsigned t = 1; t < threads; t++) {
+            const Xapian::Database &twin = db->twins[t - 1];
+            try {
+                workers.emplace_back(count_range_wire, std::cref(twin),
+                                     std::cref(wire), std::ref(parts[t]));
+            } catch (...) {
+                count_range_wire(twin, wire, parts[t]); // no thread to be had
+            }
+        }
+        count_range_wire(db->db, wire, parts[0]);
+        for (std::thread &w : workers)
+            w.join();
+        unsigned long long total = 0;
+        for (const range_count &part : parts) {
+            if (part.failure)
+                std::rethrow_exception(part.failure);
+            total += part.count;
+        }
+        *count = static_cast<unsigned>(total);
     });
 }
 
@@ -2001,6 +2078,14 @@ size_t qy_mset_size(const qy_mset_t *mset)
 unsigned qy_mset_matches_estimated(const qy_mset_t *mset)
 {
     return mset == nullptr ? 0 : mset->matches_estimated;
+}
+
+int qy_mset_exact_count(const qy_mset_t *mset, unsigned *count)
+{
+    if (mset == nullptr || !mset->exact)
+        return 0;
+    *count = mset->matches_estimated;
+    return 1;
 }
 
 unsigned qy_mset_threads(const qy_mset_t *mset)

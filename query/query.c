@@ -16,6 +16,7 @@
 #include "quarry/guard.h"
 #include "quarry/paths.h"
 #include "quarry/search.h"
+#include "quarry/timings.h"
 
 #ifndef QUARRY_VERSION
 #define QUARRY_VERSION "0.1.0"
@@ -302,6 +303,7 @@ static int answer(session_t *s, const char *question, int *found)
         goto out;
     }
     s->popts.query = question;
+    double t = qy_timings_now();
     if (!(s->printer->flags & PRINTER_NOTES)) {
         /* Notes for a person, kept out of machine-readable output. */
         printer_opts_t notes = s->popts;
@@ -316,6 +318,7 @@ static int answer(session_t *s, const char *question, int *found)
         goto out;
     }
     *found = results.total > 0;
+    qy_timings_add(QY_STAGE_PRINT, t);
 out:
     query_results_view_free(&results);
     quarry_results_destroy(hits);
@@ -383,6 +386,7 @@ enum {
 
 int main(int argc, char **argv)
 {
+    double t_start = qy_timings_now();
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'd'},
         {"limit", required_argument, NULL, 'n'},
@@ -647,6 +651,7 @@ int main(int argc, char **argv)
         used += (size_t)snprintf(named + used, sizeof named - used, "%s%s",
                                  i ? "', '" : "", indexes[i]);
     qy_guard_faults(progname, named);
+    double t_open = qy_timings_now();
     quarry_status_t st =
         quarry_index_open_shards(indexes, nindexes, &s.index, &error);
     if (st != QUARRY_STATUS_SUCCESS) {
@@ -668,6 +673,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", progname, quarry_status_to_string(st));
         goto out;
     }
+    qy_timings_add(QY_STAGE_OPEN, t_open);
     s.popts = (printer_opts_t){
         .out = stdout,
         .color = want_color(color_when),
@@ -703,6 +709,7 @@ out:
     qy_analyzer_free(s.a);
     quarry_search_options_destroy(s.opts);
     quarry_index_close(s.index);
+    qy_timings_report(stderr, progname, t_start);
     free(mark_start);
     free(question);
     free(error);

@@ -432,6 +432,24 @@ static void expect_same_on_threads(qy_db_t *db, const qy_query_t *q,
     if (params->check_at_least >= 100000)
         assert_int_equal(qy_mset_matches_estimated(one),
                          qy_mset_matches_estimated(many));
+    /* The exact count, on one thread and on THREADS; an mset that claims
+     * to have counted every match agrees with it, and a collapsed one
+     * never claims it. */
+    unsigned exact_one = 0, exact_many = 0, claimed;
+    qy_db_set_search_threads(db, 1, 1);
+    assert_int_equal(qy_db_count(db, q, &exact_one), QY_OK);
+    qy_db_set_search_threads(db, threads, 1);
+    assert_int_equal(qy_db_count(db, q, &exact_many), QY_OK);
+    assert_int_equal(exact_one, exact_many);
+    if (params->check_at_least >= 100000 && !params->collapse)
+        assert_true(qy_mset_exact_count(one, &claimed));
+    if (qy_mset_exact_count(one, &claimed))
+        assert_int_equal(claimed, exact_one);
+    if (qy_mset_exact_count(many, &claimed))
+        assert_int_equal(claimed, exact_one);
+    if (params->collapse)
+        assert_false(qy_mset_exact_count(one, &claimed) ||
+                     qy_mset_exact_count(many, &claimed));
     free(desc);
     qy_mset_free(one);
     qy_mset_free(many);

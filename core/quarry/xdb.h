@@ -309,6 +309,11 @@ size_t qy_mset_size(const qy_mset_t *mset);
  * qy_db_count for an exact count). */
 unsigned qy_mset_matches_estimated(const qy_mset_t *mset);
 
+/* Non-zero when the search that made MSET visited every match, so that
+ * Xapian's count is exact: *COUNT is then what qy_db_count gives for its
+ * query. Never for a collapsed search (its count is of the kept hits). */
+int qy_mset_exact_count(const qy_mset_t *mset, unsigned *count);
+
 /* The number of threads that searched for MSET (1 for NULL). */
 unsigned qy_mset_threads(const qy_mset_t *mset);
 /* Fills *HIT with the I-th hit (0-based, below qy_mset_size). */
