@@ -586,9 +586,8 @@ static int index_jsonl_file(indexer_t *ix, const ix_input_t *in, int fd,
     do
         r = pread(fd, probe, sizeof probe, 0);
     while (r < 0 && errno == EINTR && !ix_interrupted);
-    if (r > 0 &&
-        qy_looks_binary(probe, (size_t)r,
-                        qy_count_controls(probe, (size_t)r))) {
+    if (r > 0 && qy_looks_binary(probe, (size_t)r,
+                                 qy_count_controls(probe, (size_t)r))) {
         close(fd);
         skip_content(ix, in, fst, format, "binary file, skipped");
         return -1;
