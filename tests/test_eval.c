@@ -334,7 +334,7 @@ static void test_defaults_hold(void **state)
         const char *name;
         double ndcg, map; /* floors of the defaults */
     } colls[] = {
-        {"lisa", 0.43, 0.33},
+        {"lisa", 0.41, 0.31},
         {"med", 0.71, 0.53},
     };
     for (size_t i = 0; i < sizeof colls / sizeof *colls; i++) {

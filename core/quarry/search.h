@@ -28,7 +28,7 @@ extern "C" {
  * default only when it raises the mean over the judged collections and
  * lowers none of them below plain BM25). A weight of 0 turns its feature
  * off; feedback (0 passages) and repeats are off by default. */
-#define QY_DEFAULT_TITLE_WEIGHT 0.15
+#define QY_DEFAULT_TITLE_WEIGHT 0.05
 #define QY_DEFAULT_PROXIMITY 0.0
 #define QY_DEFAULT_PROXIMITY_WINDOW 8
 #define QY_DEFAULT_FEEDBACK_DOCS 0
