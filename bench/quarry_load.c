@@ -81,8 +81,8 @@ int main(int argc, char **argv)
         const char *why = NULL;
         qy_status_t parsed = qy_jsonl_parse(line, (size_t)got, &doc, &why);
         if (parsed == QY_INVALID) {
-            fprintf(stderr, "quarry_load: %s:%lu: %s, skipped\n", file,
-                    lineno, why ? why : "not a document");
+            fprintf(stderr, "quarry_load: %s:%lu: %s, skipped\n", file, lineno,
+                    why ? why : "not a document");
             continue;
         }
         st = parsed;

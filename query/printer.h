@@ -46,8 +46,8 @@ enum {
 typedef struct printer {
     /* Prints RESULTS. Returns 0, or -1 when out of memory. */
     int (*print)(const printer_opts_t *opts, const qy_results_t *results);
-    const char *name;    /* the --format value */
-    unsigned flags;      /* PRINTER_* */
+    const char *name; /* the --format value */
+    unsigned flags;   /* PRINTER_* */
     /* Optional: adjusts the search to what the format shows (LIMIT_GIVEN:
      * the user chose --limit). */
     void (*tune)(qy_search_opts_t *search, int limit_given);

@@ -18,8 +18,7 @@ qy_wordcount_t *qy_wordcount_new(void);
 void qy_wordcount_free(qy_wordcount_t *wc);
 
 /* Counts one more WORD. QY_OK or QY_NOMEM. */
-qy_status_t qy_wordcount_add(qy_wordcount_t *wc, const char *word,
-                             size_t len);
+qy_status_t qy_wordcount_add(qy_wordcount_t *wc, const char *word, size_t len);
 
 /* Distinct words counted since the last clear. */
 size_t qy_wordcount_size(const qy_wordcount_t *wc);
