@@ -21,6 +21,7 @@
 
 #include "metrics.h"
 #include "quarry/ingest.h"
+#include "quarry/options.h"
 #include "quarry/passage.h"
 #include "quarry/schema.h"
 #include "quarry/search.h"
@@ -1342,38 +1343,6 @@ static void print_help(void)
         DEFAULT_SUM_TOP, QY_METRICS_DEPTH, DEPTH_MARGIN, MAX_AUTO_DEPTH);
 }
 
-static int parse_double(const char *opt, const char *s, double lo, double hi,
-                        double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "%s: %s expects a number from %g to %g, not '%s'\n",
-                progname, opt, lo, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_unsigned(const char *opt, const char *s, unsigned lo,
-                          unsigned hi, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr,
-                "%s: %s expects a whole number from %u to %u, not "
-                "'%s'\n",
-                progname, opt, lo, hi, s);
-        return -1;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
 static int known_setting(const char *name)
 {
     for (size_t i = 0; i < NSETTINGS; i++)
@@ -1509,47 +1478,48 @@ int main(int argc, char **argv)
                     chosen[nchosen++] = settings[i].name;
             break;
         case OPT_K1:
-            if (parse_double("--k1", optarg, 0, 1000, &ov.k1))
+            if (qy_opt_double(progname, "--k1", optarg, 0, 1000, &ov.k1))
                 return EXIT_ERROR;
             ov.k1_set = 1;
             break;
         case OPT_B:
-            if (parse_double("--b", optarg, 0, 1, &ov.b))
+            if (qy_opt_double(progname, "--b", optarg, 0, 1, &ov.b))
                 return EXIT_ERROR;
             ov.b_set = 1;
             break;
         case OPT_TITLE:
-            if (parse_double("--title-weight", optarg, 0, 100,
-                             &ov.title_weight))
+            if (qy_opt_double(progname, "--title-weight", optarg, 0, 100,
+                              &ov.title_weight))
                 return EXIT_ERROR;
             ov.title_set = 1;
             break;
         case OPT_PROX:
-            if (parse_double("--proximity", optarg, 0, 100, &ov.proximity))
+            if (qy_opt_double(progname, "--proximity", optarg, 0, 100,
+                              &ov.proximity))
                 return EXIT_ERROR;
             ov.prox_set = 1;
             break;
         case OPT_WINDOW:
-            if (parse_unsigned("--proximity-window", optarg, 2, 1000,
-                               &ov.window))
+            if (qy_opt_unsigned(progname, "--proximity-window", optarg, 2, 1000,
+                                &ov.window))
                 return EXIT_ERROR;
             ov.window_set = 1;
             break;
         case OPT_FB:
-            if (parse_unsigned("--feedback", optarg, 0, 1000,
-                               &ov.feedback_docs))
+            if (qy_opt_unsigned(progname, "--feedback", optarg, 0, 1000,
+                                &ov.feedback_docs))
                 return EXIT_ERROR;
             ov.fb_set = 1;
             break;
         case OPT_FBT:
-            if (parse_unsigned("--feedback-terms", optarg, 0, 1000,
-                               &ov.feedback_terms))
+            if (qy_opt_unsigned(progname, "--feedback-terms", optarg, 0, 1000,
+                                &ov.feedback_terms))
                 return EXIT_ERROR;
             ov.fbt_set = 1;
             break;
         case OPT_FBW:
-            if (parse_double("--feedback-weight", optarg, 0, 1,
-                             &ov.feedback_weight))
+            if (qy_opt_double(progname, "--feedback-weight", optarg, 0, 1,
+                              &ov.feedback_weight))
                 return EXIT_ERROR;
             ov.fbw_set = 1;
             break;
@@ -1576,7 +1546,8 @@ int main(int argc, char **argv)
             ov.agg_set = 1;
             break;
         case OPT_SUMTOP:
-            if (parse_unsigned("--sum-top", optarg, 1, 1000, &cfg.sum_top))
+            if (qy_opt_unsigned(progname, "--sum-top", optarg, 1, 1000,
+                                &cfg.sum_top))
                 return EXIT_ERROR;
             break;
         case OPT_SPLIT:
@@ -1590,11 +1561,12 @@ int main(int argc, char **argv)
             split = strcmp(optarg, "whole") ? SPLIT_PARAGRAPHS : SPLIT_WHOLE;
             break;
         case OPT_DEPTH:
-            if (parse_unsigned("--depth", optarg, 1, 100000, &cfg.depth))
+            if (qy_opt_unsigned(progname, "--depth", optarg, 1, 100000,
+                                &cfg.depth))
                 return EXIT_ERROR;
             break;
         case OPT_QUERIES:
-            if (parse_unsigned("--queries", optarg, 1, 1000000, &u))
+            if (qy_opt_unsigned(progname, "--queries", optarg, 1, 1000000, &u))
                 return EXIT_ERROR;
             cfg.max_queries = u;
             break;
@@ -1628,18 +1600,18 @@ int main(int argc, char **argv)
             tsv = strcmp(optarg, "tsv") == 0;
             break;
         case OPT_MINMAP:
-            if (parse_double("--min-map", optarg, 0, 1, &min_map))
+            if (qy_opt_double(progname, "--min-map", optarg, 0, 1, &min_map))
                 return EXIT_ERROR;
             break;
         case OPT_FBA:
-            if (parse_double("--feedback-agreement", optarg, 0, 1,
-                             &ov.feedback_agreement))
+            if (qy_opt_double(progname, "--feedback-agreement", optarg, 0, 1,
+                              &ov.feedback_agreement))
                 return EXIT_ERROR;
             ov.fba_set = 1;
             break;
         case OPT_SPREAD:
-            if (parse_double("--feedback-spread", optarg, 0, 1,
-                             &ov.feedback_spread))
+            if (qy_opt_double(progname, "--feedback-spread", optarg, 0, 1,
+                              &ov.feedback_spread))
                 return EXIT_ERROR;
             ov.spread_set = 1;
             break;
@@ -1670,8 +1642,8 @@ int main(int argc, char **argv)
             break;
         }
         case OPT_WPARAM:
-            if (parse_double("--weighting-param", optarg, 0, 100000,
-                             &ov.weighting_param))
+            if (qy_opt_double(progname, "--weighting-param", optarg, 0, 100000,
+                              &ov.weighting_param))
                 return EXIT_ERROR;
             ov.wparam_set = 1;
             break;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "indexer.h"
+#include "options.h"
 #include "quarry/cli.h"
 #include "quarry/guard.h"
 #include "quarry/passage.h"
@@ -38,94 +39,30 @@ static void usage_hint(void)
 
 static void print_help(void)
 {
-    printf(
-        "Usage: %s [OPTION]... PATH...\n"
-        "Split the documents in each PATH (files, directories searched "
-        "recursively,\n"
-        "or - for standard input) into passages and store them in the "
-        "index. Files\n"
-        "unchanged since the last run are not read again; changed files "
-        "have their\n"
-        "passages replaced; files gone from a directory given have theirs "
-        "removed.\n"
-        "\n"
-        "  -d, --index DIR     the index (default: $QUARRY_INDEX, else\n"
-        "                      $XDG_DATA_HOME/quarry/index, else\n"
-        "                      ~/.local/share/quarry/index)\n"
-        "      --lang LANG     stemming language of a new index (default "
-        "english;\n"
-        "                      auto: each document's own; see "
-        "--list-languages)\n"
-        "      --list-languages  print the accepted languages and exit\n"
-        "      --format FMT    read every input as FMT: text, markdown, "
-        "html, jsonl,\n"
-        "                      pdf, odt, docx, epub, mail (default auto: by "
-        "the\n"
-        "                      extension, .md .markdown markdown, .html .htm "
-        ".xhtml\n"
-        "                      html, .jsonl .ndjson jsonl, .pdf .odt .docx "
-        ".epub, .mbox\n"
-        "                      .eml mail; without a known one by the content, "
-        "else text)\n"
-        "      --include GLOB  index only files matching GLOB (repeatable)\n"
-        "      --exclude GLOB  skip files and directories matching GLOB "
-        "(repeatable);\n"
-        "                      GLOBs match the path below the PATH given, "
-        "or the name\n"
-        "      --no-delete     keep the passages of files that are gone\n"
-        "      --stdin-name NAME  the source name of the passages read from "
-        "-\n"
-        "                      (default stdin); its extension picks the "
-        "format\n"
-        "      --wait          wait for another indexer to finish instead "
-        "of failing\n"
-        "      --commit-every N  commit after N passages (default %d; one "
-        "thread only)\n"
-        "      --jobs N        index on N threads (default 1; 0 or auto: "
-        "one per core),\n"
-        "                      merging the new passages into the index once, "
-        "at the end\n"
-        "      --compact       rewrite the index compactly at the end "
-        "(PATH may then\n"
-        "                      be left out); done without it when one "
-        "thread wrote\n"
-        "                      %d passages or more, half the index or "
-        "more\n"
-        "      --synonyms FILE  store the synonym groups of FILE in the "
-        "index, in place\n"
-        "                      of those stored before (PATH may then be "
-        "left out)\n"
-        "      --check         check every table of the index with Xapian's "
-        "own check\n"
-        "                      and say whether it is sound (no PATH)\n"
-        "      --watch         after indexing, keep the index current: "
-        "apply the files\n"
-        "                      created, changed, moved and deleted under "
-        "each PATH\n"
-        "                      within seconds, until SIGINT or SIGTERM "
-        "(exit 0)\n"
-        "      --json          print the summary as one JSON object on "
-        "standard output\n"
-        "  -q, --quiet         no progress line and no summary on standard "
-        "error\n"
-        "  -v, --verbose       name each block of text not made a passage, "
-        "and why,\n"
-        "                      on standard error\n"
-        "  -h, --help          show this help and exit\n"
-        "  -V, --version       show the version and exit\n"
-        "\n"
-        "Hidden files and directories are skipped, symbolic links are not "
-        "followed,\n"
-        "and binary files, FIFOs and devices are skipped with a warning.\n"
-        "\n"
-        "Exit status: 0 on success (also when some files were skipped with "
-        "a\n"
-        "warning), 2 on error (the index could not be written or is locked, "
-        "or a PATH\n"
-        "given could not be read), 130 or 143 when interrupted by SIGINT or "
-        "SIGTERM\n"
-        "(what was indexed until then is kept; 0 with --watch).\n",
-        progname, IX_COMMIT_EVERY, IX_COMPACT_MIN_PASSAGES);
+    printf("Usage: %s [OPTION]... PATH...\n"
+           "Split the documents in each PATH (files, directories searched "
+           "recursively,\n"
+           "or - for standard input) into passages and store them in the "
+           "index. Files\n"
+           "unchanged since the last run are not read again; changed files "
+           "have their\n"
+           "passages replaced; files gone from a directory given have theirs "
+           "removed.\n"
+           "\n",
+           progname);
+    qy_options_help(stdout, &ix_optspec);
+    printf("\n"
+           "Hidden files and directories are skipped, symbolic links are not "
+           "followed,\n"
+           "and binary files, FIFOs and devices are skipped with a warning.\n"
+           "\n"
+           "Exit status: 0 on success (also when some files were skipped "
+           "with a\n"
+           "warning), 2 on error (the index could not be written or is "
+           "locked, or a PATH\n"
+           "given could not be read), 130 or 143 when interrupted by SIGINT "
+           "or SIGTERM\n"
+           "(what was indexed until then is kept; 0 with --watch).\n");
 }
 
 static int list_languages(void)
@@ -134,46 +71,6 @@ static int list_languages(void)
         printf("%s\n", *l);
     printf("auto\n"); /* several: each document's own */
     return EXIT_OK;
-}
-
-/* --jobs: 0 or "auto" is one thread per online core. */
-static int parse_jobs(const char *s, unsigned *out)
-{
-    if (strcmp(s, "auto") == 0 || strcmp(s, "0") == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        *out = n < 1                  ? 1
-               : n > QY_BULK_MAX_JOBS ? QY_BULK_MAX_JOBS
-                                      : (unsigned)n;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || *end || errno || v > QY_BULK_MAX_JOBS) {
-        fprintf(stderr,
-                "%s: --jobs expects a number of threads from 0 to %d, or "
-                "auto, not '%s'\n",
-                progname, QY_BULK_MAX_JOBS, s);
-        return -1;
-    }
-    *out = (unsigned)v;
-    return v == 0 ? parse_jobs("auto", out) : 0;
-}
-
-static int parse_count(const char *opt, const char *s, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || v == 0 || v > 100000000 || s[0] == '-') {
-        fprintf(stderr,
-                "%s: %s expects a whole number from 1 to 100000000, not "
-                "'%s'\n",
-                progname, opt, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* The synonyms file, read whole before the index is opened so that a file
@@ -344,377 +241,254 @@ static qy_status_t reopen_for_watch(indexer_t *ix, qy_analyzer_t *a,
     return st;
 }
 
-int main(int argc, char **argv)
-{
-    enum {
-        OPT_LANG = 256,
-        OPT_LIST,
-        OPT_FORMAT,
-        OPT_INCLUDE,
-        OPT_EXCLUDE,
-        OPT_NO_DELETE,
-        OPT_STDIN_NAME,
-        OPT_WAIT,
-        OPT_COMMIT_EVERY,
-        OPT_JOBS,
-        OPT_JSON,
-        OPT_SYNONYMS,
-        OPT_COMPACT,
-        OPT_CHECK,
-        OPT_WATCH
-    };
-    static const struct option longopts[] = {
-        {"index", required_argument, NULL, 'd'},
-        {"lang", required_argument, NULL, OPT_LANG},
-        {"list-languages", no_argument, NULL, OPT_LIST},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"include", required_argument, NULL, OPT_INCLUDE},
-        {"exclude", required_argument, NULL, OPT_EXCLUDE},
-        {"no-delete", no_argument, NULL, OPT_NO_DELETE},
-        {"stdin-name", required_argument, NULL, OPT_STDIN_NAME},
-        {"wait", no_argument, NULL, OPT_WAIT},
-        {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
-        {"jobs", required_argument, NULL, OPT_JOBS},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"synonyms", required_argument, NULL, OPT_SYNONYMS},
-        {"compact", no_argument, NULL, OPT_COMPACT},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"watch", no_argument, NULL, OPT_WATCH},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *index_arg = NULL, *lang = NULL, *synonyms_arg = NULL;
-    char *synonyms = NULL;
-    size_t synonyms_len = 0;
-    int quiet = 0, json = 0, wait_lock = 0, compact = 0, check = 0, watch = 0;
+/* One run: the indexer's state and what main() set up for it. */
+typedef struct run {
     indexer_t ix;
-    memset(&ix, 0, sizeof ix);
-    ix.format = QY_FORMAT_AUTO;
-    ix.stdin_name = "stdin";
-    ix.commit_every = IX_COMMIT_EVERY;
-    ix.jobs = 1;
-    ix.delete_missing = 1;
-    ix_filters_t filters = {0};
-    /* Each glob is an argument: argc bounds how many there can be. */
-    filters.include = calloc((size_t)argc, sizeof *filters.include);
-    filters.exclude = calloc((size_t)argc, sizeof *filters.exclude);
-    if (!filters.include || !filters.exclude) {
-        fprintf(stderr, "%s: out of memory\n", progname);
-        free(filters.include);
-        free(filters.exclude);
-        return EXIT_ERROR;
-    }
-    int status = EXIT_ERROR;
-    int c;
-    opterr = 0; /* our own one-line messages name the program */
-    while ((c = getopt_long(argc, argv, ":d:qvhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            index_arg = optarg;
-            break;
-        case OPT_LANG:
-            lang = optarg;
-            break;
-        case OPT_LIST:
-            status = list_languages();
-            goto out_args;
-        case OPT_FORMAT:
-            if (qy_format_from_name(optarg, &ix.format) != 0) {
-                fprintf(stderr,
-                        "%s: unknown format '%s' (expected auto, text, "
-                        "markdown, html, jsonl, pdf, odt, docx or epub)\n",
-                        progname, optarg);
-                goto out_args;
-            }
-            break;
-        case OPT_INCLUDE:
-            filters.include[filters.ninclude++] = optarg;
-            break;
-        case OPT_EXCLUDE:
-            filters.exclude[filters.nexclude++] = optarg;
-            break;
-        case OPT_NO_DELETE:
-            ix.delete_missing = 0;
-            break;
-        case OPT_STDIN_NAME:
-            if (!*optarg) {
-                fprintf(stderr, "%s: --stdin-name needs a non-empty name\n",
-                        progname);
-                goto out_args;
-            }
-            ix.stdin_name = optarg;
-            break;
-        case OPT_WAIT:
-            wait_lock = 1;
-            break;
-        case OPT_COMMIT_EVERY:
-            if (parse_count("--commit-every", optarg, &ix.commit_every))
-                goto out_args;
-            break;
-        case OPT_JOBS:
-            if (parse_jobs(optarg, &ix.jobs))
-                goto out_args;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_SYNONYMS:
-            synonyms_arg = optarg;
-            break;
-        case OPT_COMPACT:
-            compact = 1;
-            break;
-        case OPT_CHECK:
-            check = 1;
-            break;
-        case OPT_WATCH:
-            watch = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'v':
-            ix.verbose = 1;
-            break;
-        case 'h':
-            print_help();
-            status = EXIT_OK;
-            goto out_args;
-        case 'V':
-            printf("indexer (quarry) %s\n", QUARRY_VERSION);
-            status = EXIT_OK;
-            goto out_args;
-        case ':':
-        default:
-            /* Long options without a letter are named as typed. */
-            qy_cli_bad_option(progname, c == ':',
-                              optopt > 0 && optopt < OPT_LANG ? optopt : 0,
-                              argv[optind - 1]);
-            goto out_args;
-        }
-    }
-    if (check) {
-        status = check_index(index_arg, optind < argc ? argv[optind] : NULL);
-        goto out_args;
-    }
-    if (optind >= argc && !synonyms_arg && !compact) {
+    const ix_args_t *args;
+    ix_filters_t filters;
+    char **paths; /* the PATHs given */
+    int npaths;
+    qy_analyzer_t *a;
+    char *path; /* the index */
+    char *lang_in_force;
+    char *error;
+} run_t;
+
+/* Whether the PATHs given suit the options: 0, or -1 after a message. */
+static int check_paths(const ix_args_t *args, char **paths, int n)
+{
+    if (n == 0 && !args->synonyms && !args->compact) {
         fprintf(stderr, "%s: no PATH to index\n", progname);
         usage_hint();
-        goto out_args;
+        return -1;
     }
     int stdin_args = 0;
-    for (int i = optind; i < argc; i++)
-        stdin_args += strcmp(argv[i], "-") == 0;
-    if (watch && argc - optind - stdin_args < 1) {
+    for (int i = 0; i < n; i++)
+        stdin_args += strcmp(paths[i], "-") == 0;
+    if (args->watch && n - stdin_args < 1) {
         fprintf(stderr, "%s: --watch needs a file or folder to watch\n",
                 progname);
         usage_hint();
-        goto out_args;
+        return -1;
     }
-    if (synonyms_arg && strcmp(synonyms_arg, "-") == 0)
+    if (args->synonyms && strcmp(args->synonyms, "-") == 0)
         stdin_args++;
     if (stdin_args > 1) {
         fprintf(stderr, "%s: '-' (standard input) given more than once\n",
                 progname);
-        goto out_args;
+        return -1;
     }
+    return 0;
+}
 
-    if (synonyms_arg &&
-        !(synonyms = read_synonyms(synonyms_arg, &synonyms_len)))
-        goto out_args;
+/* The synonym groups of TEXT, stored and committed on their own, before
+ * any document. */
+static qy_status_t store_synonyms(run_t *r, const char *text, size_t len)
+{
+    unsigned groups = 0;
+    qy_status_t st = qy_synonyms_store(r->ix.db, r->a, r->args->synonyms, text,
+                                       len, &groups, &r->error);
+    if (st == QY_OK && (st = commit_watched(r->ix.db)) != QY_OK) {
+        const char *why = qy_db_error(r->ix.db);
+        size_t need = strlen(why) + 32;
+        if ((r->error = malloc(need)))
+            snprintf(r->error, need, "cannot commit the index: %s", why);
+    }
+    if (st == QY_OK && !r->args->quiet && !r->args->json)
+        fprintf(stderr, "%s: %u synonym group%s stored\n", progname, groups,
+                groups == 1 ? "" : "s");
+    return st;
+}
 
-    qy_analyzer_t *a = NULL;
-    if (lang && qy_analyzer_new(lang, &a) != QY_OK) {
+/* Opens (or creates) the index for writing, in its language, and stores
+ * the synonyms, if any. Returns 0, or -1 after a message. */
+static int open_index(run_t *r, const char *synonyms, size_t synonyms_len)
+{
+    const ix_args_t *args = r->args;
+    if (args->lang && qy_analyzer_new(args->lang, &r->a) != QY_OK) {
         fprintf(stderr, "%s: unknown language '%s' (see --list-languages)\n",
-                progname, lang);
-        goto out_args;
+                progname, args->lang);
+        return -1;
     }
-    char *path = qy_index_path(index_arg);
-    if (!path) {
+    if (!(r->path = qy_index_path(args->index))) {
         fprintf(stderr,
                 "%s: no index given (-d DIR), and no HOME to put one in\n",
                 progname);
-        qy_analyzer_free(a);
-        goto out_args;
+        return -1;
     }
-    ix.index_path = path;
-    qy_guard_faults(progname, path);
-    if (qy_make_parents(path) != 0) {
+    r->ix.index_path = r->path;
+    qy_guard_faults(progname, r->path);
+    if (qy_make_parents(r->path) != 0) {
         fprintf(stderr, "%s: cannot create the directories for '%s': %s\n",
-                progname, path, strerror(errno));
-        free(path);
-        qy_analyzer_free(a);
-        goto out_args;
+                progname, r->path, strerror(errno));
+        return -1;
     }
-    char *error = NULL, *lang_in_force = NULL;
-    ix_progress_init(&ix.progress, !quiet && isatty(STDERR_FILENO));
-    qy_status_t st =
-        qy_db_open_write(path, wait_lock ? QY_DB_WAIT_LOCK : 0, &ix.db, &error);
+    ix_progress_init(&r->ix.progress, !args->quiet && isatty(STDERR_FILENO));
+    qy_status_t st = qy_db_open_write(r->path, args->wait ? QY_DB_WAIT_LOCK : 0,
+                                      &r->ix.db, &r->error);
     if (st == QY_OK)
-        st = qy_schema_prepare(ix.db, a ? qy_analyzer_language(a) : NULL,
-                               &lang_in_force, &error);
-    if (st == QY_OK && !a)
-        st = qy_analyzer_new(lang_in_force, &a);
+        st = qy_schema_prepare(r->ix.db,
+                               r->a ? qy_analyzer_language(r->a) : NULL,
+                               &r->lang_in_force, &r->error);
+    if (st == QY_OK && !r->a)
+        st = qy_analyzer_new(r->lang_in_force, &r->a);
     if (st == QY_OK)
-        st = qy_ingest_new(ix.db, a, &ix.ing);
-    /* The synonyms are committed on their own, before any document. */
-    unsigned groups = 0;
-    if (st == QY_OK && synonyms) {
-        st = qy_synonyms_store(ix.db, a, synonyms_arg, synonyms, synonyms_len,
-                               &groups, &error);
-        if (st == QY_OK && (st = commit_watched(ix.db)) != QY_OK) {
-            const char *why = qy_db_error(ix.db);
-            size_t need = strlen(why) + 32;
-            if ((error = malloc(need)))
-                snprintf(error, need, "cannot commit the index: %s", why);
-        }
-        if (st == QY_OK && !quiet && !json)
-            fprintf(stderr, "%s: %u synonym group%s stored\n", progname, groups,
-                    groups == 1 ? "" : "s");
-    }
+        st = qy_ingest_new(r->ix.db, r->a, &r->ix.ing);
+    if (st == QY_OK && synonyms)
+        st = store_synonyms(r, synonyms, synonyms_len);
     if (st != QY_OK) {
         fprintf(stderr, "%s: %s%s\n", progname,
-                error ? error : qy_status_to_string(st),
+                r->error ? r->error : qy_status_to_string(st),
                 st == QY_LOCKED ? " (--wait waits for it)" : "");
-        free(error);
-        free(lang_in_force);
-        qy_ingest_free(ix.ing);
-        qy_db_close(ix.db);
-        qy_analyzer_free(a);
-        free(path);
-        goto out_args;
+        return -1;
     }
     /* The shards of a bulk load that was killed, whatever --jobs is now. */
-    qy_bulk_remove_leftovers(ix.db);
+    qy_bulk_remove_leftovers(r->ix.db);
     struct stat ist;
-    if (stat(path, &ist) == 0) {
-        ix.index_dev = ist.st_dev;
-        ix.index_ino = ist.st_ino;
+    if (stat(r->path, &ist) == 0) {
+        r->ix.index_dev = ist.st_dev;
+        r->ix.index_ino = ist.st_ino;
     }
-    /* Only now: until the index is open, an interrupt has nothing to
-     * save, and a --wait for the lock should simply end. */
-    ix_catch_signals();
+    return 0;
+}
 
-    ix_watch_t *watcher =
-        watch ? ix_watch_new(&ix, argv + optind, argc - optind, &filters)
-              : NULL;
-    for (int i = optind; i < argc && !ix.failed && !ix_interrupted; i++)
-        ix_index_arg(&ix, argv[i], &filters);
-    if (!ix.failed)
-        ix_commit(&ix);
-    if (ix.bulk) {
-        /* Also when interrupted: what was indexed is kept, as it is by the
-         * commits of one thread. After a failure the index stays as it was
-         * before the load. */
-        qy_bulk_t *bulk = ix.bulk;
-        ix.bulk = NULL;
-        unsigned long written = 0;
-        /* Interrupted: what the workers have not begun is left for the
-         * next run, so that the run stops at once. */
-        if (!ix.failed && ix_interrupted)
-            qy_bulk_stop(bulk, ix_bulk_dropped, &ix);
-        if (ix.failed) {
-            qy_bulk_free(bulk);
-        } else {
-            ix_progress_note(&ix.progress, "merging the index");
-            qy_bulk_wait(bulk);
-            ix.stats.dropped += qy_bulk_dropped(bulk);
-            st = qy_bulk_finish(bulk, &ix.db, &written, &error);
-            if (st != QY_OK) {
-                ix_fatal(&ix, path, "cannot build the index",
-                         error ? error : qy_status_to_string(st));
-                free(error);
-                error = NULL;
-            }
-        }
-        ix.stats.passages = ix.failed ? 0 : written;
+/* Ends the bulk load of --jobs, if one started: merges what the workers
+ * wrote into the index. Also when interrupted: what was indexed is kept,
+ * as it is by the commits of one thread. After a failure the index stays
+ * as it was before the load. */
+static void finish_bulk(run_t *r)
+{
+    indexer_t *ix = &r->ix;
+    qy_bulk_t *bulk = ix->bulk;
+    if (!bulk)
+        return;
+    ix->bulk = NULL;
+    unsigned long written = 0;
+    /* Interrupted: what the workers have not begun is left for the next
+     * run, so that the run stops at once. */
+    if (!ix->failed && ix_interrupted)
+        qy_bulk_stop(bulk, ix_bulk_dropped, ix);
+    if (ix->failed) {
+        qy_bulk_free(bulk);
+    } else {
+        ix_progress_note(&ix->progress, "merging the index");
+        qy_bulk_wait(bulk);
+        ix->stats.dropped += qy_bulk_dropped(bulk);
+        char *error = NULL;
+        qy_status_t st = qy_bulk_finish(bulk, &ix->db, &written, &error);
+        if (st != QY_OK)
+            ix_fatal(ix, r->path, "cannot build the index",
+                     error ? error : qy_status_to_string(st));
+        free(error);
     }
-    /* A new index's settings, when no transaction wrote anything. */
-    if (!ix.failed && ix.db && (st = commit_watched(ix.db)) != QY_OK) {
-        ix_fatal(&ix, path, "cannot commit the index", qy_db_error(ix.db));
-        ix.db_broken = st != QY_NOMEM;
+    ix->stats.passages = ix->failed ? 0 : written;
+}
+
+/* The last commit (a new index's settings, when no transaction wrote
+ * anything), or the cancel of what a failure left uncommitted. */
+static void finish_commits(run_t *r)
+{
+    indexer_t *ix = &r->ix;
+    qy_status_t st;
+    if (!ix->failed && ix->db && (st = commit_watched(ix->db)) != QY_OK) {
+        ix_fatal(ix, r->path, "cannot commit the index", qy_db_error(ix->db));
+        ix->db_broken = st != QY_NOMEM;
     }
-    if (ix.db_broken) {
+    if (ix->db_broken) {
         /* Ends here: the summary would read through the failed writer. The
          * process's exit releases the lock; the index is as last
          * committed. */
-        ix_progress_clear(&ix.progress);
+        ix_progress_clear(&ix->progress);
         fflush(stdout);
         _exit(EXIT_ERROR);
     }
-    if (ix.failed && ix.in_transaction)
-        qy_db_cancel_transaction(ix.db); /* keep the last committed state */
-    ix.in_transaction = 0;
-    /* After a bulk load that merged, ix.db is closed: already compact. */
-    if (!ix.db && !ix.failed) /* merged: compact, whatever was pending */
-        clear_compaction_mark(path);
-    int pending = ix.db && compaction_pending(ix.db);
-    if (!ix.failed && !ix_interrupted && ix.db &&
-        (compact || compact_pays(&ix) || pending)) {
-        ix_progress_note(&ix.progress, "compacting the index");
-        /* Marked first: a run killed while compacting leaves the mark, and
-         * the next one compacts. */
-        st = pending
-                 ? QY_OK
-                 : qy_db_set_metadata(ix.db, QY_META_COMPACT_PENDING, "1", 1);
-        if (st == QY_OK)
-            st = commit_watched(ix.db);
-        if (st == QY_OK)
-            st = qy_bulk_compact(&ix.db, &error);
-        if (st == QY_OK)
-            clear_compaction_mark(path);
-        if (st != QY_OK) {
-            /* The index stays as committed: only what was asked fails. */
-            const char *why = error ? error : qy_status_to_string(st);
-            if (compact) {
-                ix_fatal(&ix, path, "cannot compact the index", why);
-            } else {
-                char msg[1024];
-                snprintf(msg, sizeof msg, "not compacted: %s", why);
-                ix_warn(&ix, path, msg);
-            }
-            free(error);
-            error = NULL;
+    if (ix->failed && ix->in_transaction)
+        qy_db_cancel_transaction(ix->db); /* keep the last committed state */
+    ix->in_transaction = 0;
+}
+
+/* Compacts the index when asked (--compact), when the run wrote most of
+ * it, or when an earlier compaction was stopped. */
+static void compact_if_due(run_t *r)
+{
+    indexer_t *ix = &r->ix;
+    /* After a bulk load that merged, ix->db is closed: already compact,
+     * whatever was pending. */
+    if (!ix->db && !ix->failed)
+        clear_compaction_mark(r->path);
+    int pending = ix->db && compaction_pending(ix->db);
+    if (ix->failed || ix_interrupted || !ix->db ||
+        !(r->args->compact || compact_pays(ix) || pending))
+        return;
+    ix_progress_note(&ix->progress, "compacting the index");
+    /* Marked first: a run killed while compacting leaves the mark, and
+     * the next one compacts. */
+    qy_status_t st =
+        pending ? QY_OK
+                : qy_db_set_metadata(ix->db, QY_META_COMPACT_PENDING, "1", 1);
+    char *error = NULL;
+    if (st == QY_OK)
+        st = commit_watched(ix->db);
+    if (st == QY_OK)
+        st = qy_bulk_compact(&ix->db, &error);
+    if (st == QY_OK)
+        clear_compaction_mark(r->path);
+    if (st != QY_OK) {
+        /* The index stays as committed: only what was asked fails. */
+        const char *why = error ? error : qy_status_to_string(st);
+        if (r->args->compact) {
+            ix_fatal(ix, r->path, "cannot compact the index", why);
+        } else {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "not compacted: %s", why);
+            ix_warn(ix, r->path, msg);
         }
     }
+    free(error);
+}
 
-    if (watcher && !ix.failed && !ix_interrupted && !ix.arg_errors &&
-        reopen_for_watch(&ix, a, wait_lock) == QY_OK)
-        ix_watch_run(watcher);
-    ix_watch_free(watcher);
-
+/* The passages the index holds now. */
+static unsigned index_total(run_t *r)
+{
     unsigned total = 0;
-    if (ix.db) {
-        qy_db_doc_count(ix.db, &total);
-    } else { /* closed by the bulk load: the index it installed */
-        qy_db_t *rd = NULL;
-        const char *paths[] = {path};
-        if (qy_db_open_read(paths, 1, &rd, &error) == QY_OK)
-            qy_db_doc_count(rd, &total);
-        qy_db_close(rd);
-        free(error);
-        error = NULL;
+    if (r->ix.db) {
+        qy_db_doc_count(r->ix.db, &total);
+        return total;
     }
-    double secs = ix_progress_elapsed(&ix.progress);
-    ix_progress_clear(&ix.progress);
+    /* Closed by the bulk load: the index it installed. */
+    qy_db_t *rd = NULL;
+    char *error = NULL;
+    const char *paths[] = {r->path};
+    if (qy_db_open_read(paths, 1, &rd, &error) == QY_OK)
+        qy_db_doc_count(rd, &total);
+    qy_db_close(rd);
+    free(error);
+    return total;
+}
+
+/* The summary of the run, and its exit status. */
+static int report(run_t *r)
+{
+    indexer_t *ix = &r->ix;
+    unsigned total = index_total(r);
+    double secs = ix_progress_elapsed(&ix->progress);
+    ix_progress_clear(&ix->progress);
+    int watch = r->args->watch;
     /* A signal is how --watch is meant to end. */
-    status = ix.failed                 ? EXIT_ERROR
-             : ix_interrupted && watch ? EXIT_OK
-             : ix_interrupted          ? 128 + (int)ix_interrupted
-             : ix.arg_errors           ? EXIT_ERROR
-                                       : EXIT_OK;
+    int status = ix->failed                ? EXIT_ERROR
+                 : ix_interrupted && watch ? EXIT_OK
+                 : ix_interrupted          ? 128 + (int)ix_interrupted
+                 : ix->arg_errors          ? EXIT_ERROR
+                                           : EXIT_OK;
     int stopped = ix_interrupted && !watch;
-    if (json) {
-        if (ix_summary_json(stdout, &ix.stats, path, total, secs, stopped,
+    if (r->args->json) {
+        if (ix_summary_json(stdout, &ix->stats, r->path, total, secs, stopped,
                             status) != 0) {
             fprintf(stderr, "%s: out of memory\n", progname);
             status = EXIT_ERROR;
         }
-    } else if (!quiet) {
-        ix_summary_text(stderr, progname, &ix.stats, path, total, secs,
+    } else if (!r->args->quiet) {
+        ix_summary_text(stderr, progname, &ix->stats, r->path, total, secs,
                         stopped);
     }
     if (fflush(stdout) != 0 && errno != EPIPE) {
@@ -722,17 +496,105 @@ int main(int argc, char **argv)
                 strerror(errno));
         status = EXIT_ERROR;
     }
-    qy_ingest_free(ix.ing);
-    qy_db_close(ix.db);
-    qy_analyzer_free(a);
-    ix_seen_free(&ix.seen);
-    free(ix.dropped_last);
-    free(lang_in_force);
-    free(error);
-    free(path);
-out_args:
+    return status;
+}
+
+/* Indexes the PATHs, then keeps them current with --watch. */
+static void index_paths(run_t *r)
+{
+    indexer_t *ix = &r->ix;
+    /* Only now: until the index is open, an interrupt has nothing to
+     * save, and a --wait for the lock should simply end. */
+    ix_catch_signals();
+    ix_watch_t *watcher =
+        r->args->watch ? ix_watch_new(ix, r->paths, r->npaths, &r->filters)
+                       : NULL;
+    for (int i = 0; i < r->npaths && !ix->failed && !ix_interrupted; i++)
+        ix_index_arg(ix, r->paths[i], &r->filters);
+    if (!ix->failed)
+        ix_commit(ix);
+    finish_bulk(r);
+    finish_commits(r);
+    compact_if_due(r);
+    if (watcher && !ix->failed && !ix_interrupted && !ix->arg_errors &&
+        reopen_for_watch(ix, r->a, r->args->wait) == QY_OK)
+        ix_watch_run(watcher);
+    ix_watch_free(watcher);
+}
+
+static void run_free(run_t *r)
+{
+    qy_ingest_free(r->ix.ing);
+    qy_db_close(r->ix.db);
+    qy_analyzer_free(r->a);
+    ix_seen_free(&r->ix.seen);
+    free(r->ix.dropped_last);
+    free(r->lang_in_force);
+    free(r->error);
+    free(r->path);
+}
+
+/* Indexes PATHS as ARGS say; the exit status. */
+static int run(const ix_args_t *args, char **paths, int npaths)
+{
+    if (check_paths(args, paths, npaths) != 0)
+        return EXIT_ERROR;
+    char *synonyms = NULL;
+    size_t synonyms_len = 0;
+    if (args->synonyms &&
+        !(synonyms = read_synonyms(args->synonyms, &synonyms_len)))
+        return EXIT_ERROR;
+    run_t r = {
+        .ix = {.format = args->format,
+               .stdin_name = args->stdin_name,
+               .commit_every = args->commit_every,
+               .jobs = args->jobs,
+               .delete_missing = !args->no_delete,
+               .verbose = args->verbose},
+        .args = args,
+        .filters = {.include = args->include.items,
+                    .ninclude = args->include.n,
+                    .exclude = args->exclude.items,
+                    .nexclude = args->exclude.n},
+        .paths = paths,
+        .npaths = npaths,
+    };
+    int status = EXIT_ERROR;
+    if (open_index(&r, synonyms, synonyms_len) == 0) {
+        index_paths(&r);
+        status = report(&r);
+    }
     free(synonyms);
-    free(filters.include);
-    free(filters.exclude);
+    run_free(&r);
+    return status;
+}
+
+/* The options that do one thing and end the run. */
+static int run_stop_option(const ix_args_t *args)
+{
+    if (args->list_languages)
+        return list_languages();
+    if (args->version)
+        printf("indexer (quarry) %s\n", QUARRY_VERSION);
+    else if (args->dump)
+        qy_options_dump(stdout, &ix_optspec, args->dump);
+    else
+        print_help();
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    ix_args_t args;
+    ix_args_init(&args);
+    const qy_option_t *stop;
+    int first = qy_options_parse(&ix_optspec, argc, argv, &args, &stop);
+    int status = first < 0    ? EXIT_ERROR
+                 : stop       ? run_stop_option(&args)
+                 : args.check ? check_index(args.index,
+                                            first < argc ? argv[first] : NULL)
+                              : run(&args, argv + first, argc - first);
+    qy_strlist_free(&args.include);
+    qy_strlist_free(&args.exclude);
     return status;
 }

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "printer.h"
 #include "results.h"
-#include "quarry/cli.h"
 #include "quarry/guard.h"
 #include "quarry/paths.h"
 #include "quarry/search.h"
@@ -23,13 +23,8 @@
 #endif
 
 enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_ERROR = 2 };
-/* More shards than anyone serves; bounds the argument list. */
-#define MAX_INDEXES 256
 
 static const char *progname = "query";
-
-/* The widest --width (and $COLUMNS) taken. */
-#define MAX_WIDTH 10000
 
 /* source:VALUE of a relative path that exists: the absolute path the
  * index stores for it, from the current directory as the indexer took it. */
@@ -46,134 +41,26 @@ static void usage_hint(void)
 
 static void print_help(void)
 {
-    printf(
-        "Usage: %s [OPTION]... WORDS...\n"
-        "  or:  %s --batch [OPTION]... < QUESTIONS\n"
-        "Print the passages of the index that best answer WORDS.\n"
-        "\n"
-        "WORDS are a question: stop words and question words (who, what, "
-        "...) are\n"
-        "dropped and the rest searched for in any form their stem takes. "
-        "The query\n"
-        "syntax also works: AND, OR, NOT, \"a phrase\", a NEAR b, +must, "
-        "-mustnot,\n"
-        "prefix*, ( ), title:, source:, id:, date:FROM..TO. Invalid syntax "
-        "is searched\n"
-        "as plain words.\n"
-        "\n"
-        "  -d, --index DIR   the index (repeat for several; tcp://HOST:PORT "
-        "for a\n"
-        "                    remote one). Default: $QUARRY_INDEX, else\n"
-        "                    $XDG_DATA_HOME/quarry/index, else\n"
-        "                    ~/.local/share/quarry/index\n"
-        "  -n, --limit N     print at most N passages (default 10; with "
-        "--files,\n"
-        "                    every matching file)\n"
-        "      --offset N    skip the first N passages (default 0)\n"
-        "      --lang LANG   stemming language (default: the index's)\n"
-        "\n"
-        "Output:\n"
-        "      --format FMT  text (default), json, jsonl, files or count\n"
-        "      --json        one JSON object (schema in README.md)\n"
-        "      --jsonl       one JSON object per passage and line, with "
-        "\"query\"\n"
-        "  -l, --files       the matching files, one per line, each once\n"
-        "  -c, --count       the number of matching passages\n"
-        "      --batch       read questions from standard input, one per "
-        "line, and\n"
-        "                    answer each on one line (as --json unless "
-        "--jsonl or\n"
-        "                    --count); an empty line gets an empty answer\n"
-        "      --context N   words in a snippet window (default %d)\n"
-        "      --highlight=START,END  mark matched words with START and "
-        "END\n"
-        "                    (default: bold red on a terminal, else "
-        "nothing)\n"
-        "      --color WHEN  colour: auto (a terminal, no NO_COLOR, TERM "
-        "not dumb),\n"
-        "                    always, never\n"
-        "      --parsed      print the query as understood before the hits\n"
-        "      --explain     print each hit's score as the parts it is made "
-        "of\n"
-        "      --per-source  only the best passage of each file\n"
-        "      --duplicates, --all  show near-identical passages as hits "
-        "of their\n"
-        "                    own (by default they are one hit, the others "
-        "listed\n"
-        "                    under \"also\")\n"
-        "      --no-spelling  no \"Did you mean\", and no search of the "
-        "correction\n"
-        "                    when the question as typed finds nothing\n"
-        "      --width N     wrap the text output at N columns (default: "
-        "the\n"
-        "                    terminal's, $COLUMNS else its own; none when "
-        "not a\n"
-        "                    terminal; 0: none)\n"
-        "      --timeout S   end a search that takes longer than S seconds "
-        "with an\n"
-        "                    error (default %d; 0: no bound)\n"
-        "\n"
-        "Ranking (0 turns each feature off):\n"
-        "      --k1 X        BM25 term-frequency saturation (default %.2f)\n"
-        "      --b X         BM25 length normalisation, 0 to 1 (default "
-        "%.2f)\n"
-        "      --title-weight X  weight of question words in the title "
-        "(default %g)\n"
-        "      --proximity X     weight of neighbouring question words found "
-        "close\n"
-        "                        together (default %g)\n"
-        "      --feedback N      expand the question with words of the best "
-        "N passages\n"
-        "                        (default %d)\n"
-        "      --feedback-terms N   ... at most N words (default %d)\n"
-        "      --feedback-weight X  ... their share of the score, 0 to 1 "
-        "(default %g)\n"
-        "      --repeats on|off  a word the question repeats weighs more "
-        "(default %s)\n"
-        "\n"
-        "  -h, --help        show this help and exit\n"
-        "  -V, --version     show the version and exit\n"
-        "\n"
-        "Exit status: 0 when a passage matched (with --batch: for some "
-        "question),\n"
-        "1 when none did, 2 on error.\n",
-        progname, progname, QY_DEFAULT_SNIPPET_WORDS, QY_GUARD_DEFAULT_SECONDS,
-        QY_DEFAULT_K1, QY_DEFAULT_B, QY_DEFAULT_TITLE_WEIGHT,
-        QY_DEFAULT_PROXIMITY, QY_DEFAULT_FEEDBACK_DOCS,
-        QY_DEFAULT_FEEDBACK_TERMS, QY_DEFAULT_FEEDBACK_WEIGHT,
-        QY_DEFAULT_COUNT_REPEATS ? "on" : "off");
-}
-
-static int parse_unsigned(const char *opt, const char *s, unsigned min,
-                          unsigned max, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || v < min || v > max || s[0] == '-') {
-        fprintf(stderr,
-                "%s: %s expects a whole number from %u to %u, not "
-                "'%s'\n",
-                progname, opt, min, max, s);
-        return -1;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
-static int parse_double(const char *opt, const char *s, double lo, double hi,
-                        double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "%s: %s expects a number from %g to %g, not '%s'\n",
-                progname, opt, lo, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    printf("Usage: %s [OPTION]... WORDS...\n"
+           "  or:  %s --batch [OPTION]... < QUESTIONS\n"
+           "Print the passages of the index that best answer WORDS.\n"
+           "\n"
+           "WORDS are a question: stop words and question words (who, what, "
+           "...) are\n"
+           "dropped and the rest searched for in any form their stem takes. "
+           "The query\n"
+           "syntax also works: AND, OR, NOT, \"a phrase\", a NEAR b, +must, "
+           "-mustnot,\n"
+           "prefix*, ( ), title:, source:, id:, date:FROM..TO. Invalid "
+           "syntax is searched\n"
+           "as plain words.\n"
+           "\n",
+           progname, progname);
+    qy_options_help(stdout, &query_optspec);
+    printf("\n"
+           "Exit status: 0 when a passage matched (with --batch: for some "
+           "question),\n"
+           "1 when none did, 2 on error.\n");
 }
 
 /* The columns of the terminal FD is, from $COLUMNS, else from the
@@ -185,10 +72,8 @@ static unsigned terminal_width(int fd)
         return 0;
     const char *columns = getenv("COLUMNS");
     if (columns && *columns) {
-        char *end;
-        errno = 0;
-        unsigned long n = strtoul(columns, &end, 10);
-        if (!*end && !errno && n > 0 && n <= MAX_WIDTH && columns[0] != '-')
+        unsigned long n;
+        if (qy_parse_unsigned(columns, 1, QUERY_MAX_WIDTH, &n) == 0)
             return (unsigned)n;
     }
     struct winsize ws;
@@ -277,6 +162,7 @@ typedef struct session {
     quarry_search_options_t *opts;
     const printer_t *printer;
     printer_opts_t popts;
+    char *mark_start; /* of --highlight, owned */
     unsigned timeout; /* seconds a search may take, 0: no bound */
 } session_t;
 
@@ -368,278 +254,47 @@ static int run_batch(session_t *s)
     return any ? EXIT_FOUND : EXIT_NONE;
 }
 
-/* Options without a short form. */
-enum {
-    OPT_FORMAT = 256,
-    OPT_JSONL,
-    OPT_BATCH,
-    OPT_CONTEXT,
-    OPT_HIGHLIGHT,
-    OPT_PARSED,
-    OPT_EXPLAIN,
-    OPT_PER_SOURCE,
-    OPT_DUPLICATES,
-    OPT_NO_SPELLING,
-    OPT_TIMEOUT,
-    OPT_WIDTH,
-};
-
-int main(int argc, char **argv)
+/* The printer ARGS ask for, checked against the WORDS given (NWORDS of
+ * them, FIRST the first); NULL after a message. */
+static const printer_t *choose_printer(const query_args_t *args,
+                                       const char *first, int nwords)
 {
-    double t_start = qy_timings_now();
-    static const struct option longopts[] = {
-        {"index", required_argument, NULL, 'd'},
-        {"limit", required_argument, NULL, 'n'},
-        {"offset", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"json", no_argument, NULL, 'j'},
-        {"jsonl", no_argument, NULL, OPT_JSONL},
-        {"files", no_argument, NULL, 'l'},
-        {"count", no_argument, NULL, 'c'},
-        {"batch", no_argument, NULL, OPT_BATCH},
-        {"context", required_argument, NULL, OPT_CONTEXT},
-        {"highlight", required_argument, NULL, OPT_HIGHLIGHT},
-        {"parsed", no_argument, NULL, OPT_PARSED},
-        {"explain", no_argument, NULL, OPT_EXPLAIN},
-        {"per-source", no_argument, NULL, OPT_PER_SOURCE},
-        {"duplicates", no_argument, NULL, OPT_DUPLICATES},
-        {"all", no_argument, NULL, OPT_DUPLICATES},
-        {"no-spelling", no_argument, NULL, OPT_NO_SPELLING},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"width", required_argument, NULL, OPT_WIDTH},
-        {"lang", required_argument, NULL, 'L'},
-        {"k1", required_argument, NULL, 'k'},
-        {"b", required_argument, NULL, 'b'},
-        {"title-weight", required_argument, NULL, 'T'},
-        {"proximity", required_argument, NULL, 'P'},
-        {"feedback", required_argument, NULL, 'F'},
-        {"feedback-terms", required_argument, NULL, 'E'},
-        {"feedback-weight", required_argument, NULL, 'W'},
-        {"repeats", required_argument, NULL, 'R'},
-        {"color", required_argument, NULL, 'C'},
-        {"colour", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *indexes[MAX_INDEXES];
-    size_t nindexes = 0;
-    const char *lang = NULL, *color_when = "auto";
-    const char *highlight = NULL;
-    const printer_t *printer = NULL;
-    int batch = 0, limit_given = 0, show_parsed = 0;
-    unsigned context = 0, timeout = QY_GUARD_DEFAULT_SECONDS, width = 0;
-    int width_given = 0;
-    qy_search_opts_t opts;
-    qy_search_opts_init(&opts);
-    opts.resolve_source = resolve_source;
-    int c;
-    opterr = 0; /* our own one-line messages name the program */
-    while ((c = getopt_long(argc, argv, ":d:n:lchV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            if (nindexes == MAX_INDEXES) {
-                fprintf(stderr, "%s: at most %d indexes\n", progname,
-                        MAX_INDEXES);
-                return EXIT_ERROR;
-            }
-            indexes[nindexes++] = optarg;
-            break;
-        case 'n':
-            if (parse_unsigned("--limit", optarg, 0, QUERY_MAX_LIMIT,
-                               &opts.limit))
-                return EXIT_ERROR;
-            limit_given = 1;
-            break;
-        case 'o':
-            if (parse_unsigned("--offset", optarg, 0, 10000000, &opts.offset))
-                return EXIT_ERROR;
-            break;
-        case OPT_FORMAT:
-            printer = find_printer(optarg);
-            if (!printer) {
-                fprintf(stderr, "%s: --format expects ", progname);
-                list_formats(stderr, 0);
-                fprintf(stderr, ", not '%s'\n", optarg);
-                return EXIT_ERROR;
-            }
-            break;
-        case 'j':
-            printer = &json_printer;
-            break;
-        case OPT_JSONL:
-            printer = &jsonl_printer;
-            break;
-        case 'l':
-            printer = &files_printer;
-            break;
-        case 'c':
-            printer = &count_printer;
-            break;
-        case OPT_BATCH:
-            batch = 1;
-            break;
-        case OPT_CONTEXT:
-            if (parse_unsigned("--context", optarg, 1, 1000, &context))
-                return EXIT_ERROR;
-            opts.snippet_words = context;
-            break;
-        case OPT_HIGHLIGHT:
-            if (!strchr(optarg, ',')) {
-                fprintf(stderr,
-                        "%s: --highlight expects START,END (e.g. "
-                        "--highlight='[,]'), not '%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            highlight = optarg;
-            break;
-        case OPT_PARSED:
-            show_parsed = 1;
-            break;
-        case OPT_EXPLAIN:
-            opts.explain = 1;
-            break;
-        case OPT_PER_SOURCE:
-            opts.per_source = 1;
-            break;
-        case OPT_DUPLICATES:
-            opts.keep_duplicates = 1;
-            break;
-        case OPT_NO_SPELLING:
-            opts.no_spelling = 1;
-            break;
-        case OPT_TIMEOUT:
-            if (parse_unsigned("--timeout", optarg, 0, 86400, &timeout))
-                return EXIT_ERROR;
-            break;
-        case OPT_WIDTH:
-            if (parse_unsigned("--width", optarg, 0, MAX_WIDTH, &width))
-                return EXIT_ERROR;
-            width_given = 1;
-            break;
-        case 'L':
-            lang = optarg;
-            break;
-        case 'k':
-            if (parse_double("--k1", optarg, 0, 1000, &opts.k1))
-                return EXIT_ERROR;
-            break;
-        case 'b':
-            if (parse_double("--b", optarg, 0, 1, &opts.b))
-                return EXIT_ERROR;
-            break;
-        case 'T':
-            if (parse_double("--title-weight", optarg, 0, 100,
-                             &opts.title_weight))
-                return EXIT_ERROR;
-            break;
-        case 'P':
-            if (parse_double("--proximity", optarg, 0, 100, &opts.proximity))
-                return EXIT_ERROR;
-            break;
-        case 'F':
-            if (parse_unsigned("--feedback", optarg, 0, 1000,
-                               &opts.feedback_docs))
-                return EXIT_ERROR;
-            break;
-        case 'E':
-            if (parse_unsigned("--feedback-terms", optarg, 0, 1000,
-                               &opts.feedback_terms))
-                return EXIT_ERROR;
-            break;
-        case 'W':
-            if (parse_double("--feedback-weight", optarg, 0, 1,
-                             &opts.feedback_weight))
-                return EXIT_ERROR;
-            break;
-        case 'R':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-                fprintf(stderr,
-                        "%s: --repeats expects on or off, not "
-                        "'%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            opts.count_repeats = strcmp(optarg, "on") == 0;
-            break;
-        case 'C':
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
-                strcmp(optarg, "never")) {
-                fprintf(stderr,
-                        "%s: --color expects auto, always or never, "
-                        "not '%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            color_when = optarg;
-            break;
-        case 'h':
-            print_help();
-            return finish_output(EXIT_FOUND);
-        case 'V':
-            printf("query (quarry) %s\n", QUARRY_VERSION);
-            return finish_output(EXIT_FOUND);
-        case ':':
-        default:
-            /* A long option is named as written: getopt's optopt holds
-             * its internal code, not a letter. */
-            qy_cli_bad_option(progname, c == ':',
-                              strncmp(argv[optind - 1], "--", 2) == 0 ? 0
-                                                                      : optopt,
-                              argv[optind - 1]);
-            return EXIT_ERROR;
-        }
-    }
-    if (!printer)
-        printer = batch ? &json_printer : &text_printer;
-    if (batch && optind < argc) {
+    const printer_t *printer = args->format  ? find_printer(args->format)
+                               : args->batch ? &json_printer
+                                             : &text_printer;
+    if (args->batch && nwords > 0) {
         fprintf(stderr,
                 "%s: --batch reads the questions from standard "
                 "input, not from WORDS ('%s')\n",
-                progname, argv[optind]);
+                progname, first);
         usage_hint();
-        return EXIT_ERROR;
+        return NULL;
     }
-    if (batch && !(printer->flags & PRINTER_BATCH)) {
+    if (args->batch && !(printer->flags & PRINTER_BATCH)) {
         fprintf(stderr, "%s: --batch answers as ", progname);
         list_formats(stderr, PRINTER_BATCH);
         fprintf(stderr, ", not %s\n", printer->name);
-        return EXIT_ERROR;
+        return NULL;
     }
-    if (!batch && optind >= argc) {
+    if (!args->batch && nwords == 0) {
         fprintf(stderr, "%s: no WORDS to search for\n", progname);
         usage_hint();
-        return EXIT_ERROR;
+        return NULL;
     }
-    if (printer->tune)
-        printer->tune(&opts, limit_given);
-    signal(SIGPIPE, SIG_IGN);
+    return printer;
+}
 
-    char *default_index = NULL;
-    if (nindexes == 0) {
-        default_index = qy_index_path(NULL);
-        if (!default_index) {
-            fprintf(stderr,
-                    "%s: no index given (-d DIR), and no HOME to "
-                    "look in\n",
-                    progname);
-            return EXIT_ERROR;
-        }
-        indexes[nindexes++] = default_index;
-    }
-    int status = EXIT_ERROR;
-    char *error = NULL, *question = NULL;
-    char *mark_start = NULL;
-    session_t s = {.printer = printer, .timeout = timeout};
-    for (size_t i = 0; i < nindexes; i++) {
+/* Opens the N INDEXES as one. Returns 0, or -1 after a message. */
+static int open_indexes(session_t *s, const char **indexes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
         struct stat info;
         if (stat(indexes[i], &info) == 0 && !S_ISDIR(info.st_mode)) {
             fprintf(stderr,
                     "%s: '%s' is a file, not an index (an index is the "
                     "folder indexer -d made)\n",
                     progname, indexes[i]);
-            return EXIT_ERROR;
+            return -1;
         }
     }
     /* Faults inside libxapian come from a damaged index: named, not a
@@ -647,58 +302,117 @@ int main(int argc, char **argv)
     char named[1024];
     size_t used = 0;
     named[0] = '\0';
-    for (size_t i = 0; i < nindexes && used < sizeof named; i++)
+    for (size_t i = 0; i < n && used < sizeof named; i++)
         used += (size_t)snprintf(named + used, sizeof named - used, "%s%s",
                                  i ? "', '" : "", indexes[i]);
     qy_guard_faults(progname, named);
-    double t_open = qy_timings_now();
+    char *error = NULL;
     quarry_status_t st =
-        quarry_index_open_shards(indexes, nindexes, &s.index, &error);
-    if (st != QUARRY_STATUS_SUCCESS) {
+        quarry_index_open_shards(indexes, n, &s->index, &error);
+    if (st != QUARRY_STATUS_SUCCESS)
         fprintf(stderr, "%s: %s\n", progname,
                 error ? error : quarry_status_to_string(st));
-        goto out;
+    free(error);
+    return st == QUARRY_STATUS_SUCCESS ? 0 : -1;
+}
+
+/* The session of ARGS: the index open, the search options and the
+ * printer's. Returns 0, or -1 after a message (S holds what to free). */
+static int open_session(session_t *s, const query_args_t *args,
+                        const qy_search_opts_t *opts)
+{
+    const char **indexes = args->indexes.items;
+    size_t n = args->indexes.n;
+    const char *default_index[1];
+    char *path = NULL;
+    if (n == 0) {
+        if (!(path = qy_index_path(NULL))) {
+            fprintf(stderr,
+                    "%s: no index given (-d DIR), and no HOME to look in\n",
+                    progname);
+            return -1;
+        }
+        default_index[0] = path;
+        indexes = default_index;
+        n = 1;
     }
-    const char *words_lang = lang ? lang : quarry_index_language(s.index);
-    if (qy_analyzer_new(words_lang, &s.a) != QY_OK ||
-        (st = query_search_options(&opts, lang, &s.opts)) ==
+    double t_open = qy_timings_now();
+    int rc = open_indexes(s, indexes, n);
+    free(path);
+    if (rc != 0)
+        return -1;
+    const char *words_lang =
+        args->lang ? args->lang : quarry_index_language(s->index);
+    quarry_status_t st = QUARRY_STATUS_SUCCESS;
+    if (qy_analyzer_new(words_lang, &s->a) != QY_OK ||
+        (st = query_search_options(opts, args->lang, &s->opts)) ==
             QUARRY_STATUS_UNKNOWN_LANGUAGE) {
         fprintf(stderr,
-                "%s: unknown language '%s' (see indexer "
-                "--list-languages)\n",
+                "%s: unknown language '%s' (see indexer --list-languages)\n",
                 progname, words_lang);
-        goto out;
+        return -1;
     }
     if (st != QUARRY_STATUS_SUCCESS) {
         fprintf(stderr, "%s: %s\n", progname, quarry_status_to_string(st));
-        goto out;
+        return -1;
     }
     qy_timings_add(QY_STAGE_OPEN, t_open);
-    s.popts = (printer_opts_t){
+    return 0;
+}
+
+/* How the answers are printed. Returns 0, or -1 after a message. */
+static int printer_options(session_t *s, const query_args_t *args)
+{
+    s->popts = (printer_opts_t){
         .out = stdout,
-        .color = want_color(color_when),
-        .analyzer = s.a,
-        .context_words = context,
-        .show_parsed = show_parsed,
-        .explain = opts.explain,
-        .width = width_given ? width : terminal_width(STDOUT_FILENO),
+        .color = want_color(args->color),
+        .analyzer = s->a,
+        .context_words = args->context,
+        .show_parsed = args->parsed,
+        .explain = args->search.explain,
+        .width = args->width != QUERY_UNSET ? args->width
+                                            : terminal_width(STDOUT_FILENO),
     };
-    if (highlight) {
-        const char *comma = strchr(highlight, ',');
-        mark_start = strndup(highlight, (size_t)(comma - highlight));
-        if (!mark_start) {
-            fprintf(stderr, "%s: out of memory\n", progname);
-            goto out;
-        }
-        s.popts.mark_start = mark_start;
-        s.popts.mark_end = comma + 1;
+    if (!args->highlight)
+        return 0;
+    const char *comma = strchr(args->highlight, ',');
+    s->mark_start = strndup(args->highlight, (size_t)(comma - args->highlight));
+    if (!s->mark_start) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        return -1;
     }
-    if (batch) {
+    s->popts.mark_start = s->mark_start;
+    s->popts.mark_end = comma + 1;
+    return 0;
+}
+
+/* Answers the question of WORDS, or those of standard input with
+ * --batch; the exit status. */
+static int run(const query_args_t *args, char **words, int nwords)
+{
+    const printer_t *printer =
+        choose_printer(args, nwords ? words[0] : NULL, nwords);
+    if (!printer)
+        return EXIT_ERROR;
+    qy_search_opts_t opts = args->search;
+    opts.resolve_source = resolve_source;
+    if (args->limit != QUERY_UNSET)
+        opts.limit = args->limit;
+    if (args->context)
+        opts.snippet_words = args->context;
+    if (printer->tune)
+        printer->tune(&opts, args->limit != QUERY_UNSET);
+    signal(SIGPIPE, SIG_IGN);
+    int status = EXIT_ERROR;
+    char *question = NULL;
+    session_t s = {.printer = printer, .timeout = args->timeout};
+    if (open_session(&s, args, &opts) != 0 || printer_options(&s, args) != 0)
+        goto out;
+    if (args->batch) {
         status = finish_output(run_batch(&s));
         goto out;
     }
-    question = join_words(argv + optind, argc - optind);
-    if (!question) {
+    if (!(question = join_words(words, nwords))) {
         fprintf(stderr, "%s: out of memory\n", progname);
         goto out;
     }
@@ -709,10 +423,38 @@ out:
     qy_analyzer_free(s.a);
     quarry_search_options_destroy(s.opts);
     quarry_index_close(s.index);
-    qy_timings_report(stderr, progname, t_start);
-    free(mark_start);
+    free(s.mark_start);
     free(question);
-    free(error);
-    free(default_index);
+    return status;
+}
+
+/* The options that do one thing and end the run. */
+static int run_stop_option(const query_args_t *args)
+{
+    if (args->version)
+        printf("query (quarry) %s\n", QUARRY_VERSION);
+    else if (args->dump)
+        qy_options_dump(stdout, &query_optspec, args->dump);
+    else
+        print_help();
+    return finish_output(EXIT_FOUND);
+}
+
+int main(int argc, char **argv)
+{
+    double t_start = qy_timings_now();
+    query_args_t args;
+    query_args_init(&args);
+    const qy_option_t *stop;
+    int first = qy_options_parse(&query_optspec, argc, argv, &args, &stop);
+    if (first < 0) {
+        qy_strlist_free(&args.indexes);
+        return EXIT_ERROR;
+    }
+    int status =
+        stop ? run_stop_option(&args) : run(&args, argv + first, argc - first);
+    if (!stop)
+        qy_timings_report(stderr, progname, t_start);
+    qy_strlist_free(&args.indexes);
     return status;
 }
