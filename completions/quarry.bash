@@ -51,6 +51,8 @@ _quarry_choose()
     COMPREPLY=($(compgen -W "$1" -- "$cur"))
 }
 
+# The functions of the two programs, from their option tables.
+# Made by scripts/update-options: change the tables, not these lines.
 _quarry_query()
 {
     local cur prev
@@ -58,6 +60,10 @@ _quarry_query()
     case $prev in
     -d | --index)
         _quarry_files dirs
+        return
+        ;;
+    --lang)
+        _quarry_choose "$(_quarry_languages)"
         return
         ;;
     --format)
@@ -72,30 +78,26 @@ _quarry_query()
         _quarry_choose "on off"
         return
         ;;
-    --lang)
-        _quarry_choose "$(_quarry_languages)"
-        return
-        ;;
-    -n | --limit | --offset | --context | --highlight | --k1 | --b | \
-        --title-weight | --proximity | --feedback | --feedback-terms | \
-        --feedback-weight | --timeout | --width)
+    -n | --limit | --offset | --context | --highlight | --width | --timeout | \
+        --k1 | --b | --title-weight | --proximity | --feedback | \
+        --feedback-terms | --feedback-weight)
         COMPREPLY=()
         return
         ;;
     esac
     if [[ $cur == -* ]]; then
-        _quarry_choose "--index --limit --offset --lang --format --json
-            --jsonl --files --count --batch --context --highlight= --color
-            --colour --parsed --explain --per-source --duplicates --all
-            --no-spelling --timeout --width --k1 --b --title-weight --proximity --feedback
-            --feedback-terms --feedback-weight --repeats --help --version
-            -d -n -l -c -h -V"
+        _quarry_choose "--index --limit --offset --lang --format --json --jsonl
+            --files --count --batch --context --highlight= --color --colour
+            --width --parsed --explain --per-source --duplicates --all
+            --no-spelling --timeout --k1 --b --title-weight --proximity
+            --feedback --feedback-terms --feedback-weight --repeats --help
+            --version -d -n -l -c -h -V"
         if [ ${#COMPREPLY[@]} -eq 1 ] && [[ ${COMPREPLY[0]} == *= ]]; then
             compopt -o nospace 2>/dev/null
         fi
         return
     fi
-    COMPREPLY=() # WORDS: a question, nothing to complete
+    COMPREPLY=()
 }
 
 _quarry_indexer()
@@ -107,20 +109,24 @@ _quarry_indexer()
         _quarry_files dirs
         return
         ;;
-    --format)
-        _quarry_choose "auto text markdown html jsonl pdf odt docx epub mail"
-        return
-        ;;
     --lang)
         _quarry_choose "$(_quarry_languages)"
         return
         ;;
-    --stdin-name | --synonyms)
+    --format)
+        _quarry_choose "auto text markdown html jsonl pdf odt docx epub mail"
+        return
+        ;;
+    --stdin-name)
         _quarry_files
         return
         ;;
     --jobs)
         _quarry_choose "auto 0 1 2 4 8"
+        return
+        ;;
+    --synonyms)
+        _quarry_files
         return
         ;;
     --include | --exclude | --commit-every)
@@ -130,12 +136,15 @@ _quarry_indexer()
     esac
     if [[ $cur == -* ]]; then
         _quarry_choose "--index --lang --list-languages --format --include
-            --exclude --no-delete --stdin-name --wait --commit-every --jobs --compact
-            --check --watch --synonyms --json
-            --quiet --verbose --help --version -d -q -v -h -V"
+            --exclude --no-delete --stdin-name --wait --commit-every --jobs
+            --compact --synonyms --check --watch --json --quiet --verbose
+            --help --version -d -q -v -h -V"
+        if [ ${#COMPREPLY[@]} -eq 1 ] && [[ ${COMPREPLY[0]} == *= ]]; then
+            compopt -o nospace 2>/dev/null
+        fi
         return
     fi
-    _quarry_files # PATH: files and directories to index, or -
+    _quarry_files
 }
 
 complete -F _quarry_query query

@@ -2,7 +2,8 @@
  * output formats (--jsonl, --files, --count), --batch against single runs,
  * snippet markers, context and fragments, exit statuses, --parsed,
  * --explain, duplicate folding, --per-source, spelling suggestions, and
- * the manual pages and bash completion against --help. */
+ * the manual pages and bash completion (tests/test_options.c checks them
+ * against the option tables). */
 #include <ctype.h>
 #include <math.h>
 #include <poll.h>
@@ -1107,83 +1108,6 @@ static void test_spelling_suggestion(void **state)
 
 /* ---- --help, manual pages and completion ------------------------------- */
 
-static char *read_source_file(const char *relative)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", QUARRY_SOURCE_DIR, relative);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        fail_msg("cannot open %s", path);
-    char *text = slurp_fd(fd);
-    close(fd);
-    return text;
-}
-
-static int is_option_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '-';
-}
-
-/* Whether TEXT mentions the option OPT ("--name") as a whole word. */
-static int mentions(const char *text, const char *opt)
-{
-    size_t n = strlen(opt);
-    for (const char *p = strstr(text, opt); p; p = strstr(p + 1, opt))
-        if ((p == text || !is_option_char(p[-1])) && !is_option_char(p[n]))
-            return 1;
-    return 0;
-}
-
-/* Every long option --help names is in the manual page and in the bash
- * completion; query's --help names every option of the interface. */
-static void test_docs_cover_every_option(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *program, *man;
-    } programs[] = {{QUERY, "docs/man/query.1.scd"},
-                    {INDEXER, "docs/man/indexer.1.scd"}};
-    char *completion = read_source_file("completions/quarry.bash");
-    for (size_t i = 0; i < 2; i++) {
-        run_result_t r = run(programs[i].program, "--help", NULL);
-        assert_int_equal(r.status, 0);
-        char *man = read_source_file(programs[i].man);
-        size_t found = 0;
-        for (const char *p = strstr(r.out, "--"); p; p = strstr(p + 2, "--")) {
-            if (p > r.out && is_option_char(p[-1]))
-                continue;
-            char opt[64];
-            size_t n = 2;
-            while (n < sizeof opt - 1 && is_option_char(p[n]))
-                n++;
-            if (n == 2)
-                continue;
-            snprintf(opt, sizeof opt, "%.*s", (int)n, p);
-            found++;
-            if (!mentions(man, opt))
-                fail_msg("%s is not in %s", opt, programs[i].man);
-            if (!mentions(completion, opt))
-                fail_msg("%s is not in completions/quarry.bash", opt);
-        }
-        assert_true(found >= 10);
-        free(man);
-        run_free(&r);
-    }
-    static const char *const interface[] = {
-        "--index",      "--limit", "--offset",      "--format",  "--json",
-        "--jsonl",      "--files", "--count",       "--batch",   "--context",
-        "--highlight",  "--color", "--parsed",      "--explain", "--per-source",
-        "--duplicates", "--all",   "--no-spelling", "--lang",    "--help",
-        "--version",
-    };
-    run_result_t r = run(QUERY, "--help", NULL);
-    for (size_t i = 0; i < sizeof interface / sizeof *interface; i++)
-        if (!mentions(r.out, interface[i]))
-            fail_msg("query --help lacks %s", interface[i]);
-    run_free(&r);
-    free(completion);
-}
-
 /* The manual pages are valid scdoc (when scdoc is installed). */
 static void test_man_pages_render(void **state)
 {
@@ -1286,7 +1210,6 @@ int main(void)
         cmocka_unit_test(test_duplicates_fold_into_also),
         cmocka_unit_test(test_per_source),
         cmocka_unit_test(test_spelling_suggestion),
-        cmocka_unit_test(test_docs_cover_every_option),
         cmocka_unit_test(test_man_pages_render),
         cmocka_unit_test(test_bash_completion),
     };
