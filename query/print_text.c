@@ -459,92 +459,117 @@ void text_put_safe(FILE *out, const char *text, size_t len)
     put_safe(out, text, len);
 }
 
-static int print_text(const printer_opts_t *opts, const qy_results_t *r)
+/* "also: a:1, b:2, and 3 more" under a hit that folds near-identical
+ * passages. */
+static void print_also(const printer_opts_t *opts, const qy_result_t *h,
+                       const char *cwd)
 {
     FILE *out = opts->out;
     int color = opts->color;
+    line_t l;
+    fprintf(out, "   %salso:%s ", color ? SGR_DIM : "", color ? SGR_RESET : "");
+    FILE *t = line_begin(opts, &l);
+    /* A long list is cut short: JSON has all of it. */
+    size_t shown = h->nalso > ALSO_SHOWN + 1 ? ALSO_SHOWN : h->nalso;
+    for (size_t j = 0; j < shown; j++) {
+        if (j)
+            fputs(", ", t);
+        put_location(t, h->also[j].source, h->also[j].ordinal, h->also[j].id,
+                     cwd);
+    }
+    if (shown < h->nalso)
+        fprintf(t, ", and %zu more", h->nalso - shown);
+    /* Under the first place. */
+    line_end(opts, &l, HIT_INDENT + strlen("also: "),
+             HIT_INDENT + strlen("also: "));
+}
+
+/* The parts of a hit's score, one a line (--explain). */
+static void print_explain(const printer_opts_t *opts, const qy_result_t *h)
+{
+    FILE *out = opts->out;
+    int color = opts->color;
+    line_t l;
+    fprintf(out, "   %sexplain:%s\n", color ? SGR_DIM : "",
+            color ? SGR_RESET : "");
+    for (size_t j = 0; j < h->nexplain; j++) {
+        fprintf(out, "   %9.3f  ", h->explain[j].weight);
+        put_cstr(line_begin(opts, &l),
+                 h->explain[j].what ? h->explain[j].what : "");
+        /* Under the part's name. */
+        line_end(opts, &l, HIT_INDENT + 11, HIT_INDENT + 11 + HANGING);
+    }
+}
+
+/* One hit: its place and score, title, mail header, snippet, the
+ * passages folded into it and the parts of its score. */
+static void print_hit(const printer_opts_t *opts, const qy_result_t *h,
+                      const char *cwd)
+{
+    FILE *out = opts->out;
+    int color = opts->color;
+    fprintf(out, "%s%u.%s ", color ? SGR_TITLE : "", h->rank,
+            color ? SGR_RESET : "");
+    if (color)
+        fputs(SGR_PATH, out);
+    put_cstr(out, display_source(h->rec.source, cwd));
+    fprintf(out, ":%u", h->rec.ordinal);
+    if (h->rec.page)
+        fprintf(out, " (page %u)", h->rec.page);
+    fprintf(out, "%s  %s%.3f%s\n", color ? SGR_RESET : "", color ? SGR_DIM : "",
+            h->score, color ? SGR_RESET : "");
+    int titled = h->rec.title && *h->rec.title;
+    int sectioned = h->rec.section && *h->rec.section;
+    line_t l;
+    if (titled || sectioned) { /* Title › Section */
+        fputs("   ", out);
+        FILE *t = line_begin(opts, &l);
+        if (color)
+            fputs(SGR_TITLE, t);
+        if (titled)
+            put_cstr(t, h->rec.title);
+        if (titled && sectioned)
+            fputs(" \xE2\x80\xBA ", t);
+        if (sectioned)
+            put_cstr(t, h->rec.section);
+        if (color)
+            fputs(SGR_RESET, t);
+        line_end(opts, &l, HIT_INDENT, HIT_INDENT + HANGING);
+    }
+    if ((h->rec.from && *h->rec.from) || (h->rec.date && *h->rec.date)) {
+        /* A mail: from whom, when. */
+        fprintf(out, "   %s", color ? SGR_DIM : "");
+        if (h->rec.from && *h->rec.from) {
+            fputs("from ", out);
+            put_cstr(out, h->rec.from);
+        }
+        if (h->rec.date && *h->rec.date) {
+            fputs(h->rec.from && *h->rec.from ? ", " : "", out);
+            put_cstr(out, h->rec.date);
+        }
+        fprintf(out, "%s\n", color ? SGR_RESET : "");
+    }
+    fputs("   ", out);
+    put_snippet(line_begin(opts, &l), opts, h);
+    line_end(opts, &l, HIT_INDENT, HIT_INDENT + HANGING);
+    if (h->nalso)
+        print_also(opts, h, cwd);
+    if (opts->explain && h->nexplain)
+        print_explain(opts, h);
+}
+
+static int print_text(const printer_opts_t *opts, const qy_results_t *r)
+{
+    FILE *out = opts->out;
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         cwd[0] = '\0';
     if (text_print_notes(out, opts, r) && r->count)
         fputc('\n', out);
     for (size_t i = 0; i < r->count; i++) {
-        const qy_result_t *h = &r->hits[i];
         if (i)
             fputc('\n', out);
-        fprintf(out, "%s%u.%s ", color ? SGR_TITLE : "", h->rank,
-                color ? SGR_RESET : "");
-        if (color)
-            fputs(SGR_PATH, out);
-        put_cstr(out, display_source(h->rec.source, cwd));
-        fprintf(out, ":%u", h->rec.ordinal);
-        if (h->rec.page)
-            fprintf(out, " (page %u)", h->rec.page);
-        fprintf(out, "%s  %s%.3f%s\n", color ? SGR_RESET : "",
-                color ? SGR_DIM : "", h->score, color ? SGR_RESET : "");
-        int titled = h->rec.title && *h->rec.title;
-        int sectioned = h->rec.section && *h->rec.section;
-        line_t l;
-        if (titled || sectioned) { /* Title › Section */
-            fputs("   ", out);
-            FILE *t = line_begin(opts, &l);
-            if (color)
-                fputs(SGR_TITLE, t);
-            if (titled)
-                put_cstr(t, h->rec.title);
-            if (titled && sectioned)
-                fputs(" \xE2\x80\xBA ", t);
-            if (sectioned)
-                put_cstr(t, h->rec.section);
-            if (color)
-                fputs(SGR_RESET, t);
-            line_end(opts, &l, HIT_INDENT, HIT_INDENT + HANGING);
-        }
-        if ((h->rec.from && *h->rec.from) || (h->rec.date && *h->rec.date)) {
-            /* A mail: from whom, when. */
-            fprintf(out, "   %s", color ? SGR_DIM : "");
-            if (h->rec.from && *h->rec.from) {
-                fputs("from ", out);
-                put_cstr(out, h->rec.from);
-            }
-            if (h->rec.date && *h->rec.date) {
-                fputs(h->rec.from && *h->rec.from ? ", " : "", out);
-                put_cstr(out, h->rec.date);
-            }
-            fprintf(out, "%s\n", color ? SGR_RESET : "");
-        }
-        fputs("   ", out);
-        put_snippet(line_begin(opts, &l), opts, h);
-        line_end(opts, &l, HIT_INDENT, HIT_INDENT + HANGING);
-        if (h->nalso) {
-            fprintf(out, "   %salso:%s ", color ? SGR_DIM : "",
-                    color ? SGR_RESET : "");
-            FILE *t = line_begin(opts, &l);
-            /* A long list is cut short: JSON has all of it. */
-            size_t shown = h->nalso > ALSO_SHOWN + 1 ? ALSO_SHOWN : h->nalso;
-            for (size_t j = 0; j < shown; j++) {
-                if (j)
-                    fputs(", ", t);
-                put_location(t, h->also[j].source, h->also[j].ordinal,
-                             h->also[j].id, cwd);
-            }
-            if (shown < h->nalso)
-                fprintf(t, ", and %zu more", h->nalso - shown);
-            /* Under the first place. */
-            line_end(opts, &l, HIT_INDENT + strlen("also: "),
-                     HIT_INDENT + strlen("also: "));
-        }
-        if (opts->explain && h->nexplain) {
-            fprintf(out, "   %sexplain:%s\n", color ? SGR_DIM : "",
-                    color ? SGR_RESET : "");
-            for (size_t j = 0; j < h->nexplain; j++) {
-                fprintf(out, "   %9.3f  ", h->explain[j].weight);
-                put_cstr(line_begin(opts, &l),
-                         h->explain[j].what ? h->explain[j].what : "");
-                /* Under the part's name. */
-                line_end(opts, &l, HIT_INDENT + 11, HIT_INDENT + 11 + HANGING);
-            }
-        }
+        print_hit(opts, &r->hits[i], cwd);
     }
     return 0;
 }
