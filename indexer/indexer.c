@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "indexer.h"
+#include "inputs.h"
 #include "options.h"
 #include "quarry/cli.h"
 #include "quarry/guard.h"

@@ -15,6 +15,7 @@
 
 #include "progress.h"
 #include "seen.h"
+#include "walk.h"
 
 /* Passages (plus removed files) written between commits by default: bounds
  * the work a crash can lose without paying for a commit per file. */
@@ -95,17 +96,6 @@ void ix_note_drop(indexer_t *ix, const char *path, unsigned long line,
  * failed. */
 void ix_fatal(indexer_t *ix, const char *path, const char *what,
               const char *detail);
-
-/* A file to index: found by the walk, named on the command line, or
- * standard input (dirfd -1, name NULL). */
-typedef struct ix_input {
-    const char *path;   /* as the user spelled it, for messages */
-    const char *source; /* the name stored with its passages */
-    int dirfd;          /* the file is NAME inside DIRFD (or AT_FDCWD) */
-    const char *name;
-    struct stat st; /* lstat (stat for a named path) */
-    int named;      /* named on the command line: failures are errors */
-} ix_input_t;
 
 /* The per-file work: skips a file whose recorded state matches IN->st,
  * else reads it, splits it by format and replaces its passages and state

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 typedef struct walk {
-    indexer_t *ix;
+    const ix_walker_t *wk;
     const ix_filters_t *f;
     ix_dirlist_t *unknown;
     size_t root_len; /* of the root's source name, for relative paths */
@@ -29,6 +29,18 @@ void ix_dirlist_free(ix_dirlist_t *l)
         free(l->names[i]);
     free(l->names);
     memset(l, 0, sizeof *l);
+}
+
+static void fatal(const walk_t *w, const char *path, const char *what,
+                  const char *detail)
+{
+    w->wk->fatal(w->wk->ctx, path, what, detail);
+}
+
+static void warn(const walk_t *w, const char *path, const char *why,
+                 int skipped)
+{
+    w->wk->warn(w->wk->ctx, path, why, skipped);
 }
 
 static void add_unknown(walk_t *w, const char *source)
@@ -47,7 +59,7 @@ static void add_unknown(walk_t *w, const char *source)
     l->n++;
     return;
 nomem:
-    ix_fatal(w->ix, source, "cannot walk", strerror(ENOMEM));
+    fatal(w, source, "cannot walk", strerror(ENOMEM));
 }
 
 static int matches(const char **globs, size_t n, const char *rel,
@@ -61,7 +73,7 @@ static int matches(const char **globs, size_t n, const char *rel,
 
 static int stopped(const walk_t *w)
 {
-    return ix_interrupted || w->ix->failed;
+    return w->wk->stopped(w->wk->ctx);
 }
 
 char *ix_join_path(const char *dir, const char *name)
@@ -137,10 +149,9 @@ static const char *kind_of(mode_t mode)
 static int entered(const walk_t *w, const char *name, const char *rel,
                    const struct stat *st, int depth)
 {
-    const indexer_t *ix = w->ix;
     if (name[0] == '.' || !S_ISDIR(st->st_mode) ||
         matches(w->f->exclude, w->f->nexclude, rel, name) ||
-        (st->st_dev == ix->index_dev && st->st_ino == ix->index_ino))
+        (st->st_dev == w->wk->index_dev && st->st_ino == w->wk->index_ino))
         return 0;
     if (depth + 1 > IX_MAX_DEPTH)
         return -1;
@@ -157,23 +168,22 @@ static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
 static void visit(walk_t *w, int dirfd, const char *name, const char *path,
                   const char *source, int depth)
 {
-    indexer_t *ix = w->ix;
     const char *rel = source + w->root_len + 1;
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno != ENOENT) { /* ENOENT: removed since it was listed */
-            ix_warn(ix, path, strerror(errno));
-            ix->stats.skipped++;
+            warn(w, path, strerror(errno), 1);
         }
         return;
     }
     if (S_ISDIR(st.st_mode)) {
         int in = entered(w, name, rel, &st, depth);
         if (in < 0) {
-            ix_warn(ix, path,
-                    depth + 1 > IX_MAX_DEPTH
-                        ? "directories nested too deeply, skipped"
-                        : "directory loop, skipped");
+            warn(w, path,
+                 depth + 1 > IX_MAX_DEPTH
+                     ? "directories nested too deeply, skipped"
+                     : "directory loop, skipped",
+                 0);
             add_unknown(w, source);
         }
         if (in <= 0)
@@ -181,8 +191,7 @@ static void visit(walk_t *w, int dirfd, const char *name, const char *path,
         int fd = openat(dirfd, name,
                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
-            ix_warn(ix, path, strerror(errno));
-            ix->stats.skipped++;
+            warn(w, path, strerror(errno), 1);
             add_unknown(w, source);
             return;
         }
@@ -202,15 +211,13 @@ static void visit(walk_t *w, int dirfd, const char *name, const char *path,
                          .name = name,
                          .st = st,
                          .named = 0};
-        ix_index_file(ix, &in);
+        w->wk->file(w->wk->ctx, &in);
     } else if (S_ISLNK(st.st_mode)) {
-        ix_warn(ix, path, "symbolic link, not followed");
-        ix->stats.skipped++;
+        warn(w, path, "symbolic link, not followed", 1);
     } else {
         char why[64];
         snprintf(why, sizeof why, "%s, skipped", kind_of(st.st_mode));
-        ix_warn(ix, path, why);
-        ix->stats.skipped++;
+        warn(w, path, why, 1);
     }
 }
 
@@ -218,11 +225,11 @@ static void visit(walk_t *w, int dirfd, const char *name, const char *path,
 static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
                      int depth)
 {
-    if (w->ix->on_dir)
-        w->ix->on_dir(w->ix->on_dir_ctx, fd, path, source);
+    if (w->wk->dir)
+        w->wk->dir(w->wk->dir_ctx, fd, path, source);
     DIR *d = fdopendir(fd);
     if (!d) {
-        ix_warn(w->ix, path, strerror(errno));
+        warn(w, path, strerror(errno), 0);
         close(fd);
         add_unknown(w, source);
         return;
@@ -230,7 +237,7 @@ static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
     size_t n;
     char **names = list_names(d, &n);
     if (n == (size_t)-1) {
-        ix_fatal(w->ix, path, "cannot walk", strerror(ENOMEM));
+        fatal(w, path, "cannot walk", strerror(ENOMEM));
         closedir(d);
         return;
     }
@@ -241,7 +248,7 @@ static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
             if (child_path && child_source)
                 visit(w, dirfd(d), names[i], child_path, child_source, depth);
             else
-                ix_fatal(w->ix, path, "cannot walk", strerror(ENOMEM));
+                fatal(w, path, "cannot walk", strerror(ENOMEM));
             free(child_path);
             free(child_source);
         }
@@ -251,25 +258,24 @@ static void walk_dir(walk_t *w, int fd, const char *path, const char *source,
     closedir(d);
 }
 
-int ix_walk_entry(indexer_t *ix, const char *arg, const char *root,
-                  const char *rel, const ix_filters_t *filters,
-                  ix_dirlist_t *unknown)
+int ix_walk_entry(const ix_walker_t *wk, const char *arg, const char *root,
+                  const char *rel, ix_dirlist_t *unknown)
 {
     int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    walk_t w = {.ix = ix, .f = filters, .unknown = unknown};
+    walk_t w = {.wk = wk, .f = wk->filters, .unknown = unknown};
     w.root_len = strlen(root) == 1 ? 0 : strlen(root);
     struct stat st;
     char *path = strdup(arg), *source = strdup(root), *part = strdup(rel);
     int depth = 0, result = 0;
     if (!path || !source || !part) {
-        ix_fatal(ix, arg, "cannot walk", strerror(ENOMEM));
+        fatal(&w, arg, "cannot walk", strerror(ENOMEM));
         result = 1;
         goto out;
     }
     if (fstat(fd, &st) != 0) {
-        ix_warn(ix, arg, strerror(errno));
+        warn(&w, arg, strerror(errno), 0);
         goto out;
     }
     w.ancestors[0].dev = st.st_dev;
@@ -286,7 +292,7 @@ int ix_walk_entry(indexer_t *ix, const char *arg, const char *root,
         path = p;
         source = s;
         if (!path || !source) {
-            ix_fatal(ix, arg, "cannot walk", strerror(ENOMEM));
+            fatal(&w, arg, "cannot walk", strerror(ENOMEM));
             result = 1;
             goto out;
         }
@@ -318,7 +324,7 @@ int ix_walk_entry(indexer_t *ix, const char *arg, const char *root,
         if (p && s)
             visit(&w, fd, name, p, s, depth);
         else
-            ix_fatal(ix, arg, "cannot walk", strerror(ENOMEM));
+            fatal(&w, arg, "cannot walk", strerror(ENOMEM));
         free(p);
         free(s);
     }
@@ -330,8 +336,8 @@ out:
     return result || stopped(&w) ? 1 : 0;
 }
 
-int ix_walk(indexer_t *ix, const char *arg, const char *root,
-            const ix_filters_t *filters, ix_dirlist_t *unknown)
+int ix_walk(const ix_walker_t *wk, const char *arg, const char *root,
+            ix_dirlist_t *unknown)
 {
     int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -343,7 +349,7 @@ int ix_walk(indexer_t *ix, const char *arg, const char *root,
         errno = e;
         return -1;
     }
-    walk_t w = {.ix = ix, .f = filters, .unknown = unknown};
+    walk_t w = {.wk = wk, .f = wk->filters, .unknown = unknown};
     w.root_len = strlen(root);
     /* The root "/" has no trailing part to drop before a relative path. */
     if (w.root_len == 1)
@@ -352,56 +358,4 @@ int ix_walk(indexer_t *ix, const char *arg, const char *root,
     w.ancestors[0].ino = st.st_ino;
     walk_dir(&w, fd, arg, root, 0);
     return stopped(&w) ? 1 : 0;
-}
-
-void ix_index_arg(indexer_t *ix, const char *arg, const ix_filters_t *filters)
-{
-    if (strcmp(arg, "-") == 0) {
-        ix_index_stdin(ix);
-        return;
-    }
-    struct stat st;
-    if (stat(arg, &st) != 0) {
-        ix_warn(ix, arg, strerror(errno));
-        ix->arg_errors = 1;
-        return;
-    }
-    if (S_ISDIR(st.st_mode) && st.st_dev == ix->index_dev &&
-        st.st_ino == ix->index_ino) {
-        ix_warn(ix, arg, "the index itself, skipped");
-        ix->stats.skipped++;
-        return;
-    }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-        ix_warn(ix, arg, "not a regular file or directory");
-        ix->arg_errors = 1;
-        return;
-    }
-    char *real = realpath(arg, NULL);
-    if (!real) {
-        ix_warn(ix, arg, strerror(errno));
-        ix->arg_errors = 1;
-        return;
-    }
-    if (S_ISREG(st.st_mode)) {
-        ix_input_t in = {.path = arg,
-                         .source = real,
-                         .dirfd = AT_FDCWD,
-                         .name = real,
-                         .st = st,
-                         .named = 1};
-        ix_index_file(ix, &in);
-        free(real);
-        return;
-    }
-    ix_dirlist_t unknown = {0};
-    int r = ix_walk(ix, arg, real, filters, &unknown);
-    if (r < 0) {
-        ix_warn(ix, arg, strerror(errno));
-        ix->arg_errors = 1;
-    } else if (r == 0 && ix->delete_missing) {
-        ix_remove_missing(ix, real, unknown.names, unknown.n);
-    }
-    ix_dirlist_free(&unknown);
-    free(real);
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "inputs.h"
 #include "seen.h"
 
 /* What changes a file's contents or presence in a directory. IN_ATTRIB:
@@ -447,8 +448,9 @@ static void apply_entry(ix_watch_t *w, const root_t *r, const char *source)
 {
     indexer_t *ix = w->ix;
     ix_dirlist_t unknown = {0};
-    int res = ix_walk_entry(ix, r->arg, r->source, source + r->len + 1,
-                            w->filters, &unknown);
+    ix_walker_t wk = ix_walker(ix, w->filters);
+    int res =
+        ix_walk_entry(&wk, r->arg, r->source, source + r->len + 1, &unknown);
     if (res < 0)
         ix_warn(ix, r->arg, strerror(errno));
     if (res == 0 && ix->delete_missing) {
