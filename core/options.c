@@ -142,6 +142,8 @@ static int store(const char *program, const qy_option_t *o, void *args,
     void *field = o->has_field ? (char *)args + o->field : NULL;
     char opt[64];
     snprintf(opt, sizeof opt, "--%s", o->name);
+    if (!value && o->kind != QY_OPT_FLAG)
+        return -1; /* getopt_long gives every such option its value */
     if ((o->flags & QY_OPT_NONEMPTY) && value && !*value) {
         fprintf(stderr, "%s: %s needs a non-empty value\n", program, opt);
         return -1;
