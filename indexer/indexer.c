@@ -219,6 +219,7 @@ static qy_status_t reopen_for_watch(indexer_t *ix, qy_analyzer_t *a,
                                     int wait_lock)
 {
     ix->jobs = 1;
+    ix->jobs_auto = 0;
     /* A merge or a compaction put a new directory in the index's place:
      * the walk must still know it for the index. */
     struct stat ist;
@@ -548,8 +549,13 @@ static int run(const ix_args_t *args, char **paths, int npaths)
     run_t r = {
         .ix = {.format = args->format,
                .stdin_name = args->stdin_name,
-               .commit_every = args->commit_every,
-               .jobs = args->jobs,
+               .commit_every =
+                   args->commit_every ? args->commit_every : IX_COMMIT_EVERY,
+               .jobs = args->jobs ? args->jobs : 1,
+               /* Every core for a large load (IX_JOBS_AUTO_BYTES), unless
+                * batches of one thread were asked for. */
+               .jobs_auto =
+                   !args->jobs && !args->commit_every ? ix_online_cores() : 0,
                .delete_missing = !args->no_delete,
                .verbose = args->verbose},
         .args = args,

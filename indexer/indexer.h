@@ -25,6 +25,14 @@
 /* A run on one thread that wrote at least this many passages, half of the
  * index or more, compacts the index at the end (as --compact does). */
 #define IX_COMPACT_MIN_PASSAGES 10000
+/* Without --jobs, a run goes to the bulk loader on every core at the start
+ * of a file once what it has read to index and that file come to this
+ * many bytes (about a batch of passages of prose, IX_COMMIT_EVERY) and to a
+ * quarter of the text the index holds (estimated from its passages at
+ * IX_PASSAGE_BYTES each): the merge rewrites the whole index, which pays
+ * off for large loads only. */
+#define IX_JOBS_AUTO_BYTES (8u << 20)
+#define IX_PASSAGE_BYTES 400
 
 typedef struct indexer {
     /* Set up by main() */
@@ -35,6 +43,7 @@ typedef struct indexer {
     const char *stdin_name; /* the source name of `-` */
     unsigned long commit_every;
     unsigned jobs;      /* --jobs: 1 writes here; more, the bulk loader */
+    unsigned jobs_auto; /* without --jobs: the threads of a large load */
     int delete_missing; /* remove passages of files that went away */
     int verbose;        /* --verbose: name each dropped block */
     dev_t index_dev;    /* the index directory, never read as input */

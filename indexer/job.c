@@ -657,6 +657,20 @@ static int index_whole_file(indexer_t *ix, const ix_input_t *in, int fd,
     return 0;
 }
 
+/* Without --jobs, a load found large at the start of a file of SIZE bytes
+ * goes on on every core from that file on (IX_JOBS_AUTO_BYTES); small
+ * updates stay on one thread. Files are never split between the two. */
+static void auto_jobs(indexer_t *ix, unsigned long long size)
+{
+    unsigned docs = 0;
+    unsigned long long load = ix->stats.bytes + size;
+    if (ix->jobs_auto < 2 || ix->jobs > 1 || load < IX_JOBS_AUTO_BYTES ||
+        qy_db_doc_count(ix->db, &docs) != QY_OK ||
+        load < (unsigned long long)docs * IX_PASSAGE_BYTES / 4)
+        return;
+    ix->jobs = ix->jobs_auto;
+}
+
 void ix_index_file(indexer_t *ix, const ix_input_t *in)
 {
     int fresh = ix_seen_add(&ix->seen, in->source);
@@ -687,6 +701,7 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
         unreadable(ix, in, strerror(errno));
         return;
     }
+    auto_jobs(ix, (unsigned long long)fst.st_size);
     unsigned passages = 0;
     if ((format == QY_FORMAT_JSONL
              ? index_jsonl_file(ix, in, fd, &fst, format, known, &passages)

@@ -13,8 +13,8 @@ void ix_args_init(ix_args_t *args)
     memset(args, 0, sizeof *args);
     args->format = QY_FORMAT_AUTO;
     args->stdin_name = "stdin";
-    args->commit_every = IX_COMMIT_EVERY;
-    args->jobs = 1;
+    args->commit_every = 0; /* not given: IX_COMMIT_EVERY */
+    args->jobs = 0;         /* not given: one, or every core (indexer.h) */
 }
 
 /* --format: a format's name, or auto. */
@@ -29,16 +29,21 @@ static int convert_format(const char *program, const char *value, void *field)
     return -1;
 }
 
+unsigned ix_online_cores(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1                  ? 1
+           : cores > QY_BULK_MAX_JOBS ? QY_BULK_MAX_JOBS
+                                      : (unsigned)cores;
+}
+
 /* --jobs: 0 or "auto" is one thread per online core. */
 static int convert_jobs(const char *program, const char *value, void *field)
 {
     unsigned long n;
     if (strcmp(value, "auto") == 0 ||
         (qy_parse_unsigned(value, 0, QY_BULK_MAX_JOBS, &n) == 0 && n == 0)) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cores < 1                  ? 1
-            : cores > QY_BULK_MAX_JOBS ? QY_BULK_MAX_JOBS
-                                       : (unsigned long)cores;
+        n = ix_online_cores();
     } else if (qy_parse_unsigned(value, 0, QY_BULK_MAX_JOBS, &n) != 0) {
         fprintf(stderr,
                 "%s: --jobs expects a number of threads from 0 to %d, or "
@@ -149,12 +154,13 @@ static const qy_option_t options[] = {
      .max = 100000000,
      AT(commit_every),
      .help = "commit after N passages (default " QY_OPT_STR(
-         IX_COMMIT_EVERY) "; one thread only)",
+         IX_COMMIT_EVERY) "; one thread only, also without --jobs)",
      .man =
          "Commit after every _N_ passages, from 1 to 100000000 "
          "(default " QY_OPT_STR(
              IX_COMMIT_EVERY) "). What was committed survives an interruption. "
-                              "One thread only; see *--jobs*."},
+                              "One thread only (it keeps a run without "
+                              "*--jobs* on one thread); see *--jobs*."},
     {.name = "jobs",
      .kind = QY_OPT_STRING,
      .arg = "N",
@@ -162,10 +168,11 @@ static const qy_option_t options[] = {
      AT(jobs),
      .complete = QY_COMPLETE_CHOICES,
      .choices = "auto 0 1 2 4 8",
-     .help = "index on N threads (default 1; 0 or auto: one per core), "
-             "merging the new passages into the index once, at the end",
-     .man = "Index on _N_ worker threads (default 1). *0* or *auto* means one "
-            "thread per online core (at most " QY_OPT_STR(
+     .help = "index on N threads (0 or auto: one per core; default: one, "
+             "and one per core for a large load), merging the new passages "
+             "into the index once, at the end",
+     .man = "Index on _N_ worker threads. *0* or *auto* means one thread per "
+            "online core (at most " QY_OPT_STR(
                 QY_BULK_MAX_JOBS) "); anything but a number from 0 "
                                   "to " QY_OPT_STR(QY_BULK_MAX_JOBS) " or "
                                                                      "*auto* "
@@ -173,7 +180,72 @@ static const qy_option_t options[] = {
                                                                      "error "
                                                                      "(exit "
                                                                      "status "
-                                                                     "2).\n\n"
+                                                                     "2). "
+                                                                     "Without "
+                                                                     "*--jobs* "
+                                                                     "(and "
+                                                                     "without "
+                                                                     "*--"
+                                                                     "commit-"
+                                                                     "every*) "
+                                                                     "a run "
+                                                                     "starts "
+                                                                     "on "
+                                                                     "one "
+                                                                     "thread "
+                                                                     "and goes "
+                                                                     "on with "
+                                                                     "one "
+                                                                     "thread "
+                                                                     "per core "
+                                                                     "from the "
+                                                                     "first "
+                                                                     "file at "
+                                                                     "which "
+                                                                     "what it "
+                                                                     "has read "
+                                                                     "to "
+                                                                     "index, "
+                                                                     "that "
+                                                                     "file "
+                                                                     "included,"
+                                                                     " "
+                                                                     "reaches "
+                                                                     "8 MB "
+                                                                     "(about a "
+                                                                     "batch of "
+                                                                     "20000 "
+                                                                     "passages "
+                                                                     "of "
+                                                                     "prose) "
+                                                                     "and a "
+                                                                     "quarter "
+                                                                     "of the "
+                                                                     "text the "
+                                                                     "index "
+                                                                     "holds "
+                                                                     "(reckoned"
+                                                                     " at 400 "
+                                                                     "bytes a "
+                                                                     "passage):"
+                                                                     " a first "
+                                                                     "build or "
+                                                                     "a large "
+                                                                     "reload "
+                                                                     "uses "
+                                                                     "every "
+                                                                     "core, "
+                                                                     "small "
+                                                                     "updates "
+                                                                     "stay on "
+                                                                     "one "
+                                                                     "thread. "
+                                                                     "A file "
+                                                                     "is never "
+                                                                     "split "
+                                                                     "between "
+                                                                     "the "
+                                                                     "two.\n\n"
                                                                      "With _N_ "
                                                                      "of 2 or "
                                                                      "more the "

@@ -16,8 +16,8 @@ typedef struct ix_args {
     int no_delete;
     const char *stdin_name;
     int wait;
-    unsigned commit_every;
-    unsigned jobs;
+    unsigned commit_every; /* 0 when not given */
+    unsigned jobs;         /* 0 when not given */
     int compact;
     const char *synonyms; /* the file, NULL: none */
     int check, watch, json, quiet, verbose;
@@ -27,6 +27,10 @@ typedef struct ix_args {
 } ix_args_t;
 
 void ix_args_init(ix_args_t *args);
+
+/* The threads of --jobs auto: one per online core, at most
+ * QY_BULK_MAX_JOBS. */
+unsigned ix_online_cores(void);
 
 extern const qy_optspec_t ix_optspec;
 

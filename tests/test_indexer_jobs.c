@@ -240,9 +240,18 @@ static void test_tree_same_results(void **state)
     free(any);
 }
 
+static ino_t dir_ino(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_ino;
+}
+
 /* An article bigger than a worker's queue may hold (8 MB of text) waits
  * for the queue to empty, then goes through; files on either side of it
- * too. Skipped under valgrind: the size cannot shrink below the budget. */
+ * too. The default indexes it as --jobs does, and a small update after it
+ * on one thread. Skipped under valgrind: the size cannot shrink below the
+ * budget. */
 static void test_article_over_queue_budget(void **state)
 {
     (void)state;
@@ -262,16 +271,31 @@ static void test_article_over_queue_budget(void **state)
     free(text);
     make_tree("big/small", 6, 4, 3);
     char *dir = tmp_file("big"), *one = tmp_file("big1.idx"),
-         *two = tmp_file("big2.idx");
-    cJSON *j1 = index_json(0, one, dir, (char *)NULL);
+         *two = tmp_file("big2.idx"), *def = tmp_file("big-default.idx");
+    cJSON *j1 = index_json(0, one, "--jobs", "1", dir, (char *)NULL);
     cJSON *j2 = index_json(0, two, "--jobs", "2", dir, (char *)NULL);
+    /* Without --jobs, a load this large goes on every core. */
+    cJSON *j3 = index_json(0, def, dir, (char *)NULL);
     assert_true(json_num(j1, "total") > 50000);
     assert_int_equal((int)json_num(j1, "total"), (int)json_num(j2, "total"));
+    assert_int_equal((int)json_num(j1, "total"), (int)json_num(j3, "total"));
+    int files = (int)json_num(j1, "files.added");
     cJSON_Delete(j1);
     cJSON_Delete(j2);
+    cJSON_Delete(j3);
+    expect_same_answers(one, def);
+    /* A small update stays on one thread: written in place, neither
+     * merged nor compacted into a new directory. */
+    ino_t ino = dir_ino(def);
+    put_file("big/small/late.txt", "A late harbor lantern note.\n");
+    j3 = index_json(0, def, dir, (char *)NULL);
+    expect_files(j3, 1, 0, 0, files, 0);
+    cJSON_Delete(j3);
+    assert_true(dir_ino(def) == ino);
     free(dir);
     free(one);
     free(two);
+    free(def);
 }
 
 /* Changes made to the "inc" tree between runs. */
@@ -620,13 +644,6 @@ static void test_interrupted_bulk_update(void **state)
     free(file);
     free(index);
     free(out);
-}
-
-static ino_t dir_ino(const char *path)
-{
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    return st.st_ino;
 }
 
 /* REL: a JSON Lines file of N one-passage documents, ids from FIRST. */
