@@ -54,14 +54,43 @@ struct qy_analyzer {
  * common words so often that most words are stemmed once per analyzer
  * (indexing Wikipedia articles, four words in five hit). Longer
  * words are stemmed every time. */
-#define STEM_CACHE 4096
+#define STEM_CACHE 16384
 #define STEM_CACHE_BYTES 23
 
 struct stem_entry {
     unsigned char word_len, stem_len; /* word_len 0: empty */
+    /* Whether the word is a stop word, once asked: STOP_UNKNOWN, or the
+     * list it was looked up in (STOP_ENGLISH, STOP_QUESTION) with
+     * STOP_YES when it is in it. */
+    unsigned char stop;
     char word[STEM_CACHE_BYTES];
     char stem[STEM_CACHE_BYTES + 1];
 };
+
+enum { STOP_UNKNOWN = 0, STOP_ENGLISH = 1, STOP_QUESTION = 2, STOP_YES = 4 };
+
+/* The cache entry of WORD[0, LEN), made on first use; NULL when WORD is
+ * too long to be cached or out of memory. */
+static struct stem_entry *stem_slot(qy_analyzer_t *a, const char *word,
+                                    size_t len)
+{
+    if (len == 0 || len > STEM_CACHE_BYTES)
+        return NULL;
+    if (!a->stems)
+        a->stems = calloc(STEM_CACHE, sizeof *a->stems);
+    if (!a->stems)
+        return NULL;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)word[i]) * 16777619u;
+    return &a->stems[(h ^ (h >> 16)) % STEM_CACHE];
+}
+
+static int stem_cached(const struct stem_entry *e, const char *word,
+                       size_t len)
+{
+    return e && e->word_len == len && memcmp(e->word, word, len) == 0;
+}
 
 /* ---- Languages ---------------------------------------------------------- */
 
@@ -592,20 +621,10 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
         *out_len = len;
         return word;
     }
-    struct stem_entry *e = NULL;
-    if (len > 0 && len <= STEM_CACHE_BYTES) {
-        if (!a->stems)
-            a->stems = calloc(STEM_CACHE, sizeof *a->stems);
-        if (a->stems) {               /* else stem without the cache */
-            uint32_t h = 2166136261u; /* FNV-1a */
-            for (size_t i = 0; i < len; i++)
-                h = (h ^ (unsigned char)word[i]) * 16777619u;
-            e = &a->stems[(h ^ (h >> 16)) % STEM_CACHE];
-            if (e->word_len == len && memcmp(e->word, word, len) == 0) {
-                *out_len = e->stem_len;
-                return e->stem;
-            }
-        }
+    struct stem_entry *e = stem_slot(a, word, len); /* NULL: uncached */
+    if (stem_cached(e, word, len)) {
+        *out_len = e->stem_len;
+        return e->stem;
     }
     const sb_symbol *s =
         sb_stemmer_stem(a->stemmer, (const sb_symbol *)word, (int)len);
@@ -618,6 +637,7 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
         memcpy(e->stem, s, *out_len);
         e->stem[*out_len] = '\0';
         e->stem_len = (unsigned char)*out_len;
+        e->stop = STOP_UNKNOWN;
     } else if (e) {
         e->word_len = 0;
     }
@@ -752,12 +772,32 @@ static int in_sorted(const char *const *list, size_t n, const char *word,
 
 /* Only English has a stop word list: other languages' function words stay
  * searchable, and only the question words are ignored for them. */
-int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
+static int in_stop_list(int list, const char *word, size_t len)
 {
-    if (a->english || a->english_stops)
+    if (list == STOP_ENGLISH)
         return in_sorted(english_stopwords,
                          sizeof english_stopwords / sizeof *english_stopwords,
                          word, len);
     return in_sorted(question_words,
                      sizeof question_words / sizeof *question_words, word, len);
+}
+
+/* The answer is kept with the word's stem, when cached (a word is asked
+ * about right after it is stemmed): most words of a text are common ones,
+ * and a lookup in the list costs more than the cache. */
+int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
+{
+    int list = a->english || a->english_stops ? STOP_ENGLISH : STOP_QUESTION;
+    struct stem_entry *e = NULL;
+    if (a->stems && len > 0 && len <= STEM_CACHE_BYTES) {
+        e = stem_slot((qy_analyzer_t *)a, word, len);
+        if (!stem_cached(e, word, len))
+            e = NULL;
+        else if ((e->stop & ~STOP_YES) == list)
+            return (e->stop & STOP_YES) != 0;
+    }
+    int stop = in_stop_list(list, word, len);
+    if (e)
+        e->stop = (unsigned char)(list | (stop ? STOP_YES : 0));
+    return stop;
 }
