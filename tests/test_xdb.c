@@ -505,6 +505,81 @@ static void test_threads_give_the_same_hits(void **state)
     qy_db_close(db);
 }
 
+/* The exact count of Q on DB is the number of matches a search that
+ * visits every match counts. */
+static void expect_exact_count(qy_db_t *db, qy_query_t *q)
+{
+    qy_search_params_t params = PARAMS;
+    params.check_at_least = 1000000;
+    qy_db_set_search_threads(db, 1, 1);
+    qy_mset_t *mset = NULL;
+    assert_int_equal(qy_db_search(db, q, &params, &mset), QY_OK);
+    unsigned searched = 0, counted = 0;
+    assert_true(qy_mset_exact_count(mset, &searched));
+    assert_int_equal(qy_db_count(db, q, &counted), QY_OK);
+    char *desc = qy_query_describe(q);
+    if (counted != searched)
+        fail_msg("%s: counted %u, searched %u", desc, counted, searched);
+    free(desc);
+    qy_mset_free(mset);
+    qy_query_free(q);
+}
+
+/* Disjunctions of terms are counted from their posting lists, other
+ * queries by the matcher: both agree with a search, over gaps in the
+ * docids, several shards, and a term in every document. */
+static void test_count_of_disjunctions(void **state)
+{
+    (void)state;
+    const char *paths[2] = {tmp_path("count-random"), tmp_path("count-gen")};
+    build_random(paths[0], 2000);
+    qy_db_t *w = NULL;
+    assert_int_equal(qy_db_open_write(paths[0], QY_DB_NO_SYNC, &w, NULL),
+                     QY_OK);
+    assert_int_equal(qy_db_delete_by_term(w, "lambda", 6), QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_db_close(w);
+    /* "common" in every document, after the first 100 are deleted */
+    assert_int_equal(qy_db_open_write(paths[1], QY_DB_NO_SYNC, &w, NULL),
+                     QY_OK);
+    qy_doc_t *doc = qy_doc_new();
+    assert_non_null(doc);
+    add_generation(w, doc, 0, 100);
+    add_generation(w, doc, 1, 150);
+    assert_int_equal(qy_db_delete_by_term(w, "G0", 2), QY_OK);
+    assert_int_equal(qy_db_commit(w), QY_OK);
+    qy_doc_free(doc);
+    qy_db_close(w);
+
+    for (size_t shards = 1; shards <= 2; shards++) {
+        qy_db_t *db = NULL;
+        assert_int_equal(qy_db_open_read(paths, shards, &db, NULL), QY_OK);
+        qy_query_t *w4[4] = {term("alpha"), term("gamma"), term("theta"),
+                             term("kappa")};
+        expect_exact_count(db, qy_query_combine(QY_Q_OR, w4, 4, 0));
+        expect_exact_count(db, qy_query_combine(QY_Q_SYNONYM, w4 + 1, 2, 0));
+        expect_exact_count(db, qy_query_combine(QY_Q_MAX, w4 + 2, 2, 0));
+        qy_query_t *scaled = qy_query_scale(w4[3], 0.0);
+        qy_query_t *maybe[2] = {scaled, w4[0]};
+        expect_exact_count(db, qy_query_combine(QY_Q_AND_MAYBE, maybe, 2, 0));
+        qy_query_t *phrase = qy_query_combine(QY_Q_PHRASE, w4 + 1, 2, 0);
+        qy_query_t *mixed[2] = {w4[0], phrase};
+        expect_exact_count(db, qy_query_combine(QY_Q_OR, mixed, 2, 0));
+        qy_query_t *common[3] = {term("nothere"), term("common"), w4[2]};
+        expect_exact_count(db, qy_query_combine(QY_Q_OR, common, 3, 0));
+        expect_exact_count(db, qy_query_combine(QY_Q_OR, common, 1, 0));
+        expect_exact_count(db, term("G1"));
+        expect_exact_count(db, qy_query_match_all());
+        qy_query_free(common[0]);
+        qy_query_free(common[1]);
+        qy_query_free(phrase);
+        qy_query_free(scaled);
+        for (size_t i = 0; i < 4; i++)
+            qy_query_free(w4[i]);
+        qy_db_close(db);
+    }
+}
+
 /* A reader searches the revision it opened on every thread: when the index
  * has moved on, one thread answers from that revision until reopened. */
 static void test_threads_keep_to_the_readers_revision(void **state)
@@ -1042,6 +1117,7 @@ int main(void)
         cmocka_unit_test(test_search_misuse),
         cmocka_unit_test(test_multiple_shards),
         cmocka_unit_test(test_threads_give_the_same_hits),
+        cmocka_unit_test(test_count_of_disjunctions),
         cmocka_unit_test(test_threads_keep_to_the_readers_revision),
         cmocka_unit_test(test_threads_only_where_they_pay),
         cmocka_unit_test(test_delete_by_term),
