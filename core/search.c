@@ -1306,7 +1306,8 @@ static void keep_page(qy_results_t *out, owner_t *o,
 typedef struct speller {
     qy_db_t *db;
     qy_analyzer_t *a;
-    qy_forms_t *forms;     /* the irregular forms: known words */
+    qy_forms_t *forms;     /* the irregular forms: known words; read when
+                              a word the index lacks is first met */
     qy_dictionary_t *dict; /* the language's dictionary, opened when first
                               needed; NULL: none installed */
     int dict_tried;
@@ -1528,9 +1529,12 @@ static int correct_word(void *ctx, const qy_token_t *tok)
     const char *stem = qy_stem(sp->a, tok->word, tok->word_len, &n);
     if (!stem || n > QY_MAX_TERM_BYTES)
         return 0;
+    if (!sp->forms && !(sp->forms = qy_forms_new(sp->a))) {
+        sp->st = QY_NOMEM;
+        return 1;
+    }
     size_t forms = 0;
-    if (sp->forms)
-        qy_forms_each(sp->forms, stem, n, count_form, &forms);
+    qy_forms_each(sp->forms, stem, n, count_form, &forms);
     if (forms > 0)
         return 0; /* "went", "mice": forms the stemmer cannot join */
     if (!sp->dict_tried) {
@@ -1591,9 +1595,6 @@ static qy_status_t suggest(qy_db_t *db, qy_analyzer_t *a, const char *query,
 {
     speller_t sp = {.db = db, .a = a, .query = query};
     *suggestion = NULL;
-    sp.forms = qy_forms_new(a);
-    if (!sp.forms)
-        return QY_NOMEM;
     qy_status_t st = qy_tokenize(a, query, strlen(query), correct_word, &sp);
     qy_forms_free(sp.forms);
     qy_dictionary_close(sp.dict);
