@@ -983,18 +983,20 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
     return st;
 }
 
-qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+/* Splits plain text: the whole (or its first part) when FIRST. */
+static qy_status_t split_plain(const char *buf, size_t len, int first,
+                               qy_article_t *out)
 {
     memset(out, 0, sizeof *out);
     splitter_t s = {.buf = buf,
                     .len = len,
                     .out = out,
-                    .seeking_headline = 1,
+                    .seeking_headline = first,
                     .min_words = 1,
                     .plain = 1};
     size_t pos = 0;
 
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+    if (first && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* byte order mark */
 
     qy_status_t st = split_blocks(&s, pos);
@@ -1007,11 +1009,23 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
         st = split_blocks(&s, pos);
     }
     free(s.section);
+    if (st == QY_OK && !first && !out->title && !(out->title = calloc(1, 1)))
+        st = QY_NOMEM;
     if (st == QY_OK)
         st = qy_article_default_title(out);
     if (st != QY_OK)
         qy_article_free(out);
     return st;
+}
+
+qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+{
+    return split_plain(buf, len, 1, out);
+}
+
+qy_status_t qy_split_plain_more(const char *buf, size_t len, qy_article_t *out)
+{
+    return split_plain(buf, len, 0, out);
 }
 
 qy_status_t qy_article_default_title(qy_article_t *article)

@@ -92,6 +92,12 @@ typedef struct qy_article {
  * when the text holds no word) or QY_NOMEM. */
 qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out);
 
+/* Splits a later part of a plain text too large to be split at once, cut
+ * at a paragraph break: as qy_split_plain, but no headline is looked for
+ * and the title is left "" (the caller gives the first part's). Offsets are
+ * from BUF and ordinals start at 1. */
+qy_status_t qy_split_plain_more(const char *buf, size_t len, qy_article_t *out);
+
 /* Frees everything OUT holds and zeroes it. */
 void qy_article_free(qy_article_t *article);
 
