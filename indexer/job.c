@@ -28,6 +28,10 @@
  * their size; their passages are committed in batches as they come. */
 #define STREAM_MIN_BYTES ((off_t)16 << 20)
 #define STREAM_PART_BYTES ((size_t)1 << 20)
+/* ... and committed every STREAM_COMMIT_BYTES of passage text at least:
+ * Xapian keeps a transaction's postings in memory, several times the size
+ * of the text. */
+#define STREAM_COMMIT_BYTES (8ull << 20)
 /* Warnings about bad lines of one JSON Lines file before they are only
  * counted. */
 #define MAX_LINE_WARNINGS 10
@@ -691,6 +695,8 @@ static qy_status_t add_part(indexer_t *ix, const char *path,
     }
     ix->stats.passages += count;
     batch_done(ix, count, bytes);
+    if (ix->pending_bytes >= STREAM_COMMIT_BYTES)
+        ix_commit(ix);
     return ix->failed ? QY_XAPIAN : QY_OK;
 }
 
