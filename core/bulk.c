@@ -48,6 +48,7 @@ typedef struct job {
                    (NULL: the target has none), deleted there once the job
                    is done */
     size_t gone_len;
+    int more; /* JOB_ARTICLE: adds to the source's passages, deletes none */
 } job_t;
 
 typedef struct worker {
@@ -322,6 +323,8 @@ static void worker_run(worker_t *w, job_t *job)
         st = qy_split_jsonl(&job->doc, &job->article);
         if (st == QY_OK)
             st = qy_ingest_jsonl(w->ing, job->source, &job->doc, &job->article);
+    } else if (job->more) {
+        st = qy_ingest_article_more(w->ing, job->source, &job->article);
     } else {
         st = qy_ingest_article(w->ing, job->source, &job->article);
     }
@@ -604,19 +607,33 @@ static qy_status_t submit(qy_bulk_t *b, job_t *job, const char *key)
     return QY_OK;
 }
 
-qy_status_t qy_bulk_add_article(qy_bulk_t *b, const char *source,
-                                qy_article_t *article)
+static qy_status_t add_article(qy_bulk_t *b, const char *source,
+                               qy_article_t *article, int more)
 {
-    job_t job = {.kind = JOB_ARTICLE, .source = strdup(source)};
+    job_t job = {.kind = JOB_ARTICLE, .source = strdup(source), .more = more};
     job.article = *article;
     memset(article, 0, sizeof *article);
-    qy_status_t st = replaces(b, &job, QY_PREFIX_SOURCE, source);
+    qy_status_t st =
+        more ? QY_OK : replaces(b, &job, QY_PREFIX_SOURCE, source);
     if (st != QY_OK) {
         job_free(&job);
         return st;
     }
-    /* By source: a source given twice is replaced within one shard. */
+    /* By source: a source given twice is replaced within one shard, and
+     * the parts of one source stay in order in one worker's queue. */
     return submit(b, &job, source);
+}
+
+qy_status_t qy_bulk_add_article(qy_bulk_t *b, const char *source,
+                                qy_article_t *article)
+{
+    return add_article(b, source, article, 0);
+}
+
+qy_status_t qy_bulk_add_article_more(qy_bulk_t *b, const char *source,
+                                     qy_article_t *article)
+{
+    return add_article(b, source, article, 1);
 }
 
 qy_status_t qy_bulk_add_jsonl(qy_bulk_t *b, const char *source,

@@ -371,6 +371,13 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
                               const qy_article_t *article)
 {
     qy_status_t st = qy_ingest_remove_source(ing, source);
+    return st == QY_OK ? qy_ingest_article_more(ing, source, article) : st;
+}
+
+qy_status_t qy_ingest_article_more(qy_ingest_t *ing, const char *source,
+                                   const qy_article_t *article)
+{
+    qy_status_t st = QY_OK;
     set_date(ing, article->date);
     const qy_unit_t *unit = NULL;
     size_t next = 0; /* the next unit */

@@ -19,6 +19,9 @@
  *   over by a format without QY_TEXT_UNIT (the lines of a JSON Lines
  *   document, whose unit is the document; a Markdown code block) also drops
  *   paragraphs of fewer than 5 words.
+ * - A paragraph whose cleaned text is over QY_PASSAGE_MAX_BYTES is judged
+ *   as pieces within that bound, cut after a sentence or at a space in the
+ *   second half of each (at a code point boundary when there is neither).
  * - Nothing that holds a word is lost whole: a text that kept no passage
  *   is split again keeping every paragraph with a letter or digit (the
  *   headline of a one-line file is then its passage too).
@@ -32,7 +35,8 @@
  *
  * Everything runs in time linear in the input: each line is scanned a fixed
  * number of times and no per-line table is kept, so a 50 MB single line or
- * a file of millions of short lines costs no more than reading it. */
+ * a file of millions of short lines costs no more than reading it; no
+ * buffer grows past the bound on a passage. */
 #include "quarry/passage.h"
 #include "quarry/text.h"
 #include "quarry/utf8.h"
@@ -454,18 +458,115 @@ static qy_status_t drop(splitter_t *s, size_t start, size_t end,
     return QY_OK;
 }
 
+static qy_status_t judge(splitter_t *s, size_t start, size_t end,
+                         int single_line, size_t need);
+
+/* Whether BUF[I] starts a sentence's end: . ! or ? (after closing quotes
+ * and brackets) before whitespace, or a CJK 。！？ (which need none). I is
+ * where a cut would fall; BUF[START, I) is looked at. */
+static int sentence_end_before(const char *buf, size_t start, size_t i)
+{
+    static const char *const cjk[] = {"\xE3\x80\x82", "\xEF\xBC\x81",
+                                      "\xEF\xBC\x9F"};
+    for (size_t k = 0; k < sizeof cjk / sizeof *cjk; k++)
+        if (i - start >= 3 && memcmp(buf + i - 3, cjk[k], 3) == 0)
+            return 1;
+    if (!qy_utf8_ascii_space((unsigned char)buf[i]))
+        return 0;
+    size_t j = i;
+    while (j > start && strchr("\"')]", buf[j - 1]))
+        j--;
+    return j > start && strchr(".!?", buf[j - 1]) != NULL;
+}
+
+/* Where to end a piece of BUF[start, end) that may hold at most WINDOW
+ * bytes (END - START > WINDOW): after the last sentence in its second
+ * half, else at its last space there, else at the last code point
+ * boundary. */
+static size_t piece_end(const char *buf, size_t start, size_t window)
+{
+    size_t limit = start + window, floor = start + window / 2;
+    for (size_t i = limit; i > floor; i--)
+        if (sentence_end_before(buf, start, i))
+            return i;
+    for (size_t i = limit; i > floor; i--)
+        if (qy_utf8_ascii_space((unsigned char)buf[i]))
+            return i;
+    size_t i = limit; /* never inside a UTF-8 sequence */
+    while (i > limit - 3 && ((unsigned char)buf[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* The start of the text at or after I in BUF[0, END): whitespace skipped. */
+static size_t skip_space(const char *buf, size_t i, size_t end)
+{
+    while (i < end) {
+        int32_t cp;
+        size_t n = next_cp(buf, end, i, &cp);
+        if (cp < 0 || !qy_utf8_is_space(cp))
+            break;
+        i += n;
+    }
+    return i;
+}
+
+/* The end of the text BUF[start, i): whitespace dropped. */
+static size_t trim_space(const char *buf, size_t start, size_t i)
+{
+    while (i > start && qy_utf8_ascii_space((unsigned char)buf[i - 1]))
+        i--;
+    return i;
+}
+
+/* Judges the over-long paragraph BUF[start, end) as pieces whose cleaned
+ * text is at most QY_PASSAGE_MAX_BYTES, cut at a sentence or a space near
+ * the bound, each a paragraph of its own. */
+static qy_status_t long_paragraph(splitter_t *s, size_t start, size_t end)
+{
+    qy_status_t st = QY_OK;
+    while (st == QY_OK && start < end) {
+        size_t window = QY_PASSAGE_MAX_BYTES, cut, need;
+        for (;;) {
+            cut = end;
+            if (end - start > window)
+                cut = trim_space(s->buf, start, piece_end(s->buf, start, window));
+            if (cut == start) /* no room even for one code point */
+                cut = start + 1;
+            need = clean_span(s->buf, start, cut, NULL);
+            /* Invalid bytes grow into U+FFFD: at most three times. */
+            if (need <= QY_PASSAGE_MAX_BYTES || window < 16)
+                break;
+            window = QY_PASSAGE_MAX_BYTES / 3;
+        }
+        st = judge(s, start, cut, 0, need);
+        start = skip_space(s->buf, cut, end);
+    }
+    return st;
+}
+
 /* Judges the paragraph BUF[start, end), keeping it as the title, as a
- * passage, or dropping it. Returns QY_OK or QY_NOMEM. */
+ * passage (or passages, when it is over QY_PASSAGE_MAX_BYTES), or dropping
+ * it. Returns QY_OK or QY_NOMEM. */
 static qy_status_t paragraph(splitter_t *s, size_t start, size_t end,
                              int single_line)
+{
+    if (end - start > QY_PASSAGE_MAX_BYTES)
+        return long_paragraph(s, start, end);
+    size_t need = clean_span(s->buf, start, end, NULL);
+    if (need > QY_PASSAGE_MAX_BYTES)
+        return long_paragraph(s, start, end);
+    return judge(s, start, end, single_line, need);
+}
+
+/* Judges the paragraph BUF[start, end), cleaned NEED bytes long. */
+static qy_status_t judge(splitter_t *s, size_t start, size_t end,
+                         int single_line, size_t need)
 {
     /* Most dropped paragraphs are short: clean them into a reused buffer
      * and allocate only what is kept. The buffer is sized by a first,
      * counting pass (an invalid byte grows into U+FFFD), so that it stays
      * as large as the longest paragraph, not three times that. */
-    size_t need = clean_span(s->buf, start, end, NULL);
-    if (need == SIZE_MAX)
-        return QY_NOMEM;
     need++;
     if (!s->scratch || need > s->scratch_cap) {
         size_t cap = s->scratch_cap ? s->scratch_cap : 256;
@@ -882,18 +983,20 @@ static qy_status_t split_blocks(splitter_t *s, size_t pos)
     return st;
 }
 
-qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+/* Splits plain text: the whole (or its first part) when FIRST. */
+static qy_status_t split_plain(const char *buf, size_t len, int first,
+                               qy_article_t *out)
 {
     memset(out, 0, sizeof *out);
     splitter_t s = {.buf = buf,
                     .len = len,
                     .out = out,
-                    .seeking_headline = 1,
+                    .seeking_headline = first,
                     .min_words = 1,
                     .plain = 1};
     size_t pos = 0;
 
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+    if (first && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* byte order mark */
 
     qy_status_t st = split_blocks(&s, pos);
@@ -906,11 +1009,23 @@ qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
         st = split_blocks(&s, pos);
     }
     free(s.section);
+    if (st == QY_OK && !first && !out->title && !(out->title = calloc(1, 1)))
+        st = QY_NOMEM;
     if (st == QY_OK)
         st = qy_article_default_title(out);
     if (st != QY_OK)
         qy_article_free(out);
     return st;
+}
+
+qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out)
+{
+    return split_plain(buf, len, 1, out);
+}
+
+qy_status_t qy_split_plain_more(const char *buf, size_t len, qy_article_t *out)
+{
+    return split_plain(buf, len, 0, out);
 }
 
 qy_status_t qy_article_default_title(qy_article_t *article)

@@ -23,6 +23,15 @@
 #define BINARY_PROBE 8192
 /* Text, Markdown and HTML files are read whole; larger ones are skipped. */
 #define MAX_DOCUMENT_BYTES ((size_t)1 << 30)
+/* Plain text files larger than STREAM_MIN_BYTES are read and split in
+ * parts of about STREAM_PART_BYTES, cut at paragraph breaks, whatever
+ * their size; their passages are committed in batches as they come. */
+#define STREAM_MIN_BYTES ((off_t)16 << 20)
+#define STREAM_PART_BYTES ((size_t)1 << 20)
+/* ... and committed every STREAM_COMMIT_BYTES of passage text at least:
+ * Xapian keeps a transaction's postings in memory, several times the size
+ * of the text. */
+#define STREAM_COMMIT_BYTES (8ull << 20)
 /* Warnings about bad lines of one JSON Lines file before they are only
  * counted. */
 #define MAX_LINE_WARNINGS 10
@@ -483,12 +492,17 @@ static int index_jsonl(indexer_t *ix, FILE *f, const char *path,
     return result;
 }
 
+static int is_plain(qy_format_t format)
+{
+    return format == QY_FORMAT_TEXT || format == QY_FORMAT_AUTO;
+}
+
 /* Splits a whole document of FORMAT; *WHY says why one cannot be read
  * (QY_INVALID). */
 static qy_status_t split(qy_format_t format, const char *buf, size_t len,
                          qy_article_t *art, const char **why)
 {
-    if (format == QY_FORMAT_TEXT || format == QY_FORMAT_AUTO)
+    if (is_plain(format))
         return qy_split_plain(buf, len, art);
     return qy_split_file(format, buf, len, art, why);
 }
@@ -617,6 +631,182 @@ static int index_jsonl_file(indexer_t *ix, const ix_input_t *in, int fd,
     return r2 != 0 ? -1 : 0; /* interrupted or failed: redone next run */
 }
 
+/* Where to end the first part of BUF[0, LEN) (no more of the file read
+ * yet) that can be split on its own: after its last blank line in its
+ * second half, else after its last line there, else at its last space
+ * there, else at a code point boundary. */
+static size_t part_end(const char *buf, size_t len)
+{
+    size_t half = len / 2, newline = SIZE_MAX;
+    for (size_t i = len; i-- > half;) {
+        char c = buf[i];
+        if (c == '\n') {
+            if (newline != SIZE_MAX)
+                return newline + 1;
+            newline = i;
+        } else if (c != ' ' && c != '\t' && c != '\r' && c != '\f' &&
+                   c != '\v') {
+            newline = SIZE_MAX;
+        }
+    }
+    for (size_t i = len; i-- > half;)
+        if (buf[i] == '\n')
+            return i + 1;
+    for (size_t i = len; i-- > half;)
+        if (buf[i] == ' ' || buf[i] == '\t')
+            return i + 1;
+    size_t i = len;
+    while (i > len - 3 && ((unsigned char)buf[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Adds the passages of one part ART of a streamed file, split from
+ * BUF[0, LEN) found at offset BASE of the (NUL-stripped) text, after
+ * ORDINALS passages; FIRST for the first part. */
+static qy_status_t add_part(indexer_t *ix, const char *path,
+                            const char *source, qy_article_t *art,
+                            const char *buf, size_t len, size_t base,
+                            unsigned ordinals, int first)
+{
+    report_drops(ix, path, buf, len, art);
+    for (size_t i = 0; i < art->count; i++) {
+        art->passages[i].offset += base;
+        art->passages[i].ordinal += ordinals;
+    }
+    unsigned long count = (unsigned long)art->count;
+    unsigned long long bytes = 0;
+    for (size_t i = 0; i < art->count; i++)
+        bytes += art->passages[i].text_len;
+    qy_status_t st;
+    if (ix->jobs > 1) {
+        st = first ? qy_bulk_add_article(ix->bulk, source, art)
+                   : qy_bulk_add_article_more(ix->bulk, source, art);
+        if (st != QY_OK)
+            bulk_failed(ix, path, st);
+        return st;
+    }
+    st = begin(ix);
+    if (st == QY_OK)
+        st = qy_ingest_article_more(ix->ing, source, art);
+    if (st != QY_OK) {
+        write_failed(ix, path, st);
+        return st;
+    }
+    ix->stats.passages += count;
+    batch_done(ix, count, bytes);
+    if (ix->pending_bytes >= STREAM_COMMIT_BYTES)
+        ix_commit(ix);
+    return ix->failed ? QY_XAPIAN : QY_OK;
+}
+
+/* Reads the plain text file open as FD (FST) in parts, splits each and
+ * adds its passages: memory stays bounded whatever the file's size and
+ * the number of its paragraphs. The new passages are added beside the old
+ * ones, which are deleted once the file was read whole (its state is
+ * forgotten first, so that a run stopped in between redoes it). Parts are
+ * cut at paragraph breaks; the first part's title is every part's, and a
+ * heading's section ends with its part. Takes FD. 0 when the file's state
+ * is to be recorded; -1 when it was skipped, failed or interrupted. */
+static int index_text_stream(indexer_t *ix, const ix_input_t *in, int fd,
+                             const struct stat *fst, qy_format_t format,
+                             int known, unsigned *passages)
+{
+    size_t cap = 2 * STREAM_PART_BYTES, have = 0, base = 0, stripped = 0;
+    char *buf = malloc(cap + 1);
+    char *title = NULL;
+    unsigned first_id = 0, last_id = 0, ordinals = 0;
+    int eof = 0, result = -1, parts = 0;
+    qy_status_t st = buf ? QY_OK : QY_NOMEM;
+    if (st == QY_OK && ix->jobs > 1)
+        st = ix_bulk_start(ix);
+    if (st == QY_OK && !ix->failed)
+        st = begin(ix);
+    if (st == QY_OK && known)
+        st = ix_state_delete(ix->db, in->source);
+    if (st == QY_OK)
+        st = qy_db_docid_range(ix->db, &first_id, &last_id);
+    if (st != QY_OK || ix->failed) {
+        if (!ix->failed)
+            write_failed(ix, in->path, st);
+        goto done;
+    }
+    *passages = 0;
+    while (!eof || have > 0) {
+        while (!eof && have < cap) {
+            ssize_t r = read(fd, buf + have, cap - have);
+            if (r < 0 && errno == EINTR && !ix_interrupted)
+                continue;
+            if (r < 0) {
+                if (!ix_interrupted)
+                    unreadable(ix, in, strerror(errno));
+                goto done;
+            }
+            eof = r == 0;
+            have += (size_t)r;
+        }
+        if (ix_interrupted)
+            goto done;
+        if (parts == 0 &&
+            qy_looks_binary(buf, have, qy_count_controls(buf, have))) {
+            skip_content(ix, in, fst, format, "binary file, skipped");
+            goto done;
+        }
+        if (memchr(buf, '\0', have)) {
+            size_t before = have;
+            strip_nuls(buf, &have);
+            stripped += before - have;
+            if (!eof && have < cap)
+                continue; /* fill the room the NULs left */
+        }
+        size_t cut = eof ? have : part_end(buf, have);
+        qy_article_t art;
+        st = parts == 0 ? qy_split_plain(buf, cut, &art)
+                        : qy_split_plain_more(buf, cut, &art);
+        if (st == QY_OK && parts == 0 && !(title = strdup(art.title)))
+            st = QY_NOMEM;
+        if (st == QY_OK && parts > 0) {
+            free(art.title);
+            if (!(art.title = strdup(title)))
+                st = QY_NOMEM;
+        }
+        if (st != QY_OK) {
+            write_failed(ix, in->path, st);
+            qy_article_free(&art);
+            goto done;
+        }
+        unsigned count = (unsigned)art.count;
+        st = add_part(ix, in->path, in->source, &art, buf, cut, base, ordinals,
+                      parts == 0);
+        qy_article_free(&art);
+        if (st != QY_OK)
+            goto done;
+        ordinals += count;
+        parts++;
+        base += cut;
+        memmove(buf, buf + cut, have - cut);
+        have -= cut;
+        progress(ix);
+    }
+    st = begin(ix);
+    if (st == QY_OK)
+        st = qy_ingest_remove_source_before(ix->ing, in->source, last_id + 1);
+    if (st != QY_OK) {
+        write_failed(ix, in->path, st);
+        goto done;
+    }
+    if (stripped)
+        warn_stripped(ix, in->path, stripped);
+    *passages = ordinals;
+    ix->stats.bytes += base;
+    result = 0;
+done:
+    free(title);
+    free(buf);
+    close(fd);
+    return result;
+}
+
 /* Reads the file open as FD (FST) whole, splits it and adds its passages.
  * Takes FD. 0 when the file's state is to be recorded; -1 when it was
  * skipped or failed. */
@@ -703,9 +893,15 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
     }
     auto_jobs(ix, (unsigned long long)fst.st_size);
     unsigned passages = 0;
-    if ((format == QY_FORMAT_JSONL
-             ? index_jsonl_file(ix, in, fd, &fst, format, known, &passages)
-             : index_whole_file(ix, in, fd, &fst, format, &passages)) != 0)
+    int r;
+    if (format == QY_FORMAT_JSONL)
+        r = index_jsonl_file(ix, in, fd, &fst, format, known, &passages);
+    else if (fst.st_size > STREAM_MIN_BYTES &&
+             is_plain(sniff(ix, in->source, fd, format)))
+        r = index_text_stream(ix, in, fd, &fst, format, known, &passages);
+    else
+        r = index_whole_file(ix, in, fd, &fst, format, &passages);
+    if (r != 0)
         return;
     /* The state describes the file as it was opened. */
     ix_state_from_stat(&now, &fst, format, IX_KIND_INDEXED, passages);

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "printer.h"
+#include "quarry/passage.h"
 #include "quarry/utf8.h"
 
 /* Version of the JSON schema; raised when a field changes meaning or goes
@@ -27,6 +28,21 @@ static cJSON *add_string(cJSON *obj, const char *name, const char *s,
 static cJSON *add_cstring(cJSON *obj, const char *name, const char *s)
 {
     return add_string(obj, name, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* The passage's text, cut at a code point boundary at most
+ * QY_PASSAGE_MAX_BYTES in: an index written before passages were bounded
+ * may hold longer ones. */
+static cJSON *text_string(cJSON *obj, const qy_result_t *h)
+{
+    const char *t = h->rec.text ? h->rec.text : "";
+    size_t n = strlen(t);
+    if (n > QY_PASSAGE_MAX_BYTES) {
+        n = QY_PASSAGE_MAX_BYTES;
+        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return add_string(obj, "text", t, n);
 }
 
 static cJSON *snippet_string(cJSON *obj, const qy_result_t *h)
@@ -105,7 +121,7 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
          cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
          add_cstring(o, "title", h->rec.title) &&
          add_cstring(o, "section", h->rec.section) &&
-         add_cstring(o, "text", h->rec.text) && snippet_string(o, h);
+         text_string(o, h) && snippet_string(o, h);
     if (ok && h->rec.page)
         ok = cJSON_AddNumberToObject(o, "page", h->rec.page) != NULL;
     if (ok && h->rec.id && *h->rec.id)

@@ -492,10 +492,101 @@ static void test_long_title_without_spaces(void **state)
     qy_article_free(&a);
 }
 
+/* Checks that A's passages are the one paragraph BUF[0, N) cut into
+ * pieces within the bound, in order, whose text joined (with a space where
+ * the cut dropped whitespace) is the paragraph's; returns how many end a
+ * sentence. */
+static size_t check_pieces(const char *buf, size_t n, const qy_article_t *a)
+{
+    size_t clean_len;
+    char *whole = qy_passage_clean(buf, n, &clean_len);
+    assert_non_null(whole);
+    char *joined = malloc(clean_len + 1);
+    assert_non_null(joined);
+    size_t o = 0, sentences = 0;
+    assert_true(a->count > 1);
+    for (size_t i = 0; i < a->count; i++) {
+        const qy_passage_t *p = &a->passages[i];
+        assert_true(p->text_len > 0);
+        assert_true(p->text_len <= QY_PASSAGE_MAX_BYTES);
+        assert_int_equal(p->text_len, strlen(p->text));
+        assert_int_equal(p->ordinal, i + 1);
+        assert_true(p->offset + p->length <= n);
+        if (i > 0) {
+            const qy_passage_t *q = &a->passages[i - 1];
+            assert_true(q->offset + q->length <= p->offset);
+            if (q->offset + q->length < p->offset)
+                joined[o++] = ' ';
+            sentences += strchr(".!?", q->text[q->text_len - 1]) != NULL;
+        }
+        assert_true(o + p->text_len <= clean_len);
+        memcpy(joined + o, p->text, p->text_len);
+        o += p->text_len;
+    }
+    assert_int_equal(o, clean_len);
+    assert_memory_equal(joined, whole, clean_len);
+    free(joined);
+    free(whole);
+    return sentences;
+}
+
+static void test_long_paragraph(void **state)
+{
+    (void)state;
+    /* A real text made one paragraph: its lines joined, repeated. */
+    size_t len;
+    char *text = read_corpus("un-report-north-korea-crypto-theft-latin-times.txt", &len);
+    size_t n = 0, copies = 4 * QY_PASSAGE_MAX_BYTES / len + 2;
+    char *buf = malloc(copies * (len + 1));
+    assert_non_null(buf);
+    for (size_t c = 0; c < copies; c++) {
+        for (size_t i = 0; i < len; i++)
+            buf[n++] = text[i] == '\n' || text[i] == '\r' ? ' ' : text[i];
+        buf[n++] = ' ';
+    }
+    free(text);
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(buf, n, &a), QY_OK);
+    size_t sentences = check_pieces(buf, n, &a);
+    assert_int_equal(sentences, a.count - 1); /* cut after sentences */
+    qy_article_free(&a);
+
+    /* No space at all: cut between code points, never inside one. */
+    n = 3 * QY_PASSAGE_MAX_BYTES + 7;
+    buf = realloc(buf, n);
+    assert_non_null(buf);
+    for (size_t i = 0; i + 2 <= n; i += 2)
+        memcpy(buf + i, "\xC3\xA9", 2);
+    buf[n - 1] = 'x';
+    assert_int_equal(qy_split_plain(buf, n, &a), QY_OK);
+    check_pieces(buf, n, &a);
+    for (size_t i = 0; i < a.count; i++)
+        assert_true((unsigned char)a.passages[i].text[0] != 0xA9);
+    qy_article_free(&a);
+
+    /* Invalid bytes grow into U+FFFD: the bound still holds. */
+    for (size_t i = 0; i + 2 <= n; i += 2)
+        memcpy(buf + i, "a\xFF", 2);
+    assert_int_equal(qy_split_plain(buf, n, &a), QY_OK);
+    assert_true(a.count > 1);
+    for (size_t i = 0; i < a.count; i++)
+        assert_true(a.passages[i].text_len <= QY_PASSAGE_MAX_BYTES);
+    qy_article_free(&a);
+
+    /* A paragraph at the bound is one passage. */
+    memset(buf, 'a', QY_PASSAGE_MAX_BYTES);
+    assert_int_equal(qy_split_plain(buf, QY_PASSAGE_MAX_BYTES, &a), QY_OK);
+    assert_int_equal(a.count, 1);
+    assert_int_equal(a.passages[0].text_len, QY_PASSAGE_MAX_BYTES);
+    qy_article_free(&a);
+    free(buf);
+}
+
 static void test_huge_inputs(void **state)
 {
     (void)state;
-    /* A 50 MB single line is one passage, split in linear time. */
+    /* A 50 MB single line is split into passages within the bound, in
+     * linear time. */
     size_t n = test_scale(50u << 20);
     char *buf = malloc(n);
     assert_non_null(buf);
@@ -504,10 +595,9 @@ static void test_huge_inputs(void **state)
     buf[n - 1] = 'x';
     qy_article_t a;
     assert_int_equal(qy_split_plain(buf, n, &a), QY_OK);
-    assert_int_equal(a.count, 1);
+    assert_true(a.count >= n / QY_PASSAGE_MAX_BYTES);
+    check_pieces(buf, n, &a);
     assert_int_equal(a.passages[0].offset, 0);
-    assert_int_equal(a.passages[0].length, n);
-    assert_int_equal(a.passages[0].text_len, n);
     assert_true(strlen(a.title) <= 120);
     qy_article_free(&a);
 
@@ -552,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_split_table),
         cmocka_unit_test(test_span_covers_paragraph),
         cmocka_unit_test(test_long_title_without_spaces),
+        cmocka_unit_test(test_long_paragraph),
         cmocka_unit_test(test_huge_inputs),
         cmocka_unit_test(test_free_is_safe),
     };

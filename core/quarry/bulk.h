@@ -60,6 +60,12 @@ qy_status_t qy_bulk_new(qy_db_t *target, const qy_bulk_opts_t *opts,
 qy_status_t qy_bulk_add_article(qy_bulk_t *b, const char *source,
                                 qy_article_t *article);
 
+/* Adds the passages of ARTICLE to those of SOURCE given to
+ * qy_bulk_add_article before (a later part of the same source), as
+ * qy_ingest_article_more does; otherwise as qy_bulk_add_article. */
+qy_status_t qy_bulk_add_article_more(qy_bulk_t *b, const char *source,
+                                     qy_article_t *article);
+
 /* Replaces every passage of the JSON Lines document DOC->id by those of
  * DOC, as qy_split_jsonl and qy_ingest_jsonl do (the worker splits it).
  * DOC's contents are taken over (and *DOC emptied), also on failure.

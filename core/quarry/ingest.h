@@ -48,6 +48,13 @@ qy_status_t qy_ingest_remove_source_before(qy_ingest_t *ing, const char *source,
 qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
                               const qy_article_t *article);
 
+/* Adds the passages of ARTICLE to those of SOURCE, as qy_ingest_article
+ * does but deleting none: a later part of a source too large to be split
+ * at once (the caller deletes the old passages once it is complete, with
+ * qy_ingest_remove_source_before). */
+qy_status_t qy_ingest_article_more(qy_ingest_t *ing, const char *source,
+                              const qy_article_t *article);
+
 /* Replaces every passage of the JSON Lines document DOC->id, wherever it
  * came from, by PASSAGES (split from DOC with qy_split_jsonl), stored with
  * DOC's id and meta, SOURCE, and DOC's date in QY_SLOT_DATE when it starts

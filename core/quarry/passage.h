@@ -11,6 +11,12 @@
 extern "C" {
 #endif
 
+/* The most bytes of cleaned text a passage holds: a longer paragraph is
+ * split into passages of at most this size, cut after a sentence or at a
+ * space in the second half of each (at a code point boundary when it has
+ * neither). */
+#define QY_PASSAGE_MAX_BYTES 65536
+
 typedef struct qy_passage {
     char *text; /* cleaned UTF-8: whitespace runs (Unicode too) become
                    one space, no leading/trailing space, invalid UTF-8
@@ -63,7 +69,8 @@ typedef struct qy_article {
  * Unicode whitespace included; lines end at LF, CRLF or CR). Inside a block,
  * lines are joined as one wrapped paragraph when every line is at most 100
  * bytes and every line but the last at least 40 bytes; otherwise the block
- * holds one paragraph per line.
+ * holds one paragraph per line. A paragraph longer than
+ * QY_PASSAGE_MAX_BYTES becomes several passages.
  *
  * The headline is the first paragraph of 3 or more words that is not a
  * copyright notice, when it is a single line of at most 200 bytes that does
@@ -84,6 +91,12 @@ typedef struct qy_article {
  * always yields a passage. Returns QY_OK (OUT filled, with no passages only
  * when the text holds no word) or QY_NOMEM. */
 qy_status_t qy_split_plain(const char *buf, size_t len, qy_article_t *out);
+
+/* Splits a later part of a plain text too large to be split at once, cut
+ * at a paragraph break: as qy_split_plain, but no headline is looked for
+ * and the title is left "" (the caller gives the first part's). Offsets are
+ * from BUF and ordinals start at 1. */
+qy_status_t qy_split_plain_more(const char *buf, size_t len, qy_article_t *out);
 
 /* Frees everything OUT holds and zeroes it. */
 void qy_article_free(qy_article_t *article);
