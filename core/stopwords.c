@@ -43,10 +43,10 @@ static int cmp_words(const void *x, const void *y)
 static void add_word(const char *s, size_t len)
 {
     utf8proc_uint8_t *norm = NULL;
-    utf8proc_ssize_t n = utf8proc_map(
-        (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &norm,
-        UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-            UTF8PROC_IGNORE);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &norm,
+                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                         UTF8PROC_IGNORE);
     if (n > 0 && nwords < MAX_WORDS &&
         pool_used + (size_t)n + 1 <= POOL_BYTES) {
         char *w = pool + pool_used;
