@@ -39,6 +39,7 @@ struct qy_analyzer {
     struct sb_stemmer *stemmer; /* NULL for "none" */
     int english;                /* diacritics removed */
     const qy_stoplist_t *stops; /* the stop words of lang, or NULL */
+    const char *const *elided;  /* the elided words of lang, or NULL */
     int automatic;              /* made as "auto": several languages */
     /* The stop words of the question languages, each in any of them: a
      * passage's stop words have no positions (core/ingest.c), whichever
@@ -205,6 +206,45 @@ static int is_english(const char *canonical)
            strcmp(canonical, "porter") == 0;
 }
 
+/* Elision: the words that French, Italian and Catalan write as their first
+ * letters and an apostrophe joined to the next word (l'avenir, dell'anno,
+ * d'aigua), as Lucene's elision filters list them. The tokenizer drops
+ * them, so that l'avenir is the word avenir. NULL-terminated. */
+static const char *const elided_french[] = {"c",      "d", "j", "jusqu",  "l",
+                                            "lorsqu", "m", "n", "puisqu", "qu",
+                                            "quoiqu", "s", "t", NULL};
+static const char *const elided_italian[] = {
+    "agl",   "all", "c",    "coll", "d",    "dagl", "dall", "degl",
+    "dell",  "gl",  "l",    "m",    "negl", "nell", "pell", "quell",
+    "quest", "s",   "sugl", "sull", "t",    "un",   "v",    NULL};
+static const char *const elided_catalan[] = {"d", "l", "m", "n",
+                                             "s", "t", NULL};
+
+static const char *const *elided_words(const char *canonical)
+{
+    if (strcmp(canonical, "french") == 0)
+        return elided_french;
+    if (strcmp(canonical, "italian") == 0)
+        return elided_italian;
+    if (strcmp(canonical, "catalan") == 0)
+        return elided_catalan;
+    return NULL;
+}
+
+/* The length of the elided word and apostrophe that WORD[0, LEN) starts
+ * with in A's language, 0 when none. */
+static size_t elision(const qy_analyzer_t *a, const char *word, size_t len)
+{
+    const char *apos = a->elided ? memchr(word, '\'', len) : NULL;
+    if (!apos || apos + 1 == word + len)
+        return 0;
+    size_t n = (size_t)(apos - word);
+    for (const char *const *e = a->elided; *e; e++)
+        if (strlen(*e) == n && memcmp(*e, word, n) == 0)
+            return n + 1;
+    return 0;
+}
+
 /* The stemmer of the canonical LANG in *OUT (NULL for "none"). */
 static qy_status_t new_stemmer(const char *lang, struct sb_stemmer **out)
 {
@@ -234,6 +274,7 @@ qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
         return QY_NOMEM;
     }
     a->english = is_english(canonical);
+    a->elided = elided_words(canonical);
     a->stops = qy_stoplist(a->english ? "english" : canonical);
     a->options = UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                  UTF8PROC_IGNORE;
@@ -295,6 +336,7 @@ qy_status_t qy_analyzer_use(qy_analyzer_t *a, const char *lang)
     a->stems = a->held[i].stems;
     a->held[i] = now;
     a->english = is_english(a->lang);
+    a->elided = elided_words(a->lang);
     a->stops = qy_stoplist(a->english ? "english" : a->lang);
     return QY_OK;
 }
@@ -597,6 +639,18 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
             return QY_NOMEM;
         if (wlen == 0)
             continue;
+        size_t cut = elision(a, word, (size_t)wlen);
+        if (cut) {
+            /* The text resumes after its apostrophe (' or U+2019). */
+            word += cut;
+            wlen -= (ptrdiff_t)cut;
+            while (start < end) {
+                utf8proc_int32_t c;
+                start += qy_utf8_decode(text + start, end - start, &c);
+                if (c == '\'' || c == 0x2019)
+                    break;
+            }
+        }
         qy_token_t tok = {word, (size_t)wlen, start, end, ++pos};
         if (fn(ctx, &tok) != 0)
             break;

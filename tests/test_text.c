@@ -129,11 +129,29 @@ static const token_case_t token_cases[] = {
     {"english", "\xEF\xAC\x81ne", 0, {{"fine", 0, 5}}},
     /* A soft hyphen inside a word is ignored. */
     {"english", "co\xC2\xADoperate", 0, {{"cooperate", 0, 11}}},
-    /* Other languages keep their accents. */
+    /* Other languages keep their accents; French, Italian and Catalan drop
+     * an elided word (l', dell', d'), with ' or U+2019, from the word and
+     * its span. */
     {"french",
      "\xC3\xA9t\xC3\xA9 L'\xC3\xA9t\xC3\xA9",
      0,
-     {{"\xC3\xA9t\xC3\xA9", 0, 5}, {"l'\xC3\xA9t\xC3\xA9", 6, 13}}},
+     {{"\xC3\xA9t\xC3\xA9", 0, 5}, {"\xC3\xA9t\xC3\xA9", 8, 13}}},
+    {"french",
+     "l'avenir qu\xE2\x80\x99il jusqu'ici aujourd'hui prud'homme",
+     0,
+     {{"avenir", 2, 8},
+      {"il", 14, 16},
+      {"ici", 23, 26},
+      {"aujourd'hui", 27, 38},
+      {"prud'homme", 39, 49}}},
+    {"italian",
+     "dell'anno l'arte po' un'amica",
+     0,
+     {{"anno", 5, 9}, {"arte", 12, 16}, {"po", 17, 19}, {"amica", 24, 29}}},
+    {"catalan", "d'aigua l'home", 0, {{"aigua", 2, 7}, {"home", 10, 14}}},
+    /* Elision is of those languages only. */
+    {"english", "l'avenir", 0, {{"l'avenir", 0, 8}}},
+    {"spanish", "d'aigua", 0, {{"d'aigua", 0, 7}}},
     {"greek",
      "\xCE\x86\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1",
      0,
