@@ -1018,8 +1018,8 @@ static const setting_t settings[] = {
 /* Options given on the command line on top of every setting. */
 typedef struct overrides {
     int k1_set, b_set, title_set, prox_set, window_set, fb_set, fbt_set,
-        fbw_set, agg_set, repeats_set, repeats, fba_set, scheme_set,
-        weighting_set, wparam_set, spread_set;
+        fbw_set, agg_set, repeats_set, repeats, fba_set, scheme_set, stops_set,
+        keep_stops, weighting_set, wparam_set, spread_set;
     double k1, b, title_weight, proximity, feedback_weight, feedback_agreement,
         feedback_spread, weighting_param;
     unsigned window, feedback_docs, feedback_terms;
@@ -1080,6 +1080,8 @@ static void setting_opts(const char *name, const overrides_t *ov,
         *agg = ov->agg;
     if (ov->repeats_set)
         o->count_repeats = ov->repeats;
+    if (ov->stops_set)
+        o->keep_stopwords = ov->keep_stops;
     if (ov->fba_set)
         o->feedback_agreement = ov->feedback_agreement;
     if (ov->spread_set)
@@ -1287,6 +1289,8 @@ static void print_help(void)
         "      --title-weight X, --proximity X, --proximity-window N,\n"
         "      --feedback N, --feedback-terms N, --feedback-weight X,\n"
         "      --repeats on|off, --feedback-agreement X (0 to 1),\n"
+        "      --stopwords drop|keep  a question's stop words (drop: "
+        "query's way)\n"
         "      --feedback-spread X (0 to 1),\n"
         "      --feedback-scheme trad|bo1\n"
         "                       ranking options of query, on top of each "
@@ -1343,6 +1347,19 @@ static void print_help(void)
         DEFAULT_SUM_TOP, QY_METRICS_DEPTH, DEPTH_MARGIN, MAX_AUTO_DEPTH);
 }
 
+/* *OUT = 1 for YES, 0 for NO; anything else is an error naming OPTION. */
+static int parse_pair(const char *option, const char *arg, const char *yes,
+                      const char *no, int *out)
+{
+    if (strcmp(arg, yes) && strcmp(arg, no)) {
+        fprintf(stderr, "%s: %s expects %s or %s, not '%s'\n", progname, option,
+                yes, no, arg);
+        return -1;
+    }
+    *out = strcmp(arg, yes) == 0;
+    return 0;
+}
+
 static int known_setting(const char *name)
 {
     for (size_t i = 0; i < NSETTINGS; i++)
@@ -1373,6 +1390,7 @@ static char *row_label(const char *setting, const overrides_t *ov)
     LABEL(ov->fbt_set, " fbterms=%u", ov->feedback_terms);
     LABEL(ov->fbw_set, " fbweight=%g", ov->feedback_weight);
     LABEL(ov->repeats_set, " repeats=%s", ov->repeats ? "on" : "off");
+    LABEL(ov->stops_set, " stopwords=%s", ov->keep_stops ? "keep" : "drop");
     LABEL(ov->agg_set, " agg=%s", ov->agg == AGG_MAX ? "max" : "sum");
     LABEL(ov->fba_set, " agree=%g", ov->feedback_agreement);
     LABEL(ov->spread_set, " spread=%g", ov->feedback_spread);
@@ -1407,6 +1425,7 @@ int main(int argc, char **argv)
         OPT_FORMAT,
         OPT_MINMAP,
         OPT_REPEATS,
+        OPT_STOPS,
         OPT_CACHE,
         OPT_FOLD,
         OPT_FBA,
@@ -1427,6 +1446,7 @@ int main(int argc, char **argv)
         {"feedback-terms", required_argument, NULL, OPT_FBT},
         {"feedback-weight", required_argument, NULL, OPT_FBW},
         {"repeats", required_argument, NULL, OPT_REPEATS},
+        {"stopwords", required_argument, NULL, OPT_STOPS},
         {"aggregate", required_argument, NULL, OPT_AGG},
         {"sum-top", required_argument, NULL, OPT_SUMTOP},
         {"split", required_argument, NULL, OPT_SPLIT},
@@ -1524,15 +1544,15 @@ int main(int argc, char **argv)
             ov.fbw_set = 1;
             break;
         case OPT_REPEATS:
-            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-                fprintf(stderr,
-                        "%s: --repeats expects on or off, not "
-                        "'%s'\n",
-                        progname, optarg);
+            if (parse_pair("--repeats", optarg, "on", "off", &ov.repeats))
                 return EXIT_ERROR;
-            }
-            ov.repeats = strcmp(optarg, "on") == 0;
             ov.repeats_set = 1;
+            break;
+        case OPT_STOPS:
+            if (parse_pair("--stopwords", optarg, "keep", "drop",
+                           &ov.keep_stops))
+                return EXIT_ERROR;
+            ov.stops_set = 1;
             break;
         case OPT_AGG:
             if (strcmp(optarg, "max") && strcmp(optarg, "sum")) {

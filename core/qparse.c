@@ -1188,7 +1188,7 @@ static qy_node_t *parse_plain(parser_t *p)
     for (size_t i = 0; i < words.n; i++)
         if (!qy_is_stopword(p->a, words.v[i]->text, words.v[i]->text_len))
             kept++;
-    if (kept > 0 && kept < words.n) {
+    if (kept > 0 && kept < words.n && !p->keep_stop) {
         size_t o = 0;
         for (size_t i = 0; i < words.n; i++) {
             qy_node_t *w = words.v[i];
@@ -1218,6 +1218,12 @@ static void parser_init(parser_t *p, qy_analyzer_t *a, const char *s,
 qy_status_t qy_parse(qy_analyzer_t *a, const char *query, size_t len,
                      qy_parsed_t *out)
 {
+    return qy_parse_keeping(a, query, len, 0, out);
+}
+
+qy_status_t qy_parse_keeping(qy_analyzer_t *a, const char *query, size_t len,
+                             int keep_stop, qy_parsed_t *out)
+{
     parser_t p;
     qy_node_t *root = NULL;
     int fallback = 0;
@@ -1232,7 +1238,7 @@ qy_status_t qy_parse(qy_analyzer_t *a, const char *query, size_t len,
 
     int syntax = looks_like_syntax(query, len);
     if (syntax) {
-        parser_init(&p, a, query, len, 0);
+        parser_init(&p, a, query, len, keep_stop);
         root = parse_syntax(&p);
         if (!p.err && !root && p.dropped) {
             /* Only stop words: search for them rather than nothing. */
@@ -1245,7 +1251,7 @@ qy_status_t qy_parse(qy_analyzer_t *a, const char *query, size_t len,
          * words (fallback stays 0 when there are none). */
         if (!root) {
             fallback = p.err == P_SYNTAX;
-            parser_init(&p, a, query, len, 0);
+            parser_init(&p, a, query, len, keep_stop);
             root = parse_plain(&p);
             if (p.err)
                 return QY_NOMEM;
@@ -1253,7 +1259,7 @@ qy_status_t qy_parse(qy_analyzer_t *a, const char *query, size_t len,
                 fallback = 1;
         }
     } else {
-        parser_init(&p, a, query, len, 0);
+        parser_init(&p, a, query, len, keep_stop);
         root = parse_plain(&p);
         if (p.err)
             return QY_NOMEM;

@@ -256,7 +256,8 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     if ((st = use_index_languages(db, a)) != QY_OK)
         return st;
     double t = qy_timings_now();
-    st = qy_parse(a, query, strlen(query), &parsed);
+    st = qy_parse_keeping(a, query, strlen(query), opts->keep_stopwords,
+                          &parsed);
     if (st != QY_OK)
         return st;
     out->syntax = parsed.syntax;

@@ -1,8 +1,9 @@
 /* Words: tokenizing with utf8proc, stemming with Snowball's libstemmer, and
- * the English stop word list. The indexer, the query parser and the
+ * the stop word lists. The indexer, the query parser and the
  * highlighter all call these functions, so a word typed in a query becomes
  * exactly the term the indexer stored. */
 #include "quarry/text.h"
+#include "quarry/stopwords.h"
 #include "quarry/utf8.h"
 
 #include <limits.h>
@@ -36,9 +37,15 @@ struct held_language {
 struct qy_analyzer {
     const char *lang;           /* canonical name; static storage */
     struct sb_stemmer *stemmer; /* NULL for "none" */
-    int english;                /* English stop words, diacritics removed */
+    int english;                /* diacritics removed */
+    const qy_stoplist_t *stops; /* the stop words of lang, or NULL */
+    const char *const *elided;  /* the elided words of lang, or NULL */
     int automatic;              /* made as "auto": several languages */
-    int english_stops;          /* English stop words in any language */
+    /* The stop words of the question languages, each in any of them: a
+     * passage's stop words have no positions (core/ingest.c), whichever
+     * of the languages it is in. */
+    const qy_stoplist_t *question_stops[HELD_LANGUAGES];
+    size_t nquestion_stops;
     struct held_language held[HELD_LANGUAGES];
     size_t nheld;
     const char *question[HELD_LANGUAGES]; /* see qy_stem_each */
@@ -60,7 +67,8 @@ struct qy_analyzer {
 struct stem_entry {
     unsigned char word_len, stem_len; /* word_len 0: empty */
     /* Whether the word is a stop word, once asked: STOP_UNKNOWN, or the
-     * list it was looked up in (STOP_ENGLISH, STOP_QUESTION) with
+     * lists it was looked up in (STOP_ENGLISH: the language's own;
+     * STOP_QUESTION: the question languages' too) with
      * STOP_YES when it is in it. */
     unsigned char stop;
     char word[STEM_CACHE_BYTES];
@@ -86,10 +94,16 @@ static struct stem_entry *stem_slot(qy_analyzer_t *a, const char *word,
     return &a->stems[(h ^ (h >> 16)) % STEM_CACHE];
 }
 
-static int stem_cached(const struct stem_entry *e, const char *word,
-                       size_t len)
+static int stem_cached(const struct stem_entry *e, const char *word, size_t len)
 {
     return e && e->word_len == len && memcmp(e->word, word, len) == 0;
+}
+
+/* Forgets the stop word answers of a cache (NULL: none made). */
+static void forget_stop_answers(struct stem_entry *stems)
+{
+    for (size_t i = 0; stems && i < STEM_CACHE; i++)
+        stems[i].stop = STOP_UNKNOWN;
 }
 
 /* ---- Languages ---------------------------------------------------------- */
@@ -192,6 +206,45 @@ static int is_english(const char *canonical)
            strcmp(canonical, "porter") == 0;
 }
 
+/* Elision: the words that French, Italian and Catalan write as their first
+ * letters and an apostrophe joined to the next word (l'avenir, dell'anno,
+ * d'aigua), as Lucene's elision filters list them. The tokenizer drops
+ * them, so that l'avenir is the word avenir. NULL-terminated. */
+static const char *const elided_french[] = {"c",      "d", "j", "jusqu",  "l",
+                                            "lorsqu", "m", "n", "puisqu", "qu",
+                                            "quoiqu", "s", "t", NULL};
+static const char *const elided_italian[] = {
+    "agl",   "all", "c",    "coll", "d",    "dagl", "dall", "degl",
+    "dell",  "gl",  "l",    "m",    "negl", "nell", "pell", "quell",
+    "quest", "s",   "sugl", "sull", "t",    "un",   "v",    NULL};
+static const char *const elided_catalan[] = {"d", "l", "m", "n",
+                                             "s", "t", NULL};
+
+static const char *const *elided_words(const char *canonical)
+{
+    if (strcmp(canonical, "french") == 0)
+        return elided_french;
+    if (strcmp(canonical, "italian") == 0)
+        return elided_italian;
+    if (strcmp(canonical, "catalan") == 0)
+        return elided_catalan;
+    return NULL;
+}
+
+/* The length of the elided word and apostrophe that WORD[0, LEN) starts
+ * with in A's language, 0 when none. */
+static size_t elision(const qy_analyzer_t *a, const char *word, size_t len)
+{
+    const char *apos = a->elided ? memchr(word, '\'', len) : NULL;
+    if (!apos || apos + 1 == word + len)
+        return 0;
+    size_t n = (size_t)(apos - word);
+    for (const char *const *e = a->elided; *e; e++)
+        if (strlen(*e) == n && memcmp(*e, word, n) == 0)
+            return n + 1;
+    return 0;
+}
+
 /* The stemmer of the canonical LANG in *OUT (NULL for "none"). */
 static qy_status_t new_stemmer(const char *lang, struct sb_stemmer **out)
 {
@@ -221,6 +274,8 @@ qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
         return QY_NOMEM;
     }
     a->english = is_english(canonical);
+    a->elided = elided_words(canonical);
+    a->stops = qy_stoplist(a->english ? "english" : canonical);
     a->options = UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                  UTF8PROC_IGNORE;
     *out = a;
@@ -281,6 +336,8 @@ qy_status_t qy_analyzer_use(qy_analyzer_t *a, const char *lang)
     a->stems = a->held[i].stems;
     a->held[i] = now;
     a->english = is_english(a->lang);
+    a->elided = elided_words(a->lang);
+    a->stops = qy_stoplist(a->english ? "english" : a->lang);
     return QY_OK;
 }
 
@@ -289,7 +346,10 @@ qy_status_t qy_analyzer_set_question_languages(qy_analyzer_t *a,
                                                size_t n)
 {
     a->nquestion = 0;
-    a->english_stops = 0;
+    a->nquestion_stops = 0;
+    forget_stop_answers(a->stems);
+    for (size_t i = 0; i < a->nheld; i++)
+        forget_stop_answers(a->held[i].stems);
     if (n == 1)
         return qy_analyzer_use(a, langs[0]);
     /* Words are read keeping their marks, as every language but English
@@ -300,9 +360,10 @@ qy_status_t qy_analyzer_set_question_languages(qy_analyzer_t *a,
         if (!c)
             return QY_INVALID;
         a->question[a->nquestion++] = c;
-        if (is_english(c))
-            a->english_stops = 1;
-        else if (!home)
+        const qy_stoplist_t *stops = qy_stoplist(is_english(c) ? "english" : c);
+        if (stops)
+            a->question_stops[a->nquestion_stops++] = stops;
+        if (!is_english(c) && !home)
             home = c;
     }
     return home ? qy_analyzer_use(a, home) : QY_OK;
@@ -578,6 +639,18 @@ qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
             return QY_NOMEM;
         if (wlen == 0)
             continue;
+        size_t cut = elision(a, word, (size_t)wlen);
+        if (cut) {
+            /* The text resumes after its apostrophe (' or U+2019). */
+            word += cut;
+            wlen -= (ptrdiff_t)cut;
+            while (start < end) {
+                utf8proc_int32_t c;
+                start += qy_utf8_decode(text + start, end - start, &c);
+                if (c == '\'' || c == 0x2019)
+                    break;
+            }
+        }
         qy_token_t tok = {word, (size_t)wlen, start, end, ++pos};
         if (fn(ctx, &tok) != 0)
             break;
@@ -705,89 +778,35 @@ qy_status_t qy_stem_each(qy_analyzer_t *a, const char *word, size_t len,
 
 /* ---- Stop words ---------------------------------------------------------- */
 
-/* Snowball's English stop word list, sorted (strcmp order). */
-static const char *const english_stopwords[] = {
-    "a",          "about",     "above",     "after",   "again",    "against",
-    "all",        "am",        "an",        "and",     "any",      "are",
-    "aren't",     "as",        "at",        "be",      "because",  "been",
-    "before",     "being",     "below",     "between", "both",     "but",
-    "by",         "can't",     "cannot",    "could",   "couldn't", "did",
-    "didn't",     "do",        "does",      "doesn't", "doing",    "don't",
-    "down",       "during",    "each",      "few",     "for",      "from",
-    "further",    "had",       "hadn't",    "has",     "hasn't",   "have",
-    "haven't",    "having",    "he",        "he'd",    "he'll",    "he's",
-    "her",        "here",      "here's",    "hers",    "herself",  "him",
-    "himself",    "his",       "how",       "how's",   "i",        "i'd",
-    "i'll",       "i'm",       "i've",      "if",      "in",       "into",
-    "is",         "isn't",     "it",        "it's",    "its",      "itself",
-    "let's",      "me",        "more",      "most",    "mustn't",  "my",
-    "myself",     "no",        "nor",       "not",     "of",       "off",
-    "on",         "once",      "only",      "or",      "other",    "ought",
-    "our",        "ours",      "ourselves", "out",     "over",     "own",
-    "same",       "shan't",    "she",       "she'd",   "she'll",   "she's",
-    "should",     "shouldn't", "so",        "some",    "such",     "than",
-    "that",       "that's",    "the",       "their",   "theirs",   "them",
-    "themselves", "then",      "there",     "there's", "these",    "they",
-    "they'd",     "they'll",   "they're",   "they've", "this",     "those",
-    "through",    "to",        "too",       "under",   "until",    "up",
-    "very",       "was",       "wasn't",    "we",      "we'd",     "we'll",
-    "we're",      "we've",     "were",      "weren't", "what",     "what's",
-    "when",       "when's",    "where",     "where's", "which",    "while",
-    "who",        "who's",     "whom",      "why",     "why's",    "with",
-    "won't",      "would",     "wouldn't",  "you",     "you'd",    "you'll",
-    "you're",     "you've",    "your",      "yours",   "yourself", "yourselves",
-};
-
 /* Question words carry no meaning to match in any language's index: a
  * question typed in English is common whatever the articles' language. */
 static const char *const question_words[] = {
     "how", "what", "when", "where", "which", "who", "why",
 };
 
-static int word_cmp(const char *word, size_t len, const char *entry)
+/* The stop words of the language in use (core/data/stopwords.txt), and
+ * those of every question language when several are set; question words
+ * are ignored in every language. */
+static int in_stop_lists(const qy_analyzer_t *a, const char *word, size_t len)
 {
-    size_t elen = strlen(entry);
-    int c = memcmp(word, entry, len < elen ? len : elen);
-    if (c != 0)
-        return c;
-    return len < elen ? -1 : len > elen;
-}
-
-static int in_sorted(const char *const *list, size_t n, const char *word,
-                     size_t len)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = word_cmp(word, len, list[mid]);
-        if (c == 0)
+    if (a->stops && qy_stoplist_has(a->stops, word, len))
+        return 1;
+    for (size_t i = 0; i < a->nquestion_stops; i++)
+        if (qy_stoplist_has(a->question_stops[i], word, len))
             return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0;
-}
-
-/* Only English has a stop word list: other languages' function words stay
- * searchable, and only the question words are ignored for them. */
-static int in_stop_list(int list, const char *word, size_t len)
-{
-    if (list == STOP_ENGLISH)
-        return in_sorted(english_stopwords,
-                         sizeof english_stopwords / sizeof *english_stopwords,
-                         word, len);
-    return in_sorted(question_words,
-                     sizeof question_words / sizeof *question_words, word, len);
+    return qy_sorted_has(question_words,
+                         sizeof question_words / sizeof *question_words, word,
+                         len);
 }
 
 /* The answer is kept with the word's stem, when cached (a word is asked
  * about right after it is stemmed): most words of a text are common ones,
- * and a lookup in the list costs more than the cache. */
+ * and a lookup in the list costs more than the cache. The cache is the
+ * language's own; the answer is tagged with whether question languages
+ * were set, and qy_analyzer_set_question_languages forgets the answers. */
 int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
 {
-    int list = a->english || a->english_stops ? STOP_ENGLISH : STOP_QUESTION;
+    int list = a->nquestion_stops ? STOP_QUESTION : STOP_ENGLISH;
     struct stem_entry *e = NULL;
     if (a->stems && len > 0 && len <= STEM_CACHE_BYTES) {
         e = stem_slot((qy_analyzer_t *)a, word, len);
@@ -796,7 +815,7 @@ int qy_is_stopword(const qy_analyzer_t *a, const char *word, size_t len)
         else if ((e->stop & ~STOP_YES) == list)
             return (e->stop & STOP_YES) != 0;
     }
-    int stop = in_stop_list(list, word, len);
+    int stop = in_stop_lists(a, word, len);
     if (e)
         e->stop = (unsigned char)(list | (stop ? STOP_YES : 0));
     return stop;

@@ -185,6 +185,42 @@ static void test_messages_and_short_texts(void **state)
     free(idx);
 }
 
+/* French drops the elided article from a word, when indexing and when
+ * asking: année finds "l'année", and so do l'année and l’année; the
+ * highlight spans the word without its article. French stop words (le,
+ * de) are no longer words to match. */
+static void test_french_elision(void **state)
+{
+    (void)state;
+    put_file("fr/jardins.md", french);
+    char *idx = tmp_file("fr.idx"), *dir = tmp_file("fr");
+    cJSON *j = index_json(0, idx, "--lang", "french", dir, (char *)NULL);
+    cJSON_Delete(j);
+    static const char *const questions[] = {
+        "ann\u00e9e", "l'ann\u00e9e", "l\u2019ann\u00e9e", "de l'ann\u00e9e",
+        "\"l'ann\u00e9e suivante\""};
+    for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
+        cJSON *a = query_json(0, idx, questions[i], (char *)NULL);
+        const cJSON *hits = hits_of(a);
+        if (cJSON_GetArraySize(hits) != 1)
+            fail_msg("%s: %d hits", questions[i], cJSON_GetArraySize(hits));
+        const cJSON *h = cJSON_GetArrayItem(hits, 0);
+        const char *text = str_field(h, "text");
+        assert_non_null(strstr(text, "l'ann\u00e9e suivante"));
+        cJSON *hl = cJSON_GetArrayItem(cJSON_GetObjectItem(h, "highlights"), 0);
+        assert_non_null(hl);
+        int start = cJSON_GetArrayItem(hl, 0)->valueint;
+        assert_memory_equal(text + start, "ann\u00e9e", strlen("ann\u00e9e"));
+        cJSON_Delete(a);
+    }
+    /* Only stop words: kept, and they match. */
+    cJSON *a = query_json(0, idx, "le", (char *)NULL);
+    assert_true(cJSON_GetArraySize(hits_of(a)) >= 1);
+    cJSON_Delete(a);
+    free(dir);
+    free(idx);
+}
+
 /* An index is of one language or of several: the other cannot be added. */
 static void test_auto_is_the_index_language(void **state)
 {
@@ -216,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_each_language_stemmed_as_its_own),
         cmocka_unit_test(test_messages_and_short_texts),
         cmocka_unit_test(test_auto_is_the_index_language),
+        cmocka_unit_test(test_french_elision),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

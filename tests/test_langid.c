@@ -149,6 +149,9 @@ static void test_stem_in_each_language(void **state)
     assert_int_equal(qy_analyzer_question_languages(a), 3);
     assert_string_equal(qy_analyzer_current(a), "german");
     assert_true(qy_is_stopword(a, "the", 3));
+    assert_true(qy_is_stopword(a, "und", 3));
+    assert_true(qy_is_stopword(a, "le", 2));
+    assert_false(qy_is_stopword(a, "brücke", strlen("brücke")));
     c.n = 0;
     assert_int_equal(qy_stem_each(a, "décidé", strlen("décidé"), collect, &c),
                      QY_OK);

@@ -520,6 +520,48 @@ static void test_other_language(void **state)
     free(d);
     qy_parsed_free(&p);
     qy_analyzer_free(none);
+
+    /* French has Snowball's list: le and de are dropped like the. */
+    qy_analyzer_t *fr;
+    assert_int_equal(qy_analyzer_new("french", &fr), QY_OK);
+    d = parse_describe(fr, "le jardin de la ville", 21, &p);
+    assert_string_equal(d, "(jardin OR vill)");
+    free(d);
+    qy_parsed_free(&p);
+    qy_analyzer_free(fr);
+}
+
+/* Kept on request (evaluation's --stopwords keep), in questions and in
+ * queries in the syntax; question words too. */
+static void test_stopwords_kept(void **state)
+{
+    (void)state;
+    qy_analyzer_t *a;
+    qy_parsed_t p;
+    assert_int_equal(qy_analyzer_new("english", &a), QY_OK);
+    static const struct {
+        const char *query, *dropped, *kept;
+    } kept_cases[] = {
+        {"what is the history of korea", "(histori OR korea)",
+         "(what OR is OR the OR histori OR of OR korea)"},
+        {"+korea the", "korea", "(korea AND_MAYBE the)"},
+    };
+    for (size_t i = 0; i < sizeof kept_cases / sizeof *kept_cases; i++) {
+        size_t len = strlen(kept_cases[i].query);
+        assert_int_equal(qy_parse_keeping(a, kept_cases[i].query, len, 0, &p),
+                         QY_OK);
+        char *d = qy_node_describe(a, p.root);
+        assert_string_equal(d, kept_cases[i].dropped);
+        free(d);
+        qy_parsed_free(&p);
+        assert_int_equal(qy_parse_keeping(a, kept_cases[i].query, len, 1, &p),
+                         QY_OK);
+        d = qy_node_describe(a, p.root);
+        assert_string_equal(d, kept_cases[i].kept);
+        free(d);
+        qy_parsed_free(&p);
+    }
+    qy_analyzer_free(a);
 }
 
 /* ---- Limits -------------------------------------------------------------- */
@@ -814,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_tree_nodes),
         cmocka_unit_test(test_null_and_unterminated),
         cmocka_unit_test(test_other_language),
+        cmocka_unit_test(test_stopwords_kept),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_node_limit),
         cmocka_unit_test(test_random_garbage),

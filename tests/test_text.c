@@ -129,11 +129,29 @@ static const token_case_t token_cases[] = {
     {"english", "\xEF\xAC\x81ne", 0, {{"fine", 0, 5}}},
     /* A soft hyphen inside a word is ignored. */
     {"english", "co\xC2\xADoperate", 0, {{"cooperate", 0, 11}}},
-    /* Other languages keep their accents. */
+    /* Other languages keep their accents; French, Italian and Catalan drop
+     * an elided word (l', dell', d'), with ' or U+2019, from the word and
+     * its span. */
     {"french",
      "\xC3\xA9t\xC3\xA9 L'\xC3\xA9t\xC3\xA9",
      0,
-     {{"\xC3\xA9t\xC3\xA9", 0, 5}, {"l'\xC3\xA9t\xC3\xA9", 6, 13}}},
+     {{"\xC3\xA9t\xC3\xA9", 0, 5}, {"\xC3\xA9t\xC3\xA9", 8, 13}}},
+    {"french",
+     "l'avenir qu\xE2\x80\x99il jusqu'ici aujourd'hui prud'homme",
+     0,
+     {{"avenir", 2, 8},
+      {"il", 14, 16},
+      {"ici", 23, 26},
+      {"aujourd'hui", 27, 38},
+      {"prud'homme", 39, 49}}},
+    {"italian",
+     "dell'anno l'arte po' un'amica",
+     0,
+     {{"anno", 5, 9}, {"arte", 12, 16}, {"po", 17, 19}, {"amica", 24, 29}}},
+    {"catalan", "d'aigua l'home", 0, {{"aigua", 2, 7}, {"home", 10, 14}}},
+    /* Elision is of those languages only. */
+    {"english", "l'avenir", 0, {{"l'avenir", 0, 8}}},
+    {"spanish", "d'aigua", 0, {{"d'aigua", 0, 7}}},
     {"greek",
      "\xCE\x86\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1",
      0,
@@ -309,9 +327,23 @@ static void test_stopwords(void **state)
         {"english", "korea", 0},  {"english", "us", 0},
         {"english", "thee", 0},   {"english", "", 0},
         {"english", "zzz", 0},    {"porter", "the", 1},
-        {"french", "le", 0},      {"french", "the", 0},
+        {"french", "le", 1},      {"french", "the", 0},
         {"french", "who", 1},     {"french", "how", 1},
+        {"french", "été", 1},     {"french", "avenir", 0},
         {"none", "what", 1},      {"none", "and", 0},
+        {"none", "le", 0},        {"danish", "og", 1},
+        {"danish", "hus", 0},     {"dutch", "het", 1},
+        {"dutch", "huis", 0},     {"finnish", "olla", 1},
+        {"finnish", "talo", 0},   {"german", "und", 1},
+        {"german", "dass", 1},    {"german", "haus", 0},
+        {"hungarian", "hogy", 1}, {"hungarian", "ház", 0},
+        {"italian", "della", 1},  {"italian", "casa", 0},
+        {"norwegian", "og", 1},   {"norwegian", "hus", 0},
+        {"portuguese", "não", 1}, {"portuguese", "casa", 0},
+        {"russian", "и", 1},      {"russian", "дом", 0},
+        {"spanish", "el", 1},     {"spanish", "casa", 0},
+        {"swedish", "och", 1},    {"swedish", "hus", 0},
+        {"greek", "και", 0},      {"english", "und", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         qy_analyzer_t *a = analyzer(cases[i].lang);

@@ -63,6 +63,9 @@ typedef struct qy_parsed {
  * Free with qy_parsed_free. */
 qy_status_t qy_parse(qy_analyzer_t *a, const char *query, size_t len,
                      qy_parsed_t *out);
+/* qy_parse, keeping the stop words when KEEP_STOP is non-zero. */
+qy_status_t qy_parse_keeping(qy_analyzer_t *a, const char *query, size_t len,
+                             int keep_stop, qy_parsed_t *out);
 void qy_parsed_free(qy_parsed_t *parsed);
 
 /* The tree as one line of text, words stemmed with A, e.g.

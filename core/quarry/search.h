@@ -84,6 +84,8 @@ typedef struct qy_search_opts {
                                  same form weighs more (BM25's query-term
                                  factor, k3 = 1); otherwise each word
                                  counts once */
+    int keep_stopwords;       /* a question keeps its stop words (they
+                                 are dropped by default) */
     int no_highlights;        /* leave highlights and snippets empty
                                  (evaluation, which reads scores only) */
 

@@ -46,8 +46,8 @@ qy_status_t qy_analyzer_use(qy_analyzer_t *a, const char *lang);
 
 /* Makes A analyse questions for an index of the N languages LANGS (names
  * or codes): each word of a question is stemmed in every one of them
- * (qy_stem_each), marks are kept while tokenizing, and English stop words
- * are stop words when English is among them. N of 0 or 1: the one language
+ * (qy_stem_each), marks are kept while tokenizing, and the stop words of
+ * each of them are stop words. N of 0 or 1: the one language
  * is used, as by qy_analyzer_use. Returns as qy_analyzer_use. */
 qy_status_t qy_analyzer_set_question_languages(qy_analyzer_t *a,
                                                const char *const *langs,
