@@ -183,6 +183,13 @@ static int starts_sentence(const char *text, size_t start)
     return 1;
 }
 
+/* The snippet window's score, in strict order of importance: the question's
+ * distinct words it holds (each worth more than any number of repeats, as a
+ * window is at most 1,000 words), then its matches counted with
+ * repeats (each worth more than a sentence start), then whether it starts a
+ * sentence. */
+enum { SNIPPET_DISTINCT = 100000, SNIPPET_MATCH = 10, SNIPPET_SENTENCE = 5 };
+
 /* The window start whose WORDS words hold the most distinct terms, then the
  * most matches, then starts a sentence, then comes first. One pass: the
  * window slides and keeps a count per term. */
@@ -206,8 +213,8 @@ static size_t best_window(const char *text, const hl_word_t *w, size_t n,
         if (i + 1 < words)
             continue;
         size_t s = i + 1 - words;
-        long score = distinct * 100000 + matches * 10 +
-                     (starts_sentence(text, w[s].start) ? 5 : 0);
+        long score = distinct * SNIPPET_DISTINCT + matches * SNIPPET_MATCH +
+                     (starts_sentence(text, w[s].start) ? SNIPPET_SENTENCE : 0);
         if (score > best_score) {
             best_score = score;
             best = s;

@@ -141,14 +141,22 @@ static void name_index(const qy_db_t *db, qy_status_t st, char **error)
     *error = s;
 }
 
-/* Hits fetched for a page before near-duplicates are folded. */
+/* Hits fetched for a page before near-duplicates are folded: twice the
+ * page and a few more, so that a page stays full when some of its hits fold
+ * into others; never more than FETCH_MAX, whatever the offset asked. */
+enum { FETCH_FACTOR = 2, FETCH_EXTRA = 10, FETCH_MAX = 100000 };
+
+/* Matches Xapian looks at before it may stop ranking early: enough for the
+ * page and for its estimate, which the count makes exact anyway. */
+enum { QY_CHECK_AT_LEAST = 100 };
+
 static unsigned fetch_size(const qy_search_opts_t *opts)
 {
     unsigned long want = (unsigned long)opts->offset + opts->limit;
     if (opts->keep_duplicates)
         return opts->limit;
-    want = want * 2 + 10;
-    return want > 100000 ? 100000 : (unsigned)want;
+    want = want * FETCH_FACTOR + FETCH_EXTRA;
+    return want > FETCH_MAX ? FETCH_MAX : (unsigned)want;
 }
 
 static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
@@ -241,129 +249,176 @@ static qy_status_t use_index_languages(qy_db_t *db, qy_analyzer_t *a)
     return st;
 }
 
-static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
-                               const qy_search_opts_t *opts, qy_results_t *out,
-                               char **error)
-{
+/* What the stages of one question share. */
+typedef struct run {
+    qy_db_t *db;
+    qy_analyzer_t *a;
+    const char *query;
+    const qy_search_opts_t *opts;
+    qy_results_t *out;
+    char **error;
+    owner_t *o;
     qy_parsed_t parsed;
-    qy_status_t st;
-    memset(out, 0, sizeof *out);
-    *error = NULL;
-    owner_t *o = calloc(1, sizeof *o);
-    if (!o)
-        return QY_NOMEM;
-    out->owner_ = o;
-    if ((st = use_index_languages(db, a)) != QY_OK)
-        return st;
-    double t = qy_timings_now();
-    st = qy_parse_keeping(a, query, strlen(query), opts->keep_stopwords,
-                          &parsed);
+    int question; /* plain words, searched as a question */
+    const qy_node_t *one;
+    const qy_node_t *const *words; /* the question's words searched */
+    size_t nwords;
+    unsigned *qtf; /* how often each word is asked; NULL: not counted */
+    const qy_node_t **kept_words;
+    const qy_node_t *root; /* the parse tree searched */
+    qy_node_t reduced;
+    qy_forms_t *forms;
+    build_t b;
+    qy_query_t *q;         /* what ranks */
+    qy_query_t *expansion; /* the feedback terms, or NULL */
+    qy_query_t *matching;  /* what counts */
+    double question_scale;
+    qy_search_params_t params;
+    int fold; /* near-duplicates folded into one hit */
+    double t; /* when the stage began, for QUARRY_TIMINGS */
+} run_t;
+
+/* The question parsed and described; R->parsed.root NULL: nothing to
+ * search. */
+static qy_status_t parse_question(run_t *r)
+{
+    qy_status_t st = use_index_languages(r->db, r->a);
     if (st != QY_OK)
         return st;
-    out->syntax = parsed.syntax;
-    out->fallback = parsed.fallback;
-    st = describe(a, &parsed, out);
-    if (st != QY_OK || !parsed.root) {
-        qy_parsed_free(&parsed);
+    r->t = qy_timings_now();
+    st = qy_parse_keeping(r->a, r->query, strlen(r->query),
+                          r->opts->keep_stopwords, &r->parsed);
+    if (st != QY_OK)
         return st;
+    r->out->syntax = r->parsed.syntax;
+    r->out->fallback = r->parsed.fallback;
+    st = describe(r->a, &r->parsed, r->out);
+    if (st != QY_OK || !r->parsed.root) {
+        qy_parsed_free(&r->parsed);
+        r->parsed.root = NULL;
     }
-    o->terms = qy_termset_new();
-    if (!o->terms)
-        st = QY_NOMEM;
-    if (st == QY_OK)
-        st = qy_termset_add_query(o->terms, a, parsed.root);
-    qy_query_t *q = NULL, *expansion = NULL;
-    double question_scale = 1;
-    const qy_node_t *one = NULL, *const *words = NULL;
-    size_t nwords = 0;
-    int question = st == QY_OK && (!parsed.syntax || parsed.fallback) &&
-                   qy_question_words(parsed.root, &one, &words, &nwords);
-    unsigned *qtf = NULL;
-    const qy_node_t **kept_words = NULL;
-    if (question && opts->count_repeats) {
-        qtf = calloc(nwords, sizeof *qtf);
-        st = qtf ? qy_count_words(a, query, words, nwords, qtf) : QY_NOMEM;
+    return st;
+}
+
+/* The words searched: a question's words (of a long one, the most
+ * informative), or the parse tree. A long text with parentheses or quotes
+ * is syntax: an OR of its parts. Of more than QY_QUESTION_MAX_WORDS parts,
+ * its phrases and groups and its most informative words are searched, as
+ * for a long question. */
+static qy_status_t choose_words(run_t *r)
+{
+    r->o->terms = qy_termset_new();
+    if (!r->o->terms)
+        return QY_NOMEM;
+    qy_status_t st = qy_termset_add_query(r->o->terms, r->a, r->parsed.root);
+    r->question =
+        st == QY_OK && (!r->parsed.syntax || r->parsed.fallback) &&
+        qy_question_words(r->parsed.root, &r->one, &r->words, &r->nwords);
+    if (r->question && r->opts->count_repeats) {
+        r->qtf = calloc(r->nwords, sizeof *r->qtf);
+        st = r->qtf
+                 ? qy_count_words(r->a, r->query, r->words, r->nwords, r->qtf)
+                 : QY_NOMEM;
     }
-    if (st == QY_OK && question && nwords > QY_QUESTION_MAX_WORDS)
-        st = qy_informative_words(db, a, &words, &nwords, qtf, &kept_words);
-    build_t b = {.db = db,
-                 .a = a,
-                 .prefix = "",
-                 .terms = o->terms,
-                 .resolve = opts->resolve_source,
-                 .resolve_ctx = opts->resolve_ctx};
-    /* A long text with parentheses or quotes is syntax: an OR of its
-     * parts. Of more than QY_QUESTION_MAX_WORDS parts, its phrases and
-     * groups and its most informative words are searched, as for a long
-     * question. */
-    const qy_node_t *root = parsed.root;
-    qy_node_t reduced;
-    if (st == QY_OK && !question && root->kind == QY_N_OR &&
-        root->nkids > QY_QUESTION_MAX_WORDS) {
-        const qy_node_t *const *kids = (const qy_node_t *const *)root->kids;
-        size_t nk = root->nkids;
-        st = qy_informative_words(db, a, &kids, &nk, NULL, &kept_words);
+    if (st == QY_OK && r->question && r->nwords > QY_QUESTION_MAX_WORDS)
+        st = qy_informative_words(r->db, r->a, &r->words, &r->nwords, r->qtf,
+                                  &r->kept_words);
+    r->root = r->parsed.root;
+    if (st == QY_OK && !r->question && r->root->kind == QY_N_OR &&
+        r->root->nkids > QY_QUESTION_MAX_WORDS) {
+        const qy_node_t *const *kids = (const qy_node_t *const *)r->root->kids;
+        size_t nk = r->root->nkids;
+        st =
+            qy_informative_words(r->db, r->a, &kids, &nk, NULL, &r->kept_words);
         if (st == QY_OK) {
-            reduced = *root;
-            reduced.kids = (qy_node_t **)kids;
-            reduced.nkids = nk;
-            root = &reduced;
+            r->reduced = *r->root;
+            r->reduced.kids = (qy_node_t **)kids;
+            r->reduced.nkids = nk;
+            r->root = &r->reduced;
         }
     }
-    t = qy_timings_add(QY_STAGE_PARSE, t);
-    qy_forms_t *forms = qy_forms_new(a);
-    if (!forms && st == QY_OK)
-        st = QY_NOMEM;
-    b.forms = question ? forms : NULL;
-    if (st == QY_OK) {
-        q = question ? qy_question_query(&b, words, nwords, qtf, opts)
-                     : qy_build_node(&b, root);
-        if (b.failed != QY_OK)
-            st = b.failed;
-        else if (!q)
-            st = QY_NOMEM;
-    }
-    if (st == QY_OK && b.notes) {
-        char *p = qy_label(out->parsed, "; also: ");
-        char *full = p ? qy_label(p, b.notes) : NULL;
+    r->t = qy_timings_add(QY_STAGE_PARSE, r->t);
+    return st;
+}
+
+/* Appends what the words were also searched as to the description. */
+static qy_status_t add_notes(run_t *r)
+{
+    qy_status_t st = QY_OK;
+    if (r->b.notes) {
+        char *p = qy_label(r->out->parsed, "; also: ");
+        char *full = p ? qy_label(p, r->b.notes) : NULL;
         free(p);
         if (full) {
-            free(out->parsed);
-            out->parsed = full;
+            free(r->out->parsed);
+            r->out->parsed = full;
         } else {
             st = QY_NOMEM;
         }
     }
-    free(b.notes);
-    b.notes = NULL;
-    /* What the question matches, before feedback: the passages counted,
-     * and with per_source the ones whose sources are listed. Feedback terms
-     * only rank. */
-    qy_query_t *matching = NULL;
-    if (st == QY_OK) {
-        matching = qy_query_scale(q, 1.0);
-        if (!matching)
-            st = QY_NOMEM;
-    }
-    t = qy_timings_add(QY_STAGE_FORMS, t);
-    if (st == QY_OK && question)
-        st = qy_expand_question(db, a, &q, nwords, opts, &question_scale,
-                                &expansion, error);
-    t = qy_timings_add(QY_STAGE_FEEDBACK, t);
-    if (st == QY_OK && expansion && opts->per_source) {
-        qy_query_t *both[2] = {q, matching};
+    free(r->b.notes);
+    r->b.notes = NULL;
+    return st;
+}
+
+/* The Xapian query: each word with its forms, synonyms and acronyms; and a
+ * copy of it that counts the matches (feedback terms only rank). */
+static qy_status_t build_query(run_t *r)
+{
+    r->b = (build_t){.db = r->db,
+                     .a = r->a,
+                     .prefix = "",
+                     .terms = r->o->terms,
+                     .resolve = r->opts->resolve_source,
+                     .resolve_ctx = r->opts->resolve_ctx};
+    r->forms = qy_forms_new(r->a);
+    if (!r->forms)
+        return QY_NOMEM;
+    r->b.forms = r->question ? r->forms : NULL;
+    r->q = r->question
+               ? qy_question_query(&r->b, r->words, r->nwords, r->qtf, r->opts)
+               : qy_build_node(&r->b, r->root);
+    if (r->b.failed != QY_OK)
+        return r->b.failed;
+    if (!r->q)
+        return QY_NOMEM;
+    qy_status_t st = add_notes(r);
+    if (st == QY_OK && !(r->matching = qy_query_scale(r->q, 1.0)))
+        st = QY_NOMEM;
+    r->t = qy_timings_add(QY_STAGE_FORMS, r->t);
+    return st;
+}
+
+/* Feedback terms added to a question; with per_source, the expanded query
+ * ranks only what the question matches. */
+static qy_status_t expand(run_t *r)
+{
+    qy_status_t st = QY_OK;
+    if (r->question)
+        st = qy_expand_question(r->db, r->a, &r->q, r->nwords, r->opts,
+                                &r->question_scale, &r->expansion, r->error);
+    r->t = qy_timings_add(QY_STAGE_FEEDBACK, r->t);
+    if (st == QY_OK && r->expansion && r->opts->per_source) {
+        qy_query_t *both[2] = {r->q, r->matching};
         qy_query_t *within = qy_query_combine(QY_Q_FILTER, both, 2, 0);
-        qy_query_free(q);
-        q = within;
-        if (!q)
+        qy_query_free(r->q);
+        r->q = within;
+        if (!r->q)
             st = QY_NOMEM;
     }
-    qy_search_params_t params = {
+    return st;
+}
+
+/* The ranked search, then the exact count of what the question matches. */
+static qy_status_t search_and_count(run_t *r)
+{
+    const qy_search_opts_t *opts = r->opts;
+    r->params = (qy_search_params_t){
         .k1 = opts->k1,
         .b = opts->b,
         .offset = 0,
         .limit = fetch_size(opts),
-        .check_at_least = 100,
+        .check_at_least = QY_CHECK_AT_LEAST,
         .collapse = opts->per_source,
         .collapse_slot = QY_SLOT_SOURCE,
         .weighting = opts->weighting,
@@ -371,53 +426,95 @@ static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
     };
     /* Each hit of per_source is another source: none is folded under
      * another's near-duplicate, or its source would go missing. */
-    int fold = !opts->keep_duplicates && !opts->per_source;
-    if (!fold) {
-        params.offset = opts->offset;
-        params.limit = opts->limit;
+    r->fold = !opts->keep_duplicates && !opts->per_source;
+    if (!r->fold) {
+        r->params.offset = opts->offset;
+        r->params.limit = opts->limit;
     }
-    if (st == QY_OK) {
-        st = qy_db_search(db, q, &params, &o->mset);
-        if (st != QY_OK)
-            *error = qy_dup_error("search failed: %s", qy_db_error(db));
-    }
-    qy_query_free(q);
-    t = qy_timings_add(QY_STAGE_SEARCH, t);
+    qy_status_t st = qy_db_search(r->db, r->q, &r->params, &r->o->mset);
+    if (st != QY_OK)
+        *r->error = qy_dup_error("search failed: %s", qy_db_error(r->db));
+    r->t = qy_timings_add(QY_STAGE_SEARCH, r->t);
     /* The search may have counted every match already: without feedback
      * terms (which match more) and collapsing, it searched MATCHING. */
-    if (st == QY_OK && !(!expansion && !params.collapse &&
-                         qy_mset_exact_count(o->mset, &out->total))) {
-        st = qy_db_count(db, matching, &out->total);
+    if (st == QY_OK && !(!r->expansion && !r->params.collapse &&
+                         qy_mset_exact_count(r->o->mset, &r->out->total))) {
+        st = qy_db_count(r->db, r->matching, &r->out->total);
         if (st != QY_OK)
-            *error = qy_dup_error("search failed: %s", qy_db_error(db));
+            *r->error = qy_dup_error("search failed: %s", qy_db_error(r->db));
     }
-    qy_query_free(matching);
-    t = qy_timings_add(QY_STAGE_COUNT, t);
-    if (st == QY_OK)
-        st = collect_hits(o, out, error);
-    t = qy_timings_add(QY_STAGE_HITS, t);
-    if (st == QY_OK && fold)
-        st = qy_fold_duplicates(a, out, o);
-    if (st == QY_OK && fold)
-        qy_keep_page(out, o, opts);
+    r->t = qy_timings_add(QY_STAGE_COUNT, r->t);
+    return st;
+}
+
+/* The hits of the page: decoded, near-duplicates folded, highlighted. */
+static qy_status_t make_hits(run_t *r)
+{
+    qy_results_t *out = r->out;
+    qy_status_t st = collect_hits(r->o, out, r->error);
+    r->t = qy_timings_add(QY_STAGE_HITS, r->t);
+    if (st == QY_OK && r->fold)
+        st = qy_fold_duplicates(r->a, out, r->o);
+    if (st == QY_OK && r->fold)
+        qy_keep_page(out, r->o, r->opts);
     else if (st == QY_OK)
         for (size_t i = 0; i < out->count; i++)
-            out->hits[i].rank = opts->offset + (unsigned)i + 1;
-    t = qy_timings_add(QY_STAGE_FOLD, t);
+            out->hits[i].rank = r->opts->offset + (unsigned)i + 1;
+    r->t = qy_timings_add(QY_STAGE_FOLD, r->t);
     if (st == QY_OK)
-        st = highlight_hits(a, o, opts, out);
-    t = qy_timings_add(QY_STAGE_SNIPPETS, t);
-    if (st == QY_OK && opts->explain) {
-        st = qy_explain(&b, question ? words : NULL, nwords, root,
-                        question_scale, &expansion, opts, o, &params, out);
-        qy_timings_add(QY_STAGE_SEARCH, t);
+        st = highlight_hits(r->a, r->o, r->opts, out);
+    r->t = qy_timings_add(QY_STAGE_SNIPPETS, r->t);
+    if (st == QY_OK && r->opts->explain) {
+        st = qy_explain(&r->b, r->question ? r->words : NULL, r->nwords,
+                        r->root, r->question_scale, &r->expansion, r->opts,
+                        r->o, &r->params, out);
+        qy_timings_add(QY_STAGE_SEARCH, r->t);
     }
-    qy_query_free(expansion);
-    free(b.notes); /* the explain parts' expansions repeat the notes */
-    free(qtf);
-    free(kept_words);
-    qy_forms_free(forms);
-    qy_parsed_free(&parsed);
+    return st;
+}
+
+static void run_free(run_t *r)
+{
+    qy_query_free(r->q);
+    qy_query_free(r->matching);
+    qy_query_free(r->expansion);
+    free(r->b.notes); /* the explain parts' expansions repeat the notes */
+    free(r->qtf);
+    free(r->kept_words);
+    qy_forms_free(r->forms);
+    qy_parsed_free(&r->parsed);
+}
+
+static qy_status_t search_once(qy_db_t *db, qy_analyzer_t *a, const char *query,
+                               const qy_search_opts_t *opts, qy_results_t *out,
+                               char **error)
+{
+    memset(out, 0, sizeof *out);
+    *error = NULL;
+    run_t r = {.db = db,
+               .a = a,
+               .query = query,
+               .opts = opts,
+               .out = out,
+               .error = error,
+               .question_scale = 1};
+    r.o = calloc(1, sizeof *r.o);
+    if (!r.o)
+        return QY_NOMEM;
+    out->owner_ = r.o;
+    qy_status_t st = parse_question(&r);
+    if (st != QY_OK || !r.parsed.root)
+        return st;
+    st = choose_words(&r);
+    if (st == QY_OK)
+        st = build_query(&r);
+    if (st == QY_OK)
+        st = expand(&r);
+    if (st == QY_OK)
+        st = search_and_count(&r);
+    if (st == QY_OK)
+        st = make_hits(&r);
+    run_free(&r);
     if (st != QY_OK && st != QY_NOMEM)
         name_index(db, st, error);
     return st;
