@@ -613,8 +613,7 @@ static qy_status_t add_article(qy_bulk_t *b, const char *source,
     job_t job = {.kind = JOB_ARTICLE, .source = strdup(source), .more = more};
     job.article = *article;
     memset(article, 0, sizeof *article);
-    qy_status_t st =
-        more ? QY_OK : replaces(b, &job, QY_PREFIX_SOURCE, source);
+    qy_status_t st = more ? QY_OK : replaces(b, &job, QY_PREFIX_SOURCE, source);
     if (st != QY_OK) {
         job_free(&job);
         return st;
@@ -924,10 +923,11 @@ qy_status_t qy_bulk_compact(qy_db_t **target, char **error)
     return st == QY_OK ? qy_bulk_finish(b, target, NULL, error) : st;
 }
 
-qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
-                           unsigned long *passages, char **error)
+/* Stops the workers and closes their shards: the first failure of the
+ * load, its message in *ERROR. */
+static qy_status_t stop_workers(qy_bulk_t *b, unsigned long *passages,
+                                char **error)
 {
-    *error = NULL;
     workers_stop(b);
     if (passages)
         *passages = atomic_load(&b->passages);
@@ -943,19 +943,18 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
         }
         worker_close(w);
     }
-    if (st != QY_OK) {
-        qy_bulk_free(b);
-        return st;
-    }
+    return st;
+}
 
+/* The target and the shards compacted into MERGED, less the passages the
+ * load replaced; *FINAL the index to install (MERGED, or *REWRITTEN). */
+static qy_status_t merge_shards(qy_bulk_t *b, const char *merged,
+                                char **rewritten, const char **final,
+                                char **error)
+{
     docids_t gone = {0};
-    char *merged = fmt("%s/merged", b->dir), *old = fmt("%s/old", b->dir);
-    char *parent = parent_dir(b->target_path);
     const char **sources = calloc((size_t)b->jobs + 1, sizeof *sources);
-    if (!merged || !old || !parent || !sources)
-        st = QY_NOMEM;
-    if (st == QY_OK)
-        st = removed_docids(b, &gone, error);
+    qy_status_t st = sources ? removed_docids(b, &gone, error) : QY_NOMEM;
     if (st == QY_OK) {
         sources[0] = b->target_path;
         for (unsigned i = 0; i < b->jobs; i++)
@@ -968,26 +967,38 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
      * documents were then deleted unreadable to a search that checks every
      * match ("Unexpected end of posting list"): the merged index that lost
      * the replaced passages is compacted once more. */
-    char *rewritten = NULL;
-    const char *final = merged;
+    *final = merged;
     if (st == QY_OK && gone.n > 0) {
-        if (!(rewritten = fmt("%s/rewritten", b->dir)))
+        if (!(*rewritten = fmt("%s/rewritten", b->dir)))
             st = QY_NOMEM;
         const char *from[] = {merged};
         if (st == QY_OK)
-            st = qy_db_compact(from, 1, rewritten, error);
-        final = rewritten;
+            st = qy_db_compact(from, 1, *rewritten, error);
+        *final = *rewritten;
     }
-    if (st == QY_OK) {
-        /* The handle must have nothing left to write when it is closed
-         * after the rename: Xapian writes its version file by path, which
-         * by then is the merged index's. */
-        st = qy_db_cancel_transaction(b->target);
-        b->in_transaction = 0;
-        if (st != QY_OK)
-            *error =
-                fmt("index '%s': %s", b->target_path, qy_db_error(b->target));
+    free(gone.v);
+    free(sources);
+    return st;
+}
+
+/* FINAL put in place of the target, the target's handle closed. */
+static qy_status_t swap_in(qy_bulk_t *b, const char *final, qy_db_t **target,
+                           char **error)
+{
+    char *old = fmt("%s/old", b->dir);
+    char *parent = parent_dir(b->target_path);
+    if (!old || !parent) {
+        free(old);
+        free(parent);
+        return QY_NOMEM;
     }
+    /* The handle must have nothing left to write when it is closed after
+     * the rename: Xapian writes its version file by path, which by then is
+     * the merged index's. */
+    qy_status_t st = qy_db_cancel_transaction(b->target);
+    b->in_transaction = 0;
+    if (st != QY_OK)
+        *error = fmt("index '%s': %s", b->target_path, qy_db_error(b->target));
     if (st == QY_OK && sync_index_dir(final) != 0) {
         *error = fmt("cannot sync '%s': %s", final, strerror(errno));
         st = QY_IO;
@@ -1006,11 +1017,25 @@ qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
         qy_db_close(*target);
         *target = NULL;
     }
-    free(rewritten);
-    free(gone.v);
-    free(sources);
     free(parent);
     free(old);
+    return st;
+}
+
+qy_status_t qy_bulk_finish(qy_bulk_t *b, qy_db_t **target,
+                           unsigned long *passages, char **error)
+{
+    *error = NULL;
+    qy_status_t st = stop_workers(b, passages, error);
+    char *merged = NULL, *rewritten = NULL;
+    const char *final = NULL;
+    if (st == QY_OK && !(merged = fmt("%s/merged", b->dir)))
+        st = QY_NOMEM;
+    if (st == QY_OK)
+        st = merge_shards(b, merged, &rewritten, &final, error);
+    if (st == QY_OK)
+        st = swap_in(b, final, target, error);
+    free(rewritten);
     free(merged);
     qy_bulk_free(b);
     return st;

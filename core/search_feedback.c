@@ -35,6 +35,82 @@ static int passages_agree(const qy_expand_term_t *terms, size_t n, size_t found,
     return held / (double)n >= agreement;
 }
 
+/* The terms the best passages of Q lend it (*NTERMS 0: none, when the
+ * passages do not agree or their scores fall apart), with the sum of their
+ * relevance in *TOTAL. */
+static qy_status_t feedback_terms(qy_db_t *db, qy_analyzer_t *a,
+                                  const qy_query_t *q,
+                                  const qy_search_opts_t *opts,
+                                  qy_expand_term_t **terms, size_t *nterms,
+                                  double *total, char **error)
+{
+    qy_search_params_t params = {
+        .k1 = opts->k1,
+        .b = opts->b,
+        .offset = 0,
+        .limit = opts->feedback_docs,
+        .check_at_least = 0,
+        .weighting = opts->weighting,
+        .weighting_param = opts->weighting_param,
+    };
+    qy_mset_t *first = NULL;
+    qy_status_t st = qy_db_search(db, q, &params, &first);
+    feedback_filter_t filter = {a};
+    if (st == QY_OK)
+        st = qy_db_expand(db, first, opts->feedback_docs, opts->feedback_terms,
+                          opts->feedback_scheme, feedback_term_ok, &filter,
+                          terms, nterms);
+    size_t fb_found = first ? qy_mset_size(first) : 0;
+    int spread = 0;
+    if (fb_found > 1 && opts->feedback_spread > 0) {
+        qy_hit_t best, last;
+        qy_mset_hit(first, 0, &best);
+        qy_mset_hit(first, fb_found - 1, &last);
+        spread = best.weight > 0 &&
+                 last.weight < opts->feedback_spread * best.weight;
+    }
+    qy_mset_free(first);
+    if (st != QY_OK) {
+        *error = qy_dup_error("search failed: %s", qy_db_error(db));
+        return st;
+    }
+    *total = 0;
+    for (size_t i = 0; i < *nterms; i++)
+        *total += (*terms)[i].relevance;
+    if (*nterms == 0 || !(*total > 0) || spread ||
+        !passages_agree(*terms, *nterms, fb_found, opts->feedback_agreement)) {
+        qy_expand_terms_free(*terms, *nterms);
+        *terms = NULL;
+        *nterms = 0;
+    }
+    return QY_OK;
+}
+
+/* OR(scale(p(t), t)...) over TERMS, p(t) their relevance over TOTAL, the
+ * whole scaled by SCALE; NULL when out of memory. TERMS are freed. */
+static qy_query_t *terms_query(qy_expand_term_t *terms, size_t nterms,
+                               double total, double scale)
+{
+    qy_query_t **subs = calloc(nterms, sizeof *subs);
+    if (!subs) {
+        qy_expand_terms_free(terms, nterms);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nterms; i++) {
+        if (!(terms[i].relevance > 0))
+            continue;
+        subs[k++] =
+            qy_scaled(qy_query_term(terms[i].term, strlen(terms[i].term), 1, 0),
+                      terms[i].relevance / total);
+    }
+    qy_expand_terms_free(terms, nterms);
+    qy_query_t *expansion =
+        qy_scaled(qy_combine_owned(QY_Q_OR, subs, k, 0), scale);
+    free(subs);
+    return expansion;
+}
+
 /* RM3-style pseudo-relevance feedback: *Q becomes
  * OR(scale(1 - lambda, Q), scale(lambda * N, OR(scale(p(t), t)...))) where
  * the terms t come from Xapian's ESet over the best passages of Q, p(t) is
@@ -62,63 +138,14 @@ qy_status_t qy_expand_question(qy_db_t *db, qy_analyzer_t *a, qy_query_t **q,
     }
     if ((double)passages < (double)opts->feedback_docs * QY_FEEDBACK_MIN_RATIO)
         return QY_OK;
-    qy_search_params_t params = {
-        .k1 = opts->k1,
-        .b = opts->b,
-        .offset = 0,
-        .limit = opts->feedback_docs,
-        .check_at_least = 0,
-        .weighting = opts->weighting,
-        .weighting_param = opts->weighting_param,
-    };
-    qy_mset_t *first = NULL;
-    st = qy_db_search(db, *q, &params, &first);
     qy_expand_term_t *terms = NULL;
     size_t nterms = 0;
-    feedback_filter_t filter = {a};
-    if (st == QY_OK)
-        st = qy_db_expand(db, first, opts->feedback_docs, opts->feedback_terms,
-                          opts->feedback_scheme, feedback_term_ok, &filter,
-                          &terms, &nterms);
-    size_t fb_found = first ? qy_mset_size(first) : 0;
-    int spread = 0;
-    if (fb_found > 1 && opts->feedback_spread > 0) {
-        qy_hit_t best, last;
-        qy_mset_hit(first, 0, &best);
-        qy_mset_hit(first, fb_found - 1, &last);
-        spread = best.weight > 0 &&
-                 last.weight < opts->feedback_spread * best.weight;
-    }
-    qy_mset_free(first);
-    if (st != QY_OK) {
-        *error = qy_dup_error("search failed: %s", qy_db_error(db));
-        return st;
-    }
     double total = 0;
-    for (size_t i = 0; i < nterms; i++)
-        total += terms[i].relevance;
-    if (nterms == 0 || !(total > 0) || spread ||
-        !passages_agree(terms, nterms, fb_found, opts->feedback_agreement)) {
-        qy_expand_terms_free(terms, nterms);
-        return QY_OK;
-    }
-    qy_query_t **subs = calloc(nterms, sizeof *subs);
-    if (!subs) {
-        qy_expand_terms_free(terms, nterms);
-        return QY_NOMEM;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < nterms; i++) {
-        if (!(terms[i].relevance > 0))
-            continue;
-        subs[k++] =
-            qy_scaled(qy_query_term(terms[i].term, strlen(terms[i].term), 1, 0),
-                      terms[i].relevance / total);
-    }
-    qy_expand_terms_free(terms, nterms);
-    qy_query_t *expansion = qy_scaled(qy_combine_owned(QY_Q_OR, subs, k, 0),
-                                      lambda * (double)nwords);
-    free(subs);
+    st = feedback_terms(db, a, *q, opts, &terms, &nterms, &total, error);
+    if (st != QY_OK || nterms == 0)
+        return st;
+    qy_query_t *expansion =
+        terms_query(terms, nterms, total, lambda * (double)nwords);
     if (!expansion)
         return QY_NOMEM;
     *expansion_out = qy_query_scale(expansion, 1.0);

@@ -664,10 +664,9 @@ static size_t part_end(const char *buf, size_t len)
 /* Adds the passages of one part ART of a streamed file, split from
  * BUF[0, LEN) found at offset BASE of the (NUL-stripped) text, after
  * ORDINALS passages; FIRST for the first part. */
-static qy_status_t add_part(indexer_t *ix, const char *path,
-                            const char *source, qy_article_t *art,
-                            const char *buf, size_t len, size_t base,
-                            unsigned ordinals, int first)
+static qy_status_t add_part(indexer_t *ix, const char *path, const char *source,
+                            qy_article_t *art, const char *buf, size_t len,
+                            size_t base, unsigned ordinals, int first)
 {
     report_drops(ix, path, buf, len, art);
     for (size_t i = 0; i < art->count; i++) {
@@ -708,85 +707,126 @@ static qy_status_t add_part(indexer_t *ix, const char *path,
  * cut at paragraph breaks; the first part's title is every part's, and a
  * heading's section ends with its part. Takes FD. 0 when the file's state
  * is to be recorded; -1 when it was skipped, failed or interrupted. */
-static int index_text_stream(indexer_t *ix, const ix_input_t *in, int fd,
-                             const struct stat *fst, qy_format_t format,
-                             int known, unsigned *passages)
+/* A plain text file read in parts. */
+typedef struct stream {
+    char *buf;
+    size_t cap, have;  /* BUF's room and what it holds */
+    size_t base;       /* the file's offset of BUF */
+    size_t stripped;   /* NUL bytes left out */
+    char *title;       /* the first part's, every part's */
+    unsigned ordinals; /* passages added */
+    int eof, parts;
+} stream_t;
+
+/* The writer ready for a streamed file: its old state forgotten, *LAST_ID
+ * the last passage before its new ones. */
+static qy_status_t stream_begin(indexer_t *ix, const ix_input_t *in, int known,
+                                unsigned *last_id)
 {
-    size_t cap = 2 * STREAM_PART_BYTES, have = 0, base = 0, stripped = 0;
-    char *buf = malloc(cap + 1);
-    char *title = NULL;
-    unsigned first_id = 0, last_id = 0, ordinals = 0;
-    int eof = 0, result = -1, parts = 0;
-    qy_status_t st = buf ? QY_OK : QY_NOMEM;
-    if (st == QY_OK && ix->jobs > 1)
+    unsigned first_id = 0;
+    qy_status_t st = QY_OK;
+    if (ix->jobs > 1)
         st = ix_bulk_start(ix);
     if (st == QY_OK && !ix->failed)
         st = begin(ix);
     if (st == QY_OK && known)
         st = ix_state_delete(ix->db, in->source);
     if (st == QY_OK)
-        st = qy_db_docid_range(ix->db, &first_id, &last_id);
-    if (st != QY_OK || ix->failed) {
-        if (!ix->failed)
-            write_failed(ix, in->path, st);
-        goto done;
-    }
-    *passages = 0;
-    while (!eof || have > 0) {
-        while (!eof && have < cap) {
-            ssize_t r = read(fd, buf + have, cap - have);
+        st = qy_db_docid_range(ix->db, &first_id, last_id);
+    if (st != QY_OK && !ix->failed)
+        write_failed(ix, in->path, st);
+    return ix->failed && st == QY_OK ? QY_XAPIAN : st;
+}
+
+/* S's buffer filled from FD, NULs stripped. 0, or -1 when the file could
+ * not be read, is binary or the run was interrupted. */
+static int stream_fill(indexer_t *ix, const ix_input_t *in, int fd,
+                       const struct stat *fst, qy_format_t format, stream_t *s)
+{
+    for (;;) {
+        while (!s->eof && s->have < s->cap) {
+            ssize_t r = read(fd, s->buf + s->have, s->cap - s->have);
             if (r < 0 && errno == EINTR && !ix_interrupted)
                 continue;
             if (r < 0) {
                 if (!ix_interrupted)
                     unreadable(ix, in, strerror(errno));
-                goto done;
+                return -1;
             }
-            eof = r == 0;
-            have += (size_t)r;
+            s->eof = r == 0;
+            s->have += (size_t)r;
         }
         if (ix_interrupted)
-            goto done;
-        if (parts == 0 &&
-            qy_looks_binary(buf, have, qy_count_controls(buf, have))) {
+            return -1;
+        if (s->parts == 0 &&
+            qy_looks_binary(s->buf, s->have,
+                            qy_count_controls(s->buf, s->have))) {
             skip_content(ix, in, fst, format, "binary file, skipped");
-            goto done;
+            return -1;
         }
-        if (memchr(buf, '\0', have)) {
-            size_t before = have;
-            strip_nuls(buf, &have);
-            stripped += before - have;
-            if (!eof && have < cap)
-                continue; /* fill the room the NULs left */
-        }
-        size_t cut = eof ? have : part_end(buf, have);
-        qy_article_t art;
-        st = parts == 0 ? qy_split_plain(buf, cut, &art)
-                        : qy_split_plain_more(buf, cut, &art);
-        if (st == QY_OK && parts == 0 && !(title = strdup(art.title)))
+        if (!memchr(s->buf, '\0', s->have))
+            return 0;
+        size_t before = s->have;
+        strip_nuls(s->buf, &s->have);
+        s->stripped += before - s->have;
+        if (s->eof || s->have >= s->cap)
+            return 0;
+        /* fill the room the NULs left */
+    }
+}
+
+/* The next part of S split and its passages added. */
+static qy_status_t stream_part(indexer_t *ix, const ix_input_t *in, stream_t *s)
+{
+    size_t cut = s->eof ? s->have : part_end(s->buf, s->have);
+    qy_article_t art;
+    qy_status_t st = s->parts == 0 ? qy_split_plain(s->buf, cut, &art)
+                                   : qy_split_plain_more(s->buf, cut, &art);
+    if (st == QY_OK && s->parts == 0 && !(s->title = strdup(art.title)))
+        st = QY_NOMEM;
+    if (st == QY_OK && s->parts > 0) {
+        free(art.title);
+        if (!(art.title = strdup(s->title)))
             st = QY_NOMEM;
-        if (st == QY_OK && parts > 0) {
-            free(art.title);
-            if (!(art.title = strdup(title)))
-                st = QY_NOMEM;
-        }
-        if (st != QY_OK) {
-            write_failed(ix, in->path, st);
-            qy_article_free(&art);
-            goto done;
-        }
-        unsigned count = (unsigned)art.count;
-        st = add_part(ix, in->path, in->source, &art, buf, cut, base, ordinals,
-                      parts == 0);
+    }
+    if (st != QY_OK) {
+        write_failed(ix, in->path, st);
         qy_article_free(&art);
-        if (st != QY_OK)
+        return st;
+    }
+    unsigned count = (unsigned)art.count;
+    st = add_part(ix, in->path, in->source, &art, s->buf, cut, s->base,
+                  s->ordinals, s->parts == 0);
+    qy_article_free(&art);
+    if (st != QY_OK)
+        return st;
+    s->ordinals += count;
+    s->parts++;
+    s->base += cut;
+    memmove(s->buf, s->buf + cut, s->have - cut);
+    s->have -= cut;
+    progress(ix);
+    return QY_OK;
+}
+
+static int index_text_stream(indexer_t *ix, const ix_input_t *in, int fd,
+                             const struct stat *fst, qy_format_t format,
+                             int known, unsigned *passages)
+{
+    stream_t s = {.cap = 2 * STREAM_PART_BYTES};
+    unsigned last_id = 0;
+    int result = -1;
+    s.buf = malloc(s.cap + 1);
+    qy_status_t st = s.buf ? stream_begin(ix, in, known, &last_id) : QY_NOMEM;
+    if (!s.buf && !ix->failed)
+        write_failed(ix, in->path, st);
+    if (st != QY_OK)
+        goto done;
+    *passages = 0;
+    while (!s.eof || s.have > 0) {
+        if (stream_fill(ix, in, fd, fst, format, &s) != 0 ||
+            stream_part(ix, in, &s) != QY_OK)
             goto done;
-        ordinals += count;
-        parts++;
-        base += cut;
-        memmove(buf, buf + cut, have - cut);
-        have -= cut;
-        progress(ix);
     }
     st = begin(ix);
     if (st == QY_OK)
@@ -795,14 +835,14 @@ static int index_text_stream(indexer_t *ix, const ix_input_t *in, int fd,
         write_failed(ix, in->path, st);
         goto done;
     }
-    if (stripped)
-        warn_stripped(ix, in->path, stripped);
-    *passages = ordinals;
-    ix->stats.bytes += base;
+    if (s.stripped)
+        warn_stripped(ix, in->path, s.stripped);
+    *passages = s.ordinals;
+    ix->stats.bytes += s.base;
     result = 0;
 done:
-    free(title);
-    free(buf);
+    free(s.title);
+    free(s.buf);
     close(fd);
     return result;
 }
