@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "quarry/forms.h"
+#include "quarry/grow.h"
 #include "quarry/schema.h"
 #include "quarry/synonyms.h"
 
@@ -261,16 +262,12 @@ static int match_source(void *ctx, const char *term, size_t len)
     if (fnmatch(g->pattern, path, 0) != 0 &&
         (!g->alt || fnmatch(g->alt, path, 0) != 0))
         return 0;
-    if (g->count == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 16;
-        qy_query_t **t = realloc(g->terms, cap * sizeof *t);
-        if (!t) {
-            g->failed = 1;
-            return 1;
-        }
-        g->terms = t;
-        g->cap = cap;
+    qy_query_t **t = qy_grow(g->terms, g->count, &g->cap, sizeof *t, 16);
+    if (!t) {
+        g->failed = 1;
+        return 1;
     }
+    g->terms = t;
     qy_query_t *q = qy_query_term(term, len, 1, 0);
     if (!q) {
         g->failed = 1;

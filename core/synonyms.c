@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
 #include "quarry/synonyms.h"
 #include "quarry/utf8.h"
 #include "quarry/wordcount.h"
@@ -722,16 +723,12 @@ typedef struct gathered {
 static int gather(void *ctx, const char *syn, size_t len)
 {
     gathered_t *g = ctx;
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 16;
-        char **more = realloc(g->syn, cap * sizeof *more);
-        if (!more) {
-            g->failed = 1;
-            return 1;
-        }
-        g->syn = more;
-        g->cap = cap;
+    char **more = qy_grow(g->syn, g->n, &g->cap, sizeof *more, 16);
+    if (!more) {
+        g->failed = 1;
+        return 1;
     }
+    g->syn = more;
     char *copy = malloc(len + 1);
     if (!copy) {
         g->failed = 1;

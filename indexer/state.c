@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
 #include "quarry/schema.h"
 
 #define STATE_VERSION 1
@@ -174,16 +175,12 @@ typedef struct key_list {
 static int collect_key(void *ctx, const char *key, size_t len)
 {
     key_list_t *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        char **more = realloc(l->keys, cap * sizeof *more);
-        if (!more) {
-            l->nomem = 1;
-            return 1;
-        }
-        l->keys = more;
-        l->cap = cap;
+    char **more = qy_grow(l->keys, l->n, &l->cap, sizeof *more, 256);
+    if (!more) {
+        l->nomem = 1;
+        return 1;
     }
+    l->keys = more;
     char *copy = malloc(len + 1);
     if (!copy) {
         l->nomem = 1;

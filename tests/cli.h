@@ -144,19 +144,27 @@ static run_result_t run_argv_fd(char *const argv[], int out_fd)
     return r;
 }
 
+/* Appends the NULL-terminated arguments of AP to ARGV, which holds N of
+ * its MAX entries, and ends it with NULL (dropping what does not fit);
+ * returns the number of arguments it holds. */
+static inline int append_args(char **argv, int n, int max, va_list ap)
+{
+    const char *arg;
+    while (n < max - 1 && (arg = va_arg(ap, const char *)) != NULL)
+        argv[n++] = (char *)arg;
+    argv[n] = NULL;
+    return n;
+}
+
 /* Runs PROGRAM with the NULL-terminated arguments that follow. */
 static run_result_t run(const char *program, ...)
 {
     char *argv[64];
-    int n = 0;
     va_list ap;
     va_start(ap, program);
-    argv[n++] = (char *)program;
-    const char *arg;
-    while (n < 63 && (arg = va_arg(ap, const char *)) != NULL)
-        argv[n++] = (char *)arg;
+    argv[0] = (char *)program;
+    append_args(argv, 1, 64, ap);
     va_end(ap);
-    argv[n] = NULL;
     return run_argv_fd(argv, -1);
 }
 

@@ -310,14 +310,10 @@ static cJSON *index_stdin(int expect_status, const char *rel, const char *index,
     char *in = tmp_file("%s", rel), *out = tmp_file(".sout");
     char *err = tmp_file(".serr");
     char *argv[16] = {INDEXER, "-d", (char *)index, "--json"};
-    int n = 4;
     va_list ap;
     va_start(ap, err_out);
-    const char *arg;
-    while (n < 15 && (arg = va_arg(ap, const char *)) != NULL)
-        argv[n++] = (char *)arg;
+    append_args(argv, 4, 16, ap);
     va_end(ap);
-    argv[n] = NULL;
     pid_t pid = spawn(argv, in, out, err, (uid_t)-1, (gid_t)-1);
     int status = wait_for(pid);
     char *text = read_text(out), *errs = read_text(err);

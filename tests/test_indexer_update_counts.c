@@ -46,11 +46,8 @@ static char *query_ok(const char *index, ...)
         argv[n++] = (char *)fixed[i];
     va_list ap;
     va_start(ap, index);
-    const char *arg;
-    while (n < 31 && (arg = va_arg(ap, const char *)) != NULL)
-        argv[n++] = (char *)arg;
+    append_args(argv, n, 32, ap);
     va_end(ap);
-    argv[n] = NULL;
     run_result_t r = run_argv_fd(argv, -1);
     if (r.status != 0)
         fail_msg("query exited %d: %s", r.status, r.err);

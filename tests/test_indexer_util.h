@@ -205,11 +205,8 @@ static inline cJSON *index_json(int expect_status, const char *index, ...)
     argv[n++] = (char *)index;
     va_list ap;
     va_start(ap, index);
-    const char *arg;
-    while (n < 63 && (arg = va_arg(ap, const char *)) != NULL)
-        argv[n++] = (char *)arg;
+    append_args(argv, n, 64, ap);
     va_end(ap);
-    argv[n] = NULL;
     run_result_t r = run_argv_fd(argv, -1);
     if (r.status != expect_status)
         fail_msg("indexer exited %d (expected %d): %s", r.status, expect_status,
@@ -353,11 +350,8 @@ static inline cJSON *query_json(int expect_status, const char *index, ...)
     argv[n++] = (char *)index;
     va_list ap;
     va_start(ap, index);
-    const char *arg;
-    while (n < 31 && (arg = va_arg(ap, const char *)) != NULL)
-        argv[n++] = (char *)arg;
+    append_args(argv, n, 32, ap);
     va_end(ap);
-    argv[n] = NULL;
     run_result_t r = run_argv_fd(argv, -1);
     if (r.status != expect_status)
         fail_msg("query exited %d (expected %d): %s", r.status, expect_status,
