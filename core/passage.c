@@ -530,7 +530,8 @@ static qy_status_t long_paragraph(splitter_t *s, size_t start, size_t end)
         for (;;) {
             cut = end;
             if (end - start > window)
-                cut = trim_space(s->buf, start, piece_end(s->buf, start, window));
+                cut =
+                    trim_space(s->buf, start, piece_end(s->buf, start, window));
             if (cut == start) /* no room even for one code point */
                 cut = start + 1;
             need = clean_span(s->buf, start, cut, NULL);

@@ -120,8 +120,8 @@ static cJSON *hit_object(const printer_opts_t *opts, const qy_result_t *h,
          add_cstring(o, "source", h->rec.source) &&
          cJSON_AddNumberToObject(o, "passage", h->rec.ordinal) &&
          add_cstring(o, "title", h->rec.title) &&
-         add_cstring(o, "section", h->rec.section) &&
-         text_string(o, h) && snippet_string(o, h);
+         add_cstring(o, "section", h->rec.section) && text_string(o, h) &&
+         snippet_string(o, h);
     if (ok && h->rec.page)
         ok = cJSON_AddNumberToObject(o, "page", h->rec.page) != NULL;
     if (ok && h->rec.id && *h->rec.id)

@@ -535,7 +535,8 @@ static void test_long_paragraph(void **state)
     (void)state;
     /* A real text made one paragraph: its lines joined, repeated. */
     size_t len;
-    char *text = read_corpus("un-report-north-korea-crypto-theft-latin-times.txt", &len);
+    char *text =
+        read_corpus("un-report-north-korea-crypto-theft-latin-times.txt", &len);
     size_t n = 0, copies = 4 * QY_PASSAGE_MAX_BYTES / len + 2;
     char *buf = malloc(copies * (len + 1));
     assert_non_null(buf);

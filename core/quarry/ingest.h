@@ -53,7 +53,7 @@ qy_status_t qy_ingest_article(qy_ingest_t *ing, const char *source,
  * at once (the caller deletes the old passages once it is complete, with
  * qy_ingest_remove_source_before). */
 qy_status_t qy_ingest_article_more(qy_ingest_t *ing, const char *source,
-                              const qy_article_t *article);
+                                   const qy_article_t *article);
 
 /* Replaces every passage of the JSON Lines document DOC->id, wherever it
  * came from, by PASSAGES (split from DOC with qy_split_jsonl), stored with
