@@ -782,8 +782,12 @@ static qy_status_t heading(splitter_t *s, size_t start, size_t end,
     char *t = clean_copy(s->buf, start, end, &n);
     if (!t)
         return QY_NOMEM;
-    while (n > 0 && t[n - 1] == ':') /* "Security Considerations:" */
+    while (n > 0 && (t[n - 1] == ':' || t[n - 1] == ' ')) /* "Notes :" */
         t[--n] = '\0';
+    if (n == 0) { /* a line of colons heads nothing */
+        free(t);
+        return QY_OK;
+    }
     if (as_title && s->seeking_headline && !s->out->title) {
         s->out->title = t;
         s->seeking_headline = 0;

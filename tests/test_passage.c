@@ -492,6 +492,23 @@ static void test_long_title_without_spaces(void **state)
     qy_article_free(&a);
 }
 
+static void test_heading_colon(void **state)
+{
+    (void)state;
+    /* The colon ending a heading goes, with the space before it; a line of
+     * colons heads nothing. */
+    const char in[] = "The Title Of It\n\nSecurity Considerations :\n\n"
+                      "   The first paragraph under the heading is here.\n\n"
+                      ":\n\n   Another paragraph after a colon line.\n";
+    qy_article_t a;
+    assert_int_equal(qy_split_plain(in, sizeof in - 1, &a), QY_OK);
+    assert_string_equal(a.title, "The Title Of It");
+    assert_int_equal(a.count, 2);
+    for (size_t i = 0; i < a.count; i++)
+        assert_string_equal(a.passages[i].title, "Security Considerations");
+    qy_article_free(&a);
+}
+
 /* Checks that A's passages are the one paragraph BUF[0, N) cut into
  * pieces within the bound, in order, whose text joined (with a space where
  * the cut dropped whitespace) is the paragraph's; returns how many end a
@@ -643,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_split_table),
         cmocka_unit_test(test_span_covers_paragraph),
         cmocka_unit_test(test_long_title_without_spaces),
+        cmocka_unit_test(test_heading_colon),
         cmocka_unit_test(test_long_paragraph),
         cmocka_unit_test(test_huge_inputs),
         cmocka_unit_test(test_free_is_safe),
