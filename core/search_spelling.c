@@ -20,9 +20,8 @@ typedef struct speller {
     qy_analyzer_t *a;
     qy_forms_t *forms;     /* the irregular forms: known words; read when
                               a word the index lacks is first met */
-    qy_dictionary_t *dict; /* the language's dictionary, opened when first
-                              needed; NULL: none installed */
-    int dict_tried;
+    qy_dictionary_t *dict; /* the language's dictionary, the analyzer's,
+                              asked for when first needed; NULL: none */
     const char *query;
     char *out;   /* the query with corrections, growing */
     size_t len;  /* bytes of out */
@@ -249,13 +248,9 @@ static int correct_word(void *ctx, const qy_token_t *tok)
     qy_forms_each(sp->forms, stem, n, count_form, &forms);
     if (forms > 0)
         return 0; /* "went", "mice": forms the stemmer cannot join */
-    if (!sp->dict_tried) {
-        sp->dict_tried = 1;
-        if (qy_dictionary_open(qy_analyzer_language(sp->a), &sp->dict) !=
-            QY_OK) {
-            sp->st = QY_NOMEM;
-            return 1;
-        }
+    if (!sp->dict && qy_analyzer_dictionary(sp->a, &sp->dict) != QY_OK) {
+        sp->st = QY_NOMEM;
+        return 1;
     }
     if (sp->dict && qy_dictionary_knows(sp->dict, sp->query + tok->start,
                                         tok->end - tok->start))
@@ -309,7 +304,6 @@ qy_status_t qy_suggest(qy_db_t *db, qy_analyzer_t *a, const char *query,
     *suggestion = NULL;
     qy_status_t st = qy_tokenize(a, query, strlen(query), correct_word, &sp);
     qy_forms_free(sp.forms);
-    qy_dictionary_close(sp.dict);
     if (st == QY_OK)
         st = sp.st;
     if (st == QY_OK && sp.changed &&

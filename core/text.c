@@ -3,6 +3,7 @@
  * highlighter all call these functions, so a word typed in a query becomes
  * exactly the term the indexer stored. */
 #include "quarry/text.h"
+#include "quarry/dictionary.h"
 #include "quarry/stopwords.h"
 #include "quarry/utf8.h"
 
@@ -55,6 +56,8 @@ struct qy_analyzer {
     size_t cps_cap;
     char ascii[QY_MAX_WORD_BYTES]; /* lower-cased ASCII words */
     struct stem_entry *stems;      /* STEM_CACHE entries, made on first use */
+    qy_dictionary_t *dict;         /* lang's dictionary, opened on first use */
+    int dict_tried;
 };
 
 /* Recent stems, direct-mapped by a hash of the word: text repeats its
@@ -287,6 +290,7 @@ void qy_analyzer_free(qy_analyzer_t *a)
     if (!a)
         return;
     sb_stemmer_delete(a->stemmer);
+    qy_dictionary_close(a->dict);
     free(a->cps);
     free(a->stems);
     for (size_t i = 0; i < a->nheld; i++) {
@@ -294,6 +298,18 @@ void qy_analyzer_free(qy_analyzer_t *a)
         free(a->held[i].stems);
     }
     free(a);
+}
+
+qy_status_t qy_analyzer_dictionary(qy_analyzer_t *a, qy_dictionary_t **out)
+{
+    if (!a->dict_tried) {
+        qy_status_t st = qy_dictionary_open(qy_analyzer_language(a), &a->dict);
+        if (st != QY_OK)
+            return st; /* tried again next time */
+        a->dict_tried = 1;
+    }
+    *out = a->dict;
+    return QY_OK;
 }
 
 const char *qy_analyzer_language(const qy_analyzer_t *a)

@@ -32,6 +32,12 @@ void qy_analyzer_free(qy_analyzer_t *a);
  * for an analyzer made for several. Static. */
 const char *qy_analyzer_language(const qy_analyzer_t *a);
 
+/* The hunspell dictionary of A's language (core/quarry/dictionary.h),
+ * opened on the first call and kept until A is freed; *OUT NULL when none
+ * is installed. QY_NOMEM when out of memory. */
+typedef struct qy_dictionary qy_dictionary_t;
+qy_status_t qy_analyzer_dictionary(qy_analyzer_t *a, qy_dictionary_t **out);
+
 /* The canonical name of the language A stems in now. Static. */
 const char *qy_analyzer_current(const qy_analyzer_t *a);
 
