@@ -70,6 +70,8 @@ int main(int argc, char **argv)
         st = qy_schema_read(db, &lang, &error);
     if (st == QY_OK)
         st = qy_analyzer_new(lang, &a);
+    if (st == QY_OK)
+        qy_analyzer_set_format(a, qy_schema_format(db));
     if (st != QY_OK) {
         fprintf(stderr, "quarry_query: %s\n",
                 error ? error : qy_status_to_string(st));

@@ -170,6 +170,8 @@ static quarry_status_t open_index(const char *const *paths, size_t n, int write,
     result = from_core(st);
     if (st == QY_OK) {
         st = qy_analyzer_new(lang_in_force, &index->a);
+        if (st == QY_OK)
+            qy_analyzer_set_format(index->a, qy_schema_format(index->db));
         result =
             st == QY_INVALID ? QUARRY_STATUS_UNKNOWN_LANGUAGE : from_core(st);
     }

@@ -77,6 +77,7 @@ struct qy_bulk {
     char *target_path;
     char *dir; /* the shards' directory */
     char *lang;
+    int format; /* the target's (qy_schema_format) */
     unsigned jobs, batch;
     int target_has_docs; /* replaced passages are deleted there only then */
     int in_transaction;  /* on the target: holds its changes uncommitted */
@@ -442,6 +443,8 @@ static qy_status_t worker_start(qy_bulk_t *b, unsigned i, char **error)
     if (st == QY_OK)
         st = qy_analyzer_new(b->lang, &w->a);
     if (st == QY_OK)
+        qy_analyzer_set_format(w->a, b->format);
+    if (st == QY_OK)
         st = qy_ingest_new(w->db, w->a, &w->ing);
     if (st != QY_OK)
         return st;
@@ -499,6 +502,7 @@ qy_status_t qy_bulk_new(qy_db_t *target, const qy_bulk_opts_t *opts,
         return QY_NOMEM;
     }
     qy_status_t st = qy_schema_read(target, &b->lang, error);
+    b->format = qy_schema_format(target);
     unsigned count = 0;
     if (st == QY_OK)
         st = qy_db_doc_count(target, &count);

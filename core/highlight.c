@@ -224,6 +224,21 @@ static size_t best_window(const char *text, const hl_word_t *w, size_t n,
     return best;
 }
 
+/* Widens SNIPPET over the matches it cuts: pairs of Han or kana overlap,
+ * so the word before the window may end inside it. */
+static void whole_spans(const qy_span_t *spans, size_t n, qy_span_t *snippet,
+                        size_t len, int *cut_before, int *cut_after)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (spans[i].start < snippet->start && spans[i].end > snippet->start)
+            snippet->start = spans[i].start;
+        if (spans[i].start < snippet->end && spans[i].end > snippet->end)
+            snippet->end = spans[i].end;
+    }
+    *cut_before = *cut_before && snippet->start > 0;
+    *cut_after = *cut_after && snippet->end < len;
+}
+
 qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
                          const char *text, size_t len, unsigned words,
                          qy_span_t **spans, size_t *nspans, qy_span_t *snippet,
@@ -236,7 +251,7 @@ qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
     *cut_before = *cut_after = 0;
     if (words == 0)
         words = QY_DEFAULT_SNIPPET_WORDS;
-    qy_status_t st = qy_tokenize(a, text, len, collect_word, &s);
+    qy_status_t st = qy_tokenize_indexed(a, text, len, collect_word, &s);
     if (st == QY_OK)
         st = s.failed;
     if (st != QY_OK) {
@@ -252,10 +267,17 @@ qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
             free(s.words);
             return QY_NOMEM;
         }
-        for (size_t i = 0; i < s.count; i++)
-            if (s.words[i].term >= 0)
+        for (size_t i = 0; i < s.count; i++) {
+            if (s.words[i].term < 0)
+                continue;
+            qy_span_t *last = *nspans ? &(*spans)[*nspans - 1] : NULL;
+            if (last && s.words[i].start < last->end) { /* Han pairs overlap */
+                if (s.words[i].end > last->end)
+                    last->end = s.words[i].end;
+            } else
                 (*spans)[(*nspans)++] =
                     (qy_span_t){s.words[i].start, s.words[i].end};
+        }
     }
     if (s.count > words) {
         size_t first = best_window(text, s.words, s.count, words, ts->count);
@@ -275,6 +297,7 @@ qy_status_t qy_highlight(qy_analyzer_t *a, const qy_termset_t *ts,
         *snippet = (qy_span_t){start, end};
         *cut_before = first > 0;
         *cut_after = last + 1 < s.count;
+        whole_spans(*spans, *nspans, snippet, len, cut_before, cut_after);
     }
     free(s.words);
     return QY_OK;

@@ -187,7 +187,7 @@ static qy_status_t add_field(qy_ingest_t *ing, const char *prefix,
     if (!s || !*s)
         return QY_OK;
     ing->prefix = prefix;
-    qy_status_t st = qy_tokenize(ing->a, s, strlen(s), word_fn, ing);
+    qy_status_t st = qy_tokenize_indexed(ing->a, s, strlen(s), word_fn, ing);
     return st == QY_OK ? ing->failed : st;
 }
 
@@ -289,7 +289,7 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
     const char *title = rec->title ? rec->title : "";
     qy_doc_clear(ing->doc);
     ing->failed = QY_OK;
-    st = qy_tokenize(ing->a, text, strlen(text), add_text_word, ing);
+    st = qy_tokenize_indexed(ing->a, text, strlen(text), add_text_word, ing);
     if (st == QY_OK)
         st = ing->failed;
     if (st == QY_OK)

@@ -73,13 +73,25 @@ static qy_status_t check_format(qy_db_t *db, int *empty, char **error)
         int number = len <= 9 && strspn(format, "0123456789") == len;
         *error = format_error("index '%s' is in format %s, which this "
                               "version of quarry cannot read (it reads "
-                              "format " FORMAT_STRING ")",
+                              "formats 1 to " FORMAT_STRING ")",
                               qy_db_name(db), number ? format : "unknown");
         free(format);
         return QY_VERSION;
     }
     free(format);
     return QY_OK;
+}
+
+int qy_schema_format(qy_db_t *db)
+{
+    char *format = NULL;
+    size_t len = 0;
+    long v = QY_INDEX_FORMAT;
+    if (qy_db_get_metadata(db, QY_META_FORMAT, &format, &len) == QY_OK &&
+        len > 0)
+        v = strtol(format, NULL, 10);
+    free(format);
+    return v >= 1 && v <= QY_INDEX_FORMAT ? (int)v : QY_INDEX_FORMAT;
 }
 
 qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error)

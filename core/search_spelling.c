@@ -11,6 +11,7 @@
 #include "quarry/dictionary.h"
 #include "quarry/forms.h"
 #include "quarry/schema.h"
+#include "quarry/utf8.h"
 
 /* Edits a spelling correction may make to a word. */
 #define QY_SPELLING_EDITS 2
@@ -220,6 +221,12 @@ static char *correction(speller_t *sp, const qy_token_t *tok)
 static int correct_word(void *ctx, const qy_token_t *tok)
 {
     speller_t *sp = ctx;
+    int32_t first;
+    qy_utf8_decode(sp->query + tok->start, tok->end - tok->start, &first);
+    /* A pair of Han or kana characters overlaps the next: no correction
+     * may replace it. */
+    if (qy_is_cjk(first) || tok->start < sp->done)
+        return 0;
     if (tok->word_len < 3 || qy_is_stopword(sp->a, tok->word, tok->word_len) ||
         qy_in_capitals(sp->query + tok->start, tok->end - tok->start))
         return 0;

@@ -4,6 +4,7 @@
  * exactly the term the indexer stored. */
 #include "quarry/text.h"
 #include "quarry/dictionary.h"
+#include "quarry/schema.h"
 #include "quarry/stopwords.h"
 #include "quarry/utf8.h"
 
@@ -56,6 +57,7 @@ struct qy_analyzer {
     size_t cps_cap;
     char ascii[QY_MAX_WORD_BYTES]; /* lower-cased ASCII words */
     struct stem_entry *stems;      /* STEM_CACHE entries, made on first use */
+    int cjk_pairs;                 /* Han and kana as overlapping pairs */
     qy_dictionary_t *dict;         /* lang's dictionary, opened on first use */
     int dict_tried;
 };
@@ -281,6 +283,7 @@ qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
     a->stops = qy_stoplist(a->english ? "english" : canonical);
     a->options = UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                  UTF8PROC_IGNORE;
+    a->cjk_pairs = 1;
     *out = a;
     return QY_OK;
 }
@@ -310,6 +313,11 @@ qy_status_t qy_analyzer_dictionary(qy_analyzer_t *a, qy_dictionary_t **out)
     }
     *out = a->dict;
     return QY_OK;
+}
+
+void qy_analyzer_set_format(qy_analyzer_t *a, int format)
+{
+    a->cjk_pairs = format >= QY_FORMAT_CJK_PAIRS;
 }
 
 const char *qy_analyzer_language(const qy_analyzer_t *a)
@@ -624,54 +632,120 @@ static size_t word_end(const char *text, size_t len, size_t i,
     return end;
 }
 
-qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
-                        qy_token_fn fn, void *ctx)
+/* The end of the Han or kana character (with its marks) starting at
+ * TEXT[AT], or 0 when none starts there. */
+static size_t cjk_end(const char *text, size_t len, size_t at)
+{
+    if (at >= len)
+        return 0;
+    utf8proc_int32_t cp;
+    utf8proc_category_t cat;
+    size_t n = qy_utf8_decode(text + at, len - at, &cp);
+    if (cp < 0 || classify(cp, &cat) != CP_CJK)
+        return 0;
+    int ascii = 0;
+    return word_end(text, len, at + n, CP_CJK, cat, &ascii);
+}
+
+/* Where the word of class CLS running to END (its first character and
+ * what joins it) ends for A: a Han or kana character followed by another
+ * is the pair of them, its successor starting the next pair. *NEXT gets
+ * where tokenizing goes on. Returns the word's end, or 0 to skip the word:
+ * the last character of a run, already in the pair before (*PAIRED says
+ * whether the character starting the word ends a pair). */
+static size_t cut_word(const qy_analyzer_t *a, const char *text, size_t len,
+                       enum cp_class cls, size_t end, size_t *next, int *paired)
+{
+    *next = end;
+    if (cls != CP_CJK || !a->cjk_pairs) {
+        *paired = 0;
+        return end;
+    }
+    size_t pair = cjk_end(text, len, end);
+    if (pair) {
+        *paired = 1;
+        return pair;
+    }
+    int skip = *paired;
+    *paired = 0;
+    return skip ? 0 : end;
+}
+
+/* Emits the word TEXT[START, END) at position POS: normalised, its elided
+ * article dropped. Returns -1 when out of memory, 0 for a word that
+ * normalises to nothing (nothing emitted), 1 when emitted, 2 when FN
+ * stopped. */
+static int emit_word(qy_analyzer_t *a, const char *text, size_t start,
+                     size_t end, int ascii, unsigned pos, qy_token_fn fn,
+                     void *ctx)
+{
+    const char *word = NULL;
+    ptrdiff_t wlen = normalise(a, text, start, end, ascii, &word);
+    if (wlen <= 0)
+        return wlen < 0 ? -1 : 0;
+    size_t cut = elision(a, word, (size_t)wlen);
+    if (cut) {
+        /* The text resumes after its apostrophe (' or U+2019). */
+        word += cut;
+        wlen -= (ptrdiff_t)cut;
+        while (start < end) {
+            utf8proc_int32_t c;
+            start += qy_utf8_decode(text + start, end - start, &c);
+            if (c == '\'' || c == 0x2019)
+                break;
+        }
+    }
+    qy_token_t tok = {word, (size_t)wlen, start, end, pos};
+    return fn(ctx, &tok) != 0 ? 2 : 1;
+}
+
+/* qy_tokenize; with SINGLES, each Han or kana character of a pair is also
+ * a word, at the position of the pair it starts (the last of a run, at
+ * the last pair's). */
+static qy_status_t tokenize(qy_analyzer_t *a, const char *text, size_t len,
+                            int singles, qy_token_fn fn, void *ctx)
 {
     unsigned pos = 0;
     size_t i = 0;
+    int paired = 0; /* the character at I ends the pair before */
+    int r = 1;
 
-    while (i < len) {
+    while (i < len && r >= 0 && r != 2) {
         utf8proc_int32_t cp;
         utf8proc_category_t cat;
         size_t n = qy_utf8_decode(text + i, len - i, &cp);
-        if (cp < 0) {
-            i += n;
-            continue;
-        }
-        enum cp_class cls = classify(cp, &cat);
+        enum cp_class cls = cp < 0 ? CP_OTHER : classify(cp, &cat);
         if (cls != CP_WORD && cls != CP_CJK) {
             i += n;
             continue;
         }
-
         size_t start = i;
         int ascii = cp < 0x80;
-        size_t end = word_end(text, len, i + n, cls, cat, &ascii);
-        i = end;
-
-        const char *word = NULL;
-        ptrdiff_t wlen = normalise(a, text, start, end, ascii, &word);
-        if (wlen < 0)
-            return QY_NOMEM;
-        if (wlen == 0)
+        size_t first = word_end(text, len, i + n, cls, cat, &ascii);
+        size_t end = cut_word(a, text, len, cls, first, &i, &paired);
+        if (!end) {
+            if (singles && pos > 0)
+                r = emit_word(a, text, start, first, 0, pos, fn, ctx);
             continue;
-        size_t cut = elision(a, word, (size_t)wlen);
-        if (cut) {
-            /* The text resumes after its apostrophe (' or U+2019). */
-            word += cut;
-            wlen -= (ptrdiff_t)cut;
-            while (start < end) {
-                utf8proc_int32_t c;
-                start += qy_utf8_decode(text + start, end - start, &c);
-                if (c == '\'' || c == 0x2019)
-                    break;
-            }
         }
-        qy_token_t tok = {word, (size_t)wlen, start, end, ++pos};
-        if (fn(ctx, &tok) != 0)
-            break;
+        r = emit_word(a, text, start, end, ascii, pos + 1, fn, ctx);
+        pos += r > 0;
+        if (r == 1 && singles && end != first)
+            r = emit_word(a, text, start, first, 0, pos, fn, ctx);
     }
-    return QY_OK;
+    return r < 0 ? QY_NOMEM : QY_OK;
+}
+
+qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
+                        qy_token_fn fn, void *ctx)
+{
+    return tokenize(a, text, len, 0, fn, ctx);
+}
+
+qy_status_t qy_tokenize_indexed(qy_analyzer_t *a, const char *text, size_t len,
+                                qy_token_fn fn, void *ctx)
+{
+    return tokenize(a, text, len, 1, fn, ctx);
 }
 
 /* ---- Stemming ------------------------------------------------------------ */

@@ -335,6 +335,8 @@ static int open_index(run_t *r, const char *synonyms, size_t synonyms_len)
     if (st == QY_OK && !r->a)
         st = qy_analyzer_new(r->lang_in_force, &r->a);
     if (st == QY_OK)
+        qy_analyzer_set_format(r->a, qy_schema_format(r->ix.db));
+    if (st == QY_OK)
         st = qy_ingest_new(r->ix.db, r->a, &r->ix.ing);
     if (st == QY_OK && synonyms)
         st = store_synonyms(r, synonyms, synonyms_len);

@@ -11,6 +11,9 @@
 
 #include "cmocka_noreturn.h"
 
+#include "quarry/schema.h"
+#include "quarry/xdb.h"
+
 #include "test_indexer_util.h"
 
 static int setup(void **state)
@@ -221,6 +224,97 @@ static void test_french_elision(void **state)
     free(idx);
 }
 
+/* The hits of QUESTION in IDX: how many, and the first's source. */
+static int hit_count(const char *idx, const char *question, const char **first,
+                     cJSON **answer)
+{
+    *answer = query_json(0, idx, question, (char *)NULL);
+    const cJSON *hits = hits_of(*answer);
+    *first = cJSON_GetArraySize(hits) > 0
+                 ? str_field(cJSON_GetArrayItem(hits, 0), "source")
+                 : NULL;
+    return cJSON_GetArraySize(hits);
+}
+
+/* Han and kana are searched as pairs: 北京 (Beijing) does not find 東京
+ * (Tokyo), though they share 京, which alone finds both; a phrase and a
+ * highlight cover whole pairs. An index written one character a word (format 1)
+ * is still searched and updated that way. */
+static void test_cjk_pairs(void **state)
+{
+    (void)state;
+    put_file("cjk/beijing.txt", "\u5317\u4eac\u662f\u4e2d\u56fd\u7684"
+                                "\u9996\u90fd\u3002\n");
+    put_file("cjk/tokyo.txt", "\u6771\u4eac\u306f\u65e5\u672c\u306e"
+                              "\u9996\u90fd\u3067\u3059\u3002\n");
+    char *idx = tmp_file("cjk.idx"), *dir = tmp_file("cjk");
+    cJSON *j = index_json(0, idx, dir, (char *)NULL), *a;
+    cJSON_Delete(j);
+    const char *first;
+    assert_int_equal(hit_count(idx, "\u5317\u4eac", &first, &a), 1);
+    assert_non_null(strstr(first, "beijing.txt"));
+    cJSON *hl = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(hits_of(a), 0), "highlights"),
+        0);
+    assert_int_equal(cJSON_GetArrayItem(hl, 0)->valueint, 0);
+    assert_int_equal(cJSON_GetArrayItem(hl, 1)->valueint, 6);
+    cJSON_Delete(a);
+    assert_int_equal(hit_count(idx, "\u9996\u90fd", &first, &a), 2);
+    cJSON_Delete(a);
+    /* One character finds every pair holding it, and is highlighted alone:
+     * 京 in 北京 and in 東京, 都 at the end of a run. */
+    for (int k = 0; k < 2; k++) {
+        const char *one = k ? "\u90fd" : "\u4eac";
+        assert_int_equal(hit_count(idx, one, &first, &a), 2);
+        for (int h = 0; h < 2; h++) {
+            const cJSON *hit = cJSON_GetArrayItem(hits_of(a), h);
+            cJSON *span =
+                cJSON_GetArrayItem(cJSON_GetObjectItem(hit, "highlights"), 0);
+            int at = cJSON_GetArrayItem(span, 0)->valueint;
+            assert_int_equal(cJSON_GetArrayItem(span, 1)->valueint, at + 3);
+            assert_memory_equal(str_field(hit, "text") + at, one, 3);
+        }
+        cJSON_Delete(a);
+    }
+    /* 日本の首都: one highlight over the five characters. */
+    assert_int_equal(
+        hit_count(idx, "\"\u65e5\u672c\u306e\u9996\u90fd\"", &first, &a), 1);
+    assert_non_null(strstr(first, "tokyo.txt"));
+    hl = cJSON_GetObjectItem(cJSON_GetArrayItem(hits_of(a), 0), "highlights");
+    assert_int_equal(cJSON_GetArraySize(hl), 1);
+    assert_int_equal(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(hl, 0), 1)->valueint -
+            cJSON_GetArrayItem(cJSON_GetArrayItem(hl, 0), 0)->valueint,
+        15);
+    cJSON_Delete(a);
+
+    /* Format 1: made so, then filled by the indexer. */
+    char *old = tmp_file("cjk-old.idx");
+    qy_db_t *db;
+    char *error = NULL;
+    assert_int_equal(qy_db_open_write(old, 0, &db, &error), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, QY_META_FORMAT, "1", 1), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, QY_META_LANG, "english", 7), QY_OK);
+    assert_int_equal(qy_db_commit(db), QY_OK);
+    qy_db_close(db);
+    j = index_json(0, old, dir, (char *)NULL);
+    cJSON_Delete(j);
+    assert_int_equal(hit_count(old, "\u5317\u4eac", &first, &a), 2);
+    assert_non_null(strstr(first, "beijing.txt"));
+    cJSON_Delete(a);
+    const char *paths[] = {old};
+    char *value = NULL;
+    assert_int_equal(qy_db_open_read(paths, 1, &db, &error), QY_OK);
+    assert_int_equal(qy_db_get_metadata(db, QY_META_FORMAT, &value, NULL),
+                     QY_OK);
+    assert_string_equal(value, "1");
+    free(value);
+    qy_db_close(db);
+    free(old);
+    free(dir);
+    free(idx);
+}
+
 /* An index is of one language or of several: the other cannot be added. */
 static void test_auto_is_the_index_language(void **state)
 {
@@ -253,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_messages_and_short_texts),
         cmocka_unit_test(test_auto_is_the_index_language),
         cmocka_unit_test(test_french_elision),
+        cmocka_unit_test(test_cjk_pairs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 
 #include "cmocka_noreturn.h"
 
+#include "quarry/schema.h"
 #include "quarry/text.h"
 
 #define MAX_TOKENS 16
@@ -81,19 +82,32 @@ static const token_case_t token_cases[] = {
      "b",
      0,
      {{"a", 0, 1}, {"b", 3, 4}}},
-    /* Han and kana: a word per character. */
+    /* Han and kana: each character with the next, overlapping. */
     {"english",
      "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x82\xBF\xE3\x83\xAF",
      0,
-     {{"\xE6\x9D\xB1", 0, 3},
-      {"\xE4\xBA\xAC", 3, 6},
-      {"\xE3\x82\xBF", 6, 9},
-      {"\xE3\x83\xAF", 9, 12}}},
+     {{"\xE6\x9D\xB1\xE4\xBA\xAC", 0, 6},
+      {"\xE4\xBA\xAC\xE3\x82\xBF", 3, 9},
+      {"\xE3\x82\xBF\xE3\x83\xAF", 6, 12}}},
     /* Kana keep their voicing mark even where English strips accents. */
     {"english",
      "\xE3\x81\xA7\xE3\x81\x99",
      0,
-     {{"\xE3\x81\xA7", 0, 3}, {"\xE3\x81\x99", 3, 6}}},
+     {{"\xE3\x81\xA7\xE3\x81\x99", 0, 6}}},
+    /* A space or a full stop ends a run: 北京 東京。京 */
+    {"english",
+     "\xE5\x8C\x97\xE4\xBA\xAC "
+     "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x80\x82\xE4\xBA\xAC",
+     0,
+     {{"\xE5\x8C\x97\xE4\xBA\xAC", 0, 6},
+      {"\xE6\x9D\xB1\xE4\xBA\xAC", 7, 13},
+      {"\xE4\xBA\xAC", 16, 19}}},
+    /* A decomposed voicing mark stays with its kana inside a pair:
+     * か + U+3099 + き is が and き. */
+    {"english",
+     "\xE3\x81\x8B\xE3\x82\x99\xE3\x81\x8D",
+     0,
+     {{"\xE3\x81\x8C\xE3\x81\x8D", 0, 9}}},
     {"english",
      "abc\xE6\x9D\xB1"
      "def",
@@ -159,6 +173,55 @@ static const token_case_t token_cases[] = {
     {"english", "", 0, {{NULL, 0, 0}}},
     {"english", " \t\n\xC2\xA0 -- ... ", 0, {{NULL, 0, 0}}},
 };
+
+/* As text is indexed, each character of a pair is a word too, at the
+ * pair's position; an index of format 1 has a word per character. */
+static void test_cjk_indexed_and_format_one(void **state)
+{
+    (void)state;
+    /* 北京大 x */
+    const char text[] = "\xE5\x8C\x97\xE4\xBA\xAC\xE5\xA4\xA7 x";
+    static const struct {
+        const char *word;
+        size_t start, end;
+        unsigned pos;
+    } indexed[] = {{"\xE5\x8C\x97\xE4\xBA\xAC", 0, 6, 1},
+                   {"\xE5\x8C\x97", 0, 3, 1},
+                   {"\xE4\xBA\xAC\xE5\xA4\xA7", 3, 9, 2},
+                   {"\xE4\xBA\xAC", 3, 6, 2},
+                   {"\xE5\xA4\xA7", 6, 9, 2},
+                   {"x", 10, 11, 3}};
+    qy_analyzer_t *a = analyzer("english");
+    collected_t c = {0};
+    assert_int_equal(qy_tokenize_indexed(a, text, sizeof text - 1, collect, &c),
+                     QY_OK);
+    assert_int_equal(c.count, sizeof indexed / sizeof *indexed);
+    for (size_t k = 0; k < c.count; k++) {
+        assert_string_equal(c.words[k], indexed[k].word);
+        assert_int_equal(c.start[k], indexed[k].start);
+        assert_int_equal(c.end[k], indexed[k].end);
+        assert_int_equal(c.pos[k], indexed[k].pos);
+    }
+    for (int indexing = 0; indexing < 2; indexing++) {
+        qy_analyzer_set_format(a, 1);
+        collected_t one = {0};
+        assert_int_equal((indexing ? qy_tokenize_indexed : qy_tokenize)(
+                             a, text, sizeof text - 1, collect, &one),
+                         QY_OK);
+        assert_int_equal(one.count, 4);
+        for (size_t k = 0; k < 3; k++) {
+            assert_int_equal(one.start[k], 3 * k);
+            assert_int_equal(one.end[k], 3 * k + 3);
+            assert_int_equal(one.pos[k], k + 1);
+        }
+    }
+    qy_analyzer_set_format(a, QY_INDEX_FORMAT);
+    collected_t two = {0};
+    assert_int_equal(qy_tokenize(a, text, sizeof text - 1, collect, &two),
+                     QY_OK);
+    assert_int_equal(two.count, 3); /* 北京 京大 x */
+    qy_analyzer_free(a);
+}
 
 static void test_tokenize_table(void **state)
 {
@@ -526,6 +589,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokenize_table),
+        cmocka_unit_test(test_cjk_indexed_and_format_one),
         cmocka_unit_test(test_long_word_skipped),
         cmocka_unit_test(test_huge_word_and_input),
         cmocka_unit_test(test_callback_stops),

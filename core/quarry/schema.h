@@ -39,8 +39,12 @@ extern "C" {
 #define QY_SLOT_SOURCE 1
 #define QY_SOURCE_KEY_BYTES 8
 
-/* The index format this build writes and the newest it reads. */
-#define QY_INDEX_FORMAT 1
+/* The index format this build writes and the newest it reads. Format 1
+ * made each Han or kana character a word; format 2 (QY_FORMAT_CJK_PAIRS)
+ * makes them overlapping pairs (qy_tokenize). An index of format 1 is
+ * still read, searched and updated as it was written. */
+#define QY_INDEX_FORMAT 2
+#define QY_FORMAT_CJK_PAIRS 2
 
 #define QY_META_FORMAT "quarry.format"
 #define QY_META_LANG "quarry.lang"
@@ -77,6 +81,10 @@ qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
 /* For a reader: the language the index was built with (malloc'd, "english"
  * for an empty index) after checking the format. */
 qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error);
+
+/* The format DB was written in, QY_INDEX_FORMAT for a new index (or when
+ * it cannot be read: qy_schema_read and qy_schema_prepare report that). */
+int qy_schema_format(qy_db_t *db);
 
 #ifdef __cplusplus
 }

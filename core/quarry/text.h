@@ -32,6 +32,11 @@ void qy_analyzer_free(qy_analyzer_t *a);
  * for an analyzer made for several. Static. */
 const char *qy_analyzer_language(const qy_analyzer_t *a);
 
+/* Makes A tokenize as an index of FORMAT (core/quarry/schema.h) was
+ * written: Han and kana as pairs from QY_FORMAT_CJK_PAIRS on, one by one
+ * before. A new analyzer tokenizes as QY_INDEX_FORMAT. */
+void qy_analyzer_set_format(qy_analyzer_t *a, int format);
+
 /* The hunspell dictionary of A's language (core/quarry/dictionary.h),
  * opened on the first call and kept until A is freed; *OUT NULL when none
  * is installed. QY_NOMEM when out of memory. */
@@ -78,12 +83,23 @@ typedef int (*qy_token_fn)(void *ctx, const qy_token_t *tok);
 
 /* Splits TEXT (UTF-8; invalid sequences separate words) into words.
  * Words are runs of letters, marks and digits, joined across an apostrophe
- * between letters (' or U+2019, stored as '); Han, Hiragana and Katakana
- * characters are one word each. Normalisation: NFKC and case folding, and for
+ * between letters (' or U+2019, stored as '). A run of Han, Hiragana and
+ * Katakana characters gives each character with the next as a word, their
+ * spans overlapping ("北京大学": 北京, 京大, 大学), so that 北京 does not find
+ * 東京; a character alone is a word (see qy_analyzer_set_format for indexes
+ * of format 1: one word each). Normalisation: NFKC and case folding, and for
  * english and porter also the Latin, Greek and Cyrillic combining diacritics
  * removed (other scripts keep their marks). Returns QY_OK or QY_NOMEM. */
 qy_status_t qy_tokenize(qy_analyzer_t *a, const char *text, size_t len,
                         qy_token_fn fn, void *ctx);
+
+/* qy_tokenize as text is indexed: each Han or kana character of a pair is
+ * also a word, at the position of the pair it starts (the last of a run
+ * at the last pair's), so that a question of one character finds the
+ * pairs holding it. Questions are tokenized with qy_tokenize: 北京 asks
+ * for the pair alone. */
+qy_status_t qy_tokenize_indexed(qy_analyzer_t *a, const char *text, size_t len,
+                                qy_token_fn fn, void *ctx);
 
 /* The stem of the normalised WORD. Borrowed until the next call on A;
  * NULL when out of memory. With language "none" the word itself. */
