@@ -35,7 +35,7 @@ static int parse_count(const char *s, unsigned *out)
 
 int main(int argc, char **argv)
 {
-    qy_bulk_opts_t opts = {0, 0};
+    qy_bulk_opts_t opts = {0, 0, 0};
     const char *index = NULL, *file = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {

@@ -60,6 +60,7 @@ typedef struct worker {
     qy_analyzer_t *a;
     qy_ingest_t *ing;
     unsigned uncommitted;
+    size_t uncommitted_bytes; /* of passage text */
 
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
@@ -79,6 +80,7 @@ struct qy_bulk {
     char *lang;
     int format; /* the target's (qy_schema_format) */
     unsigned jobs, batch;
+    size_t commit_bytes;
     int target_has_docs; /* replaced passages are deleted there only then */
     int in_transaction;  /* on the target: holds its changes uncommitted */
     worker_t *workers;
@@ -269,6 +271,31 @@ static void worker_flush(worker_t *w)
     if (st != QY_OK)
         worker_fail(w, st, "cannot write a shard");
     w->uncommitted = 0;
+    w->uncommitted_bytes = 0;
+}
+
+/* Flushes the shard within a large JSON Lines document. */
+static qy_status_t flush_within(void *ctx)
+{
+    worker_t *w = ctx;
+    worker_flush(w);
+    return w->status;
+}
+
+/* Splits the JSON Lines document of JOB and replaces its id's passages in
+ * the shard by its own, flushing the shard every commit_bytes of passage
+ * text (the shard is not read before the merge). */
+static qy_status_t run_jsonl(worker_t *w, job_t *job)
+{
+    qy_status_t st = qy_split_jsonl(&job->doc, &job->article);
+    free(job->doc.text); /* in the passages now */
+    job->doc.text = NULL;
+    if (st == QY_OK)
+        st = qy_ingest_remove_id_before(w->ing, job->doc.id, 0);
+    if (st == QY_OK)
+        st = qy_ingest_jsonl_add(w->ing, job->source, &job->doc, &job->article,
+                                 w->bulk->commit_bytes, flush_within, w);
+    return st;
 }
 
 /* Hands the done JOB's term over to the caller's thread. */
@@ -321,9 +348,7 @@ static void worker_run(worker_t *w, job_t *job)
     qy_status_t st;
     size_t count;
     if (job->kind == JOB_JSONL) {
-        st = qy_split_jsonl(&job->doc, &job->article);
-        if (st == QY_OK)
-            st = qy_ingest_jsonl(w->ing, job->source, &job->doc, &job->article);
+        st = run_jsonl(w, job);
     } else if (job->more) {
         st = qy_ingest_article_more(w->ing, job->source, &job->article);
     } else {
@@ -340,7 +365,10 @@ static void worker_run(worker_t *w, job_t *job)
     if (job->kind == JOB_JSONL) /* an article's drops are its caller's */
         atomic_fetch_add(&w->bulk->dropped, (unsigned long)job->article.ndrops);
     w->uncommitted += (unsigned)count;
-    if (w->uncommitted >= w->bulk->batch)
+    for (size_t i = 0; i < count; i++)
+        w->uncommitted_bytes += job->article.passages[i].text_len;
+    if (w->uncommitted >= w->bulk->batch ||
+        w->uncommitted_bytes >= w->bulk->commit_bytes)
         worker_flush(w);
 }
 
@@ -495,6 +523,8 @@ qy_status_t qy_bulk_new(qy_db_t *target, const qy_bulk_opts_t *opts,
     b->jobs = jobs;
     pthread_mutex_init(&b->done_mu, NULL);
     b->batch = opts && opts->batch ? opts->batch : QY_BULK_DEFAULT_BATCH;
+    b->commit_bytes = opts && opts->commit_bytes ? opts->commit_bytes
+                                                 : QY_BULK_DEFAULT_COMMIT_BYTES;
     b->target_path = trimmed_path(name);
     b->workers = calloc(jobs, sizeof *b->workers);
     if (!b->target_path || !b->workers) {
@@ -921,7 +951,7 @@ static int install(const char *merged, const char *target, const char *old)
 qy_status_t qy_bulk_compact(qy_db_t **target, char **error)
 {
     /* A load of nothing: the merge is the target's compaction. */
-    qy_bulk_opts_t opts = {1, 0};
+    qy_bulk_opts_t opts = {1, 0, 0};
     qy_bulk_t *b = NULL;
     qy_status_t st = qy_bulk_new(*target, &opts, &b, error);
     return st == QY_OK ? qy_bulk_finish(b, target, NULL, error) : st;

@@ -4,8 +4,15 @@
  * integer small enough to be exact in a double (|id| < 2^53), or MongoDB's
  * {"$oid": "..."}. "title", "text", "url" and "date" are strings when given
  * (null counts as absent); "text" is required. Every other field, and url
- * and date, is kept as the JSON object text "meta". */
+ * and date, is kept as the JSON object text "meta".
+ *
+ * The fields but the text are bounded, as every passage stores them: an id
+ * longer than QY_JSONL_ID_MAX_BYTES is refused (cut, it could name another
+ * document), a title is cut to QY_JSONL_TITLE_MAX_BYTES and other strings
+ * to QY_JSONL_FIELD_MAX_BYTES, and the members of the meta that would make
+ * it longer than QY_JSONL_META_MAX_BYTES are left out. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +28,29 @@
 static char *repaired(const char *s)
 {
     return qy_utf8_repair(s, strlen(s), NULL);
+}
+
+/* Whether S[0, LEN) is valid UTF-8 (needs no repair). */
+static int valid_utf8(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n =
+            (unsigned char)s[i] < 0x80
+                ? 1
+                : qy_utf8_valid_prefix((const unsigned char *)s + i, len - i);
+        if (!n)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+/* S cut in place to at most MAX bytes, at a character's start. */
+static void cut_string(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max)
+        s[qy_utf8_cut(s, max)] = '\0';
 }
 
 static char *empty(void)
@@ -41,16 +71,29 @@ static void remove_all(cJSON *root, const char *name)
 }
 
 /* Reads the string field NAME of ROOT into *OUT (repaired; "" when absent
- * or null). Returns 0, 1 when it is not a string, -1 when out of memory. */
-static int string_field(const cJSON *root, const char *name, char **out)
+ * or null), cut to MAX bytes (0: whole; the string is then taken from
+ * ROOT when it needs no repair, so that a long text is not copied).
+ * Returns 0, 1 when it is not a string, -1 when out of memory. */
+static int string_field(cJSON *root, const char *name, size_t max, char **out)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
-    if (!item || cJSON_IsNull(item))
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
+    if (!item || cJSON_IsNull(item)) {
         *out = empty();
-    else if (cJSON_IsString(item) && item->valuestring)
-        *out = repaired(item->valuestring);
-    else
+        return *out ? 0 : -1;
+    }
+    if (!cJSON_IsString(item) || !item->valuestring)
         return 1;
+    char *s = item->valuestring;
+    size_t len = strlen(s);
+    if (max) {
+        cut_string(s, max);
+        *out = repaired(s);
+    } else if (valid_utf8(s, len)) {
+        *out = s;
+        item->valuestring = NULL; /* taken: the member is removed after */
+    } else {
+        *out = repaired(s);
+    }
     return *out ? 0 : -1;
 }
 
@@ -77,6 +120,10 @@ static qy_status_t read_id(const cJSON *root, char **out, const char **key,
     if (cJSON_IsString(id) && id->valuestring) {
         if (!*id->valuestring) {
             *why = "empty id";
+            return QY_INVALID;
+        }
+        if (strlen(id->valuestring) > QY_JSONL_ID_MAX_BYTES) {
+            *why = "id longer than 1 KiB";
             return QY_INVALID;
         }
         *out = repaired(id->valuestring);
@@ -145,6 +192,43 @@ static cJSON *parse_object(const char *line, size_t len, const char **why)
     return root;
 }
 
+/* The room member ITEM takes in the printed object at most: its value as
+ * printed, its name escaped at worst (\\u00XX a byte), the quotes, colon
+ * and comma; SIZE_MAX when out of memory. */
+static size_t member_bytes(const cJSON *item)
+{
+    char *value = cJSON_PrintUnformatted(item);
+    if (!value)
+        return SIZE_MAX;
+    size_t n = strlen(value);
+    free(value);
+    return n + 6 * strlen(item->string ? item->string : "") + 4;
+}
+
+/* The members of ROOT (the meta) within bounds: its strings cut to
+ * QY_JSONL_FIELD_MAX_BYTES, and the members from the first that would
+ * take it beyond QY_JSONL_META_MAX_BYTES left out (every one that follows
+ * too, so that which are kept does not depend on their sizes). */
+static void bound_meta(cJSON *root)
+{
+    size_t total = 2; /* the braces */
+    cJSON *item = root->child;
+    while (item) {
+        if (cJSON_IsString(item) && item->valuestring)
+            cut_string(item->valuestring, QY_JSONL_FIELD_MAX_BYTES);
+        size_t n = member_bytes(item);
+        if (n > QY_JSONL_META_MAX_BYTES - total)
+            break;
+        total += n;
+        item = item->next;
+    }
+    while (item) {
+        cJSON *next = item->next;
+        cJSON_Delete(cJSON_DetachItemViaPointer(root, item));
+        item = next;
+    }
+}
+
 /* Fills OUT from the fields of ROOT: the id, title, text, url and date,
  * and as its meta (repaired) every field but the id, title and text, which
  * are removed from ROOT. */
@@ -154,18 +238,22 @@ static qy_status_t read_fields(cJSON *root, qy_jsonl_doc_t *out,
     static const struct {
         const char *name;
         size_t field; /* offset of the string in qy_jsonl_doc_t */
+        size_t max;   /* its length at most; 0: whole */
         const char *why;
     } fields[] = {
-        {"title", offsetof(qy_jsonl_doc_t, title), "title is not a string"},
-        {"text", offsetof(qy_jsonl_doc_t, text), "text is not a string"},
-        {"url", offsetof(qy_jsonl_doc_t, url), "url is not a string"},
-        {"date", offsetof(qy_jsonl_doc_t, date), "date is not a string"},
+        {"title", offsetof(qy_jsonl_doc_t, title), QY_JSONL_TITLE_MAX_BYTES,
+         "title is not a string"},
+        {"text", offsetof(qy_jsonl_doc_t, text), 0, "text is not a string"},
+        {"url", offsetof(qy_jsonl_doc_t, url), QY_JSONL_FIELD_MAX_BYTES,
+         "url is not a string"},
+        {"date", offsetof(qy_jsonl_doc_t, date), QY_JSONL_FIELD_MAX_BYTES,
+         "date is not a string"},
     };
     const char *id_key;
     qy_status_t st = read_id(root, &out->id, &id_key, why);
     for (size_t i = 0; st == QY_OK && i < sizeof fields / sizeof *fields; i++) {
         char **dst = (char **)((char *)out + fields[i].field);
-        int r = string_field(root, fields[i].name, dst);
+        int r = string_field(root, fields[i].name, fields[i].max, dst);
         if (r < 0)
             st = QY_NOMEM;
         else if (r > 0) {
@@ -183,6 +271,7 @@ static qy_status_t read_fields(cJSON *root, qy_jsonl_doc_t *out,
     remove_all(root, id_key);
     remove_all(root, "title");
     remove_all(root, "text");
+    bound_meta(root);
     if (!root->child) {
         out->meta = empty();
     } else {

@@ -332,17 +332,19 @@ qy_status_t qy_ingest_record(qy_ingest_t *ing, const qy_record_t *rec)
     return st;
 }
 
+static qy_status_t remove_before(qy_ingest_t *ing, const char *prefix,
+                                 const char *value, unsigned before);
+
 qy_status_t qy_ingest_remove_source(qy_ingest_t *ing, const char *source)
 {
-    size_t n = qy_boolean_term(QY_PREFIX_SOURCE, source, ing->term);
-    return qy_db_delete_by_term(ing->db, ing->term, n);
+    return remove_before(ing, QY_PREFIX_SOURCE, source, 0);
 }
 
 qy_status_t qy_ingest_remove_source_before(qy_ingest_t *ing, const char *source,
                                            unsigned before)
 {
-    size_t n = qy_boolean_term(QY_PREFIX_SOURCE, source, ing->term);
-    return qy_db_delete_by_term_below(ing->db, ing->term, n, before);
+    return before ? remove_before(ing, QY_PREFIX_SOURCE, source, before)
+                  : QY_OK;
 }
 
 /* The length of DATE's leading YYYY, YYYY-MM or YYYY-MM-DD, or 0 (also
@@ -423,19 +425,42 @@ qy_status_t qy_ingest_article_more(qy_ingest_t *ing, const char *source,
     return st;
 }
 
-qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
-                            const qy_jsonl_doc_t *doc,
-                            const qy_article_t *passages)
+/* Removes the passages indexed by the boolean term PREFIX + VALUE whose
+ * docid is below BEFORE (all of them when BEFORE is 0). */
+static qy_status_t remove_before(qy_ingest_t *ing, const char *prefix,
+                                 const char *value, unsigned before)
 {
-    if (!doc->id || !*doc->id)
-        return QY_INVALID;
-    size_t n = qy_boolean_term(QY_PREFIX_ID, doc->id, ing->term);
-    qy_status_t st = qy_db_delete_by_term(ing->db, ing->term, n);
-    set_date(ing, doc->date);
-    if (st == QY_OK)
-        st = detect_language(ing, passages->title, passages->passages,
-                             passages->count);
-    for (size_t i = 0; st == QY_OK && i < passages->count; i++) {
+    size_t n = qy_boolean_term(prefix, value, ing->term);
+    return before ? qy_db_delete_by_term_below(ing->db, ing->term, n, before)
+                  : qy_db_delete_by_term(ing->db, ing->term, n);
+}
+
+qy_status_t qy_ingest_remove_id_before(qy_ingest_t *ing, const char *id,
+                                       unsigned before)
+{
+    return remove_before(ing, QY_PREFIX_ID, id, before);
+}
+
+/* The passage text of PASSAGES from FROM on, up to EVERY bytes of it (one
+ * passage at least), as the end of that run; to the end when EVERY is 0. */
+static size_t run_end(const qy_article_t *passages, size_t from, size_t every)
+{
+    if (!every)
+        return passages->count;
+    size_t bytes = 0, i = from;
+    while (i < passages->count && (i == from || bytes < every))
+        bytes += passages->passages[i++].text_len;
+    return i;
+}
+
+/* Adds the passages [FROM, TO) of PASSAGES, split from DOC. */
+static qy_status_t add_jsonl_run(qy_ingest_t *ing, const char *source,
+                                 const qy_jsonl_doc_t *doc,
+                                 const qy_article_t *passages, size_t from,
+                                 size_t to)
+{
+    qy_status_t st = QY_OK;
+    for (size_t i = from; st == QY_OK && i < to; i++) {
         const qy_passage_t *p = &passages->passages[i];
         qy_record_t rec = {
             .source = source,
@@ -451,7 +476,55 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
         };
         st = qy_ingest_record(ing, &rec);
     }
+    return st;
+}
+
+/* The date and language of DOC's passages PASSAGES told. */
+static qy_status_t start_jsonl(qy_ingest_t *ing, const qy_jsonl_doc_t *doc,
+                               const qy_article_t *passages)
+{
+    if (!doc->id || !*doc->id)
+        return QY_INVALID;
+    set_date(ing, doc->date);
+    return detect_language(ing, passages->title, passages->passages,
+                           passages->count);
+}
+
+static qy_status_t end_jsonl(qy_ingest_t *ing, qy_status_t st)
+{
     ing->date = NULL;
     ing->date_len = 0;
     return st;
+}
+
+qy_status_t qy_ingest_jsonl_add(qy_ingest_t *ing, const char *source,
+                                const qy_jsonl_doc_t *doc,
+                                qy_article_t *passages, size_t every,
+                                qy_ingest_between_fn between, void *ctx)
+{
+    qy_status_t st = start_jsonl(ing, doc, passages);
+    for (size_t i = 0; st == QY_OK && i < passages->count;) {
+        size_t end = run_end(passages, i, between ? every : 0);
+        st = add_jsonl_run(ing, source, doc, passages, i, end);
+        for (; between && i < end; i++) { /* in the index now */
+            free(passages->passages[i].text);
+            passages->passages[i].text = NULL;
+        }
+        i = end;
+        if (st == QY_OK && i < passages->count && between)
+            st = between(ctx);
+    }
+    return end_jsonl(ing, st);
+}
+
+qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
+                            const qy_jsonl_doc_t *doc,
+                            const qy_article_t *passages)
+{
+    qy_status_t st = start_jsonl(ing, doc, passages);
+    if (st == QY_OK)
+        st = qy_ingest_remove_id_before(ing, doc->id, 0);
+    if (st == QY_OK)
+        st = add_jsonl_run(ing, source, doc, passages, 0, passages->count);
+    return end_jsonl(ing, st);
 }

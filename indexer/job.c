@@ -32,9 +32,34 @@
  * Xapian keeps a transaction's postings in memory, several times the size
  * of the text. */
 #define STREAM_COMMIT_BYTES (8ull << 20)
+/* A line buffer larger than this is freed once its line is parsed. */
+#define JSONL_LINE_KEEP_BYTES ((size_t)1 << 20)
 /* Warnings about bad lines of one JSON Lines file before they are only
  * counted. */
 #define MAX_LINE_WARNINGS 10
+
+/* STREAM_MIN_BYTES and STREAM_COMMIT_BYTES, or smaller values the tests
+ * give in QUARRY_TEST_STREAM_BYTES and QUARRY_TEST_COMMIT_BYTES, so that
+ * they can reach these paths with small inputs. */
+static unsigned long long test_knob(const char *name,
+                                    unsigned long long fallback)
+{
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+    return n && !*end ? n : fallback;
+}
+
+static off_t stream_min_bytes(void)
+{
+    return (off_t)test_knob("QUARRY_TEST_STREAM_BYTES",
+                            (unsigned long long)STREAM_MIN_BYTES);
+}
+
+static unsigned long long part_commit_bytes(void)
+{
+    return test_knob("QUARRY_TEST_COMMIT_BYTES", STREAM_COMMIT_BYTES);
+}
 
 enum read_result { READ_OK, READ_ERROR, READ_BINARY, READ_TOO_LARGE };
 
@@ -97,7 +122,9 @@ qy_status_t ix_bulk_start(indexer_t *ix)
     if (st != QY_OK)
         return st;
     char *error = NULL;
-    qy_bulk_opts_t opts = {.jobs = ix->jobs, .batch = 0};
+    qy_bulk_opts_t opts = {.jobs = ix->jobs,
+                           .batch = 0,
+                           .commit_bytes = (size_t)part_commit_bytes()};
     st = qy_bulk_new(ix->db, &opts, &ix->bulk, &error);
     if (st != QY_OK)
         ix_fatal(ix, ix->index_path, "cannot start building on threads",
@@ -332,19 +359,20 @@ static void note_jsonl_drops(indexer_t *ix, const char *path,
     }
 }
 
-/* The passages of one JSON Lines document, written by id. */
-static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
-                            const char *line, size_t len, unsigned long lineno,
-                            unsigned *passages, unsigned *bad)
+/* Parses LINE[0, LEN), line LINENO, into DOC. 0 when it holds a
+ * document, 1 when it is skipped (warned, counted in *BAD), -1 on a
+ * failure (reported). */
+static int parse_jsonl_line(indexer_t *ix, const char *path, const char *line,
+                            size_t len, unsigned long lineno,
+                            qy_jsonl_doc_t *doc, unsigned *bad)
 {
-    qy_jsonl_doc_t doc;
     const char *why = "invalid";
     qy_status_t st;
     if (memchr(line, '\0', len)) {
         st = QY_INVALID;
         why = "a NUL byte";
     } else {
-        st = qy_jsonl_parse(line, len, &doc, &why);
+        st = qy_jsonl_parse(line, len, doc, &why);
     }
     if (st == QY_INVALID) {
         if (++*bad <= MAX_LINE_WARNINGS) {
@@ -352,41 +380,95 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
             snprintf(msg, sizeof msg, "line %lu: %s, skipped", lineno, why);
             ix_warn(ix, path, msg);
         }
-        return 0;
+        return 1;
     }
     if (st != QY_OK) {
         write_failed(ix, path, st);
         return -1;
     }
+    return 0;
+}
+
+/* Hands the document DOC (of line LINENO, LEN bytes) to the bulk loader:
+ * the worker splits it and counts what it drops, so how many passages it
+ * makes is not known here (the file's state records 0). --verbose names
+ * the drops here, by line. */
+static int bulk_jsonl_doc(indexer_t *ix, const char *path, const char *source,
+                          qy_jsonl_doc_t *doc, size_t len, unsigned long lineno)
+{
+    qy_article_t art = {0};
+    if (ix->verbose && qy_split_jsonl(doc, &art) == QY_OK)
+        note_jsonl_drops(ix, path, lineno, doc, &art);
+    qy_article_free(&art);
+    qy_status_t st = ix_bulk_start(ix);
+    if (st == QY_OK)
+        st = qy_bulk_add_jsonl(ix->bulk, source, doc);
+    if (st != QY_OK) {
+        bulk_failed(ix, path, st);
+        return -1;
+    }
+    ix->stats.bytes += len + 1;
+    batch_done(ix, 1, len + 1);
+    progress(ix);
+    return 0;
+}
+
+/* Commits within a large document (qy_ingest_jsonl_add). */
+static qy_status_t commit_within(void *ctx)
+{
+    indexer_t *ix = ctx;
+    qy_status_t st = ix_commit(ix);
+    return st == QY_OK ? begin(ix) : st;
+}
+
+/* Replaces the passages of DOC->id by ART's, split from DOC. A document of
+ * fewer than part_commit_bytes() of passage text goes in one transaction,
+ * its old passages deleted in it; a larger one is committed by that many
+ * bytes of passage text, its new passages beside the old ones, which go
+ * in its last commit (ART's texts are freed as they go in; a reader, or
+ * a killed run, may then find some of it
+ * twice; never none, and the file is read again next time). */
+static qy_status_t ingest_jsonl_doc(indexer_t *ix, const char *source,
+                                    const qy_jsonl_doc_t *doc,
+                                    qy_article_t *art)
+{
+    unsigned long long bytes = 0;
+    for (size_t i = 0; i < art->count; i++)
+        bytes += art->passages[i].text_len;
+    if (bytes < part_commit_bytes())
+        return qy_ingest_jsonl(ix->ing, source, doc, art);
+    unsigned first = 0, last = 0;
+    qy_status_t st = qy_db_docid_range(ix->db, &first, &last);
+    if (st == QY_OK)
+        st =
+            qy_ingest_jsonl_add(ix->ing, source, doc, art,
+                                (size_t)part_commit_bytes(), commit_within, ix);
+    if (st == QY_OK)
+        st = qy_ingest_remove_id_before(ix->ing, doc->id, last + 1);
+    return st;
+}
+
+/* The passages of the JSON Lines document DOC (of line LINENO, LEN
+ * bytes), written by id; DOC is emptied. */
+static int index_jsonl_doc(indexer_t *ix, const char *path, const char *source,
+                           qy_jsonl_doc_t *doc, size_t len,
+                           unsigned long lineno, unsigned *passages)
+{
     if (ix->jobs > 1) {
-        /* The worker splits the document and counts what it drops: how
-         * many passages it makes is not known here (the file's state
-         * records 0). --verbose names the drops here, by line. */
-        qy_article_t art = {0};
-        if (ix->verbose && qy_split_jsonl(&doc, &art) == QY_OK)
-            note_jsonl_drops(ix, path, lineno, &doc, &art);
-        qy_article_free(&art);
-        st = ix_bulk_start(ix);
-        if (st == QY_OK)
-            st = qy_bulk_add_jsonl(ix->bulk, source, &doc);
-        qy_jsonl_doc_free(&doc); /* emptied when it was taken over */
-        if (st != QY_OK) {
-            bulk_failed(ix, path, st);
-            return -1;
-        }
-        ix->stats.bytes += len + 1;
-        batch_done(ix, 1, len + 1);
-        progress(ix);
-        return 0;
+        int r = bulk_jsonl_doc(ix, path, source, doc, len, lineno);
+        qy_jsonl_doc_free(doc); /* emptied when it was taken over */
+        return r;
     }
     qy_article_t art = {0};
     size_t count = 0;
-    st = qy_split_jsonl(&doc, &art);
+    qy_status_t st = qy_split_jsonl(doc, &art);
     if (st == QY_OK) {
         count = art.count;
         ix->stats.dropped += art.ndrops;
-        note_jsonl_drops(ix, path, lineno, &doc, &art);
-        st = qy_ingest_jsonl(ix->ing, source, &doc, &art);
+        note_jsonl_drops(ix, path, lineno, doc, &art);
+        free(doc->text); /* in the passages now */
+        doc->text = NULL;
+        st = ingest_jsonl_doc(ix, source, doc, &art);
         if (st == QY_OK) {
             *passages += (unsigned)count;
             ix->stats.passages += count;
@@ -394,9 +476,10 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
         }
         qy_article_free(&art);
     }
-    qy_jsonl_doc_free(&doc);
+    qy_jsonl_doc_free(doc);
     if (st != QY_OK) {
-        write_failed(ix, path, st);
+        if (!ix->failed)
+            write_failed(ix, path, st);
         return -1;
     }
     /* A document is the unit here: a large file is committed in batches
@@ -404,6 +487,26 @@ static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
     batch_done(ix, count ? count : 1, len + 1);
     progress(ix);
     return 0;
+}
+
+/* The document of the line *LINE[0, LEN) (its buffer *CAP bytes, freed
+ * once parsed when it is large, so that a huge line is not held beside its
+ * document). 0 when it was indexed or skipped, -1 on a failure. */
+static int index_jsonl_line(indexer_t *ix, const char *path, const char *source,
+                            char **line, size_t *cap, size_t len,
+                            unsigned long lineno, unsigned *passages,
+                            unsigned *bad)
+{
+    qy_jsonl_doc_t doc;
+    int r = parse_jsonl_line(ix, path, *line, len, lineno, &doc, bad);
+    if (r != 0)
+        return r > 0 ? 0 : -1;
+    if (*cap > JSONL_LINE_KEEP_BYTES) {
+        free(*line);
+        *line = NULL;
+        *cap = 0;
+    }
+    return index_jsonl_doc(ix, path, source, &doc, len, lineno, passages);
 }
 
 /* Replaces the passages of SOURCE with the documents of the JSON Lines
@@ -466,8 +569,8 @@ static int index_jsonl(indexer_t *ix, FILE *f, const char *path,
             result = -1;
             break;
         }
-        if (index_jsonl_line(ix, path, source, line, len, lineno, passages,
-                             &bad) != 0 ||
+        if (index_jsonl_line(ix, path, source, &line, &cap, len, lineno,
+                             passages, &bad) != 0 ||
             ix->failed) {
             result = -1;
             break;
@@ -694,7 +797,7 @@ static qy_status_t add_part(indexer_t *ix, const char *path, const char *source,
     }
     ix->stats.passages += count;
     batch_done(ix, count, bytes);
-    if (ix->pending_bytes >= STREAM_COMMIT_BYTES)
+    if (ix->pending_bytes >= part_commit_bytes())
         ix_commit(ix);
     return ix->failed ? QY_XAPIAN : QY_OK;
 }
@@ -936,7 +1039,7 @@ void ix_index_file(indexer_t *ix, const ix_input_t *in)
     int r;
     if (format == QY_FORMAT_JSONL)
         r = index_jsonl_file(ix, in, fd, &fst, format, known, &passages);
-    else if (fst.st_size > STREAM_MIN_BYTES &&
+    else if (fst.st_size > stream_min_bytes() &&
              is_plain(sniff(ix, in->source, fd, format)))
         r = index_text_stream(ix, in, fd, &fst, format, known, &passages);
     else

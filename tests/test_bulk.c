@@ -152,7 +152,7 @@ static void load(const char *path, unsigned jobs, int version)
         qy_db_close(db);
         return;
     }
-    qy_bulk_opts_t opts = {jobs, 7}; /* small batches: several flushes */
+    qy_bulk_opts_t opts = {jobs, 7, 0}; /* small batches: several flushes */
     qy_bulk_t *b = NULL;
     char *error = NULL;
     assert_int_equal(qy_bulk_new(db, &opts, &b, &error), QY_OK);
@@ -235,7 +235,7 @@ static void test_bulk_into_existing_index_replaces(void **state)
     assert_string_not_equal(learned, "");
 
     db = open_target(path);
-    qy_bulk_opts_t opts = {2, 0};
+    qy_bulk_opts_t opts = {2, 0, 0};
     qy_bulk_t *b = NULL;
     char *error = NULL;
     assert_int_equal(qy_bulk_new(db, &opts, &b, &error), QY_OK);
@@ -348,7 +348,7 @@ static void test_bad_arguments(void **state)
     qy_db_t *db = open_target(path);
     qy_bulk_t *b = NULL;
     char *error = NULL;
-    qy_bulk_opts_t opts = {QY_BULK_MAX_JOBS + 1, 0};
+    qy_bulk_opts_t opts = {QY_BULK_MAX_JOBS + 1, 0, 0};
     assert_int_equal(qy_bulk_new(db, &opts, &b, &error), QY_INVALID);
     assert_null(b);
     assert_non_null(error);

@@ -31,9 +31,14 @@ typedef struct qy_bulk_opts {
     unsigned jobs;  /* worker threads (and shards); 0: one per online core */
     unsigned batch; /* passages a worker buffers between flushes of its
                        shard (bounds its memory); 0: QY_BULK_DEFAULT_BATCH */
+    size_t commit_bytes; /* bytes of passage text it buffers at most, also
+                            within one document (Xapian holds their
+                            postings until the flush); 0:
+                            QY_BULK_DEFAULT_COMMIT_BYTES */
 } qy_bulk_opts_t;
 
 #define QY_BULK_DEFAULT_BATCH 4000
+#define QY_BULK_DEFAULT_COMMIT_BYTES ((size_t)8 << 20)
 #define QY_BULK_MAX_JOBS 64
 
 /* Starts a bulk load into TARGET, a local index open for writing whose

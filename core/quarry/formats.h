@@ -100,6 +100,14 @@ qy_status_t qy_split_file(qy_format_t format, const char *buf, size_t len,
 qy_status_t qy_split_document(qy_format_t format, const char *buf, size_t len,
                               qy_article_t *out);
 
+/* The bounds of a JSON Lines document's fields but its text: a longer id
+ * is refused; a title, url, date or other string member is cut (at a
+ * character's start); members of the meta beyond its bound are left out. */
+#define QY_JSONL_ID_MAX_BYTES 1024
+#define QY_JSONL_TITLE_MAX_BYTES 1024
+#define QY_JSONL_FIELD_MAX_BYTES 4096
+#define QY_JSONL_META_MAX_BYTES 16384
+
 /* One JSON Lines document. Strings are malloc'd, valid UTF-8 (invalid
  * input is repaired to U+FFFD) and never NULL ("" when absent). */
 typedef struct qy_jsonl_doc {

@@ -64,6 +64,28 @@ qy_status_t qy_ingest_jsonl(qy_ingest_t *ing, const char *source,
                             const qy_jsonl_doc_t *doc,
                             const qy_article_t *passages);
 
+/* Called between two runs of a document's passages (qy_ingest_jsonl_add),
+ * where the caller may commit; a status other than QY_OK stops the adding
+ * and is returned. */
+typedef qy_status_t (*qy_ingest_between_fn)(void *ctx);
+
+/* Adds PASSAGES as qy_ingest_jsonl does, but deleting none of the
+ * passages DOC->id had: for a document too large for one transaction.
+ * With BETWEEN, calls BETWEEN(CTX) each time EVERY bytes of passage text
+ * were added (never after the last passage), and frees the text of each
+ * passage once it is added (its text is NULL then). The caller deletes the old
+ * passages once the document is complete, with qy_ingest_remove_id_before
+ * (BEFORE being the first docid the new ones could use). */
+qy_status_t qy_ingest_jsonl_add(qy_ingest_t *ing, const char *source,
+                                const qy_jsonl_doc_t *doc,
+                                qy_article_t *passages, size_t every,
+                                qy_ingest_between_fn between, void *ctx);
+
+/* Deletes the passages of the JSON Lines document ID whose docid is below
+ * BEFORE; every passage of ID when BEFORE is 0. */
+qy_status_t qy_ingest_remove_id_before(qy_ingest_t *ing, const char *id,
+                                       unsigned before);
+
 #ifdef __cplusplus
 }
 #endif
