@@ -10,6 +10,7 @@
 
 #include "cmocka_noreturn.h"
 
+#include <cjson/cJSON.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -748,6 +749,82 @@ static const jsonl_case_t jsonl_cases[] = {
      NULL, NULL, NULL, NULL},
 };
 
+/* A line of FIELDS, a JSON object's members without braces, in which
+ * each '#' stands for N copies of the two-byte character "é" (so that a
+ * cut in its middle would show as invalid UTF-8). */
+static char *jsonl_with_long(const char *fields, size_t n)
+{
+    size_t hashes = 0;
+    for (const char *p = fields; *p; p++)
+        hashes += *p == '#';
+    char *line = malloc(strlen(fields) + hashes * 2 * n + 3);
+    assert_non_null(line);
+    size_t o = 0;
+    line[o++] = '{';
+    for (const char *p = fields; *p; p++) {
+        if (*p != '#') {
+            line[o++] = *p;
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            memcpy(line + o, "\xC3\xA9", 2);
+            o += 2;
+        }
+    }
+    line[o++] = '}';
+    line[o] = '\0';
+    return line;
+}
+
+/* Every field but the text is stored with each passage of a document:
+ * each is bounded, whatever the line. */
+static void test_jsonl_field_caps(void **state)
+{
+    (void)state;
+    qy_jsonl_doc_t doc;
+    const char *why = NULL;
+    char *line = jsonl_with_long("\"id\":\"x\",\"title\":\"#\",\"text\":\"#\","
+                                 "\"url\":\"#\",\"date\":\"2020-01-02#\","
+                                 "\"note\":\"#\",\"tags\":[\"#\"],\"n\":1",
+                                 20000);
+    assert_int_equal(qy_jsonl_parse(line, strlen(line), &doc, &why), QY_OK);
+    assert_int_equal(strlen(doc.text), 40000); /* the text is whole */
+    assert_true(strlen(doc.title) <= QY_JSONL_TITLE_MAX_BYTES);
+    assert_true(strlen(doc.title) >= QY_JSONL_TITLE_MAX_BYTES - 1);
+    assert_true(strlen(doc.url) <= QY_JSONL_FIELD_MAX_BYTES);
+    assert_true(strlen(doc.url) >= QY_JSONL_FIELD_MAX_BYTES - 1);
+    assert_true(strlen(doc.date) <= QY_JSONL_FIELD_MAX_BYTES);
+    assert_true(strlen(doc.meta) <= QY_JSONL_META_MAX_BYTES);
+    const char *got[] = {doc.title, doc.url, doc.date, doc.meta};
+    for (size_t k = 0; k < 4; k++)
+        assert_true(valid_utf8(got[k], strlen(got[k])));
+    /* The meta is JSON still; it keeps its members in order up to the
+     * first that goes over, and the strings in it are cut. */
+    cJSON *meta = cJSON_Parse(doc.meta);
+    assert_non_null(meta);
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(meta, "url");
+    assert_true(cJSON_IsString(url));
+    assert_true(strlen(url->valuestring) <= QY_JSONL_FIELD_MAX_BYTES);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(meta, "note"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(meta, "tags")); /* 40 KB */
+    assert_null(cJSON_GetObjectItemCaseSensitive(meta, "n"));    /* after it */
+    cJSON_Delete(meta);
+    qy_jsonl_doc_free(&doc);
+    free(line);
+
+    /* An id is refused rather than cut: cut, it could be another's. */
+    line = jsonl_with_long("\"id\":\"#\",\"text\":\"a b\"", 600);
+    assert_int_equal(qy_jsonl_parse(line, strlen(line), &doc, &why),
+                     QY_INVALID);
+    assert_non_null(strstr(why, "id longer than"));
+    free(line);
+    line = jsonl_with_long("\"id\":\"#\",\"text\":\"a b\"", 500);
+    assert_int_equal(qy_jsonl_parse(line, strlen(line), &doc, &why), QY_OK);
+    assert_int_equal(strlen(doc.id), 1000);
+    qy_jsonl_doc_free(&doc);
+    free(line);
+}
+
 static void test_jsonl_parse_table(void **state)
 {
     (void)state;
@@ -1220,6 +1297,7 @@ int main(void)
         cmocka_unit_test(test_record_page),
         cmocka_unit_test(test_record_mail),
         cmocka_unit_test(test_jsonl_parse_table),
+        cmocka_unit_test(test_jsonl_field_caps),
         cmocka_unit_test(test_jsonl_hostile),
         cmocka_unit_test(test_split_jsonl),
         cmocka_unit_test(test_deep_nesting),
