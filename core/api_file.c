@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "quarry/api.h"
+#include "quarry/grow.h"
 
 /* Reads the regular file PATH whole into *BUF (malloc'd, NUL-terminated). */
 static quarry_status_t read_file(quarry_index_t *index, const char *path,
@@ -34,17 +35,14 @@ static quarry_status_t read_file(quarry_index_t *index, const char *path,
     size_t got;
     while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
         n += got;
-        if (n + 1 == cap) { /* the file grew while read */
-            char *bigger = realloc(b, cap * 2);
-            if (!bigger) {
-                free(b);
-                fclose(f);
-                return qy_api_fail_with(index, QUARRY_STATUS_OUT_OF_MEMORY,
-                                        NULL);
-            }
-            b = bigger;
-            cap *= 2;
+        /* Room for a byte more and the '\0': the file grew while read. */
+        char *bigger = qy_grow(b, n + 1, &cap, 1, 4096);
+        if (!bigger) {
+            free(b);
+            fclose(f);
+            return qy_api_fail_with(index, QUARRY_STATUS_OUT_OF_MEMORY, NULL);
         }
+        b = bigger;
     }
     int bad = ferror(f);
     fclose(f);

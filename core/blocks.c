@@ -7,33 +7,17 @@
 #include <string.h>
 
 #include "format_internal.h"
-
-static qy_status_t reserve(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (*p && need <= *cap) /* no buffer yet: whatever *cap says */
-        return QY_OK;
-    size_t n = *cap ? *cap : 64;
-    while (n < need) {
-        if (n > ((size_t)-1 / 2) / size)
-            return QY_NOMEM;
-        n *= 2;
-    }
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return QY_NOMEM;
-    *p = q;
-    *cap = n;
-    return QY_OK;
-}
+#include "quarry/grow.h"
 
 qy_status_t qy_block_add(qy_block_t *b, const char *s, size_t n, size_t src,
                          size_t src_len, const char *orig, int keep_lines)
 {
     if (n == 0)
         return QY_OK;
-    void *text = b->text;
-    if (n > (size_t)-1 - b->len ||
-        reserve(&text, &b->cap, b->len + n, 1) != QY_OK)
+    char *text = n > (size_t)-1 - b->len
+                     ? NULL
+                     : qy_reserve(b->text, b->len + n, &b->cap, 1, 64);
+    if (!text)
         return QY_NOMEM;
     b->text = text;
 
@@ -66,9 +50,9 @@ qy_status_t qy_block_add(qy_block_t *b, const char *s, size_t n, size_t src,
         last->src_len += n;
         last->prefix += n;
     } else {
-        void *pieces = b->pieces;
-        if (reserve(&pieces, &b->pieces_cap, b->npieces + 1,
-                    sizeof *b->pieces) != QY_OK)
+        qy_piece_t *pieces =
+            qy_grow(b->pieces, b->npieces, &b->pieces_cap, sizeof *pieces, 64);
+        if (!pieces)
             return QY_NOMEM;
         b->pieces = pieces;
         b->pieces[b->npieces++] =

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "quarry/grow.h"
 #include "quarry/ingest.h"
 #include "quarry/schema.h"
 #include "quarry/synonyms.h"
@@ -305,18 +306,18 @@ static qy_status_t job_done(qy_bulk_t *b, job_t *job)
         return QY_OK;
     qy_status_t st = QY_OK;
     pthread_mutex_lock(&b->done_mu);
-    if (b->ndone == b->done_cap) {
-        size_t cap = b->done_cap ? b->done_cap * 2 : 64;
-        char **d = realloc(b->done, cap * sizeof *d);
-        if (d)
-            b->done = d;
-        size_t *l = d ? realloc(b->done_len, cap * sizeof *l) : NULL;
-        if (l) {
-            b->done_len = l;
-            b->done_cap = cap;
-        } else {
-            st = QY_NOMEM;
-        }
+    /* Two arrays of one length: DONE_CAP moves once both have grown. */
+    size_t cap = b->done_cap, len_cap = b->done_cap;
+    char **d = qy_grow(b->done, b->ndone, &cap, sizeof *d, 64);
+    if (d)
+        b->done = d;
+    size_t *l =
+        d ? qy_grow(b->done_len, b->ndone, &len_cap, sizeof *l, 64) : NULL;
+    if (l) {
+        b->done_len = l;
+        b->done_cap = len_cap;
+    } else {
+        st = QY_NOMEM;
     }
     if (st == QY_OK) {
         b->done[b->ndone] = job->gone;
@@ -770,16 +771,12 @@ typedef struct docids {
 static int collect_docid(void *ctx, unsigned docid)
 {
     docids_t *d = ctx;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 64;
-        unsigned *more = realloc(d->v, cap * sizeof *more);
-        if (!more) {
-            d->nomem = 1;
-            return 1;
-        }
-        d->v = more;
-        d->cap = cap;
+    unsigned *more = qy_grow(d->v, d->n, &d->cap, sizeof *more, 64);
+    if (!more) {
+        d->nomem = 1;
+        return 1;
     }
+    d->v = more;
     d->v[d->n++] = docid;
     return 0;
 }

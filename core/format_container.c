@@ -9,6 +9,7 @@
 
 #include "format_internal.h"
 #include "quarry/formats.h"
+#include "quarry/grow.h"
 
 struct qy_zip {
     zip_t *zip;
@@ -53,20 +54,18 @@ char *qy_zip_read(qy_zip_t *z, const char *name, size_t *len, const char **why)
     }
     /* The sizes the archive claims are not trusted: what is inflated is
      * counted as it comes. */
-    size_t cap = 65536, n = 0;
-    char *data = malloc(cap);
-    while (data) {
-        if (n + 1 >= cap) {
-            char *bigger = realloc(data, cap * 2);
-            if (!bigger) {
-                free(data);
-                data = NULL;
-                *why = "out of memory";
-                break;
-            }
-            data = bigger;
-            cap *= 2;
+    size_t cap = 0, n = 0;
+    char *data = NULL;
+    for (;;) {
+        /* Room for a byte more and the '\0'. */
+        char *bigger = qy_grow(data, n + 1, &cap, 1, 65536);
+        if (!bigger) {
+            free(data);
+            data = NULL;
+            *why = "out of memory";
+            break;
         }
+        data = bigger;
         zip_int64_t r = zip_fread(f, data + n, cap - n - 1);
         if (r < 0) {
             free(data);

@@ -30,6 +30,7 @@
 
 #include "format_internal.h"
 #include "quarry/formats.h"
+#include "quarry/grow.h"
 
 #define MAX_DEPTH 256
 /* How far below the top an end tag may close an element (closing those
@@ -288,14 +289,10 @@ static int start_tag(limiter_t *l, const char *name, size_t n, size_t at,
         *raw = 1; /* holds no elements: need not be counted */
         return 0;
     }
-    if (l->depth == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        open_tag_t *s = realloc(l->stack, cap * sizeof *s);
-        if (!s)
-            return -1;
-        l->stack = s;
-        l->cap = cap;
-    }
+    open_tag_t *s = qy_grow(l->stack, l->depth, &l->cap, sizeof *s, 64);
+    if (!s)
+        return -1;
+    l->stack = s;
     l->stack[l->depth++] = (open_tag_t){name, n};
     if (name_eq(name, n, "svg") || name_eq(name, n, "math"))
         l->foreign++;
@@ -706,12 +703,11 @@ static void walk_tree(walk_t *w, GumboNode *root)
     size_t depth = 0, cap = 0;
     if (!enter(w, root))
         return;
-    stack = malloc(64 * sizeof *stack);
+    stack = qy_reserve(NULL, 1, &cap, sizeof *stack, 64);
     if (!stack) {
         fail(w, QY_NOMEM);
         return;
     }
-    cap = 64;
     stack[depth++] = (frame_t){root, 0};
     while (depth > 0 && w->st == QY_OK) {
         frame_t *f = &stack[depth - 1];
@@ -724,15 +720,12 @@ static void walk_tree(walk_t *w, GumboNode *root)
         GumboNode *child = kids->data[f->next++];
         if (!enter(w, child))
             continue;
-        if (depth == cap) {
-            frame_t *s = realloc(stack, 2 * cap * sizeof *s);
-            if (!s) {
-                fail(w, QY_NOMEM);
-                break;
-            }
-            stack = s;
-            cap *= 2;
+        frame_t *s = qy_grow(stack, depth, &cap, sizeof *s, 64);
+        if (!s) {
+            fail(w, QY_NOMEM);
+            break;
         }
+        stack = s;
         stack[depth++] = (frame_t){child, 0};
     }
     free(stack);

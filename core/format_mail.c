@@ -88,18 +88,8 @@ static qy_unit_t *add_unit(mail_t *m, const char *title)
 
 static void add_drop(mail_t *m, size_t offset, size_t length, const char *rule)
 {
-    qy_article_t *a = m->out;
-    if (a->ndrops == a->drops_cap) {
-        size_t cap = a->drops_cap ? a->drops_cap * 2 : 16;
-        qy_drop_t *d = realloc(a->drops, cap * sizeof *d);
-        if (!d) {
-            fail(m, QY_NOMEM);
-            return;
-        }
-        a->drops = d;
-        a->drops_cap = cap;
-    }
-    a->drops[a->ndrops++] = (qy_drop_t){offset, length, rule};
+    if (!qy_article_drop(m->out, offset, length, rule))
+        fail(m, QY_NOMEM);
 }
 
 /* qy_span_fn for a passage copied from another article: its own span. */

@@ -10,6 +10,7 @@
 
 #include "format_internal.h"
 #include "quarry/formats.h"
+#include "quarry/grow.h"
 
 /* A line of a page: its bytes in the page's text and its box. */
 typedef struct pdf_line {
@@ -38,8 +39,8 @@ static int compare_double(const void *a, const void *b)
 static long page_lines(const char *text, const PopplerRectangle *rects,
                        guint nrects, pdf_line_t **out)
 {
-    size_t len = strlen(text), cap = 16, n = 0;
-    pdf_line_t *lines = malloc(cap * sizeof *lines);
+    size_t len = strlen(text), cap = 0, n = 0;
+    pdf_line_t *lines = qy_reserve(NULL, 1, &cap, sizeof *lines, 16);
     if (!lines)
         return -1;
     size_t pos = 0;
@@ -64,15 +65,12 @@ static long page_lines(const char *text, const PopplerRectangle *rects,
         }
         if (l.x2 < l.x1) /* nothing visible */
             continue;
-        if (n == cap) {
-            pdf_line_t *more = realloc(lines, 2 * cap * sizeof *lines);
-            if (!more) {
-                free(lines);
-                return -1;
-            }
-            lines = more;
-            cap *= 2;
+        pdf_line_t *more = qy_grow(lines, n, &cap, sizeof *lines, 16);
+        if (!more) {
+            free(lines);
+            return -1;
         }
+        lines = more;
         lines[n++] = l;
     }
     *out = lines;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
+
 /* The data file as one string (generated from core/data/irregular-en.txt
  * at configure time). */
 static const char irregular_en[] =
@@ -19,21 +21,16 @@ struct qy_forms {
     size_t count, cap;
 };
 
-static int add_form(qy_forms_t *f, const char *stem, size_t len,
-                    unsigned group)
+static int add_form(qy_forms_t *f, const char *stem, size_t len, unsigned group)
 {
     for (size_t i = f->count; i > 0 && f->items[i - 1].group == group; i--)
         if (strlen(f->items[i - 1].stem) == len &&
             memcmp(f->items[i - 1].stem, stem, len) == 0)
             return 0; /* two forms of one group with the same stem */
-    if (f->count == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 512;
-        form_t *items = realloc(f->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        f->items = items;
-        f->cap = cap;
-    }
+    form_t *items = qy_grow(f->items, f->count, &f->cap, sizeof *items, 512);
+    if (!items)
+        return -1;
+    f->items = items;
     char *copy = malloc(len + 1);
     if (!copy)
         return -1;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
 #include "quarry/search.h"
 
 typedef struct ts_entry {
@@ -43,14 +44,11 @@ static qy_status_t termset_add(qy_termset_t *ts, const char *s, size_t len,
         if (ts->items[i].prefix == prefix && ts->items[i].len == len &&
             memcmp(ts->items[i].text, s, len) == 0)
             return QY_OK;
-    if (ts->count == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 8;
-        ts_entry_t *items = realloc(ts->items, cap * sizeof *items);
-        if (!items)
-            return QY_NOMEM;
-        ts->items = items;
-        ts->cap = cap;
-    }
+    ts_entry_t *items =
+        qy_grow(ts->items, ts->count, &ts->cap, sizeof *items, 8);
+    if (!items)
+        return QY_NOMEM;
+    ts->items = items;
     char *copy = malloc(len + 1);
     if (!copy)
         return QY_NOMEM;
@@ -142,16 +140,12 @@ static int match_term(const qy_termset_t *ts, const char *word, size_t wlen,
 static int collect_word(void *ctx, const qy_token_t *tok)
 {
     hl_state_t *s = ctx;
-    if (s->count == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        hl_word_t *w = realloc(s->words, cap * sizeof *w);
-        if (!w) {
-            s->failed = QY_NOMEM;
-            return 1;
-        }
-        s->words = w;
-        s->cap = cap;
+    hl_word_t *w = qy_grow(s->words, s->count, &s->cap, sizeof *w, 64);
+    if (!w) {
+        s->failed = QY_NOMEM;
+        return 1;
     }
+    s->words = w;
     size_t n;
     const char *stem = qy_stem(s->a, tok->word, tok->word_len, &n);
     if (!stem) {

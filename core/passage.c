@@ -38,6 +38,7 @@
  * a file of millions of short lines costs no more than reading it; no
  * buffer grows past the bound on a passage. */
 #include "quarry/passage.h"
+#include "quarry/grow.h"
 #include "quarry/text.h"
 #include "quarry/utf8.h"
 
@@ -436,23 +437,25 @@ static const char rule_no_word[] = "no word of letters";
 static const char rule_copyright[] = "copyright notice";
 static const char rule_short[] = "fewer than 5 words, in a longer document";
 
+qy_drop_t *qy_article_drop(qy_article_t *a, size_t offset, size_t length,
+                           const char *rule)
+{
+    qy_drop_t *d = qy_grow(a->drops, a->ndrops, &a->drops_cap, sizeof *d, 16);
+    if (!d)
+        return NULL;
+    a->drops = d;
+    d = &a->drops[a->ndrops++];
+    *d = (qy_drop_t){offset, length, rule};
+    return d;
+}
+
 /* Records that BUF[start, end) was dropped by RULE. */
 static qy_status_t drop(splitter_t *s, size_t start, size_t end,
                         const char *rule)
 {
-    qy_article_t *a = s->out;
-    if (a->ndrops == a->drops_cap) {
-        size_t cap = a->drops_cap ? a->drops_cap * 2 : 16;
-        qy_drop_t *d = realloc(a->drops, cap * sizeof *d);
-        if (!d)
-            return QY_NOMEM;
-        a->drops = d;
-        a->drops_cap = cap;
-    }
-    qy_drop_t *d = &a->drops[a->ndrops++];
-    d->offset = start;
-    d->length = end - start;
-    d->rule = rule;
+    qy_drop_t *d = qy_article_drop(s->out, start, end - start, rule);
+    if (!d)
+        return QY_NOMEM;
     if (s->span)
         s->span(s->span_ctx, start, end, &d->offset, &d->length);
     return QY_OK;
@@ -569,16 +572,10 @@ static qy_status_t judge(splitter_t *s, size_t start, size_t end,
      * counting pass (an invalid byte grows into U+FFFD), so that it stays
      * as large as the longest paragraph, not three times that. */
     need++;
-    if (!s->scratch || need > s->scratch_cap) {
-        size_t cap = s->scratch_cap ? s->scratch_cap : 256;
-        while (cap < need)
-            cap = cap <= SIZE_MAX / 2 ? cap * 2 : need;
-        char *scratch = realloc(s->scratch, cap);
-        if (!scratch)
-            return QY_NOMEM;
-        s->scratch = scratch;
-        s->scratch_cap = cap;
-    }
+    char *scratch = qy_reserve(s->scratch, need, &s->scratch_cap, 1, 256);
+    if (!scratch)
+        return QY_NOMEM;
+    s->scratch = scratch;
     char *text = s->scratch;
     size_t n = clean_span(s->buf, start, end, text);
     if (s->keep_all) {
@@ -602,14 +599,11 @@ static qy_status_t judge(splitter_t *s, size_t start, size_t end,
         if (words < s->min_words)
             return drop(s, start, end, rule_short);
     }
-    if (s->out->count == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        qy_passage_t *p = realloc(s->out->passages, cap * sizeof *p);
-        if (!p)
-            return QY_NOMEM;
-        s->out->passages = p;
-        s->cap = cap;
-    }
+    qy_passage_t *grown =
+        qy_grow(s->out->passages, s->out->count, &s->cap, sizeof *grown, 16);
+    if (!grown)
+        return QY_NOMEM;
+    s->out->passages = grown;
     if (!(text = copy_text(text, n)))
         return QY_NOMEM;
     char *title = NULL;

@@ -95,6 +95,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
 #include "quarry/schema.h"
 #include "quarry/utf8.h"
 
@@ -274,17 +275,13 @@ static void vec_free(parser_t *p, nodevec_t *vec)
 /* Appends N (owned; freed on failure). */
 static void vec_push(parser_t *p, nodevec_t *vec, qy_node_t *n)
 {
-    if (vec->n == vec->cap) {
-        size_t cap = vec->cap ? vec->cap * 2 : 4;
-        qy_node_t **v = realloc(vec->v, cap * sizeof *v);
-        if (!v) {
-            node_free(&p->nodes, n);
-            fail(p, P_NOMEM);
-            return;
-        }
-        vec->v = v;
-        vec->cap = cap;
+    qy_node_t **v = qy_grow(vec->v, vec->n, &vec->cap, sizeof *v, 4);
+    if (!v) {
+        node_free(&p->nodes, n);
+        fail(p, P_NOMEM);
+        return;
     }
+    vec->v = v;
     vec->v[vec->n++] = n;
 }
 
@@ -1282,23 +1279,15 @@ static void put(sbuf_t *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
-    if (b->cap - b->n <= n) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap - b->n <= n) {
-            if (cap > SIZE_MAX / 2) {
-                b->failed = 1;
-                return;
-            }
-            cap *= 2;
-        }
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
+    /* Room for S and a '\0'. */
+    char *p = n < SIZE_MAX - b->n
+                  ? qy_reserve(b->s, b->n + n + 1, &b->cap, 1, 64)
+                  : NULL;
+    if (!p) {
+        b->failed = 1;
+        return;
     }
+    b->s = p;
     memcpy(b->s + b->n, s, n);
     b->n += n;
     b->s[b->n] = '\0';

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
 #include "quarry/schema.h"
 
 void qy_free_hit(qy_result_t *h)
@@ -36,16 +37,12 @@ static int add_shingle_word(void *ctx, const qy_token_t *tok)
     sh->w[2] = qy_fnv1a(tok->word, tok->word_len, QY_FNV_START);
     if (++sh->words < 3)
         return 0;
-    if (sh->n == sh->cap) {
-        size_t cap = sh->cap ? sh->cap * 2 : 64;
-        uint64_t *h = realloc(sh->h, cap * sizeof *h);
-        if (!h) {
-            sh->failed = 1;
-            return 1;
-        }
-        sh->h = h;
-        sh->cap = cap;
+    uint64_t *h = qy_grow(sh->h, sh->n, &sh->cap, sizeof *h, 64);
+    if (!h) {
+        sh->failed = 1;
+        return 1;
     }
+    sh->h = h;
     sh->h[sh->n++] = (sh->w[0] * 31 + sh->w[1]) * 31 + sh->w[2];
     return 0;
 }

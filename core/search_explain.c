@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
 #include "quarry/schema.h"
 
 typedef struct parts {
@@ -24,21 +25,20 @@ static void add_part(parts_t *p, char *what, qy_query_t *q)
         p->failed = 1;
         return;
     }
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        qy_query_t **nq = realloc(p->q, cap * sizeof *nq);
-        if (nq)
-            p->q = nq;
-        char **nw = nq ? realloc(p->what, cap * sizeof *nw) : NULL;
-        if (!nw) {
-            free(what);
-            qy_query_free(q);
-            p->failed = 1;
-            return;
-        }
-        p->what = nw;
-        p->cap = cap;
+    /* Two arrays of one length: CAP moves once both have grown. */
+    size_t cap = p->cap, what_cap = p->cap;
+    qy_query_t **nq = qy_grow(p->q, p->n, &cap, sizeof *nq, 8);
+    if (nq)
+        p->q = nq;
+    char **nw = nq ? qy_grow(p->what, p->n, &what_cap, sizeof *nw, 8) : NULL;
+    if (!nw) {
+        free(what);
+        qy_query_free(q);
+        p->failed = 1;
+        return;
     }
+    p->what = nw;
+    p->cap = what_cap;
     p->q[p->n] = q;
     p->what[p->n++] = what;
 }

@@ -58,16 +58,11 @@ static qy_status_t pairs_add(pairs_t *p, const char *key, const char *syn)
         return QY_OK;
     if (n + 1 > SIZE_MAX - p->len)
         return QY_NOMEM;
-    if (p->cap - p->len <= n) { /* no room for the line and its '\0' */
-        size_t cap = p->cap ? p->cap : 256;
-        while (cap < p->len + n + 1)
-            cap = cap <= SIZE_MAX / 2 ? cap * 2 : p->len + n + 1;
-        char *more = realloc(p->buf, cap);
-        if (!more)
-            return QY_NOMEM;
-        p->buf = more;
-        p->cap = cap;
-    }
+    /* Room for the line and its '\0'. */
+    char *more = qy_reserve(p->buf, p->len + n + 1, &p->cap, 1, 256);
+    if (!more)
+        return QY_NOMEM;
+    p->buf = more;
     memcpy(p->buf + p->len, line, n);
     p->len += n;
     p->buf[p->len] = '\0';

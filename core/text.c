@@ -6,6 +6,7 @@
 #include "quarry/dictionary.h"
 #include "quarry/schema.h"
 #include "quarry/stopwords.h"
+#include "quarry/grow.h"
 #include "quarry/utf8.h"
 
 #include <limits.h>
@@ -489,14 +490,13 @@ static int is_diacritic(utf8proc_int32_t cp)
 
 static int grow_cps(qy_analyzer_t *a, size_t need)
 {
-    size_t cap = a->cps_cap ? a->cps_cap : 64;
-    while (cap < need)
-        cap *= 2;
-    utf8proc_int32_t *p = realloc(a->cps, (cap + 1) * sizeof *p);
+    /* One entry more than CPS_CAP, for the terminator utf8proc may write. */
+    size_t room = a->cps ? a->cps_cap + 1 : 0;
+    utf8proc_int32_t *p = qy_reserve(a->cps, need + 1, &room, sizeof *p, 65);
     if (!p)
         return -1;
     a->cps = p;
-    a->cps_cap = cap;
+    a->cps_cap = room - 1;
     return 0;
 }
 

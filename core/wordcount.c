@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry/grow.h"
+
 typedef struct slot {
     uint64_t hash; /* 0: empty */
     size_t offset; /* of the word in the arena */
@@ -73,8 +75,7 @@ static int grow(qy_wordcount_t *wc)
     return 0;
 }
 
-qy_status_t qy_wordcount_add(qy_wordcount_t *wc, const char *word,
-                             size_t len)
+qy_status_t qy_wordcount_add(qy_wordcount_t *wc, const char *word, size_t len)
 {
     if (len == 0 || len > UINT32_MAX)
         return QY_INVALID;
@@ -88,16 +89,11 @@ qy_status_t qy_wordcount_add(qy_wordcount_t *wc, const char *word,
             return QY_OK;
         }
     }
-    if (wc->arena_len + len > wc->arena_cap) {
-        size_t cap = wc->arena_cap ? wc->arena_cap * 2 : 1 << 16;
-        while (cap < wc->arena_len + len)
-            cap *= 2;
-        char *arena = realloc(wc->arena, cap);
-        if (!arena)
-            return QY_NOMEM;
-        wc->arena = arena;
-        wc->arena_cap = cap;
-    }
+    char *arena =
+        qy_reserve(wc->arena, wc->arena_len + len, &wc->arena_cap, 1, 1 << 16);
+    if (!arena)
+        return QY_NOMEM;
+    wc->arena = arena;
     memcpy(wc->arena + wc->arena_len, word, len);
     wc->slots[i] = (slot_t){h, wc->arena_len, (unsigned)len, 1};
     wc->arena_len += len;

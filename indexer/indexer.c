@@ -15,6 +15,7 @@
 #include "inputs.h"
 #include "options.h"
 #include "quarry/cli.h"
+#include "quarry/grow.h"
 #include "quarry/guard.h"
 #include "quarry/passage.h"
 #include "quarry/paths.h"
@@ -88,20 +89,17 @@ static char *read_synonyms(const char *name, size_t *len)
     char *text = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4096;
-            char *more =
-                cap <= MAX_SYNONYMS_BYTES + 1 ? realloc(text, cap) : NULL;
-            if (!more) {
-                fprintf(stderr, "%s: --synonyms '%s': %s\n", progname, name,
-                        cap > MAX_SYNONYMS_BYTES + 1 ? "larger than 64 MiB"
-                                                     : "out of memory");
-                free(text);
-                text = NULL;
-                break;
-            }
-            text = more;
+        char *more =
+            n < MAX_SYNONYMS_BYTES ? qy_grow(text, n, &cap, 1, 4096) : NULL;
+        if (!more) {
+            fprintf(stderr, "%s: --synonyms '%s': %s\n", progname, name,
+                    n >= MAX_SYNONYMS_BYTES ? "larger than 64 MiB"
+                                            : "out of memory");
+            free(text);
+            text = NULL;
+            break;
         }
+        text = more;
         size_t got = fread(text + n, 1, cap - n, f);
         n += got;
         if (got == 0) {

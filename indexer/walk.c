@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "quarry/grow.h"
+
 typedef struct walk {
     const ix_walker_t *wk;
     const ix_filters_t *f;
@@ -46,14 +48,10 @@ static void warn(const walk_t *w, const char *path, const char *why,
 static void add_unknown(walk_t *w, const char *source)
 {
     ix_dirlist_t *l = w->unknown;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **more = realloc(l->names, cap * sizeof *more);
-        if (!more)
-            goto nomem;
-        l->names = more;
-        l->cap = cap;
-    }
+    char **more = qy_grow(l->names, l->n, &l->cap, sizeof *more, 8);
+    if (!more)
+        goto nomem;
+    l->names = more;
     if (!(l->names[l->n] = strdup(source)))
         goto nomem;
     l->n++;
@@ -107,13 +105,10 @@ static char **list_names(DIR *d, size_t *n)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **more = realloc(names, cap * sizeof *names);
-            if (!more)
-                goto nomem;
-            names = more;
-        }
+        char **more = qy_grow(names, *n, &cap, sizeof *names, 64);
+        if (!more)
+            goto nomem;
+        names = more;
         if (!(names[*n] = strdup(e->d_name)))
             goto nomem;
         (*n)++;

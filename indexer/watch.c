@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "quarry/grow.h"
 #include "seen.h"
 
 /* What changes a file's contents or presence in a directory. IN_ATTRIB:
@@ -168,14 +169,11 @@ static void remember(ix_watch_t *w, int wd, int root, int named,
     size_t at;
     dir_t *d = find_dir(w, wd, &at);
     if (!d) {
-        if (w->ndirs == w->capdirs) {
-            size_t cap = w->capdirs ? 2 * w->capdirs : 64;
-            dir_t **more = realloc(w->dirs, cap * sizeof *more);
-            if (!more)
-                goto nomem;
-            w->dirs = more;
-            w->capdirs = cap;
-        }
+        dir_t **more =
+            qy_grow(w->dirs, w->ndirs, &w->capdirs, sizeof *more, 64);
+        if (!more)
+            goto nomem;
+        w->dirs = more;
         if (!(d = calloc(1, sizeof *d)))
             goto nomem;
         d->wd = wd;
@@ -344,15 +342,13 @@ static void note_change(ix_watch_t *w, int root, const char *source,
         w->first_ms = now;
     w->last_ms = now;
     int fresh = ix_seen_add(&w->pending, source);
-    if (fresh > 0 && w->nchanges == w->capchanges) {
-        size_t cap = w->capchanges ? 2 * w->capchanges : 256;
-        change_t *more = realloc(w->changes, cap * sizeof *more);
-        if (more) {
+    if (fresh > 0) {
+        change_t *more =
+            qy_grow(w->changes, w->nchanges, &w->capchanges, sizeof *more, 256);
+        if (more)
             w->changes = more;
-            w->capchanges = cap;
-        } else {
+        else
             fresh = -1;
-        }
     }
     char *copy = fresh > 0 ? strdup(source) : NULL;
     if (fresh < 0 || (fresh > 0 && !copy) ||

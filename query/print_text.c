@@ -15,6 +15,7 @@
 #include <utf8proc.h>
 
 #include "printer.h"
+#include "quarry/grow.h"
 #include "quarry/utf8.h"
 
 #define SGR_RESET "\033[0m"
@@ -214,16 +215,12 @@ typedef struct word_list {
 static int collect_word(void *ctx, const qy_token_t *tok)
 {
     word_list_t *w = ctx;
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        qy_span_t *v = realloc(w->v, cap * sizeof *v);
-        if (!v) {
-            w->failed = 1;
-            return 1;
-        }
-        w->v = v;
-        w->cap = cap;
+    qy_span_t *v = qy_grow(w->v, w->n, &w->cap, sizeof *v, 64);
+    if (!v) {
+        w->failed = 1;
+        return 1;
     }
+    w->v = v;
     w->v[w->n++] = (qy_span_t){tok->start, tok->end};
     return 0;
 }

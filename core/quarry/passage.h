@@ -101,6 +101,12 @@ qy_status_t qy_split_plain_more(const char *buf, size_t len, qy_article_t *out);
 /* Frees everything OUT holds and zeroes it. */
 void qy_article_free(qy_article_t *article);
 
+/* Records in ARTICLE's drops that [OFFSET, OFFSET + LENGTH) of the source
+ * was dropped by RULE (a static string). Returns the new drop, NULL when
+ * out of memory. */
+qy_drop_t *qy_article_drop(qy_article_t *article, size_t offset, size_t length,
+                           const char *rule);
+
 /* ---- The same rules for text from other formats ---------------------------
  * Format parsers (core/format_*.c) hand the text of their blocks to these,
  * so that every format cleans, splits and judges paragraphs alike. ARTICLE
