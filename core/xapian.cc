@@ -220,10 +220,33 @@ void report_open_error(char **error, std::string msg) noexcept
     *error = strdup(msg.c_str());
 }
 
+// Must be called from inside a catch block: the exception's status, with
+// its description (after PREFIX, when given) reported in *ERROR.
+qy_status_t report_exception(char **error,
+                             const char *prefix = nullptr) noexcept
+{
+    std::string desc;
+    const qy_status_t status = status_from_exception(&desc);
+    try {
+        if (prefix != nullptr)
+            desc.insert(0, prefix);
+    } catch (...) { // out of memory: the description alone
+    }
+    report_open_error(error, std::move(desc));
+    return status;
+}
+
 struct open_failure {
     qy_status_t status;
     std::string message;
 };
+
+// WHY reported in *ERROR: its status.
+qy_status_t reported(char **error, open_failure &why) noexcept
+{
+    report_open_error(error, std::move(why.message));
+    return why.status;
+}
 
 // Parses tcp://HOST:PORT (HOST may be a bracketed IPv6 address). Returns
 // false for anything else that starts with tcp://, so a typo in the port is
@@ -564,6 +587,52 @@ qy_status_t write_guarded(qy_db_t *db, bool args_ok, F body)
     return write_guarded(db, args_ok, {}, body);
 }
 
+// The one guard of the document setters: QY_INVALID unless DOC is there
+// and ARGS_OK, else SET's status, every exception caught.
+template <typename Set>
+qy_status_t doc_guarded(qy_doc_t *doc, bool args_ok, Set set) noexcept
+{
+    if (doc == nullptr || !args_ok)
+        return QY_INVALID;
+    try {
+        set(doc->doc);
+        return QY_OK;
+    } catch (...) {
+        return status_from_exception(nullptr);
+    }
+}
+
+// DATA[0, LEN) as a string; NULL is "".
+std::string bytes(const void *data, size_t len)
+{
+    return data == nullptr ? std::string()
+                           : std::string(static_cast<const char *>(data), len);
+}
+
+// Calls FN(CTX, s, len) for each string of [IT, END) until it returns
+// non-zero.
+template <typename It>
+void each_string(It it, It end, int (*fn)(void *, const char *, size_t),
+                 void *ctx)
+{
+    for (; it != end; ++it) {
+        const std::string s = *it;
+        if (fn(ctx, s.data(), s.size()) != 0)
+            break;
+    }
+}
+
+// The one guard of the query builders: BUILD's query wrapped, NULL when it
+// throws.
+template <typename Build> qy_query_t *built(Build build) noexcept
+{
+    try {
+        return new qy_query_t{build()};
+    } catch (...) {
+        return nullptr;
+    }
+}
+
 } // namespace
 
 extern "C" {
@@ -596,10 +665,8 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
             dirs.push_back(directory_id(paths[i]));
             Xapian::Database shard;
             open_failure why{QY_OK, std::string()};
-            if (!open_one_for_reading(paths[i], shard, why)) {
-                report_open_error(error, std::move(why.message));
-                return why.status;
-            }
+            if (!open_one_for_reading(paths[i], shard, why))
+                return reported(error, why);
             combined.add_database(shard);
             shards.push_back(shard);
         }
@@ -617,10 +684,7 @@ qy_status_t qy_db_open_read(const char *const *paths, size_t n, qy_db_t **out,
         *out = db;
         return QY_OK;
     } catch (...) {
-        std::string desc;
-        qy_status_t status = status_from_exception(&desc);
-        report_open_error(error, std::move(desc));
-        return status;
+        return report_exception(error);
     }
 }
 
@@ -644,19 +708,15 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
             return QY_INVALID;
         }
         open_failure why{QY_OK, std::string()};
-        if (!writable_target(path, why)) {
-            report_open_error(error, std::move(why.message));
-            return why.status;
-        }
+        if (!writable_target(path, why))
+            return reported(error, why);
         // An index made before has its tables; a new one gets them.
         struct stat vst;
         const bool existed = stat((p + "/" + GLASS_MARKER).c_str(), &vst) == 0;
         const std::vector<int> before =
             existed ? table_errors(p) : std::vector<int>();
-        if (existed && !tables_present(p, before, false, why)) {
-            report_open_error(error, std::move(why.message));
-            return why.status;
-        }
+        if (existed && !tables_present(p, before, false, why))
+            return reported(error, why);
         int action = Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS;
         if (flags & QY_DB_NO_SYNC)
             action |= Xapian::DB_NO_SYNC;
@@ -688,10 +748,8 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
                                   "cannot open index '" + p + "': " + desc);
             return status;
         }
-        if (existed && !tables_present(p, before, holds_passages(wdb), why)) {
-            report_open_error(error, std::move(why.message));
-            return why.status;
-        }
+        if (existed && !tables_present(p, before, holds_passages(wdb), why))
+            return reported(error, why);
         qy_db_t *db = new qy_db_t;
         db->wdb = wdb;
         db->db = wdb;
@@ -700,10 +758,7 @@ qy_status_t qy_db_open_write(const char *path, unsigned flags, qy_db_t **out,
         *out = db;
         return QY_OK;
     } catch (...) {
-        std::string desc;
-        qy_status_t status = status_from_exception(&desc);
-        report_open_error(error, std::move(desc));
-        return status;
+        return report_exception(error);
     }
 }
 
@@ -727,10 +782,7 @@ qy_status_t qy_db_check(const char *path, unsigned long *errors, char **detail)
         report_open_error(detail, first.empty() ? "errors found" : first);
         return QY_CORRUPT;
     } catch (...) {
-        std::string desc;
-        qy_status_t status = status_from_exception(&desc);
-        report_open_error(detail, std::move(desc));
-        return status;
+        return report_exception(detail);
     }
 }
 
@@ -806,9 +858,7 @@ qy_status_t qy_db_each_term(qy_db_t *db, const char *prefix,
     if (st != QY_OK)
         return st;
     try {
-        for (const std::string &term : terms)
-            if (fn(ctx, term.data(), term.size()) != 0)
-                break;
+        each_string(terms.begin(), terms.end(), fn, ctx);
     } catch (...) {
         return status_from_exception(&db->error);
     }
@@ -960,13 +1010,7 @@ qy_status_t qy_db_each_synonym(qy_db_t *db, const char *key,
                 if (!db->remote[i])
                     from.add_database(db->shards[i]);
         }
-        const Xapian::TermIterator end = from.synonyms_end(key);
-        for (Xapian::TermIterator it = from.synonyms_begin(key); it != end;
-             ++it) {
-            const std::string syn = *it;
-            if (fn(ctx, syn.data(), syn.size()) != 0)
-                break;
-        }
+        each_string(from.synonyms_begin(key), from.synonyms_end(key), fn, ctx);
         return QY_OK;
     } catch (const Xapian::UnimplementedError &) {
         return QY_OK; // remote shards keep no synonyms: nothing to add
@@ -1067,18 +1111,11 @@ qy_status_t qy_db_each_metadata_key(qy_db_t *db, const char *prefix,
                      it != end; ++it)
                     keys.insert(*it);
             }
-            for (const std::string &key : keys)
-                if (fn(ctx, key.data(), key.size()) != 0)
-                    break;
+            each_string(keys.begin(), keys.end(), fn, ctx);
             return QY_OK;
         }
-        const Xapian::TermIterator end = db->db.metadata_keys_end(p);
-        for (Xapian::TermIterator it = db->db.metadata_keys_begin(p); it != end;
-             ++it) {
-            const std::string key = *it;
-            if (fn(ctx, key.data(), key.size()) != 0)
-                break;
-        }
+        each_string(db->db.metadata_keys_begin(p), db->db.metadata_keys_end(p),
+                    fn, ctx);
         return QY_OK;
     } catch (...) {
         return status_from_exception(&db->error);
@@ -1117,58 +1154,32 @@ void qy_doc_clear(qy_doc_t *doc)
 qy_status_t qy_doc_add_posting(qy_doc_t *doc, const char *term, size_t len,
                                unsigned pos, unsigned wdf_inc)
 {
-    if (doc == nullptr || !term_ok(term, len))
-        return QY_INVALID;
-    try {
-        doc->doc.add_posting(std::string(term, len), pos, wdf_inc);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(nullptr);
-    }
+    return doc_guarded(doc, term_ok(term, len), [&](Xapian::Document &d) {
+        d.add_posting(std::string(term, len), pos, wdf_inc);
+    });
 }
 
 qy_status_t qy_doc_add_term(qy_doc_t *doc, const char *term, size_t len,
                             unsigned wdf_inc)
 {
-    if (doc == nullptr || !term_ok(term, len))
-        return QY_INVALID;
-    try {
-        doc->doc.add_term(std::string(term, len), wdf_inc);
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(nullptr);
-    }
+    return doc_guarded(doc, term_ok(term, len), [&](Xapian::Document &d) {
+        d.add_term(std::string(term, len), wdf_inc);
+    });
 }
 
 qy_status_t qy_doc_set_data(qy_doc_t *doc, const void *data, size_t len)
 {
-    if (doc == nullptr || (data == nullptr && len > 0))
-        return QY_INVALID;
-    try {
-        doc->doc.set_data(
-            data == nullptr
-                ? std::string()
-                : std::string(static_cast<const char *>(data), len));
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(nullptr);
-    }
+    return doc_guarded(
+        doc, data != nullptr || len == 0,
+        [&](Xapian::Document &d) { d.set_data(bytes(data, len)); });
 }
 
 qy_status_t qy_doc_set_value(qy_doc_t *doc, unsigned slot, const void *data,
                              size_t len)
 {
-    if (doc == nullptr || (data == nullptr && len > 0))
-        return QY_INVALID;
-    try {
-        doc->doc.add_value(
-            slot, data == nullptr
-                      ? std::string()
-                      : std::string(static_cast<const char *>(data), len));
-        return QY_OK;
-    } catch (...) {
-        return status_from_exception(nullptr);
-    }
+    return doc_guarded(
+        doc, data != nullptr || len == 0,
+        [&](Xapian::Document &d) { d.add_value(slot, bytes(data, len)); });
 }
 
 /* ---- Queries ---------------------------------------------------------- */
@@ -1222,11 +1233,8 @@ qy_query_t *qy_query_term(const char *term, size_t len, unsigned wqf,
 {
     if (!term_ok(term, len))
         return nullptr;
-    try {
-        return wrap(Xapian::Query(std::string(term, len), wqf, pos));
-    } catch (...) {
-        return nullptr;
-    }
+    return built(
+        [&] { return Xapian::Query(std::string(term, len), wqf, pos); });
 }
 
 qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
@@ -1235,23 +1243,21 @@ qy_query_t *qy_query_combine(qy_query_op_t op, qy_query_t *const *subs,
     Xapian::Query::op xop;
     if (subs == nullptr || n == 0 || !xapian_op(op, xop))
         return nullptr;
-    try {
+    for (size_t i = 0; i < n; i++)
+        if (subs[i] == nullptr)
+            return nullptr;
+    // Xapian reads a window of 0 as "the number of sub-queries", which is
+    // exactly the adjacent-words phrase. Other operators refuse any other
+    // window (InvalidArgumentError), so they are given none.
+    if (xop != Xapian::Query::OP_PHRASE && xop != Xapian::Query::OP_NEAR)
+        window = 0;
+    return built([&] {
         std::vector<Xapian::Query> parts;
         parts.reserve(n);
-        for (size_t i = 0; i < n; i++) {
-            if (subs[i] == nullptr)
-                return nullptr;
+        for (size_t i = 0; i < n; i++)
             parts.push_back(subs[i]->query);
-        }
-        // Xapian reads a window of 0 as "the number of sub-queries", which
-        // is exactly the adjacent-words phrase. Other operators refuse any
-        // other window (InvalidArgumentError), so they are given none.
-        if (xop != Xapian::Query::OP_PHRASE && xop != Xapian::Query::OP_NEAR)
-            window = 0;
-        return wrap(Xapian::Query(xop, parts.begin(), parts.end(), window));
-    } catch (...) {
-        return nullptr;
-    }
+        return Xapian::Query(xop, parts.begin(), parts.end(), window);
+    });
 }
 
 qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
@@ -1259,20 +1265,18 @@ qy_query_t *qy_query_wildcard(const char *prefix, size_t len,
 {
     if (!term_ok(prefix, len))
         return nullptr;
-    try {
-        // Keeping the most frequent expansions degrades gracefully where
-        // WILDCARD_LIMIT_ERROR would fail a whole search on a short prefix.
-        // But Xapian 1.4 reads a limit of 0 under MOST_FREQUENT as "keep
-        // none", not "no limit", so the unlimited case must not use it.
-        const int limit_type =
-            max_terms == 0 ? Xapian::Query::WILDCARD_LIMIT_ERROR
-                           : Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT;
-        return wrap(Xapian::Query(Xapian::Query::OP_WILDCARD,
-                                  std::string(prefix, len), max_terms,
-                                  limit_type, Xapian::Query::OP_SYNONYM));
-    } catch (...) {
-        return nullptr;
-    }
+    // Keeping the most frequent expansions degrades gracefully where
+    // WILDCARD_LIMIT_ERROR would fail a whole search on a short prefix. But
+    // Xapian 1.4 reads a limit of 0 under MOST_FREQUENT as "keep none", not
+    // "no limit", so the unlimited case must not use it.
+    const int limit_type = max_terms == 0
+                               ? Xapian::Query::WILDCARD_LIMIT_ERROR
+                               : Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT;
+    return built([&] {
+        return Xapian::Query(Xapian::Query::OP_WILDCARD,
+                             std::string(prefix, len), max_terms, limit_type,
+                             Xapian::Query::OP_SYNONYM);
+    });
 }
 
 qy_query_t *qy_query_prefix(qy_db_t *db, const char *prefix, size_t len,
@@ -1323,48 +1327,33 @@ qy_query_t *qy_query_prefix(qy_db_t *db, const char *prefix, size_t len,
 
 qy_query_t *qy_query_value_range(unsigned slot, const char *lo, const char *hi)
 {
-    try {
+    return built([&] {
         if (lo != nullptr && hi != nullptr)
-            return wrap(
-                Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, lo, hi));
+            return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, lo, hi);
         if (hi != nullptr)
-            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, hi));
+            return Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, hi);
         // Every stored value is >= "", so with both ends open this matches
         // the documents that have a value in SLOT at all.
-        return wrap(Xapian::Query(Xapian::Query::OP_VALUE_GE, slot,
-                                  lo == nullptr ? "" : lo));
-    } catch (...) {
-        return nullptr;
-    }
+        return Xapian::Query(Xapian::Query::OP_VALUE_GE, slot,
+                             lo == nullptr ? "" : lo);
+    });
 }
 
 qy_query_t *qy_query_scale(const qy_query_t *q, double factor)
 {
     if (q == nullptr)
         return nullptr;
-    try {
-        return wrap(Xapian::Query(factor, q->query));
-    } catch (...) {
-        return nullptr;
-    }
+    return built([&] { return Xapian::Query(factor, q->query); });
 }
 
 qy_query_t *qy_query_match_all(void)
 {
-    try {
-        return wrap(Xapian::Query::MatchAll);
-    } catch (...) {
-        return nullptr;
-    }
+    return built([] { return Xapian::Query::MatchAll; });
 }
 
 qy_query_t *qy_query_match_nothing(void)
 {
-    try {
-        return wrap(Xapian::Query::MatchNothing);
-    } catch (...) {
-        return nullptr;
-    }
+    return built([] { return Xapian::Query::MatchNothing; });
 }
 
 char *qy_query_describe(const qy_query_t *q)
@@ -1388,7 +1377,7 @@ void qy_query_free(qy_query_t *q)
 
 /* ---- Searching -------------------------------------------------------- */
 
-} // extern "C"
+} // namespace
 
 // The helpers of a search return C++ types: outside the C linkage block.
 namespace
@@ -2370,10 +2359,8 @@ qy_status_t qy_db_compact(const char *const *sources, size_t n,
             }
             Xapian::Database shard;
             open_failure why{QY_OK, std::string()};
-            if (!open_one_for_reading(sources[i], shard, why)) {
-                report_open_error(error, std::move(why.message));
-                return why.status;
-            }
+            if (!open_one_for_reading(sources[i], shard, why))
+                return reported(error, why);
             all.add_database(shard);
         }
         struct stat st;
@@ -2391,18 +2378,13 @@ qy_status_t qy_db_compact(const char *const *sources, size_t n,
         try {
             all.compact(dest, flags);
         } catch (...) {
-            std::string desc;
-            const qy_status_t status = status_from_exception(&desc);
-            report_open_error(error, std::string("cannot merge into '") + dest +
-                                         "': " + desc);
-            return status;
+            const std::string what =
+                std::string("cannot merge into '") + dest + "': ";
+            return report_exception(error, what.c_str());
         }
         return QY_OK;
     } catch (...) {
-        std::string desc;
-        const qy_status_t status = status_from_exception(&desc);
-        report_open_error(error, std::move(desc));
-        return status;
+        return report_exception(error);
     }
 }
 
