@@ -170,6 +170,19 @@ void qy_block_free(qy_block_t *b)
     memset(b, 0, sizeof *b);
 }
 
+qy_status_t qy_article_finish_titles(qy_article_t *out, char **title,
+                                     char **fallback)
+{
+    char **take = *title ? title : fallback;
+    if (*take) {
+        out->title = *take;
+        *take = NULL;
+    }
+    qy_article_drop_same_titles(out);
+    qy_status_t st = qy_article_default_title(out);
+    return st == QY_OK ? qy_article_title_passage(out) : st;
+}
+
 void qy_article_drop_same_titles(qy_article_t *out)
 {
     for (size_t i = 0; i < out->count; i++) {

@@ -760,19 +760,8 @@ qy_status_t qy_split_html(const char *buf, size_t len, qy_article_t *out)
     arena_free(arena);
     free(copy);
 
-    if (w.st == QY_OK) {
-        if (w.title) {
-            out->title = w.title;
-            w.title = NULL;
-        } else if (w.first_h1) {
-            out->title = w.first_h1;
-            w.first_h1 = NULL;
-        }
-        qy_article_drop_same_titles(out);
-        w.st = qy_article_default_title(out);
-    }
     if (w.st == QY_OK)
-        w.st = qy_article_title_passage(out);
+        w.st = qy_article_finish_titles(out, &w.title, &w.first_h1);
     qy_block_free(&w.block);
     free(w.section);
     free(w.title);

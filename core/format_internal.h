@@ -61,6 +61,13 @@ void qy_block_free(qy_block_t *b);
  * passages simply carry the article's title. */
 void qy_article_drop_same_titles(qy_article_t *out);
 
+/* The end of a document with headings: OUT's title becomes *TITLE, or else
+ * *FALLBACK, when set (taken over: it is set to NULL), the passage titles
+ * equal to it are dropped, then qy_article_default_title and
+ * qy_article_title_passage. Returns their status. */
+qy_status_t qy_article_finish_titles(qy_article_t *out, char **title,
+                                     char **fallback);
+
 /* Decodes the HTML character reference ENT[0, N) ("&amp;", "&eacute;",
  * "&#x41;") with the HTML parser's own table. Returns a malloc'd string
  * (ENT itself when it is not a reference), or NULL when out of memory. */

@@ -406,19 +406,8 @@ qy_status_t qy_split_markdown(const char *buf, size_t len, qy_article_t *out)
                                            m.front_title ? m.front_title
                                                          : m.top_title));
     }
-    if (m.st == QY_OK) {
-        if (m.front_title) {
-            out->title = m.front_title;
-            m.front_title = NULL;
-        } else if (m.top_title) {
-            out->title = m.top_title;
-            m.top_title = NULL;
-        }
-        qy_article_drop_same_titles(out);
-        m.st = qy_article_default_title(out);
-    }
     if (m.st == QY_OK)
-        m.st = qy_article_title_passage(out);
+        m.st = qy_article_finish_titles(out, &m.front_title, &m.top_title);
     qy_block_free(&m.block);
     free(padded);
     free(m.section);

@@ -296,6 +296,19 @@ static void vec_push_unique(parser_t *p, nodevec_t *vec, qy_node_t *n)
     vec_push(p, vec, n);
 }
 
+/* Takes the node at *SLOT (which is cleared) and appends it to VEC with
+ * PUSH; frees it instead when the parse has failed. */
+static void vec_take(parser_t *p, nodevec_t *vec, qy_node_t **slot,
+                     void (*push)(parser_t *, nodevec_t *, qy_node_t *))
+{
+    qy_node_t *n = *slot;
+    *slot = NULL;
+    if (p->err)
+        node_free(&p->nodes, n);
+    else
+        push(p, vec, n);
+}
+
 /* Appends N to an OR or AND list of KIND, taking in the kids of a node of
  * the same kind, since both are associative. */
 static void vec_push_flat(parser_t *p, nodevec_t *vec, qy_node_t *n,
@@ -305,14 +318,8 @@ static void vec_push_flat(parser_t *p, nodevec_t *vec, qy_node_t *n,
         vec_push_unique(p, vec, n);
         return;
     }
-    for (size_t i = 0; i < n->nkids; i++) {
-        qy_node_t *kid = n->kids[i];
-        n->kids[i] = NULL;
-        if (p->err)
-            node_free(&p->nodes, kid);
-        else
-            vec_push_unique(p, vec, kid);
-    }
+    for (size_t i = 0; i < n->nkids; i++)
+        vec_take(p, vec, &n->kids[i], vec_push_unique);
     node_free(&p->nodes, n);
 }
 
@@ -925,14 +932,8 @@ static int is_filter(const qy_node_t *n)
 /* Moves VEC's nodes to the end of DST. */
 static void vec_move(parser_t *p, nodevec_t *dst, nodevec_t *vec)
 {
-    for (size_t i = 0; i < vec->n; i++) {
-        qy_node_t *n = vec->v[i];
-        vec->v[i] = NULL;
-        if (p->err)
-            node_free(&p->nodes, n);
-        else
-            vec_push(p, dst, n);
-    }
+    for (size_t i = 0; i < vec->n; i++)
+        vec_take(p, dst, &vec->v[i], vec_push);
     free(vec->v);
     memset(vec, 0, sizeof *vec);
 }
