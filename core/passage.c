@@ -136,6 +136,22 @@ static void scan_line(const char *buf, size_t len, size_t pos, line_t *line)
 
 /* ---- Cleaning ------------------------------------------------------------ */
 
+/* Appends S[0, LEN) to OUT at *O (OUT NULL: only counts), after the one
+ * space a pending whitespace run (*SPACE) leaves. */
+static inline void put_clean(char *out, size_t *o, int *space, const char *s,
+                             size_t len)
+{
+    if (*space) {
+        if (out)
+            out[*o] = ' ';
+        (*o)++;
+        *space = 0;
+    }
+    if (out)
+        memcpy(out + *o, s, len);
+    *o += len;
+}
+
 /* Writes the cleaned form of BUF[start, end), which starts and ends with
  * non-whitespace, to OUT (when not NULL); returns its length. */
 static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
@@ -145,43 +161,21 @@ static size_t clean_span(const char *buf, size_t start, size_t end, char *out)
     for (size_t i = start; i < end;) {
         unsigned char c = (unsigned char)buf[i];
         if (c > 0 && c < 0x80) { /* the common case, without decoding */
-            if (qy_utf8_ascii_space(c)) {
+            if (qy_utf8_ascii_space(c))
                 space = 1;
-            } else {
-                if (space) {
-                    if (out)
-                        out[o] = ' ';
-                    o++;
-                    space = 0;
-                }
-                if (out)
-                    out[o] = (char)c;
-                o++;
-            }
+            else
+                put_clean(out, &o, &space, buf + i, 1);
             i++;
             continue;
         }
         int32_t cp;
         size_t n = next_cp(buf, end, i, &cp);
-        if (cp >= 0 && qy_utf8_is_space(cp)) {
+        if (cp >= 0 && qy_utf8_is_space(cp))
             space = 1;
-        } else {
-            if (space) {
-                if (out)
-                    out[o] = ' ';
-                o++;
-                space = 0;
-            }
-            if (cp < 0) {
-                if (out)
-                    memcpy(out + o, "\xEF\xBF\xBD", 3);
-                o += 3;
-            } else {
-                if (out)
-                    memcpy(out + o, buf + i, n);
-                o += n;
-            }
-        }
+        else if (cp < 0)
+            put_clean(out, &o, &space, "\xEF\xBF\xBD", 3);
+        else
+            put_clean(out, &o, &space, buf + i, n);
         i += n;
     }
     return o;
