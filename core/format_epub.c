@@ -64,8 +64,20 @@ static char *package_path(qy_zip_t *z, const char **why)
     return copy;
 }
 
+/* The value of the hex digit C, or -1. */
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* HREF (relative to the package's folder DIR, DIRLEN bytes), with %XX
- * escapes decoded; malloc'd. */
+ * escapes (two hex digits) decoded; malloc'd. */
 static char *resolve(const char *dir, size_t dirlen, const char *href)
 {
     size_t n = strlen(href);
@@ -75,10 +87,10 @@ static char *resolve(const char *dir, size_t dirlen, const char *href)
     memcpy(s, dir, dirlen);
     size_t o = dirlen;
     for (size_t i = 0; i < n && href[i] != '#'; i++) {
-        unsigned v;
-        if (href[i] == '%' && i + 2 < n &&
-            sscanf(href + i + 1, "%2x", &v) == 1) {
-            s[o++] = (char)v;
+        int hi, lo;
+        if (href[i] == '%' && i + 2 < n && (hi = hex_digit(href[i + 1])) >= 0 &&
+            (lo = hex_digit(href[i + 2])) >= 0) {
+            s[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
             s[o++] = href[i];

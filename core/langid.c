@@ -105,17 +105,18 @@ void qy_langid_free(qy_langid_t *l)
 
 const char *qy_langid_detect(qy_langid_t *l, const char *text, size_t len)
 {
-    if (len > SAMPLE_BYTES) {
-        len = SAMPLE_BYTES;
+    size_t sampled = len;
+    if (sampled > SAMPLE_BYTES) {
+        sampled = SAMPLE_BYTES;
         /* not inside a UTF-8 sequence */
-        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
-            len--;
+        while (sampled > 0 && ((unsigned char)text[sampled] & 0xC0) == 0x80)
+            sampled--;
     }
-    if (len < MIN_SAMPLE_BYTES)
+    if (sampled < MIN_SAMPLE_BYTES || sampled > SAMPLE_BYTES)
         return NULL;
-    memcpy(l->sample, text, len);
-    l->sample[len] = '\0';
-    const char *r = textcat_Classify(l->textcat, l->sample, len);
+    memcpy(l->sample, text, sampled);
+    l->sample[sampled] = '\0';
+    const char *r = textcat_Classify(l->textcat, l->sample, sampled);
     /* "[code-country-encoding]..." or a word: SHORT, UNKNOWN */
     while (r && *r == '[') {
         const char *end = strchr(r, ']');

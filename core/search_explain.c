@@ -128,11 +128,15 @@ static void question_parts(build_t *b, const qy_node_t *const *words,
             memcpy(what, stem, n);
             what[n] = '\0';
         }
+        /* Labelled before add_part, which frees WHAT when it fails. */
+        char *title = opts->title_weight > 0
+                          ? qy_label("title:", what ? what : "")
+                          : NULL;
         add_part(p, what,
                  qy_scaled(qy_build_node(b, words[i]), question_scale));
         if (opts->title_weight > 0) {
             b->prefix = QY_PREFIX_TITLE;
-            add_part(p, qy_label("title:", what ? what : ""),
+            add_part(p, title,
                      qy_scaled(qy_build_node(b, words[i]),
                                opts->title_weight * question_scale));
             b->prefix = "";

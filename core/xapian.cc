@@ -1542,7 +1542,7 @@ class AllDocsTerms
             const bool zero =
                 query.get_description().compare(0, 10, "Query(0 * ") == 0;
             bool sub_changed = false;
-            const Xapian::Query sub =
+            Xapian::Query sub =
                 walk(query.get_subquery(0), weighted && !zero, sub_changed);
             if (!sub_changed)
                 return query;
