@@ -8,8 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1259,6 +1259,181 @@ static int evaluate(const collection_t *c, qy_db_t *db, qy_analyzer_t *a,
 
 /* ---- Command line ------------------------------------------------------- */
 
+/* What the command line asks for. A ranking option left at its "unset"
+ * value (NAN, UINT_MAX, -1 or NULL) keeps each setting's own. */
+typedef struct eval_args {
+    qy_strlist_t settings;
+    int all, fold;
+    double k1, b, title_weight, proximity, feedback_weight, feedback_agreement,
+        feedback_spread, weighting_param, min_map;
+    unsigned window, feedback_docs, feedback_terms, sum_top, depth, queries;
+    int repeats;
+    const char *stopwords, *aggregate, *scheme, *weighting, *split, *qrels,
+        *gain, *run, *format, *cache;
+    int help, version;
+    const char *dump;
+} eval_args_t;
+
+#define UNSET_NUMBER UINT_MAX
+
+static void eval_args_init(eval_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->k1 = a->b = a->title_weight = a->proximity = a->feedback_weight =
+        a->feedback_agreement = a->feedback_spread = a->weighting_param = NAN;
+    a->window = a->feedback_docs = a->feedback_terms = a->queries =
+        UNSET_NUMBER;
+    a->sum_top = DEFAULT_SUM_TOP;
+    a->repeats = -1;
+    a->min_map = -1;
+}
+
+#define AT(member) QY_OPT_AT(eval_args_t, member)
+#define NUMBER(nm, k, lo, hi, member, text)                                    \
+    {                                                                          \
+        .name = nm, .kind = k, .arg = k == QY_OPT_DOUBLE ? "X" : "N",          \
+        .min = lo, .max = hi, AT(member), .help = text                         \
+    }
+
+static const qy_option_t options[] = {
+    {.name = "setting",
+     .letter = 's',
+     .kind = QY_OPT_LIST,
+     .arg = "NAME",
+     AT(settings),
+     .help = "rank with the named setting (below; repeat for several rows; "
+             "default: defaults)"},
+    {.name = "all",
+     .kind = QY_OPT_FLAG,
+     AT(all),
+     .help = "every setting below"},
+    NUMBER("k1", QY_OPT_DOUBLE, 0, 1000, k1,
+           "BM25 term-frequency saturation, on top of each setting"),
+    NUMBER("b", QY_OPT_DOUBLE, 0, 1, b,
+           "BM25 length normalisation, on top of each setting"),
+    NUMBER("title-weight", QY_OPT_DOUBLE, 0, 100, title_weight,
+           "query's --title-weight, on top of each setting"),
+    NUMBER("proximity", QY_OPT_DOUBLE, 0, 100, proximity,
+           "query's --proximity, on top of each setting"),
+    NUMBER("proximity-window", QY_OPT_UNSIGNED, 2, 1000, window,
+           "query's --proximity-window, on top of each setting"),
+    NUMBER("feedback", QY_OPT_UNSIGNED, 0, 1000, feedback_docs,
+           "query's --feedback, on top of each setting"),
+    NUMBER("feedback-terms", QY_OPT_UNSIGNED, 0, 1000, feedback_terms,
+           "query's --feedback-terms, on top of each setting"),
+    NUMBER("feedback-weight", QY_OPT_DOUBLE, 0, 1, feedback_weight,
+           "query's --feedback-weight, on top of each setting"),
+    {.name = "repeats",
+     .kind = QY_OPT_ONOFF,
+     .arg = "on|off",
+     AT(repeats),
+     .help = "query's --repeats, on top of each setting"},
+    NUMBER("feedback-agreement", QY_OPT_DOUBLE, 0, 1, feedback_agreement,
+           "query's --feedback-agreement, on top of each setting"),
+    {.name = "stopwords",
+     .kind = QY_OPT_CHOICE,
+     .arg = "drop|keep",
+     .choices = "drop keep",
+     AT(stopwords),
+     .help = "a question's stop words (drop: query's way)"},
+    NUMBER("feedback-spread", QY_OPT_DOUBLE, 0, 1, feedback_spread,
+           "query's --feedback-spread, on top of each setting"),
+    {.name = "feedback-scheme",
+     .kind = QY_OPT_CHOICE,
+     .arg = "trad|bo1",
+     .choices = "trad bo1",
+     AT(scheme),
+     .help = "query's --feedback-scheme, on top of each setting"},
+    {.name = "weighting",
+     .kind = QY_OPT_CHOICE,
+     .arg = "W",
+     .choices = "bm25 bm25plus dph dlh pl2 lm",
+     AT(weighting),
+     .help = "rank with bm25 (default), bm25plus, dph, dlh, pl2 or lm"},
+    NUMBER("weighting-param", QY_OPT_DOUBLE, 0, 100000, weighting_param,
+           "its parameter (BM25+ delta, PL2 c, LM Dirichlet mu; 0: Xapian's "
+           "default)"),
+    {.name = "aggregate",
+     .kind = QY_OPT_CHOICE,
+     .arg = "HOW",
+     .choices = "max sum",
+     AT(aggregate),
+     .help = "a document's score from its passages: max (the best one; "
+             "default) or sum (its best --sum-top passages)"},
+    NUMBER("sum-top", QY_OPT_UNSIGNED, 1, 1000, sum_top,
+           "passages summed by --aggregate sum (default " QY_OPT_STR(
+               DEFAULT_SUM_TOP) ")"),
+    {.name = "split",
+     .kind = QY_OPT_CHOICE,
+     .arg = "HOW",
+     .choices = "whole paragraphs",
+     AT(split),
+     .help = "passages of a SMART document: whole (its hard-wrapped text is "
+             "one paragraph, as the indexer reads it; default) or paragraphs "
+             "(indented lines start paragraphs)"},
+    NUMBER(
+        "depth", QY_OPT_UNSIGNED, 1, 100000, depth,
+        "passages retrieved per question (default: " QY_OPT_STR(
+            QY_METRICS_DEPTH) " per document, times the collection's "
+                              "passages per document, plus " QY_OPT_STR(
+                                  DEPTH_MARGIN) ", at most " QY_OPT_STR(MAX_AUTO_DEPTH) ")"),
+    NUMBER("queries", QY_OPT_UNSIGNED, 1, 1000000, queries,
+           "only the first N judged questions"),
+    {.name = "qrels",
+     .kind = QY_OPT_STRING,
+     .arg = "FILE",
+     AT(qrels),
+     .complete = QY_COMPLETE_FILE,
+     .help = "judgments from a TREC qrels file (query iter doc grade) "
+             "instead of the collection's"},
+    {.name = "cranfield-gain",
+     .kind = QY_OPT_CHOICE,
+     .arg = "G",
+     .choices = "cleverdon grade binary",
+     AT(gain),
+     .help = "nDCG gains of Cranfield's grades: cleverdon (grade 1, a "
+             "complete answer, gains 4 ... grade 4 gains 1; default), grade "
+             "(the grade itself) or binary (1 when relevant)"},
+    {.name = "run",
+     .kind = QY_OPT_STRING,
+     .arg = "FILE",
+     AT(run),
+     .complete = QY_COMPLETE_FILE,
+     .help = "also write the ranking as a TREC run file (one setting)"},
+    {.name = "format",
+     .kind = QY_OPT_CHOICE,
+     .arg = "F",
+     .choices = "markdown tsv",
+     AT(format),
+     .help = "markdown (default) or tsv"},
+    NUMBER("min-map", QY_OPT_DOUBLE, 0, 1, min_map,
+           "exit 1 when a row's MAP is below X"),
+    {.name = "fold",
+     .kind = QY_OPT_FLAG,
+     AT(fold),
+     .help = "fold near-identical passages into one hit, as query shows "
+             "them (slower; the ranking is the same)"},
+    {.name = "index-cache",
+     .kind = QY_OPT_STRING,
+     .arg = "DIR",
+     AT(cache),
+     .complete = QY_COMPLETE_DIR,
+     .help = "keep each collection's index in DIR and read it from there "
+             "next time (rebuilt when the collection or this program "
+             "changes)"},
+    QY_OPT_STANDARD_ROWS(eval_args_t, NULL),
+};
+#undef NUMBER
+#undef AT
+
+static const qy_optspec_t eval_optspec = {
+    .program = "eval",
+    .options = options,
+    .n = sizeof options / sizeof *options,
+    .help_column = 23,
+    .operands = QY_COMPLETE_DIR,
+};
+
 static void print_help(void)
 {
     printf("Usage: %s [OPTION]... COLLECTION-DIR...\n"
@@ -1275,89 +1450,13 @@ static void print_help(void)
            "(CISI.ALL, CISI.QRY, CISI.REL) or the BEIR layout (corpus.jsonl, "
            "queries.jsonl,\n"
            "qrels/test.tsv).\n"
-           "\n"
-           "  -s, --setting NAME   rank with a named setting (repeat for "
-           "several rows;\n"
-           "                       default: defaults); --all for every one:\n",
+           "\n",
            progname);
+    qy_options_help(stdout, &eval_optspec);
+    printf("\nSettings:\n");
     for (size_t i = 0; i < NSETTINGS; i++)
-        printf("                         %-10s %s\n", settings[i].name,
-               settings[i].about);
-    printf(
-        "      --all            every setting above\n"
-        "      --k1 X, --b X    BM25 parameters, on top of each setting\n"
-        "      --title-weight X, --proximity X, --proximity-window N,\n"
-        "      --feedback N, --feedback-terms N, --feedback-weight X,\n"
-        "      --repeats on|off, --feedback-agreement X (0 to 1),\n"
-        "      --stopwords drop|keep  a question's stop words (drop: "
-        "query's way)\n"
-        "      --feedback-spread X (0 to 1),\n"
-        "      --feedback-scheme trad|bo1\n"
-        "                       ranking options of query, on top of each "
-        "setting\n"
-        "      --weighting W    rank with bm25 (default), bm25plus, dph, dlh, "
-        "pl2 or lm\n"
-        "      --weighting-param X  its parameter (BM25+ delta, PL2 c, LM "
-        "Dirichlet mu;\n"
-        "                       0: Xapian's default)\n"
-        "      --aggregate HOW  a document's score from its passages: max "
-        "(the best\n"
-        "                       one; default) or sum (its best "
-        "--sum-top passages)\n"
-        "      --sum-top K      passages summed by --aggregate sum "
-        "(default %d)\n"
-        "      --split HOW      passages of a SMART document: whole (its "
-        "hard-wrapped\n"
-        "                       text is one paragraph, as the indexer "
-        "reads it; default)\n"
-        "                       or paragraphs (indented lines start "
-        "paragraphs)\n"
-        "      --depth N        passages retrieved per question (default: "
-        "%d per\n"
-        "                       document, times the collection's passages "
-        "per document,\n"
-        "                       plus %d, at most %d)\n"
-        "      --queries N      only the first N judged questions\n"
-        "      --qrels FILE     judgments from a TREC qrels file (query iter "
-        "doc grade)\n"
-        "                       instead of the collection's\n"
-        "      --cranfield-gain G  nDCG gains of Cranfield's grades: "
-        "cleverdon (grade 1,\n"
-        "                       a complete answer, gains 4 ... grade 4 gains "
-        "1; default)\n"
-        "                       grade (the grade itself) or binary (1 when "
-        "relevant)\n"
-        "      --run FILE       also write the ranking as a TREC run file "
-        "(one setting)\n"
-        "      --format F       markdown (default) or tsv\n"
-        "      --min-map X      exit 1 when a row's MAP is below X\n"
-        "      --fold           fold near-identical passages into one hit, "
-        "as query\n"
-        "                       shows them (slower; the ranking is the "
-        "same)\n"
-        "      --index-cache DIR  keep each collection's index in DIR and "
-        "read it from\n"
-        "                       there next time (rebuilt when the "
-        "collection or this\n"
-        "                       program changes)\n"
-        "  -h, --help           show this help and exit\n"
-        "  -V, --version        show the version and exit\n"
-        "\n"
-        "Exit status: 0 done, 1 a MAP below --min-map, 2 error.\n",
-        DEFAULT_SUM_TOP, QY_METRICS_DEPTH, DEPTH_MARGIN, MAX_AUTO_DEPTH);
-}
-
-/* *OUT = 1 for YES, 0 for NO; anything else is an error naming OPTION. */
-static int parse_pair(const char *option, const char *arg, const char *yes,
-                      const char *no, int *out)
-{
-    if (strcmp(arg, yes) && strcmp(arg, no)) {
-        fprintf(stderr, "%s: %s expects %s or %s, not '%s'\n", progname, option,
-                yes, no, arg);
-        return -1;
-    }
-    *out = strcmp(arg, yes) == 0;
-    return 0;
+        printf("  %-10s %s\n", settings[i].name, settings[i].about);
+    printf("\nExit status: 0 done, 1 a MAP below --min-map, 2 error.\n");
 }
 
 static int known_setting(const char *name)
@@ -1365,6 +1464,73 @@ static int known_setting(const char *name)
     for (size_t i = 0; i < NSETTINGS; i++)
         if (strcmp(settings[i].name, name) == 0)
             return 1;
+    return 0;
+}
+
+/* The ranking options A gives, on top of every setting. */
+static void overrides_from(const eval_args_t *a, overrides_t *ov)
+{
+    memset(ov, 0, sizeof *ov);
+#define DOUBLE_OVERRIDE(flag, member)                                          \
+    do {                                                                       \
+        ov->flag = !isnan(a->member);                                          \
+        ov->member = ov->flag ? a->member : 0;                                 \
+    } while (0)
+#define UNSIGNED_OVERRIDE(flag, member)                                        \
+    do {                                                                       \
+        ov->flag = a->member != UNSET_NUMBER;                                  \
+        ov->member = ov->flag ? a->member : 0;                                 \
+    } while (0)
+    DOUBLE_OVERRIDE(k1_set, k1);
+    DOUBLE_OVERRIDE(b_set, b);
+    DOUBLE_OVERRIDE(title_set, title_weight);
+    DOUBLE_OVERRIDE(prox_set, proximity);
+    DOUBLE_OVERRIDE(fbw_set, feedback_weight);
+    DOUBLE_OVERRIDE(fba_set, feedback_agreement);
+    DOUBLE_OVERRIDE(spread_set, feedback_spread);
+    DOUBLE_OVERRIDE(wparam_set, weighting_param);
+    UNSIGNED_OVERRIDE(window_set, window);
+    UNSIGNED_OVERRIDE(fb_set, feedback_docs);
+    UNSIGNED_OVERRIDE(fbt_set, feedback_terms);
+#undef DOUBLE_OVERRIDE
+#undef UNSIGNED_OVERRIDE
+    ov->repeats_set = a->repeats >= 0;
+    ov->repeats = a->repeats > 0;
+    ov->stops_set = a->stopwords != NULL;
+    ov->keep_stops = a->stopwords && strcmp(a->stopwords, "keep") == 0;
+    ov->agg_set = a->aggregate != NULL;
+    ov->agg =
+        a->aggregate && strcmp(a->aggregate, "sum") == 0 ? AGG_SUM : AGG_MAX;
+    ov->scheme_set = a->scheme != NULL;
+    ov->scheme = a->scheme && strcmp(a->scheme, "bo1") == 0 ? QY_EXPAND_BO1
+                                                            : QY_EXPAND_TRAD;
+    ov->weighting_set = a->weighting != NULL;
+    for (size_t w = 0; a->weighting && w < NWEIGHTINGS; w++)
+        if (strcmp(a->weighting, weighting_names[w]) == 0)
+            ov->weighting = (qy_weighting_t)w;
+}
+
+/* The settings A names, --all's after the others, in *CHOSEN (malloc'd);
+ * -1 after a message naming an unknown one. */
+static int chosen_settings(const eval_args_t *a, const char ***chosen,
+                           size_t *n)
+{
+    *n = 0;
+    *chosen = malloc((a->settings.n + NSETTINGS + 1) * sizeof **chosen);
+    if (!*chosen)
+        die_nomem();
+    for (size_t i = 0; i < a->settings.n; i++) {
+        if (!known_setting(a->settings.items[i])) {
+            fprintf(stderr, "%s: unknown setting '%s' (see --help)\n", progname,
+                    a->settings.items[i]);
+            return -1;
+        }
+        (*chosen)[(*n)++] = a->settings.items[i];
+    }
+    for (size_t i = 0; a->all && i < NSETTINGS; i++)
+        (*chosen)[(*n)++] = settings[i].name;
+    if (*n == 0)
+        (*chosen)[(*n)++] = "defaults";
     return 0;
 }
 
@@ -1402,305 +1568,67 @@ static char *row_label(const char *setting, const overrides_t *ov)
     return b.s;
 }
 
+/* The rows of CHOSEN on each collection of ARGV[FIRST, ARGC): the exit
+ * status. */
+static int evaluate_all(const eval_args_t *args, const char **chosen,
+                        size_t nchosen, int argc, char **argv, int first);
+
 int main(int argc, char **argv)
 {
-    enum {
-        OPT_ALL = 256,
-        OPT_K1,
-        OPT_B,
-        OPT_TITLE,
-        OPT_PROX,
-        OPT_WINDOW,
-        OPT_FB,
-        OPT_FBT,
-        OPT_FBW,
-        OPT_AGG,
-        OPT_SUMTOP,
-        OPT_SPLIT,
-        OPT_DEPTH,
-        OPT_QUERIES,
-        OPT_QRELS,
-        OPT_GAIN,
-        OPT_RUN,
-        OPT_FORMAT,
-        OPT_MINMAP,
-        OPT_REPEATS,
-        OPT_STOPS,
-        OPT_CACHE,
-        OPT_FOLD,
-        OPT_FBA,
-        OPT_SCHEME,
-        OPT_WEIGHTING,
-        OPT_WPARAM,
-        OPT_SPREAD
-    };
-    static const struct option longopts[] = {
-        {"setting", required_argument, NULL, 's'},
-        {"all", no_argument, NULL, OPT_ALL},
-        {"k1", required_argument, NULL, OPT_K1},
-        {"b", required_argument, NULL, OPT_B},
-        {"title-weight", required_argument, NULL, OPT_TITLE},
-        {"proximity", required_argument, NULL, OPT_PROX},
-        {"proximity-window", required_argument, NULL, OPT_WINDOW},
-        {"feedback", required_argument, NULL, OPT_FB},
-        {"feedback-terms", required_argument, NULL, OPT_FBT},
-        {"feedback-weight", required_argument, NULL, OPT_FBW},
-        {"repeats", required_argument, NULL, OPT_REPEATS},
-        {"stopwords", required_argument, NULL, OPT_STOPS},
-        {"aggregate", required_argument, NULL, OPT_AGG},
-        {"sum-top", required_argument, NULL, OPT_SUMTOP},
-        {"split", required_argument, NULL, OPT_SPLIT},
-        {"depth", required_argument, NULL, OPT_DEPTH},
-        {"queries", required_argument, NULL, OPT_QUERIES},
-        {"qrels", required_argument, NULL, OPT_QRELS},
-        {"cranfield-gain", required_argument, NULL, OPT_GAIN},
-        {"run", required_argument, NULL, OPT_RUN},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"min-map", required_argument, NULL, OPT_MINMAP},
-        {"index-cache", required_argument, NULL, OPT_CACHE},
-        {"fold", no_argument, NULL, OPT_FOLD},
-        {"feedback-agreement", required_argument, NULL, OPT_FBA},
-        {"feedback-scheme", required_argument, NULL, OPT_SCHEME},
-        {"weighting", required_argument, NULL, OPT_WEIGHTING},
-        {"weighting-param", required_argument, NULL, OPT_WPARAM},
-        {"feedback-spread", required_argument, NULL, OPT_SPREAD},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *chosen[NSETTINGS * 4];
-    size_t nchosen = 0;
-    overrides_t ov = {0};
-    run_config_t cfg = {0, DEFAULT_SUM_TOP, 0, NULL, 0, "quarry"};
-    const char *cache_dir = NULL;
-    split_mode_t split = SPLIT_WHOLE;
-    const char *qrels_path = NULL, *run_path = NULL;
-    int tsv = 0;
-    gain_kind_t gain = GAIN_CLEVERDON;
-    double min_map = -1;
-    unsigned u;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (!known_setting(optarg)) {
-                fprintf(stderr, "%s: unknown setting '%s' (see --help)\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            if (nchosen < sizeof chosen / sizeof *chosen)
-                chosen[nchosen++] = optarg;
-            break;
-        case OPT_ALL:
-            for (size_t i = 0; i < NSETTINGS; i++)
-                if (nchosen < sizeof chosen / sizeof *chosen)
-                    chosen[nchosen++] = settings[i].name;
-            break;
-        case OPT_K1:
-            if (qy_opt_double(progname, "--k1", optarg, 0, 1000, &ov.k1))
-                return EXIT_ERROR;
-            ov.k1_set = 1;
-            break;
-        case OPT_B:
-            if (qy_opt_double(progname, "--b", optarg, 0, 1, &ov.b))
-                return EXIT_ERROR;
-            ov.b_set = 1;
-            break;
-        case OPT_TITLE:
-            if (qy_opt_double(progname, "--title-weight", optarg, 0, 100,
-                              &ov.title_weight))
-                return EXIT_ERROR;
-            ov.title_set = 1;
-            break;
-        case OPT_PROX:
-            if (qy_opt_double(progname, "--proximity", optarg, 0, 100,
-                              &ov.proximity))
-                return EXIT_ERROR;
-            ov.prox_set = 1;
-            break;
-        case OPT_WINDOW:
-            if (qy_opt_unsigned(progname, "--proximity-window", optarg, 2, 1000,
-                                &ov.window))
-                return EXIT_ERROR;
-            ov.window_set = 1;
-            break;
-        case OPT_FB:
-            if (qy_opt_unsigned(progname, "--feedback", optarg, 0, 1000,
-                                &ov.feedback_docs))
-                return EXIT_ERROR;
-            ov.fb_set = 1;
-            break;
-        case OPT_FBT:
-            if (qy_opt_unsigned(progname, "--feedback-terms", optarg, 0, 1000,
-                                &ov.feedback_terms))
-                return EXIT_ERROR;
-            ov.fbt_set = 1;
-            break;
-        case OPT_FBW:
-            if (qy_opt_double(progname, "--feedback-weight", optarg, 0, 1,
-                              &ov.feedback_weight))
-                return EXIT_ERROR;
-            ov.fbw_set = 1;
-            break;
-        case OPT_REPEATS:
-            if (parse_pair("--repeats", optarg, "on", "off", &ov.repeats))
-                return EXIT_ERROR;
-            ov.repeats_set = 1;
-            break;
-        case OPT_STOPS:
-            if (parse_pair("--stopwords", optarg, "keep", "drop",
-                           &ov.keep_stops))
-                return EXIT_ERROR;
-            ov.stops_set = 1;
-            break;
-        case OPT_AGG:
-            if (strcmp(optarg, "max") && strcmp(optarg, "sum")) {
-                fprintf(stderr,
-                        "%s: --aggregate expects max or sum, not "
-                        "'%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            ov.agg = strcmp(optarg, "max") ? AGG_SUM : AGG_MAX;
-            ov.agg_set = 1;
-            break;
-        case OPT_SUMTOP:
-            if (qy_opt_unsigned(progname, "--sum-top", optarg, 1, 1000,
-                                &cfg.sum_top))
-                return EXIT_ERROR;
-            break;
-        case OPT_SPLIT:
-            if (strcmp(optarg, "paragraphs") && strcmp(optarg, "whole")) {
-                fprintf(stderr,
-                        "%s: --split expects paragraphs or whole, "
-                        "not '%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            split = strcmp(optarg, "whole") ? SPLIT_PARAGRAPHS : SPLIT_WHOLE;
-            break;
-        case OPT_DEPTH:
-            if (qy_opt_unsigned(progname, "--depth", optarg, 1, 100000,
-                                &cfg.depth))
-                return EXIT_ERROR;
-            break;
-        case OPT_QUERIES:
-            if (qy_opt_unsigned(progname, "--queries", optarg, 1, 1000000, &u))
-                return EXIT_ERROR;
-            cfg.max_queries = u;
-            break;
-        case OPT_QRELS:
-            qrels_path = optarg;
-            break;
-        case OPT_GAIN:
-            if (strcmp(optarg, "cleverdon") && strcmp(optarg, "grade") &&
-                strcmp(optarg, "binary")) {
-                fprintf(stderr,
-                        "%s: --cranfield-gain expects cleverdon, "
-                        "grade or binary, not '%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            gain = strcmp(optarg, "grade") == 0    ? GAIN_GRADE
-                   : strcmp(optarg, "binary") == 0 ? GAIN_BINARY
-                                                   : GAIN_CLEVERDON;
-            break;
-        case OPT_RUN:
-            run_path = optarg;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "markdown") && strcmp(optarg, "tsv")) {
-                fprintf(stderr,
-                        "%s: --format expects markdown or tsv, not "
-                        "'%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            tsv = strcmp(optarg, "tsv") == 0;
-            break;
-        case OPT_MINMAP:
-            if (qy_opt_double(progname, "--min-map", optarg, 0, 1, &min_map))
-                return EXIT_ERROR;
-            break;
-        case OPT_FBA:
-            if (qy_opt_double(progname, "--feedback-agreement", optarg, 0, 1,
-                              &ov.feedback_agreement))
-                return EXIT_ERROR;
-            ov.fba_set = 1;
-            break;
-        case OPT_SPREAD:
-            if (qy_opt_double(progname, "--feedback-spread", optarg, 0, 1,
-                              &ov.feedback_spread))
-                return EXIT_ERROR;
-            ov.spread_set = 1;
-            break;
-        case OPT_SCHEME:
-            if (strcmp(optarg, "trad") && strcmp(optarg, "bo1")) {
-                fprintf(stderr,
-                        "%s: --feedback-scheme expects trad or bo1, not "
-                        "'%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            ov.scheme = strcmp(optarg, "bo1") ? QY_EXPAND_TRAD : QY_EXPAND_BO1;
-            ov.scheme_set = 1;
-            break;
-        case OPT_WEIGHTING: {
-            size_t w = 0;
-            while (w < NWEIGHTINGS && strcmp(optarg, weighting_names[w]))
-                w++;
-            if (w == NWEIGHTINGS) {
-                fprintf(stderr,
-                        "%s: --weighting expects bm25, bm25plus, dph, dlh, "
-                        "pl2 or lm, not '%s'\n",
-                        progname, optarg);
-                return EXIT_ERROR;
-            }
-            ov.weighting = (qy_weighting_t)w;
-            ov.weighting_set = 1;
-            break;
-        }
-        case OPT_WPARAM:
-            if (qy_opt_double(progname, "--weighting-param", optarg, 0, 100000,
-                              &ov.weighting_param))
-                return EXIT_ERROR;
-            ov.wparam_set = 1;
-            break;
-        case OPT_FOLD:
-            cfg.fold = 1;
-            break;
-        case OPT_CACHE:
-            cache_dir = optarg;
-            break;
-        case 'h':
-            print_help();
-            return EXIT_OK;
-        case 'V':
+    eval_args_t args;
+    eval_args_init(&args);
+    const qy_option_t *stop;
+    int first = qy_options_parse(&eval_optspec, argc, argv, &args, &stop);
+    if (first < 0)
+        return EXIT_ERROR;
+    if (stop) {
+        if (args.version)
             printf("eval (quarry) %s\n", QUARRY_VERSION);
-            return EXIT_OK;
-        case ':':
-            fprintf(stderr, "%s: '%s' needs a value\n", progname,
-                    argv[optind - 1]);
-            fprintf(stderr, "Try '%s --help' for more information.\n",
-                    progname);
-            return EXIT_ERROR;
-        default:
-            fprintf(stderr, "%s: unknown option '%s'\n", progname,
-                    argv[optind - 1]);
-            fprintf(stderr, "Try '%s --help' for more information.\n",
-                    progname);
-            return EXIT_ERROR;
-        }
+        else if (args.dump)
+            qy_options_dump(stdout, &eval_optspec, args.dump);
+        else
+            print_help();
+        qy_strlist_free(&args.settings);
+        return EXIT_OK;
     }
-    if (optind >= argc) {
+    const char **chosen;
+    size_t nchosen;
+    int status = chosen_settings(&args, &chosen, &nchosen) != 0
+                     ? EXIT_ERROR
+                     : evaluate_all(&args, chosen, nchosen, argc, argv, first);
+    free(chosen);
+    qy_strlist_free(&args.settings);
+    return status;
+}
+
+static int evaluate_all(const eval_args_t *args, const char **chosen,
+                        size_t nchosen, int argc, char **argv, int first)
+{
+    overrides_t ov;
+    overrides_from(args, &ov);
+    run_config_t cfg = {args->depth,
+                        args->sum_top,
+                        args->queries == UNSET_NUMBER ? 0 : args->queries,
+                        NULL,
+                        args->fold,
+                        "quarry"};
+    const char *cache_dir = args->cache, *qrels_path = args->qrels,
+               *run_path = args->run;
+    split_mode_t split = args->split && strcmp(args->split, "paragraphs") == 0
+                             ? SPLIT_PARAGRAPHS
+                             : SPLIT_WHOLE;
+    int tsv = args->format && strcmp(args->format, "tsv") == 0;
+    gain_kind_t gain = !args->gain                         ? GAIN_CLEVERDON
+                       : strcmp(args->gain, "grade") == 0  ? GAIN_GRADE
+                       : strcmp(args->gain, "binary") == 0 ? GAIN_BINARY
+                                                           : GAIN_CLEVERDON;
+    double min_map = args->min_map;
+    if (first >= argc) {
         fprintf(stderr, "%s: no COLLECTION-DIR given\n", progname);
         fprintf(stderr, "Try '%s --help' for more information.\n", progname);
         return EXIT_ERROR;
     }
-    if (nchosen == 0)
-        chosen[nchosen++] = "defaults";
-    if (run_path && (nchosen != 1 || argc - optind != 1)) {
+    if (run_path && (nchosen != 1 || argc - first != 1)) {
         fprintf(stderr,
                 "%s: --run writes one ranking: give one setting and "
                 "one collection\n",
@@ -1716,12 +1644,12 @@ int main(int argc, char **argv)
         }
     }
 
-    row_t *rows = calloc(nchosen * (size_t)(argc - optind), sizeof *rows);
+    row_t *rows = calloc(nchosen * (size_t)(argc - first), sizeof *rows);
     if (!rows)
         die_nomem();
     size_t nrows = 0;
     int status = EXIT_OK;
-    for (int ci = optind; ci < argc && status == EXIT_OK; ci++) {
+    for (int ci = first; ci < argc && status == EXIT_OK; ci++) {
         collection_t coll = {0};
         double t0 = now();
         if (load_collection(&coll, argv[ci]) != 0) {
