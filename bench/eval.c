@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -898,9 +899,21 @@ static int read_stats(const char *dir, index_stats_t *stats)
     free(path);
     if (!f)
         return -1;
-    int ok = fscanf(f, "%zu %zu %zu", &stats->passages, &stats->empty_docs,
-                    &stats->wordless_docs) == 3;
+    /* One line of three counts, as write_stats leaves it. */
+    char line[128];
+    int ok = fgets(line, sizeof line, f) != NULL;
     fclose(f);
+    size_t *counts[] = {&stats->passages, &stats->empty_docs,
+                        &stats->wordless_docs};
+    const char *p = line;
+    for (size_t i = 0; ok && i < sizeof counts / sizeof *counts; i++) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        ok = end != p && errno == 0 && v <= SIZE_MAX;
+        *counts[i] = (size_t)v;
+        p = end;
+    }
     return ok ? 0 : -1;
 }
 
@@ -1291,8 +1304,8 @@ static void eval_args_init(eval_args_t *a)
 #define AT(member) QY_OPT_AT(eval_args_t, member)
 #define NUMBER(nm, k, lo, hi, member, text)                                    \
     {                                                                          \
-        .name = nm, .kind = k, .arg = k == QY_OPT_DOUBLE ? "X" : "N",          \
-        .min = lo, .max = hi, AT(member), .help = text                         \
+        .name = (nm), .kind = (k), .arg = (k) == QY_OPT_DOUBLE ? "X" : "N",    \
+        .min = (lo), .max = (hi), AT(member), .help = (text)                   \
     }
 
 static const qy_option_t options[] = {

@@ -103,6 +103,7 @@ static void exec_wrapped(char *const argv[])
         all[n++] = argv[i];
     all[n] = NULL;
     execvp(all[0], all);
+    free(words);
 }
 
 /* Runs ARGV with standard input from /dev/null and standard output into

@@ -195,11 +195,14 @@ static char **query_files(const char *text, size_t *n)
     *n = 0;
     for (char *save = NULL, *l = strtok_r(r.out, "\n", &save); l;
          l = strtok_r(NULL, "\n", &save)) {
-        lines = realloc(lines, (*n + 1) * sizeof *lines);
+        char **more = realloc(lines, (*n + 1) * sizeof *lines);
+        assert_non_null(more);
+        lines = more;
         lines[(*n)++] = strdup(l);
     }
     run_free(&r);
-    qsort(lines, *n, sizeof *lines, by_name);
+    if (*n > 1)
+        qsort(lines, *n, sizeof *lines, by_name);
     return lines;
 }
 

@@ -554,6 +554,7 @@ static void test_long_paragraph(void **state)
     size_t len;
     char *text =
         read_corpus("un-report-north-korea-crypto-theft-latin-times.txt", &len);
+    assert_true(len > 0);
     size_t n = 0, copies = 4 * QY_PASSAGE_MAX_BYTES / len + 2;
     char *buf = malloc(copies * (len + 1));
     assert_non_null(buf);
@@ -571,8 +572,9 @@ static void test_long_paragraph(void **state)
 
     /* No space at all: cut between code points, never inside one. */
     n = 3 * QY_PASSAGE_MAX_BYTES + 7;
-    buf = realloc(buf, n);
-    assert_non_null(buf);
+    char *bigger = realloc(buf, n);
+    assert_non_null(bigger);
+    buf = bigger;
     for (size_t i = 0; i + 2 <= n; i += 2)
         memcpy(buf + i, "\xC3\xA9", 2);
     buf[n - 1] = 'x';

@@ -153,8 +153,12 @@ static char *slurp(FILE *fp, size_t *len)
     size_t r;
     while (buf && (r = fread(buf + n, 1, cap - n, fp)) > 0) {
         n += r;
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
+        if (n == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
     }
     if (buf && n == 0) {
         free(buf);
