@@ -269,7 +269,8 @@ static void vec_free(parser_t *p, nodevec_t *vec)
     for (size_t i = 0; i < vec->n; i++)
         node_free(&p->nodes, vec->v[i]);
     free(vec->v);
-    memset(vec, 0, sizeof *vec);
+    vec->v = NULL;
+    vec->n = vec->cap = 0;
 }
 
 /* Appends N (owned; freed on failure). */

@@ -616,7 +616,7 @@ void each_string(It it, It end, int (*fn)(void *, const char *, size_t),
                  void *ctx)
 {
     for (; it != end; ++it) {
-        const std::string s = *it;
+        const std::string &s = *it;
         if (fn(ctx, s.data(), s.size()) != 0)
             break;
     }
