@@ -72,7 +72,7 @@ static qy_status_t detect_language(qy_ingest_t *ing, const char *title,
         size_t k = s ? strlen(s) : 0;
         if (k > sizeof sample - len - 1)
             k = sizeof sample - len - 1;
-        if (k) /* S may be NULL */
+        if (s && k)
             memcpy(sample + len, s, k);
         len += k;
         if (len < sizeof sample)

@@ -252,6 +252,7 @@ static void test_cjk_pairs(void **state)
     cJSON_Delete(j);
     const char *first;
     assert_int_equal(hit_count(idx, "\u5317\u4eac", &first, &a), 1);
+    assert_non_null(first);
     assert_non_null(strstr(first, "beijing.txt"));
     cJSON *hl = cJSON_GetArrayItem(
         cJSON_GetObjectItem(cJSON_GetArrayItem(hits_of(a), 0), "highlights"),
@@ -279,6 +280,7 @@ static void test_cjk_pairs(void **state)
     /* 日本の首都: one highlight over the five characters. */
     assert_int_equal(
         hit_count(idx, "\"\u65e5\u672c\u306e\u9996\u90fd\"", &first, &a), 1);
+    assert_non_null(first);
     assert_non_null(strstr(first, "tokyo.txt"));
     hl = cJSON_GetObjectItem(cJSON_GetArrayItem(hits_of(a), 0), "highlights");
     assert_int_equal(cJSON_GetArraySize(hl), 1);
@@ -300,6 +302,7 @@ static void test_cjk_pairs(void **state)
     j = index_json(0, old, dir, (char *)NULL);
     cJSON_Delete(j);
     assert_int_equal(hit_count(old, "\u5317\u4eac", &first, &a), 2);
+    assert_non_null(first);
     assert_non_null(strstr(first, "beijing.txt"));
     cJSON_Delete(a);
     const char *paths[] = {old};
