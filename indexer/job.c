@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "indexer.h"
+#include "quarry/grow.h"
 #include "quarry/guard.h"
 #include "quarry/passage.h"
 #include "quarry/schema.h"
@@ -251,14 +252,13 @@ static enum read_result read_all(int fd, const struct stat *st, int binary,
                 free(data);
                 return READ_TOO_LARGE;
             }
-            char *bigger = realloc(data, cap * 2);
+            char *bigger = qy_reserve(data, cap * 2, &cap, 1, 0);
             if (!bigger) {
                 free(data);
                 errno = ENOMEM;
                 return READ_ERROR;
             }
             data = bigger;
-            cap *= 2;
         }
         size_t want = cap - n - 1;
         if (!probed && want > BINARY_PROBE)
