@@ -55,7 +55,9 @@ static char *format_error(const char *fmt, const char *a, const char *b)
     return s;
 }
 
-static qy_status_t check_format(qy_db_t *db, int *empty, char **error)
+/* Checks that this build reads DB's format; *VERSION (when not NULL) gets
+ * it, 0 for a new index. */
+static qy_status_t check_format(qy_db_t *db, int *version, char **error)
 {
     char *format = NULL;
     size_t len;
@@ -65,7 +67,6 @@ static qy_status_t check_format(qy_db_t *db, int *empty, char **error)
             format_error("index '%s': %s", qy_db_name(db), qy_db_error(db));
         return st;
     }
-    *empty = len == 0;
     long v = strtol(format, NULL, 10);
     if (len && (v < 1 || v > QY_INDEX_FORMAT)) {
         /* The value comes from the index: shown only when it is a plain
@@ -78,27 +79,25 @@ static qy_status_t check_format(qy_db_t *db, int *empty, char **error)
         free(format);
         return QY_VERSION;
     }
+    if (version)
+        *version = len ? (int)v : 0;
     free(format);
     return QY_OK;
 }
 
 int qy_schema_format(qy_db_t *db)
 {
-    char *format = NULL;
-    size_t len = 0;
-    long v = QY_INDEX_FORMAT;
-    if (qy_db_get_metadata(db, QY_META_FORMAT, &format, &len) == QY_OK &&
-        len > 0)
-        v = strtol(format, NULL, 10);
-    free(format);
-    return v >= 1 && v <= QY_INDEX_FORMAT ? (int)v : QY_INDEX_FORMAT;
+    int version = 0;
+    char *error = NULL;
+    qy_status_t st = check_format(db, &version, &error);
+    free(error);
+    return st == QY_OK && version > 0 ? version : QY_INDEX_FORMAT;
 }
 
 qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error)
 {
-    int empty;
     *lang_out = NULL;
-    qy_status_t st = check_format(db, &empty, error);
+    qy_status_t st = check_format(db, NULL, error);
     if (st != QY_OK)
         return st;
     size_t len;
@@ -120,13 +119,12 @@ qy_status_t qy_schema_read(qy_db_t *db, char **lang_out, char **error)
 qy_status_t qy_schema_prepare(qy_db_t *db, const char *lang, char **lang_out,
                               char **error)
 {
-    int empty;
     char *have = NULL;
     size_t len;
     *error = NULL;
     if (lang_out)
         *lang_out = NULL;
-    qy_status_t st = check_format(db, &empty, error);
+    qy_status_t st = check_format(db, NULL, error);
     if (st != QY_OK)
         return st;
     st = qy_db_get_metadata(db, QY_META_LANG, &have, &len);

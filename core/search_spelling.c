@@ -225,7 +225,7 @@ static int correct_word(void *ctx, const qy_token_t *tok)
     qy_utf8_decode(sp->query + tok->start, tok->end - tok->start, &first);
     /* A pair of Han or kana characters overlaps the next: no correction
      * may replace it. */
-    if (qy_is_cjk(first) || tok->start < sp->done)
+    if (qy_is_cjk(first))
         return 0;
     if (tok->word_len < 3 || qy_is_stopword(sp->a, tok->word, tok->word_len) ||
         qy_in_capitals(sp->query + tok->start, tok->end - tok->start))

@@ -37,7 +37,8 @@ static int check_token(void *ctx, const qy_token_t *tok)
     FUZZ_CHECK(tok->start < tok->end);
     FUZZ_CHECK(tok->end <= c->len);
     int32_t cp;
-    qy_utf8_decode(c->text + tok->start, tok->end - tok->start, &cp);
+    size_t first =
+        qy_utf8_decode(c->text + tok->start, tok->end - tok->start, &cp);
     int cjk = qy_is_cjk(cp);
     if (c->indexed) {
         /* A character of a pair comes after it, at its position. */
@@ -54,8 +55,6 @@ static int check_token(void *ctx, const qy_token_t *tok)
     FUZZ_CHECK(tok->word != NULL);
     FUZZ_CHECK(tok->word_len > 0 && tok->word_len <= QY_MAX_WORD_BYTES);
     FUZZ_CHECK(fuzz_valid_utf8(tok->word, tok->word_len));
-    size_t first =
-        qy_utf8_decode(c->text + tok->start, tok->end - tok->start, &cp);
     c->prev_pair = cjk && tok->start + first < tok->end;
     c->prev_start = tok->start;
     c->prev_end = tok->end;
