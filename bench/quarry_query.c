@@ -3,14 +3,24 @@
  * highlighting and snippets that `query` does, without starting a program
  * per question.
  *
- *   quarry_query [--feedback N] [--threads 1] [--hits] QUERIES INDEX...
+ *   quarry_query [--feedback N] [--threads 1] [--hits] [--floor]
+ *                QUERIES INDEX...
  *
  * --feedback N sets the passages of pseudo-relevance feedback (0: none;
  * default: the library's). --threads 1 searches on one thread (default:
  * one per core on a large index, as `query` does). Prints one line per
  * query on standard output: milliseconds TAB hits; with --hits, then TAB
  * the matching total and each hit as TAB id-or-source:ordinal SPACE score
- * (to compare the answers of two settings). */
+ * (to compare the answers of two settings).
+ *
+ * --floor also times Xapian's own matcher on the same index and stems, on
+ * one thread: a plain OR of the stems quarry searched (of a question of
+ * more than QY_QUESTION_MAX_WORDS stems, the rarest that many), BM25 with
+ * quarry's k1 and b, no title terms, forms or counting, top 10 then top 30.
+ * Each line then ends with TAB floor-10-ms TAB floor-30-ms, and standard
+ * error gets the p50 / p95 / p99 of the three columns: what quarry's search
+ * costs beyond the matcher's own. Under QUARRY_TIMINGS=1 the stages of
+ * every qy_search are summed and printed to standard error at the end. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +28,108 @@
 #include "articles.h"
 #include "quarry/schema.h"
 #include "quarry/search.h"
+#include "quarry/timings.h"
 #include "quarry/xdb.h"
+
+enum { MAX_FLOOR_TERMS = 512 };
+
+typedef struct floor_terms {
+    char *text; /* the stems, NUL-separated in place */
+    const char *t[MAX_FLOOR_TERMS];
+    unsigned freq[MAX_FLOOR_TERMS];
+    size_t n;
+} floor_terms_t;
+
+/* The stems of PARSED, quarry's description of a question ("(a OR b); also:
+ * ..."), into *FT; of more than QY_QUESTION_MAX_WORDS, the rarest in DB. */
+static void floor_terms(qy_db_t *db, const char *parsed, floor_terms_t *ft)
+{
+    ft->n = 0;
+    ft->text = strdup(parsed ? parsed : "");
+    if (!ft->text)
+        return;
+    char *s = ft->text, *end = strstr(s, "; also: ");
+    if (end)
+        *end = '\0';
+    if (*s == '(')
+        s++;
+    size_t len = strlen(s);
+    if (len && s[len - 1] == ')')
+        s[--len] = '\0';
+    while (*s && ft->n < MAX_FLOOR_TERMS) {
+        char *sep = strstr(s, " OR ");
+        if (sep)
+            *sep = '\0';
+        ft->freq[ft->n] = 0;
+        qy_db_term_freq(db, s, strlen(s), &ft->freq[ft->n]);
+        ft->t[ft->n++] = s;
+        if (!sep)
+            break;
+        s = sep + 4;
+    }
+    while (ft->n > QY_QUESTION_MAX_WORDS) { /* drop the most frequent */
+        size_t worst = 0;
+        for (size_t i = 1; i < ft->n; i++)
+            if (ft->freq[i] >= ft->freq[worst])
+                worst = i;
+        ft->t[worst] = ft->t[ft->n - 1];
+        ft->freq[worst] = ft->freq[ft->n - 1];
+        ft->n--;
+    }
+}
+
+/* Milliseconds of the plain matcher's search of FT for the top LIMIT. */
+static double floor_search(qy_db_t *db, const floor_terms_t *ft,
+                           const qy_search_opts_t *opts, unsigned limit,
+                           unsigned threads)
+{
+    qy_query_t *subs[MAX_FLOOR_TERMS];
+    size_t n = 0;
+    for (size_t i = 0; i < ft->n; i++)
+        if ((subs[n] = qy_query_term(ft->t[i], strlen(ft->t[i]), 1, 0)))
+            n++;
+    if (n == 0)
+        return 0;
+    qy_query_t *q = qy_query_combine(QY_Q_OR, subs, n, 0);
+    for (size_t i = 0; i < n; i++)
+        qy_query_free(subs[i]);
+    qy_search_params_t params = {.k1 = opts->k1, .b = opts->b, .limit = limit};
+    qy_mset_t *mset = NULL;
+    qy_db_set_search_threads(db, 1, QY_PARALLEL_MIN_DOCS);
+    double t0 = bench_now();
+    if (q)
+        qy_db_search(db, q, &params, &mset);
+    double ms = (bench_now() - t0) * 1000.0;
+    qy_db_set_search_threads(db, threads, QY_PARALLEL_MIN_DOCS);
+    qy_mset_free(mset);
+    qy_query_free(q);
+    return ms;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* "p50 / p95 / p99" of the N figures V (nearest rank), to standard error. */
+static void print_percentiles(const char *what, double *v, size_t n)
+{
+    if (n == 0)
+        return;
+    qsort(v, n, sizeof *v, by_value);
+    const double p[3] = {0.50, 0.95, 0.99};
+    fprintf(stderr, "%-24s", what);
+    for (int i = 0; i < 3; i++) {
+        size_t k = (size_t)(p[i] * (double)n + 0.999999);
+        fprintf(stderr, "%s%.2f", i ? " / " : " ", v[k < 1 ? 0 : k - 1]);
+    }
+    fputc('\n', stderr);
+}
 
 int main(int argc, char **argv)
 {
-    int feedback = -1, one_thread = 0, hits = 0;
+    int feedback = -1, one_thread = 0, hits = 0, floor = 0;
     for (;;) {
         if (argc > 2 && strcmp(argv[1], "--feedback") == 0) {
             char *end;
@@ -47,13 +154,17 @@ int main(int argc, char **argv)
             hits = 1;
             argv++;
             argc--;
+        } else if (argc > 1 && strcmp(argv[1], "--floor") == 0) {
+            floor = 1;
+            argv++;
+            argc--;
         } else {
             break;
         }
     }
     if (argc < 3) {
         fprintf(stderr, "usage: quarry_query [--feedback N] [--threads 1] "
-                        "[--hits] QUERIES INDEX...\n");
+                        "[--hits] [--floor] QUERIES INDEX...\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "r");
@@ -87,6 +198,9 @@ int main(int argc, char **argv)
     qy_search_opts_init(&opts);
     if (feedback >= 0)
         opts.feedback_docs = (unsigned)feedback;
+    double start = qy_timings_now();
+    double *times[3] = {NULL, NULL, NULL};
+    size_t ntimes = 0, times_cap = 0;
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
@@ -106,6 +220,23 @@ int main(int argc, char **argv)
             rc = 2;
         }
         printf("%.3f\t%zu", ms, res.count);
+        if (floor && ntimes == times_cap) {
+            times_cap = times_cap ? 2 * times_cap : 256;
+            for (int i = 0; i < 3; i++)
+                if (!(times[i] = realloc(times[i], times_cap * sizeof **times)))
+                    return 2;
+        }
+        if (floor) {
+            floor_terms_t ft;
+            floor_terms(db, res.parsed, &ft);
+            unsigned threads = one_thread ? 1 : 0;
+            times[0][ntimes] = ms;
+            times[1][ntimes] = floor_search(db, &ft, &opts, 10, threads);
+            times[2][ntimes] = floor_search(db, &ft, &opts, 30, threads);
+            printf("\t%.3f\t%.3f", times[1][ntimes], times[2][ntimes]);
+            ntimes++;
+            free(ft.text);
+        }
         if (hits) {
             printf("\t%u", res.total);
             for (size_t i = 0; i < res.count; i++) {
@@ -117,6 +248,15 @@ int main(int argc, char **argv)
         putchar('\n');
         qy_results_free(&res);
     }
+    if (floor) {
+        fprintf(stderr, "%zu queries, ms p50 / p95 / p99:\n", ntimes);
+        print_percentiles("quarry (qy_search)", times[0], ntimes);
+        print_percentiles("floor, top 10", times[1], ntimes);
+        print_percentiles("floor, top 30", times[2], ntimes);
+    }
+    qy_timings_report(stderr, "quarry_query", start);
+    for (int i = 0; i < 3; i++)
+        free(times[i]);
     free(line);
     fclose(in);
     qy_analyzer_free(a);
