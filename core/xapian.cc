@@ -1771,53 +1771,119 @@ bool disjunction_terms(const Xapian::Query &query,
     }
 }
 
+struct range_count {
+    Xapian::docid first = 0, last = 0;
+    Xapian::doccount count = 0;
+    std::exception_ptr failure;
+};
+
+// Runs BODY(handle, first, last, t) for each of THREADS equal ranges of the
+// docids of DB (t = 0 .. THREADS - 1): range 0 here, through DB's own
+// handle, each other on a thread of its own through a twin (here when no
+// thread is to be had). BODY must not throw.
+template <typename Body>
+void each_range(qy_db_t *db, unsigned threads, Body body)
+{
+    const Xapian::docid top = db->db.get_lastdocid();
+    auto bound = [&](unsigned t) {
+        return static_cast<Xapian::docid>(static_cast<unsigned long long>(top) *
+                                          t / threads);
+    };
+    std::vector<std::thread> workers;
+    for (unsigned t = 1; t < threads; t++) {
+        const Xapian::Database &twin = db->twins[t - 1];
+        const Xapian::docid first = bound(t) + 1, last = bound(t + 1);
+        try {
+            workers.emplace_back(
+                [&body, &twin, first, last, t] { body(twin, first, last, t); });
+        } catch (...) {
+            body(twin, first, last, t);
+        }
+    }
+    body(db->db, bound(0) + 1, bound(1), 0u);
+    for (std::thread &w : workers)
+        w.join();
+}
+
+// The documents among the docids OUT.first..OUT.last of DB that hold one
+// of TERMS at least, from their posting lists marked in a bitmap, into
+// OUT.count.
+void mark_range(const Xapian::Database &db,
+                const std::vector<std::string> &terms,
+                range_count &out) noexcept
+{
+    try {
+        std::vector<uint64_t> seen((out.last - out.first) / 64 + 1);
+        for (const std::string &term : terms) {
+            Xapian::PostingIterator p = db.postlist_begin(term);
+            const Xapian::PostingIterator end = db.postlist_end(term);
+            if (out.first > 1)
+                p.skip_to(out.first);
+            for (; p != end; ++p) {
+                const Xapian::docid did = *p;
+                if (did > out.last)
+                    break;
+                const Xapian::docid at = did - out.first;
+                seen[at / 64] |= uint64_t(1) << (at % 64);
+            }
+        }
+        unsigned long long n = 0;
+        for (const uint64_t word : seen)
+            n += static_cast<unsigned>(__builtin_popcountll(word));
+        out.count = static_cast<Xapian::doccount>(n);
+    } catch (...) {
+        out.failure = std::current_exception();
+    }
+}
+
 // The number of documents of the local index DB that hold one of TERMS at
 // least, from their posting lists marked in a bitmap of docids: a fraction
 // of what Xapian's matcher spends on the same OR without weights (it walks
-// the OR's tree of posting lists for every match). False, with nothing
-// counted, when the docids are too sparse for a bitmap.
-bool count_union(const Xapian::Database &db, std::vector<std::string> &terms,
+// the OR's tree of posting lists for every match). Over THREADS ranges of
+// docids, one thread each, as a search is. False, with nothing counted,
+// when the docids are too sparse for a bitmap.
+bool count_union(qy_db_t *db, std::vector<std::string> &terms, unsigned threads,
                  Xapian::doccount &count)
 {
-    const Xapian::doccount docs = db.get_doccount();
-    const Xapian::docid top = db.get_lastdocid();
+    const Xapian::doccount docs = db->db.get_doccount();
+    const Xapian::docid top = db->db.get_lastdocid();
     if (top / 64 > docs + 4096)
         return false;
     std::sort(terms.begin(), terms.end());
     terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-    std::vector<uint64_t> seen(top / 64 + 1);
+    std::vector<std::string> present;
     for (const std::string &term : terms) {
-        const Xapian::doccount freq = db.get_termfreq(term);
+        const Xapian::doccount freq = db->db.get_termfreq(term);
         // A term in every document: its list may be read as the list of
         // all documents (see AllDocsTerms), and the answer is known.
         if (freq == docs) {
             count = docs;
             return true;
         }
-        if (freq == 0)
-            continue;
+        if (freq > 0)
+            present.push_back(term);
         if (terms.size() == 1) {
             count = freq;
             return true;
         }
-        for (Xapian::PostingIterator p = db.postlist_begin(term);
-             p != db.postlist_end(term); ++p) {
-            const Xapian::docid did = *p;
-            seen[did / 64] |= uint64_t(1) << (did % 64);
-        }
     }
+    std::vector<range_count> parts(threads);
+    each_range(db, threads,
+               [&](const Xapian::Database &handle, Xapian::docid first,
+                   Xapian::docid last, unsigned t) {
+                   parts[t].first = first;
+                   parts[t].last = last;
+                   mark_range(handle, present, parts[t]);
+               });
     unsigned long long n = 0;
-    for (const uint64_t word : seen)
-        n += static_cast<unsigned>(__builtin_popcountll(word));
+    for (const range_count &part : parts) {
+        if (part.failure)
+            std::rethrow_exception(part.failure);
+        n += part.count;
+    }
     count = static_cast<Xapian::doccount>(n);
     return true;
 }
-
-struct range_count {
-    Xapian::docid first = 0, last = 0;
-    Xapian::doccount count = 0;
-    std::exception_ptr failure;
-};
 
 // count_matches() among the docids OUT.first..OUT.last, for a thread of its
 // own: WIRE is the query serialised, rebuilt here so that no Xapian object
@@ -1845,32 +1911,16 @@ std::unique_ptr<qy_mset_t> search_parallel(qy_db_t *db, const qy_query_t *q,
                                            unsigned threads)
 {
     const std::string wire = q->query.serialise();
-    const Xapian::docid top = db->db.get_lastdocid();
     std::vector<range_result> parts(threads);
-    std::vector<std::thread> workers;
-    auto first_of = [&](unsigned t) {
-        return static_cast<Xapian::docid>(
-            static_cast<unsigned long long>(top) * t / threads + 1);
-    };
-    auto last_of = [&](unsigned t) {
-        return static_cast<Xapian::docid>(static_cast<unsigned long long>(top) *
-                                          (t + 1) / threads);
-    };
-    for (unsigned t = 1; t < threads; t++) {
-        const Xapian::Database &twin = db->twins[t - 1];
-        try {
-            workers.emplace_back(search_range_wire, std::cref(twin),
-                                 std::cref(wire), params, first_of(t),
-                                 last_of(t), std::ref(parts[t]));
-        } catch (...) {
-            // No thread to be had: this range is searched here.
-            search_range_wire(twin, wire, params, first_of(t), last_of(t),
-                              parts[t]);
-        }
-    }
-    search_range(db->db, q->query, params, first_of(0), last_of(0), parts[0]);
-    for (std::thread &w : workers)
-        w.join();
+    each_range(
+        db, threads,
+        [&](const Xapian::Database &handle, Xapian::docid first,
+            Xapian::docid last, unsigned t) {
+            if (t == 0)
+                search_range(handle, q->query, params, first, last, parts[t]);
+            else
+                search_range_wire(handle, wire, params, first, last, parts[t]);
+        });
     std::vector<ranked> all;
     double estimated = 0;
     bool exact = !params->collapse;
@@ -1980,7 +2030,8 @@ qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count)
         if (qy_db_remote_shards(db) == 0 &&
             disjunction_terms(q->query, terms, all)) {
             Xapian::doccount n = all ? db->db.get_doccount() : 0;
-            if (all || terms.empty() || count_union(db->db, terms, n)) {
+            if (all || terms.empty() ||
+                count_union(db, terms, search_threads(db), n)) {
                 *count = n;
                 return;
             }
@@ -1995,27 +2046,14 @@ qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count)
         // The ranges of a parallel search, one thread each: every match is
         // counted in exactly one of them.
         const std::string wire = query.serialise();
-        const Xapian::docid top = db->db.get_lastdocid();
         std::vector<range_count> parts(threads);
-        std::vector<std::thread> workers;
-        for (unsigned t = 0; t < threads; t++) {
-            parts[t].first = static_cast<Xapian::docid>(
-                static_cast<unsigned long long>(top) * t / threads + 1);
-            parts[t].last = static_cast<Xapian::docid>(
-                static_cast<unsigned long long>(top) * (t + 1) / threads);
-        }
-        for (unsigned t = 1; t < threads; t++) {
-            const Xapian::Database &twin = db->twins[t - 1];
-            try {
-                workers.emplace_back(count_range_wire, std::cref(twin),
-                                     std::cref(wire), std::ref(parts[t]));
-            } catch (...) {
-                count_range_wire(twin, wire, parts[t]); // no thread to be had
-            }
-        }
-        count_range_wire(db->db, wire, parts[0]);
-        for (std::thread &w : workers)
-            w.join();
+        each_range(db, threads,
+                   [&](const Xapian::Database &handle, Xapian::docid first,
+                       Xapian::docid last, unsigned t) {
+                       parts[t].first = first;
+                       parts[t].last = last;
+                       count_range_wire(handle, wire, parts[t]);
+                   });
         unsigned long long total = 0;
         for (const range_count &part : parts) {
             if (part.failure)
