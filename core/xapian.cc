@@ -1805,6 +1805,29 @@ void each_range(qy_db_t *db, unsigned threads, Body body)
         w.join();
 }
 
+// The sum of COUNT(handle, part) over THREADS ranges of the docids of DB
+// (each_range): each counts the matches among part.first..part.last into
+// part.count, or stores its failure, rethrown here.
+template <typename Count>
+Xapian::doccount count_ranges(qy_db_t *db, unsigned threads, Count count)
+{
+    std::vector<range_count> parts(threads);
+    each_range(db, threads,
+               [&](const Xapian::Database &handle, Xapian::docid first,
+                   Xapian::docid last, unsigned t) {
+                   parts[t].first = first;
+                   parts[t].last = last;
+                   count(handle, parts[t]);
+               });
+    unsigned long long total = 0;
+    for (const range_count &part : parts) {
+        if (part.failure)
+            std::rethrow_exception(part.failure);
+        total += part.count;
+    }
+    return static_cast<Xapian::doccount>(total);
+}
+
 // The documents among the docids OUT.first..OUT.last of DB that hold one
 // of TERMS at least, from their posting lists marked in a bitmap, into
 // OUT.count.
@@ -1867,21 +1890,10 @@ bool count_union(qy_db_t *db, std::vector<std::string> &terms, unsigned threads,
             return true;
         }
     }
-    std::vector<range_count> parts(threads);
-    each_range(db, threads,
-               [&](const Xapian::Database &handle, Xapian::docid first,
-                   Xapian::docid last, unsigned t) {
-                   parts[t].first = first;
-                   parts[t].last = last;
-                   mark_range(handle, present, parts[t]);
-               });
-    unsigned long long n = 0;
-    for (const range_count &part : parts) {
-        if (part.failure)
-            std::rethrow_exception(part.failure);
-        n += part.count;
-    }
-    count = static_cast<Xapian::doccount>(n);
+    count = count_ranges(
+        db, threads, [&](const Xapian::Database &handle, range_count &part) {
+            mark_range(handle, present, part);
+        });
     return true;
 }
 
@@ -2046,21 +2058,11 @@ qy_status_t qy_db_count(qy_db_t *db, const qy_query_t *q, unsigned *count)
         // The ranges of a parallel search, one thread each: every match is
         // counted in exactly one of them.
         const std::string wire = query.serialise();
-        std::vector<range_count> parts(threads);
-        each_range(db, threads,
-                   [&](const Xapian::Database &handle, Xapian::docid first,
-                       Xapian::docid last, unsigned t) {
-                       parts[t].first = first;
-                       parts[t].last = last;
-                       count_range_wire(handle, wire, parts[t]);
-                   });
-        unsigned long long total = 0;
-        for (const range_count &part : parts) {
-            if (part.failure)
-                std::rethrow_exception(part.failure);
-            total += part.count;
-        }
-        *count = static_cast<unsigned>(total);
+        *count = count_ranges(
+            db, threads,
+            [&](const Xapian::Database &handle, range_count &part) {
+                count_range_wire(handle, wire, part);
+            });
     });
 }
 
