@@ -21,10 +21,15 @@ static const char *const data_lines[] = {
 
 struct qy_stoplist {
     char lang[32];
+    size_t first, end; /* its lines of data_lines[] */
+    int loaded;
     const char **words; /* into words[] below, sorted */
     size_t count;
 };
 
+/* The lists' names and lines are found once; a list's words are
+ * normalised only when it is first asked for (a program mostly needs one
+ * of them, and normalising all costs more than the rest of its start). */
 static struct qy_stoplist lists[MAX_LISTS];
 static size_t nlists;
 static const char *words[MAX_WORDS];
@@ -32,75 +37,120 @@ static size_t nwords;
 static char pool[POOL_BYTES];
 static size_t pool_used;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t loading = PTHREAD_MUTEX_INITIALIZER;
 
 static int cmp_words(const void *x, const void *y)
 {
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-/* Adds the word S[0, LEN) to the list being read, normalised. A word that
- * does not fit (never with the shipped data) is left out. */
-static void add_word(const char *s, size_t len)
+/* S[0, LEN) normalised into the pool, or NULL when it does not fit. A word
+ * of ASCII letters only needs its case folded, which NFKC and case
+ * folding come to for it. */
+static char *pool_word(const char *s, size_t len)
 {
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == len) {
+        if (pool_used + len + 1 > POOL_BYTES)
+            return NULL;
+        char *w = pool + pool_used;
+        for (i = 0; i < len; i++)
+            w[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+        w[len] = '\0';
+        pool_used += len + 1;
+        return w;
+    }
     utf8proc_uint8_t *norm = NULL;
     utf8proc_ssize_t n =
         utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &norm,
                      UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                          UTF8PROC_IGNORE);
-    if (n > 0 && nwords < MAX_WORDS &&
-        pool_used + (size_t)n + 1 <= POOL_BYTES) {
-        char *w = pool + pool_used;
+    char *w = NULL;
+    if (n > 0 && pool_used + (size_t)n + 1 <= POOL_BYTES) {
+        w = pool + pool_used;
         memcpy(w, norm, (size_t)n);
         w[n] = '\0';
         pool_used += (size_t)n + 1;
-        words[nwords++] = w;
-        lists[nlists - 1].count++;
     }
     free(norm);
+    return w;
 }
 
-static void finish_list(void)
+/* Adds the word S[0, LEN) to the list L, normalised. A word that does not
+ * fit (never with the shipped data) is left out. */
+static void add_word(struct qy_stoplist *l, const char *s, size_t len)
 {
-    if (nlists == 0)
+    if (nwords >= MAX_WORDS)
         return;
-    struct qy_stoplist *l = &lists[nlists - 1];
-    l->words = words + (nwords - l->count);
-    qsort((void *)l->words, l->count, sizeof *l->words, cmp_words);
+    char *w = pool_word(s, len);
+    if (w) {
+        words[nwords++] = w;
+        l->count++;
+    }
 }
 
-static void load(void)
+/* The end of the words of LINE: a comment or the line's end. */
+static const char *line_end(const char *line)
 {
-    for (size_t i = 0; i < sizeof data_lines / sizeof *data_lines; i++) {
+    return line + strcspn(line, "#\n");
+}
+
+/* Finds the lists: "[language]" starts one, which runs to the next. */
+static void scan(void)
+{
+    size_t nlines = sizeof data_lines / sizeof *data_lines;
+    for (size_t i = 0; i < nlines; i++) {
         const char *line = data_lines[i];
-        const char *end = line + strcspn(line, "#\n");
+        const char *end = line_end(line);
         const char *close = memchr(line, ']', (size_t)(end - line));
         if (*line == '[' && close && nlists < MAX_LISTS &&
             (size_t)(close - line - 1) < sizeof lists[0].lang) {
-            finish_list();
+            if (nlists)
+                lists[nlists - 1].end = i;
             struct qy_stoplist *l = &lists[nlists++];
             memcpy(l->lang, line + 1, (size_t)(close - line - 1));
             l->lang[close - line - 1] = '\0';
-            continue;
+            l->first = i + 1;
+            l->end = nlines;
         }
-        for (const char *p = line; nlists && p < end;) {
+    }
+}
+
+/* Reads the words of the list L from its lines, normalised and sorted. */
+static void load(struct qy_stoplist *l)
+{
+    size_t start = nwords;
+    for (size_t i = l->first; i < l->end; i++) {
+        const char *line = data_lines[i];
+        const char *end = line_end(line);
+        for (const char *p = line; p < end;) {
             while (p < end && *p == ' ')
                 p++;
             const char *w = p;
             while (p < end && *p != ' ')
                 p++;
             if (p > w)
-                add_word(w, (size_t)(p - w));
+                add_word(l, w, (size_t)(p - w));
         }
     }
-    finish_list();
+    l->words = words + start;
+    qsort((void *)l->words, l->count, sizeof *l->words, cmp_words);
+    l->loaded = 1;
 }
 
 const qy_stoplist_t *qy_stoplist(const char *lang)
 {
-    pthread_once(&once, load);
+    pthread_once(&once, scan);
     for (size_t i = 0; i < nlists; i++)
-        if (strcmp(lists[i].lang, lang) == 0)
+        if (strcmp(lists[i].lang, lang) == 0) {
+            pthread_mutex_lock(&loading);
+            if (!lists[i].loaded)
+                load(&lists[i]);
+            pthread_mutex_unlock(&loading);
             return &lists[i];
+        }
     return NULL;
 }
 
