@@ -208,9 +208,11 @@ static qy_query_t *stem_term(build_t *b, const char *word, size_t len,
     if (!b->forms)
         return q;
     alternatives_t alt = {.b = b, .self = stem, .learned_ok = acronym};
-    qy_forms_each(b->forms, stem, n, add_form, &alt);
+    qy_status_t st = qy_forms_each(b->forms, stem, n, add_form, &alt, NULL);
+    if (st != QY_OK)
+        b->failed = st;
     if (!*b->prefix) {
-        qy_status_t st = qy_synonyms_each(b->db, stem, add_synonym, &alt);
+        st = qy_synonyms_each(b->db, stem, add_synonym, &alt);
         if (st != QY_OK)
             b->failed = st;
     }

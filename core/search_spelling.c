@@ -252,7 +252,10 @@ static int correct_word(void *ctx, const qy_token_t *tok)
         return 1;
     }
     size_t forms = 0;
-    qy_forms_each(sp->forms, stem, n, count_form, &forms);
+    if (qy_forms_each(sp->forms, stem, n, count_form, &forms, NULL) != QY_OK) {
+        sp->st = QY_NOMEM;
+        return 1;
+    }
     if (forms > 0)
         return 0; /* "went", "mice": forms the stemmer cannot join */
     if (!sp->dict && qy_analyzer_dictionary(sp->a, &sp->dict) != QY_OK) {
