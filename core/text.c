@@ -34,7 +34,7 @@
 struct held_language {
     const char *lang;
     struct sb_stemmer *stemmer;
-    struct stem_entry *stems;
+    struct stem_cache *stems;
 };
 
 struct qy_analyzer {
@@ -57,7 +57,7 @@ struct qy_analyzer {
     utf8proc_int32_t *cps;     /* code point buffer, cps_cap + 1 entries */
     size_t cps_cap;
     char ascii[QY_MAX_WORD_BYTES]; /* lower-cased ASCII words */
-    struct stem_entry *stems;      /* STEM_CACHE entries, made on first use */
+    struct stem_cache *stems;      /* made on first use */
     int cjk_pairs;                 /* Han and kana as overlapping pairs */
     qy_dictionary_t *dict;         /* lang's dictionary, opened on first use */
     int dict_tried;
@@ -66,8 +66,12 @@ struct qy_analyzer {
 /* Recent stems, direct-mapped by a hash of the word: text repeats its
  * common words so often that most words are stemmed once per analyzer
  * (indexing Wikipedia articles, four words in five hit). Longer
- * words are stemmed every time. */
+ * words are stemmed every time. The cache starts at STEM_CACHE_FIRST
+ * entries and grows to STEM_CACHE once it has made twice as many stems:
+ * a question and its snippets touch a few pages, not the 800 kB of the
+ * whole. */
 #define STEM_CACHE 16384
+#define STEM_CACHE_FIRST 512
 #define STEM_CACHE_BYTES 23
 
 struct stem_entry {
@@ -83,6 +87,40 @@ struct stem_entry {
 
 enum { STOP_UNKNOWN = 0, STOP_ENGLISH = 1, STOP_QUESTION = 2, STOP_YES = 4 };
 
+struct stem_cache {
+    size_t cap, made; /* entries; stems made into them */
+    /* The cache it grew from, kept while the analyzer lives: the stem
+     * qy_stem returned last may be in it. */
+    struct stem_cache *smaller;
+    struct stem_entry e[];
+};
+
+static void stem_cache_free(struct stem_cache *c)
+{
+    while (c) {
+        struct stem_cache *smaller = c->smaller;
+        free(c);
+        c = smaller;
+    }
+}
+
+/* A's cache, made or grown as it needs; NULL when out of memory. */
+static struct stem_cache *stem_cache(qy_analyzer_t *a)
+{
+    struct stem_cache *c = a->stems;
+    if (c && (c->cap == STEM_CACHE || c->made < 2 * c->cap))
+        return c;
+    size_t cap = c ? STEM_CACHE : STEM_CACHE_FIRST;
+    struct stem_cache *grown =
+        calloc(1, sizeof *grown + cap * sizeof grown->e[0]);
+    if (!grown)
+        return c;
+    grown->cap = cap;
+    grown->smaller = c;
+    a->stems = grown;
+    return grown;
+}
+
 /* The cache entry of WORD[0, LEN), made on first use; NULL when WORD is
  * too long to be cached or out of memory. */
 static struct stem_entry *stem_slot(qy_analyzer_t *a, const char *word,
@@ -90,14 +128,13 @@ static struct stem_entry *stem_slot(qy_analyzer_t *a, const char *word,
 {
     if (len == 0 || len > STEM_CACHE_BYTES)
         return NULL;
-    if (!a->stems)
-        a->stems = calloc(STEM_CACHE, sizeof *a->stems);
-    if (!a->stems)
+    struct stem_cache *c = stem_cache(a);
+    if (!c)
         return NULL;
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)word[i]) * 16777619u;
-    return &a->stems[(h ^ (h >> 16)) % STEM_CACHE];
+    return &c->e[(h ^ (h >> 16)) % c->cap];
 }
 
 static int stem_cached(const struct stem_entry *e, const char *word, size_t len)
@@ -106,10 +143,10 @@ static int stem_cached(const struct stem_entry *e, const char *word, size_t len)
 }
 
 /* Forgets the stop word answers of a cache (NULL: none made). */
-static void forget_stop_answers(struct stem_entry *stems)
+static void forget_stop_answers(struct stem_cache *c)
 {
-    for (size_t i = 0; stems && i < STEM_CACHE; i++)
-        stems[i].stop = STOP_UNKNOWN;
+    for (size_t i = 0; c && i < c->cap; i++)
+        c->e[i].stop = STOP_UNKNOWN;
 }
 
 /* ---- Languages ---------------------------------------------------------- */
@@ -296,10 +333,10 @@ void qy_analyzer_free(qy_analyzer_t *a)
     sb_stemmer_delete(a->stemmer);
     qy_dictionary_close(a->dict);
     free(a->cps);
-    free(a->stems);
+    stem_cache_free(a->stems);
     for (size_t i = 0; i < a->nheld; i++) {
         sb_stemmer_delete(a->held[i].stemmer);
-        free(a->held[i].stems);
+        stem_cache_free(a->held[i].stems);
     }
     free(a);
 }
@@ -346,7 +383,7 @@ qy_status_t qy_analyzer_use(qy_analyzer_t *a, const char *lang)
         if (i == HELD_LANGUAGES) {
             i--;
             sb_stemmer_delete(a->held[i].stemmer);
-            free(a->held[i].stems);
+            stem_cache_free(a->held[i].stems);
             a->nheld--;
         }
         struct sb_stemmer *stemmer;
@@ -801,6 +838,7 @@ const char *qy_stem(qy_analyzer_t *a, const char *word, size_t len,
         e->stem[*out_len] = '\0';
         e->stem_len = (unsigned char)*out_len;
         e->stop = STOP_UNKNOWN;
+        a->stems->made++;
     } else if (e) {
         e->word_len = 0;
     }
