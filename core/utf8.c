@@ -92,20 +92,29 @@ int qy_utf8_is_space(int32_t cp)
 
 char *qy_utf8_repair(const char *s, size_t len, size_t *out_len)
 {
-    size_t bad = 0;
+    size_t bad = 0, invalid = 0;
     for (size_t i = 0; i < len;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
         int32_t cp;
         size_t n = qy_utf8_decode(s + i, len - i, &cp);
         /* A maximal subpart is at least one byte; U+FFFD is three. */
         if (cp < 0 && n < 3)
             bad += 3 - n;
+        invalid += cp < 0;
         i += n;
     }
     char *out = malloc(len + bad + 1);
     if (!out)
         return NULL;
     size_t o = 0;
-    for (size_t i = 0; i < len;) {
+    if (!invalid) { /* the usual text, valid: as it is */
+        memcpy(out, s, len);
+        o = len;
+    }
+    for (size_t i = o; i < len;) {
         int32_t cp;
         size_t n = qy_utf8_decode(s + i, len - i, &cp);
         if (cp < 0) {
@@ -137,6 +146,10 @@ void qy_utf8_put_safe(FILE *out, const char *text, size_t len,
     const unsigned char *s = (const unsigned char *)text;
     size_t run = 0, i = 0;
     while (i < len) {
+        if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII */
+            i++;
+            continue;
+        }
         int32_t cp;
         size_t n = qy_utf8_decode(text + i, len - i, &cp);
         if (cp >= 0 && !qy_utf8_terminal_unsafe((uint32_t)cp)) {
