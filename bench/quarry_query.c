@@ -3,14 +3,17 @@
  * highlighting and snippets that `query` does, without starting a program
  * per question.
  *
- *   quarry_query [--feedback N] [--threads 1] [--hits] [--floor]
+ *   quarry_query [--feedback N] [--feedback-terms N] [--feedback-weight X]
+ *                [--repeats 0|1] [--threads 1] [--hits] [--floor]
  *                QUERIES INDEX...
  *
  * --feedback N sets the passages of pseudo-relevance feedback (0: none;
- * default: the library's). --threads 1 searches on one thread (default:
- * one per core on a large index, as `query` does). Prints one line per
- * query on standard output: milliseconds TAB hits; with --hits, then TAB
- * the matching total and each hit as TAB id-or-source:ordinal SPACE score
+ * default: the library's), --feedback-terms and --feedback-weight its terms
+ * and their share of the score, --repeats whether a repeated question word
+ * weighs more (query's options of the same names). --threads 1 searches on one
+ * thread (default: one per core on a large index, as `query` does). Prints one
+ * line per query on standard output: milliseconds TAB hits; with --hits, then
+ * TAB the matching total and each hit as TAB id-or-source:ordinal SPACE score
  * (to compare the answers of two settings).
  *
  * --floor also times Xapian's own matcher on the same index and stems, on
@@ -127,44 +130,79 @@ static void print_percentiles(const char *what, double *v, size_t n)
     fputc('\n', stderr);
 }
 
+/* Parses NAME's number ARG into *V, within [0, MAX]; 0 when it is not. */
+static int number(const char *name, const char *arg, double max, double *v)
+{
+    char *end;
+    *v = strtod(arg, &end);
+    if (end == arg || *end || !(*v >= 0) || *v > max) {
+        fprintf(stderr, "quarry_query: bad %s '%s'\n", name, arg);
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct flags {
+    int one_thread, hits, floor;
+} flags_t;
+
+/* The options before QUERIES, into *OPTS and *F; *ARGV and *ARGC are left
+ * at the last option. 0 on a bad one. */
+static int parse_options(int *argc, char ***argv, qy_search_opts_t *opts,
+                         flags_t *f)
+{
+    for (;;) {
+        double v;
+        char **a = *argv;
+        const char *opt = *argc > 2 ? a[1] : "";
+        if (*argc > 1 && strcmp(a[1], "--hits") == 0) {
+            f->hits = 1;
+        } else if (*argc > 1 && strcmp(a[1], "--floor") == 0) {
+            f->floor = 1;
+        } else if (strcmp(opt, "--feedback") == 0) {
+            if (!number(opt, a[2], 1000, &v))
+                return 0;
+            opts->feedback_docs = (unsigned)v;
+        } else if (strcmp(opt, "--feedback-terms") == 0) {
+            if (!number(opt, a[2], 1000, &v))
+                return 0;
+            opts->feedback_terms = (unsigned)v;
+        } else if (strcmp(opt, "--feedback-weight") == 0) {
+            if (!number(opt, a[2], 1, &opts->feedback_weight))
+                return 0;
+        } else if (strcmp(opt, "--repeats") == 0) {
+            if (!number(opt, a[2], 1, &v))
+                return 0;
+            opts->count_repeats = v > 0;
+        } else if (strcmp(opt, "--threads") == 0) {
+            if (strcmp(a[2], "1") != 0) {
+                fprintf(stderr, "quarry_query: bad --threads '%s' (only 1)\n",
+                        a[2]);
+                return 0;
+            }
+            f->one_thread = 1;
+        } else {
+            return 1;
+        }
+        int used =
+            strcmp(a[1], "--hits") == 0 || strcmp(a[1], "--floor") == 0 ? 1 : 2;
+        *argv += used;
+        *argc -= used;
+    }
+}
+
 int main(int argc, char **argv)
 {
-    int feedback = -1, one_thread = 0, hits = 0, floor = 0;
-    for (;;) {
-        if (argc > 2 && strcmp(argv[1], "--feedback") == 0) {
-            char *end;
-            long v = strtol(argv[2], &end, 10);
-            if (*end || v < 0 || v > 1000) {
-                fprintf(stderr, "quarry_query: bad --feedback '%s'\n", argv[2]);
-                return 2;
-            }
-            feedback = (int)v;
-            argv += 2;
-            argc -= 2;
-        } else if (argc > 2 && strcmp(argv[1], "--threads") == 0) {
-            if (strcmp(argv[2], "1") != 0) {
-                fprintf(stderr, "quarry_query: bad --threads '%s' (only 1)\n",
-                        argv[2]);
-                return 2;
-            }
-            one_thread = 1;
-            argv += 2;
-            argc -= 2;
-        } else if (argc > 1 && strcmp(argv[1], "--hits") == 0) {
-            hits = 1;
-            argv++;
-            argc--;
-        } else if (argc > 1 && strcmp(argv[1], "--floor") == 0) {
-            floor = 1;
-            argv++;
-            argc--;
-        } else {
-            break;
-        }
-    }
+    qy_search_opts_t opts;
+    qy_search_opts_init(&opts);
+    flags_t f = {0};
+    if (!parse_options(&argc, &argv, &opts, &f))
+        return 2;
+    int one_thread = f.one_thread, hits = f.hits, floor = f.floor;
     if (argc < 3) {
-        fprintf(stderr, "usage: quarry_query [--feedback N] [--threads 1] "
-                        "[--hits] [--floor] QUERIES INDEX...\n");
+        fprintf(stderr, "usage: quarry_query [--feedback N] [--feedback-terms "
+                        "N] [--feedback-weight X] [--repeats 0|1] [--threads "
+                        "1] [--hits] [--floor] QUERIES INDEX...\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "r");
@@ -194,10 +232,6 @@ int main(int argc, char **argv)
     }
     if (one_thread)
         qy_db_set_search_threads(db, 1, QY_PARALLEL_MIN_DOCS);
-    qy_search_opts_t opts;
-    qy_search_opts_init(&opts);
-    if (feedback >= 0)
-        opts.feedback_docs = (unsigned)feedback;
     double start = qy_timings_now();
     double *times[3] = {NULL, NULL, NULL};
     size_t ntimes = 0, times_cap = 0;
