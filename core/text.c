@@ -59,6 +59,7 @@ struct qy_analyzer {
     char ascii[QY_MAX_WORD_BYTES]; /* lower-cased ASCII words */
     struct stem_cache *stems;      /* made on first use */
     int cjk_pairs;                 /* Han and kana as overlapping pairs */
+    int korean_particles;          /* Korean words without their particle */
     qy_dictionary_t *dict;         /* lang's dictionary, opened on first use */
     int dict_tried;
 };
@@ -288,6 +289,55 @@ static size_t elision(const qy_analyzer_t *a, const char *word, size_t len)
     return 0;
 }
 
+/* Korean particles (josa), which follow a noun within its word:
+ * 학교에서 is 학교 "school" and 에서 "at". Those of two syllables or more
+ * are cut from a word of one syllable more; those of one, which also end
+ * many nouns (아이, 하나), only from a word of three syllables or more.
+ * Longest first. */
+static const char *const korean_particles[] = {
+    "에서는", "에서도", "에게는", "에게서", "으로는", "으로서", "으로써",
+    "에서",   "에게",   "께서",   "한테",   "으로",   "까지",   "부터",
+    "처럼",   "보다",   "마다",   "조차",   "에는",   "에도",   "이나",
+    "은",     "는",     "이",     "가",     "을",     "를",     "의",
+    "에",     "로",     "와",     "과",     "도",     "만",     NULL};
+
+/* Whether WORD[0, LEN) is Hangul syllables only (U+AC00..U+D7A3, three
+ * bytes each in UTF-8). */
+static int all_hangul(const char *word, size_t len)
+{
+    if (len == 0 || len % 3 != 0)
+        return 0;
+    for (size_t i = 0; i < len; i += 3) {
+        utf8proc_int32_t cp;
+        if (qy_utf8_decode(word + i, len - i, &cp) != 3 || cp < 0xAC00 ||
+            cp > 0xD7A3)
+            return 0;
+    }
+    return 1;
+}
+
+/* The length of WORD[0, LEN) without its Korean particles: LEN when it is
+ * not a Hangul word or ends in none. Particles are cut until none is left
+ * (사과와는: 사과와, then 사과), so that the word cut is cut no further when
+ * a question's words are tokenized again. */
+static size_t korean_stem(const qy_analyzer_t *a, const char *word, size_t len)
+{
+    if (!a->korean_particles || !all_hangul(word, len))
+        return len;
+    const char *const *p = korean_particles;
+    while (*p) {
+        size_t n = strlen(*p);
+        size_t keep = n == 3 ? 6 : 3; /* bytes of the stem, at least */
+        if (len >= n + keep && memcmp(word + len - n, *p, n) == 0) {
+            len -= n;
+            p = korean_particles;
+        } else {
+            p++;
+        }
+    }
+    return len;
+}
+
 /* The stemmer of the canonical LANG in *OUT (NULL for "none"). */
 static qy_status_t new_stemmer(const char *lang, struct sb_stemmer **out)
 {
@@ -322,6 +372,7 @@ qy_status_t qy_analyzer_new(const char *lang, qy_analyzer_t **out)
     a->options = UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                  UTF8PROC_IGNORE;
     a->cjk_pairs = 1;
+    a->korean_particles = 1;
     *out = a;
     return QY_OK;
 }
@@ -356,6 +407,7 @@ qy_status_t qy_analyzer_dictionary(qy_analyzer_t *a, qy_dictionary_t **out)
 void qy_analyzer_set_format(qy_analyzer_t *a, int format)
 {
     a->cjk_pairs = format >= QY_FORMAT_CJK_PAIRS;
+    a->korean_particles = format >= QY_FORMAT_KOREAN_PARTICLES;
 }
 
 const char *qy_analyzer_language(const qy_analyzer_t *a)
@@ -709,9 +761,9 @@ static size_t cut_word(const qy_analyzer_t *a, const char *text, size_t len,
 }
 
 /* Emits the word TEXT[START, END) at position POS: normalised, its elided
- * article dropped. Returns -1 when out of memory, 0 for a word that
- * normalises to nothing (nothing emitted), 1 when emitted, 2 when FN
- * stopped. */
+ * article or its Korean particle dropped. Returns -1 when out of memory, 0 for
+ * a word that normalises to nothing (nothing emitted), 1 when emitted, 2 when
+ * FN stopped. */
 static int emit_word(qy_analyzer_t *a, const char *text, size_t start,
                      size_t end, int ascii, unsigned pos, qy_token_fn fn,
                      void *ctx)
@@ -732,7 +784,8 @@ static int emit_word(qy_analyzer_t *a, const char *text, size_t start,
                 break;
         }
     }
-    qy_token_t tok = {word, (size_t)wlen, start, end, pos};
+    qy_token_t tok = {word, korean_stem(a, word, (size_t)wlen), start, end,
+                      pos};
     return fn(ctx, &tok) != 0 ? 2 : 1;
 }
 

@@ -236,6 +236,69 @@ static int hit_count(const char *idx, const char *question, const char **first,
     return cJSON_GetArraySize(hits);
 }
 
+/* A Korean word is found whatever particle follows it, in the question or
+ * in the text (학교에서 "at school", 학교는 "school, as for"), and its
+ * whole word is highlighted; an index of format 2 keeps its words whole. */
+static void test_korean_particles(void **state)
+{
+    (void)state;
+    put_file("ko/a.txt", "\ud559\uad50\uc5d0\uc11c \uacf5\ubd80\ub97c "
+                         "\ud588\ub2e4.\n");
+    put_file("ko/b.txt", "\uc6b0\ub9ac \ud559\uad50\ub294 \ud06c\ub2e4.\n");
+    put_file("ko/c.txt", "\ud559\uc0dd\ub4e4\uc774 \uc654\ub2e4.\n");
+    char *idx = tmp_file("ko.idx"), *dir = tmp_file("ko");
+    cJSON *j = index_json(0, idx, dir, (char *)NULL), *a;
+    cJSON_Delete(j);
+    const char *first;
+    /* 학교, 학교에서, 학교를: a.txt and b.txt, not c.txt (학생들이). */
+    const char *asked[] = {"\ud559\uad50", "\ud559\uad50\uc5d0\uc11c",
+                           "\ud559\uad50\ub97c"};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(hit_count(idx, asked[k], &first, &a), 2);
+        for (int h = 0; h < 2; h++) {
+            const cJSON *hit = cJSON_GetArrayItem(hits_of(a), h);
+            assert_null(strstr(str_field(hit, "source"), "c.txt"));
+        }
+        cJSON_Delete(a);
+    }
+    /* The highlight is the whole word: 학교에서, 12 bytes. */
+    assert_int_equal(hit_count(idx, "\uacf5\ubd80", &first, &a), 1);
+    cJSON_Delete(a);
+    assert_int_equal(hit_count(idx, "\ud559\uad50\uc5d0\uc11c", &first, &a), 2);
+    for (int h = 0; h < 2; h++) {
+        const cJSON *hit = cJSON_GetArrayItem(hits_of(a), h);
+        if (!strstr(str_field(hit, "source"), "a.txt"))
+            continue;
+        cJSON *span =
+            cJSON_GetArrayItem(cJSON_GetObjectItem(hit, "highlights"), 0);
+        assert_int_equal(cJSON_GetArrayItem(span, 0)->valueint, 0);
+        assert_int_equal(cJSON_GetArrayItem(span, 1)->valueint, 12);
+    }
+    cJSON_Delete(a);
+
+    /* Format 2: made so, then filled by the indexer, keeps its words whole:
+     * 학교에서 and 학교는 find one file each. */
+    char *old = tmp_file("ko-old.idx");
+    qy_db_t *db;
+    char *error = NULL;
+    assert_int_equal(qy_db_open_write(old, 0, &db, &error), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, QY_META_FORMAT, "2", 1), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, QY_META_LANG, "english", 7), QY_OK);
+    assert_int_equal(qy_db_commit(db), QY_OK);
+    qy_db_close(db);
+    j = index_json(0, old, dir, (char *)NULL);
+    cJSON_Delete(j);
+    assert_int_equal(hit_count(old, "\ud559\uad50\uc5d0\uc11c", &first, &a), 1);
+    assert_non_null(strstr(first, "a.txt"));
+    cJSON_Delete(a);
+    assert_int_equal(hit_count(old, "\ud559\uad50\ub294", &first, &a), 1);
+    assert_non_null(strstr(first, "b.txt"));
+    cJSON_Delete(a);
+    free(old);
+    free(dir);
+    free(idx);
+}
+
 /* Han and kana are searched as pairs: 北京 (Beijing) does not find 東京
  * (Tokyo), though they share 京, which alone finds both; a phrase and a
  * highlight cover whole pairs. An index written one character a word (format 1)
@@ -351,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_auto_is_the_index_language),
         cmocka_unit_test(test_french_elision),
         cmocka_unit_test(test_cjk_pairs),
+        cmocka_unit_test(test_korean_particles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -170,6 +170,29 @@ static const token_case_t token_cases[] = {
      "\xCE\x86\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1",
      0,
      {{"\xCE\xAC\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1", 0, 10}}},
+    /* A Korean word loses its particle (학교에서 공부를: 학교 공부), its span
+     * kept whole; a particle of one syllable only from a word of three or
+     * more (아이 and 아이는 are 아이), one of two from a word of three
+     * (집에서: 집). */
+    {"english",
+     "\xED\x95\x99\xEA\xB5\x90\xEC\x97\x90\xEC\x84\x9C\x20\xEA\xB3\xB5\xEB\xB6"
+     "\x80\xEB\xA5\xBC\x20\xED\x96\x88\xEB\x8B\xA4",
+     0,
+     {{"\xED\x95\x99\xEA\xB5\x90", 0, 12},
+      {"\xEA\xB3\xB5\xEB\xB6\x80", 13, 22},
+      {"\xED\x96\x88\xEB\x8B\xA4", 23, 29}}},
+    {"english",
+     "\xEC\x95\x84\xEC\x9D\xB4\x20\xEC\x95\x84\xEC\x9D\xB4\xEB\x8A\x94\x20\xEC"
+     "\xA7\x91\xEC\x97\x90\xEC\x84\x9C",
+     0,
+     {{"\xEC\x95\x84\xEC\x9D\xB4", 0, 6},
+      {"\xEC\x95\x84\xEC\x9D\xB4", 7, 16},
+      {"\xEC\xA7\x91", 17, 26}}},
+    /* Particles are cut until none is left: 사과와는 is 사과. */
+    {"english",
+     "\xEC\x82\xAC\xEA\xB3\xBC\xEC\x99\x80\xEB\x8A\x94",
+     0,
+     {{"\xEC\x82\xAC\xEA\xB3\xBC", 0, 12}}},
     {"english", "", 0, {{NULL, 0, 0}}},
     {"english", " \t\n\xC2\xA0 -- ... ", 0, {{NULL, 0, 0}}},
 };
@@ -220,6 +243,35 @@ static void test_cjk_indexed_and_format_one(void **state)
     assert_int_equal(qy_tokenize(a, text, sizeof text - 1, collect, &two),
                      QY_OK);
     assert_int_equal(two.count, 3); /* 北京 京大 x */
+    qy_analyzer_free(a);
+}
+
+/* Korean particles are cut from format 3 on, and only from a word of
+ * Hangul syllables alone. */
+static void test_korean_particles_format(void **state)
+{
+    (void)state;
+    /* 학교에서 학교에abc */
+    const char text[] = "\xED\x95\x99\xEA\xB5\x90\xEC\x97\x90\xEC\x84\x9C "
+                        "\xED\x95\x99\xEA\xB5\x90\xEC\x97\x90"
+                        "abc";
+    qy_analyzer_t *a = analyzer("english");
+    for (int format = QY_FORMAT_CJK_PAIRS; format <= QY_INDEX_FORMAT;
+         format++) {
+        qy_analyzer_set_format(a, format);
+        collected_t c = {0};
+        assert_int_equal(qy_tokenize(a, text, sizeof text - 1, collect, &c),
+                         QY_OK);
+        assert_int_equal(c.count, 2);
+        assert_string_equal(c.words[0],
+                            format >= QY_FORMAT_KOREAN_PARTICLES
+                                ? "\xED\x95\x99\xEA\xB5\x90"
+                                : "\xED\x95\x99\xEA\xB5\x90\xEC\x97\x90"
+                                  "\xEC\x84\x9C");
+        assert_int_equal(c.end[0], 12);
+        assert_string_equal(c.words[1], "\xED\x95\x99\xEA\xB5\x90\xEC\x97\x90"
+                                        "abc");
+    }
     qy_analyzer_free(a);
 }
 
@@ -590,6 +642,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokenize_table),
         cmocka_unit_test(test_cjk_indexed_and_format_one),
+        cmocka_unit_test(test_korean_particles_format),
         cmocka_unit_test(test_long_word_skipped),
         cmocka_unit_test(test_huge_word_and_input),
         cmocka_unit_test(test_callback_stops),

@@ -41,10 +41,12 @@ extern "C" {
 
 /* The index format this build writes and the newest it reads. Format 1
  * made each Han or kana character a word; format 2 (QY_FORMAT_CJK_PAIRS)
- * makes them overlapping pairs (qy_tokenize). An index of format 1 is
- * still read, searched and updated as it was written. */
-#define QY_INDEX_FORMAT 2
+ * makes them overlapping pairs (qy_tokenize); format 3
+ * (QY_FORMAT_KOREAN_PARTICLES) cuts a Korean word's particle. An index of
+ * an older format is still read, searched and updated as it was written. */
+#define QY_INDEX_FORMAT 3
 #define QY_FORMAT_CJK_PAIRS 2
+#define QY_FORMAT_KOREAN_PARTICLES 3
 
 #define QY_META_FORMAT "quarry.format"
 #define QY_META_LANG "quarry.lang"

@@ -34,7 +34,9 @@ const char *qy_analyzer_language(const qy_analyzer_t *a);
 
 /* Makes A tokenize as an index of FORMAT (core/quarry/schema.h) was
  * written: Han and kana as pairs from QY_FORMAT_CJK_PAIRS on, one by one
- * before. A new analyzer tokenizes as QY_INDEX_FORMAT. */
+ * before; Korean words without their particle from
+ * QY_FORMAT_KOREAN_PARTICLES on. A new analyzer tokenizes as
+ * QY_INDEX_FORMAT. */
 void qy_analyzer_set_format(qy_analyzer_t *a, int format);
 
 /* The hunspell dictionary of A's language (core/quarry/dictionary.h),
