@@ -236,6 +236,21 @@ static int hit_count(const char *idx, const char *question, const char **first,
     return cJSON_GetArraySize(hits);
 }
 
+/* An English index of FORMAT made at OLD, then filled from DIR by the
+ * indexer. */
+static void old_format_index(const char *old, const char *format,
+                             const char *dir)
+{
+    qy_db_t *db;
+    char *error = NULL;
+    assert_int_equal(qy_db_open_write(old, 0, &db, &error), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, QY_META_FORMAT, format, 1), QY_OK);
+    assert_int_equal(qy_db_set_metadata(db, QY_META_LANG, "english", 7), QY_OK);
+    assert_int_equal(qy_db_commit(db), QY_OK);
+    qy_db_close(db);
+    cJSON_Delete(index_json(0, old, dir, (char *)NULL));
+}
+
 /* A Korean word is found whatever particle follows it, in the question or
  * in the text (학교에서 "at school", 학교는 "school, as for"), and its
  * whole word is highlighted; an index of format 2 keeps its words whole. */
@@ -279,15 +294,7 @@ static void test_korean_particles(void **state)
     /* Format 2: made so, then filled by the indexer, keeps its words whole:
      * 학교에서 and 학교는 find one file each. */
     char *old = tmp_file("ko-old.idx");
-    qy_db_t *db;
-    char *error = NULL;
-    assert_int_equal(qy_db_open_write(old, 0, &db, &error), QY_OK);
-    assert_int_equal(qy_db_set_metadata(db, QY_META_FORMAT, "2", 1), QY_OK);
-    assert_int_equal(qy_db_set_metadata(db, QY_META_LANG, "english", 7), QY_OK);
-    assert_int_equal(qy_db_commit(db), QY_OK);
-    qy_db_close(db);
-    j = index_json(0, old, dir, (char *)NULL);
-    cJSON_Delete(j);
+    old_format_index(old, "2", dir);
     assert_int_equal(hit_count(old, "\ud559\uad50\uc5d0\uc11c", &first, &a), 1);
     assert_non_null(strstr(first, "a.txt"));
     cJSON_Delete(a);
@@ -355,21 +362,14 @@ static void test_cjk_pairs(void **state)
 
     /* Format 1: made so, then filled by the indexer. */
     char *old = tmp_file("cjk-old.idx");
-    qy_db_t *db;
-    char *error = NULL;
-    assert_int_equal(qy_db_open_write(old, 0, &db, &error), QY_OK);
-    assert_int_equal(qy_db_set_metadata(db, QY_META_FORMAT, "1", 1), QY_OK);
-    assert_int_equal(qy_db_set_metadata(db, QY_META_LANG, "english", 7), QY_OK);
-    assert_int_equal(qy_db_commit(db), QY_OK);
-    qy_db_close(db);
-    j = index_json(0, old, dir, (char *)NULL);
-    cJSON_Delete(j);
+    old_format_index(old, "1", dir);
     assert_int_equal(hit_count(old, "\u5317\u4eac", &first, &a), 2);
     assert_non_null(first);
     assert_non_null(strstr(first, "beijing.txt"));
     cJSON_Delete(a);
     const char *paths[] = {old};
-    char *value = NULL;
+    char *value = NULL, *error = NULL;
+    qy_db_t *db;
     assert_int_equal(qy_db_open_read(paths, 1, &db, &error), QY_OK);
     assert_int_equal(qy_db_get_metadata(db, QY_META_FORMAT, &value, NULL),
                      QY_OK);
