@@ -37,21 +37,20 @@
 enum { MAX_FLOOR_TERMS = 512 };
 
 typedef struct floor_terms {
-    char *text; /* the stems, NUL-separated in place */
-    const char *t[MAX_FLOOR_TERMS];
+    const char *t[MAX_FLOOR_TERMS]; /* within the caller's text */
     unsigned freq[MAX_FLOOR_TERMS];
     size_t n;
 } floor_terms_t;
 
-/* The stems of PARSED, quarry's description of a question ("(a OR b); also:
- * ..."), into *FT; of more than QY_QUESTION_MAX_WORDS, the rarest in DB. */
-static void floor_terms(qy_db_t *db, const char *parsed, floor_terms_t *ft)
+/* The stems of TEXT, a copy of quarry's description of a question ("(a OR
+ * b); also: ..."), NUL-separated in place, into *FT; of more than
+ * QY_QUESTION_MAX_WORDS, the rarest in DB. */
+static void floor_terms(qy_db_t *db, char *text, floor_terms_t *ft)
 {
     ft->n = 0;
-    ft->text = strdup(parsed ? parsed : "");
-    if (!ft->text)
+    if (!text)
         return;
-    char *s = ft->text, *end = strstr(s, "; also: ");
+    char *s = text, *end = strstr(s, "; also: ");
     if (end)
         *end = '\0';
     if (*s == '(')
@@ -107,6 +106,21 @@ static double floor_search(qy_db_t *db, const floor_terms_t *ft,
     qy_mset_free(mset);
     qy_query_free(q);
     return ms;
+}
+
+/* The three columns of TIMES grown to twice *CAP (256 at first); 0 when
+ * out of memory, TIMES then as they were. */
+static int grow_times(double *times[3], size_t *cap)
+{
+    size_t want = *cap ? 2 * *cap : 256;
+    for (int i = 0; i < 3; i++) {
+        double *t = realloc(times[i], want * sizeof *t);
+        if (!t)
+            return 0;
+        times[i] = t;
+    }
+    *cap = want;
+    return 1;
 }
 
 static int by_value(const void *a, const void *b)
@@ -254,22 +268,23 @@ int main(int argc, char **argv)
             rc = 2;
         }
         printf("%.3f\t%zu", ms, res.count);
-        if (floor && ntimes == times_cap) {
-            times_cap = times_cap ? 2 * times_cap : 256;
-            for (int i = 0; i < 3; i++)
-                if (!(times[i] = realloc(times[i], times_cap * sizeof **times)))
-                    return 2;
+        if (floor && ntimes == times_cap && !grow_times(times, &times_cap)) {
+            fprintf(stderr, "quarry_query: out of memory\n");
+            qy_results_free(&res);
+            rc = 2;
+            break;
         }
         if (floor) {
             floor_terms_t ft;
-            floor_terms(db, res.parsed, &ft);
+            char *text = strdup(res.parsed ? res.parsed : "");
+            floor_terms(db, text, &ft);
             unsigned threads = one_thread ? 1 : 0;
             times[0][ntimes] = ms;
             times[1][ntimes] = floor_search(db, &ft, &opts, 10, threads);
             times[2][ntimes] = floor_search(db, &ft, &opts, 30, threads);
             printf("\t%.3f\t%.3f", times[1][ntimes], times[2][ntimes]);
             ntimes++;
-            free(ft.text);
+            free(text);
         }
         if (hits) {
             printf("\t%u", res.total);
