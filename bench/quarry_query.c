@@ -169,10 +169,13 @@ static int parse_options(int *argc, char ***argv, qy_search_opts_t *opts,
         double v;
         char **a = *argv;
         const char *opt = *argc > 2 ? a[1] : "";
+        int used = 2; /* the option and its argument */
         if (*argc > 1 && strcmp(a[1], "--hits") == 0) {
             f->hits = 1;
+            used = 1;
         } else if (*argc > 1 && strcmp(a[1], "--floor") == 0) {
             f->floor = 1;
+            used = 1;
         } else if (strcmp(opt, "--feedback") == 0) {
             if (!number(opt, a[2], 1000, &v))
                 return 0;
@@ -198,8 +201,6 @@ static int parse_options(int *argc, char ***argv, qy_search_opts_t *opts,
         } else {
             return 1;
         }
-        int used =
-            strcmp(a[1], "--hits") == 0 || strcmp(a[1], "--floor") == 0 ? 1 : 2;
         *argv += used;
         *argc -= used;
     }
